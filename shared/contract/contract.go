@@ -1,0 +1,168 @@
+// Package contract holds the outputs that one layer of the platform exports
+// and the next layer reads. Each layer's outputs are one Go struct: the
+// producer fills it and exports it, the consumer reads it back from a
+// StackReference. Renaming or retyping a field therefore breaks the build of
+// both sides instead of breaking a deploy.
+//
+// Every field carries a `pulumi:"name"` tag with its output name. The field
+// types are limited to pulumi.StringOutput, pulumi.IntOutput and
+// pulumi.StringArrayOutput, which is all the layers need.
+package contract
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Project names of the platform's Pulumi projects. They are also the folder
+// names and the config namespaces.
+const (
+	NetworkProject  = "network"
+	DatabaseProject = "database"
+)
+
+// Network is what the network stack of an environment exports and what every
+// database stack of that environment reads.
+type Network struct {
+	VpcID             pulumi.StringOutput      `pulumi:"vpcId"`
+	VpcCidr           pulumi.StringOutput      `pulumi:"vpcCidr"`
+	DatabaseSubnetIDs pulumi.StringArrayOutput `pulumi:"databaseSubnetIds"`
+	AppSubnetIDs      pulumi.StringArrayOutput `pulumi:"appSubnetIds"`
+	AppSubnetCidrs    pulumi.StringArrayOutput `pulumi:"appSubnetCidrs"`
+	AvailabilityZones pulumi.StringArrayOutput `pulumi:"availabilityZones"`
+	Environment       pulumi.StringOutput      `pulumi:"environment"`
+	Tier              pulumi.StringOutput      `pulumi:"tier"`
+}
+
+// Database is what a database stack exports for the applications and the
+// operational tools (verify, drills) that use it.
+type Database struct {
+	Endpoint           pulumi.StringOutput `pulumi:"endpoint"`
+	Address            pulumi.StringOutput `pulumi:"address"`
+	Port               pulumi.IntOutput    `pulumi:"port"`
+	DatabaseName       pulumi.StringOutput `pulumi:"databaseName"`
+	MasterUsername     pulumi.StringOutput `pulumi:"masterUsername"`
+	MasterSecretArn    pulumi.StringOutput `pulumi:"masterSecretArn"`
+	SecurityGroupID    pulumi.StringOutput `pulumi:"securityGroupId"`
+	InstanceIdentifier pulumi.StringOutput `pulumi:"instanceIdentifier"`
+	ResourceID         pulumi.StringOutput `pulumi:"resourceId"`
+	KmsKeyArn          pulumi.StringOutput `pulumi:"kmsKeyArn"`
+	AlarmTopicArn      pulumi.StringOutput `pulumi:"alarmTopicArn"`
+	Environment        pulumi.StringOutput `pulumi:"environment"`
+	Tier               pulumi.StringOutput `pulumi:"tier"`
+}
+
+// Field describes one output of a contract: its name and the kind of value
+// it carries.
+type Field struct {
+	Name string
+	Kind Kind
+}
+
+// Kind is the shape of an output's value.
+type Kind string
+
+// The kinds of value a contract field can carry.
+const (
+	KindString      Kind = "string"
+	KindInt         Kind = "int"
+	KindStringArray Kind = "[]string"
+)
+
+var (
+	stringOutputType      = reflect.TypeOf(pulumi.StringOutput{})
+	intOutputType         = reflect.TypeOf(pulumi.IntOutput{})
+	stringArrayOutputType = reflect.TypeOf(pulumi.StringArrayOutput{})
+)
+
+// Fields lists the outputs of a contract struct (Network or Database), in
+// declaration order. It panics on a struct that is not a valid contract,
+// which only a programming error in this package can cause; the package
+// tests check every contract type.
+func Fields(contract any) []Field {
+	fields, err := fieldsOf(reflect.TypeOf(contract))
+	if err != nil {
+		panic(err)
+	}
+	return fields
+}
+
+func fieldsOf(t reflect.Type) ([]Field, error) {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("contract: %s is not a struct", t)
+	}
+	out := make([]Field, 0, t.NumField())
+	seen := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("pulumi")
+		if name == "" {
+			return nil, fmt.Errorf("contract: field %s.%s has no pulumi tag", t.Name(), f.Name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("contract: output name %q is used twice in %s", name, t.Name())
+		}
+		seen[name] = true
+		var k Kind
+		switch f.Type {
+		case stringOutputType:
+			k = KindString
+		case intOutputType:
+			k = KindInt
+		case stringArrayOutputType:
+			k = KindStringArray
+		default:
+			return nil, fmt.Errorf("contract: field %s.%s has unsupported type %s", t.Name(), f.Name, f.Type)
+		}
+		out = append(out, Field{Name: name, Kind: k})
+	}
+	return out, nil
+}
+
+// Names returns the output names of a contract, sorted.
+func Names(contract any) []string {
+	var names []string
+	for _, f := range Fields(contract) {
+		names = append(names, f.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ExportFunc is the signature of ctx.Export, so tests can record exports.
+type ExportFunc func(name string, value pulumi.Input)
+
+// Export exports every field of a contract struct under its output name. It
+// fails if a field was left unset, so a producer cannot forget an output.
+func Export(contract any, export ExportFunc) error {
+	v := reflect.ValueOf(contract)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	fields, err := fieldsOf(v.Type())
+	if err != nil {
+		return err
+	}
+	for i, f := range fields {
+		fv := v.Field(i)
+		out, ok := fv.Interface().(pulumi.Output)
+		if !ok || isZeroOutput(fv) {
+			return fmt.Errorf("contract: output %q (%s.%s) was not set", f.Name, v.Type().Name(), v.Type().Field(i).Name)
+		}
+		export(f.Name, out)
+	}
+	return nil
+}
+
+// isZeroOutput reports whether an output-typed struct field was never
+// assigned. The Output types wrap a pointer to their state; the zero value
+// has none.
+func isZeroOutput(fv reflect.Value) bool {
+	return fv.IsZero()
+}
