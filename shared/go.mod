@@ -2,7 +2,10 @@ module github.com/pgplatform/platform/shared
 
 go 1.26.6
 
-require github.com/pulumi/pulumi/sdk/v3 v3.274.1
+require (
+	github.com/pulumi/pulumi/sdk/v3 v3.274.1
+	go.yaml.in/yaml/v3 v3.0.5
+)
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect

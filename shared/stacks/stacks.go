@@ -1,0 +1,212 @@
+// Package stacks is the catalog of the platform's stacks: the environment
+// files committed under environments/, which project each belongs to, and
+// which environment and tier each states. The deploy tool, the affected-stack
+// logic, the operational tools and the tests all list stacks through it.
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Dir is the folder, relative to the repository root, that holds one
+// sub-folder of stack config files per project.
+const Dir = "environments"
+
+// Stack is one committed stack config file.
+type Stack struct {
+	// Project is the Pulumi project: "network" or "database".
+	Project string
+	// Name is the stack name: the environment for a network stack
+	// ("dev"), <app>-<environment> for a database stack ("orders-dev").
+	Name string
+	// Environment the stack belongs to, from its <project>:environment key.
+	Environment string
+	// Tier from its <project>:tier key: dev, staging or prod.
+	Tier string
+	// File is the path of the config file.
+	File string
+	// Config is the file's config, flattened the way the Pulumi engine
+	// hands it to a program: "<namespace>:<key>" to a string, with objects
+	// and lists JSON-encoded.
+	Config map[string]string
+}
+
+// FindRoot walks up from start to the folder that holds go.work, the root of
+// the repository.
+func FindRoot(start string) (string, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", start, err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.work found above %s: run from inside the repository", start)
+		}
+		dir = parent
+	}
+}
+
+// Discover lists every stack committed under root/environments, sorted by
+// project (network first) and then by name.
+func Discover(root string) ([]Stack, error) {
+	var out []Stack
+	for _, project := range []string{"network", "database"} {
+		files, err := filepath.Glob(filepath.Join(root, Dir, project, "Pulumi.*.yaml"))
+		if err != nil {
+			return nil, fmt.Errorf("list %s stacks: %w", project, err)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			s, err := Load(project, f)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Load reads one stack config file of a project.
+func Load(project, file string) (Stack, error) {
+	base := filepath.Base(file)
+	name := strings.TrimSuffix(strings.TrimPrefix(base, "Pulumi."), ".yaml")
+	if name == "" || name == base {
+		return Stack{}, fmt.Errorf("%s: a stack config file is named Pulumi.<stack>.yaml", file)
+	}
+	cfg, err := ReadConfig(file)
+	if err != nil {
+		return Stack{}, err
+	}
+	s := Stack{
+		Project:     project,
+		Name:        name,
+		File:        file,
+		Config:      cfg,
+		Environment: cfg[project+":environment"],
+		Tier:        cfg[project+":tier"],
+	}
+	if s.Environment == "" {
+		return Stack{}, fmt.Errorf("%s: key %s:environment is missing: every stack states its environment", file, project)
+	}
+	if s.Tier == "" {
+		return Stack{}, fmt.Errorf("%s: key %s:tier is missing: every stack states its tier (dev, staging or prod)", file, project)
+	}
+	return s, nil
+}
+
+// ReadConfig reads the config: block of a Pulumi stack file and flattens it
+// as the engine does: scalar values become their string form, objects and
+// lists become JSON. Secure values are refused: committed config holds no
+// secrets.
+func ReadConfig(file string) (map[string]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read stack config: %w", err)
+	}
+	var doc struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: not valid YAML: %w", file, err)
+	}
+	out := make(map[string]string, len(doc.Config))
+	for k, v := range doc.Config {
+		if !strings.Contains(k, ":") {
+			return nil, fmt.Errorf("%s: config key %q has no namespace (want <project>:%s)", file, k, k)
+		}
+		if m, ok := v.(map[string]any); ok {
+			if _, secure := m["secure"]; secure && len(m) == 1 {
+				return nil, fmt.Errorf("%s: key %s holds a secret: committed stack config must not (the platform keeps secrets in AWS Secrets Manager)", file, k)
+			}
+		}
+		s, err := flatten(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: key %s: %w", file, k, err)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+func flatten(v any) (string, error) {
+	switch t := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return t, nil
+	case bool, int, int64, uint64, float64:
+		return fmt.Sprint(t), nil
+	case map[string]any, []any:
+		b, err := json.Marshal(t)
+		if err != nil {
+			return "", fmt.Errorf("encode value: %w", err)
+		}
+		return string(b), nil
+	default:
+		return "", fmt.Errorf("unsupported value %v (%T)", v, v)
+	}
+}
+
+// Filter returns the stacks of a project in one environment.
+func Filter(all []Stack, project, environment string) []Stack {
+	var out []Stack
+	for _, s := range all {
+		if s.Project == project && s.Environment == environment {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Find returns the stack of a project with the given name.
+func Find(all []Stack, project, name string) (Stack, error) {
+	for _, s := range all {
+		if s.Project == project && s.Name == name {
+			return s, nil
+		}
+	}
+	var names []string
+	for _, s := range all {
+		if s.Project == project {
+			names = append(names, s.Name)
+		}
+	}
+	return Stack{}, fmt.Errorf("no %s stack %q under %s/%s (committed: %s)", project, name, Dir, project, strings.Join(names, ", "))
+}
+
+// Environments lists the environments that have a network stack, in the
+// promotion order dev, staging, prod, then any others by name.
+func Environments(all []Stack) []string {
+	rank := map[string]int{"dev": 0, "staging": 1, "prod": 2}
+	var envs []string
+	for _, s := range all {
+		if s.Project == "network" {
+			envs = append(envs, s.Environment)
+		}
+	}
+	sort.SliceStable(envs, func(i, j int) bool {
+		ri, iok := rank[envs[i]]
+		rj, jok := rank[envs[j]]
+		switch {
+		case iok && jok:
+			return ri < rj
+		case iok != jok:
+			return iok
+		default:
+			return envs[i] < envs[j]
+		}
+	})
+	return envs
+}
