@@ -1,0 +1,78 @@
+package guardrails
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// NetworkRule is one guardrail on a network plan.
+type NetworkRule struct {
+	ID      string
+	Sources string
+	check   func(Network) *Violation
+}
+
+// NetworkRules are the network rules of GUARDRAILS.md.
+var NetworkRules = []NetworkRule{
+	{"isolation", "GUARDRAILS.md network: isolation", func(p Network) *Violation {
+		if p.DatabaseRoutesToGateway != 0 {
+			return &Violation{Key: "databaseRouteTable.routes", Value: strconv.Itoa(p.DatabaseRoutesToGateway), Want: "no route from a database subnet to an internet or NAT gateway"}
+		}
+		return nil
+	}},
+	{"spread", "GUARDRAILS.md network: spread", func(p Network) *Violation {
+		if len(p.AZs) < 2 {
+			return &Violation{Key: "network:azCount", Value: strconv.Itoa(len(p.AZs)), Want: "at least 2 availability zones"}
+		}
+		if len(p.DatabaseSubnets) != len(p.AZs) {
+			return &Violation{Key: "network:databaseSubnetCidrs", Value: strings.Join(p.DatabaseSubnets, ","), Want: "one database subnet per zone"}
+		}
+		vpc, err := netip.ParsePrefix(p.VpcCidr)
+		if err != nil {
+			return &Violation{Key: "network:vpcCidr", Value: p.VpcCidr, Want: "a CIDR"}
+		}
+		var seen []netip.Prefix
+		for _, s := range append(append([]string(nil), p.AppSubnets...), p.DatabaseSubnets...) {
+			sub, err := netip.ParsePrefix(s)
+			if err != nil || sub.Bits() < vpc.Bits() || !vpc.Contains(sub.Addr()) {
+				return &Violation{Key: "subnet.cidrBlock", Value: s, Want: "a subnet inside the VPC " + p.VpcCidr}
+			}
+			for _, o := range seen {
+				if o.Overlaps(sub) {
+					return &Violation{Key: "subnet.cidrBlock", Value: s, Want: "subnets that do not overlap (it overlaps " + o.String() + ")"}
+				}
+			}
+			seen = append(seen, sub)
+		}
+		return nil
+	}},
+	{"default-security-group", "Security Hub EC2.2", func(p Network) *Violation {
+		if p.DefaultSecurityGroupRules != 0 {
+			return &Violation{Key: "defaultSecurityGroup.rules", Value: strconv.Itoa(p.DefaultSecurityGroupRules), Want: "no rules on the VPC's default security group"}
+		}
+		return nil
+	}},
+	{"flow-logs", "Security Hub EC2.6", func(p Network) *Violation {
+		switch {
+		case !p.FlowLogs:
+			return &Violation{Key: "flowLog", Value: "off", Want: "VPC flow logs on"}
+		case p.FlowLogRetentionDays <= 0:
+			return &Violation{Key: "network:flowLogRetentionDays", Value: strconv.Itoa(p.FlowLogRetentionDays), Want: "a retention on the flow-log group"}
+		case !p.FlowLogRoleScopedToGroup:
+			return &Violation{Key: "flowLogRole.policy", Value: "*", Want: "a role that may write only to the flow-log group"}
+		}
+		return nil
+	}},
+}
+
+// CheckNetwork returns the first rule the plan breaks, as a *Violation.
+func CheckNetwork(p Network) error {
+	for _, r := range NetworkRules {
+		if v := r.check(p); v != nil {
+			v.Rule, v.Sources = r.ID, r.Sources
+			return v
+		}
+	}
+	return nil
+}

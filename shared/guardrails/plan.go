@@ -1,0 +1,107 @@
+// Package guardrails enforces the platform's security and reliability rules
+// (GUARDRAILS.md in the docs) in code. Each program first turns its validated
+// config into a plan: the plain-Go settings it is about to give its
+// resources. The rules are checked on that plan before any resource is
+// declared, and the program then renders the plan into resource inputs
+// mechanically, so what is checked is what is deployed.
+package guardrails
+
+import "github.com/pgplatform/platform/shared/config"
+
+// Parameter is one entry of the database parameter group.
+type Parameter struct {
+	Name        string
+	Value       string
+	ApplyMethod string // "immediate" or "pending-reboot"
+}
+
+// Ingress is one source the database security group admits.
+type Ingress struct {
+	// Exactly one of CIDR and SecurityGroupID is set.
+	CIDR            string
+	SecurityGroupID string
+	// FromApps marks the network's application subnet CIDRs, which are
+	// known only once the network stack is read.
+	FromApps bool
+	Port     int
+}
+
+// Database is the plan of a database stack.
+type Database struct {
+	Tier config.Tier
+	// Key is the customer-managed KMS key of the stack.
+	KeyRotation bool
+	// Protect is Pulumi's protect option on the instance.
+	Protect  bool
+	Instance Instance
+	// ParameterGroupName is a fixed physical name; empty means auto-named.
+	ParameterGroupName string
+	ParameterFamily    string
+	Parameters         []Parameter
+	// Monitoring role.
+	MonitoringTrustService       string
+	MonitoringTrustSourceAccount bool
+	MonitoringPolicy             string
+	// Log groups declared for the instance's exports.
+	LogGroupRetentionDays int
+	LogGroupsEncrypted    bool
+	// Security group.
+	Ingress []Ingress
+	// Alarm topic and the RDS event subscription.
+	TopicEncrypted  bool
+	EventCategories []string
+}
+
+// Instance holds the RDS instance settings that the rules look at.
+type Instance struct {
+	Engine                           string
+	EngineVersion                    string
+	InstanceClass                    string
+	StorageType                      string
+	AllocatedStorageGb               int
+	MaxAllocatedStorageGb            int
+	PubliclyAccessible               bool
+	StorageEncrypted                 bool
+	StorageCustomerKey               bool
+	MultiAZ                          bool
+	AvailabilityZone                 string
+	BackupRetentionDays              int
+	BackupWindow                     string
+	MaintenanceWindow                string
+	DeletionProtection               bool
+	SkipFinalSnapshot                bool
+	FinalSnapshotIdentifier          string
+	ManageMasterUserPassword         bool
+	MasterSecretCustomerKey          bool
+	Password                         string
+	MasterUsername                   string
+	IAMAuth                          bool
+	MonitoringInterval               int
+	PerformanceInsights              bool
+	PerformanceInsightsCustomerKey   bool
+	PerformanceInsightsRetentionDays int
+	LogExports                       []string
+	AutoMinorVersionUpgrade          bool
+	CACertIdentifier                 string
+	CopyTagsToSnapshot               bool
+}
+
+// Network is the plan of a network stack.
+type Network struct {
+	Tier            config.Tier
+	VpcCidr         string
+	AZs             []string
+	DatabaseSubnets []string
+	AppSubnets      []string
+	// DatabaseRoutesToGateway counts routes from the database route tables
+	// to an internet or NAT gateway.
+	DatabaseRoutesToGateway int
+	// DefaultSecurityGroupRules counts the rules left on the VPC's default
+	// security group.
+	DefaultSecurityGroupRules int
+	FlowLogs                  bool
+	FlowLogRetentionDays      int
+	// FlowLogRoleScopedToGroup is true when the flow-log role may write to
+	// its own log group only.
+	FlowLogRoleScopedToGroup bool
+}

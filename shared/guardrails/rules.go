@@ -1,0 +1,279 @@
+package guardrails
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pgplatform/platform/shared/config"
+)
+
+// Violation is a plan that breaks a rule.
+type Violation struct {
+	Rule    string // the rule's id, e.g. "multi-az"
+	Sources string // where the rule comes from
+	Key     string // the config key or resource property at fault
+	Value   string // the value it has
+	Want    string // what the rule requires
+}
+
+func (v *Violation) Error() string {
+	return fmt.Sprintf("guardrail %s (%s): %s = %q: %s", v.Rule, v.Sources, v.Key, v.Value, v.Want)
+}
+
+// Rule is one guardrail on a database plan.
+type Rule struct {
+	ID      string
+	Sources string
+	check   func(Database) *Violation
+}
+
+// DatabaseRules are the rules of GUARDRAILS.md that apply to a database
+// stack, in the order of that document.
+var DatabaseRules = []Rule{
+	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", func(p Database) *Violation {
+		if p.Instance.PubliclyAccessible {
+			return &Violation{Key: "publiclyAccessible", Value: "true", Want: "false: the database is reachable only inside the VPC"}
+		}
+		return nil
+	}},
+	{"encrypted-customer-key", "CKV_AWS_16; AWS-0080; RDS.3", func(p Database) *Violation {
+		switch {
+		case !p.Instance.StorageEncrypted:
+			return &Violation{Key: "storageEncrypted", Value: "false", Want: "true"}
+		case !p.Instance.StorageCustomerKey:
+			return &Violation{Key: "kmsKeyId", Value: "aws/rds", Want: "the stack's customer-managed KMS key"}
+		case !p.KeyRotation:
+			return &Violation{Key: "enableKeyRotation", Value: "false", Want: "true on the customer-managed key"}
+		}
+		return nil
+	}},
+	{"multi-az", "CKV_AWS_157; RDS.5", func(p Database) *Violation {
+		switch {
+		case p.Instance.AvailabilityZone != "":
+			return &Violation{Key: "availabilityZone", Value: p.Instance.AvailabilityZone, Want: "unset on a Multi-AZ instance (it drifts after every failover)"}
+		case !p.Instance.MultiAZ && p.Tier.Strict():
+			return &Violation{Key: "database:multiAz", Value: "false", Want: "true in " + string(p.Tier) + "; only a dev-tier stack may turn Multi-AZ off"}
+		}
+		return nil
+	}},
+	{"backups", "CKV_AWS_133; AWS-0077; RDS.11", func(p Database) *Violation {
+		floor := config.MinBackupRetentionDays
+		if p.Tier == config.Prod {
+			floor = config.MinProdBackupRetentionDays
+		}
+		if n := p.Instance.BackupRetentionDays; n < floor || n > config.MaxBackupRetentionDays {
+			return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, config.MaxBackupRetentionDays, p.Tier)}
+		}
+		if p.Instance.BackupWindow == "" || p.Instance.MaintenanceWindow == "" {
+			return &Violation{Key: "database:backupWindow", Value: p.Instance.BackupWindow, Want: "explicit backup and maintenance windows"}
+		}
+		return nil
+	}},
+	{"deletion-protection", "CKV_AWS_293; AWS-0177; RDS.8", func(p Database) *Violation {
+		switch {
+		case p.Tier.Strict() && !p.Instance.DeletionProtection:
+			return &Violation{Key: "database:deletionProtection", Value: "false", Want: "true in " + string(p.Tier)}
+		case p.Tier == config.Prod && !p.Protect:
+			return &Violation{Key: "protect", Value: "false", Want: "Pulumi's protect option on the prod instance"}
+		}
+		return nil
+	}},
+	{"final-snapshot", "pulumi-aws #2196; terraform-aws-rds #445", func(p Database) *Violation {
+		switch {
+		case p.Instance.SkipFinalSnapshot && p.Tier != config.Dev:
+			return &Violation{Key: "database:skipFinalSnapshot", Value: "true", Want: "false outside dev"}
+		case !p.Instance.SkipFinalSnapshot && p.Instance.FinalSnapshotIdentifier == "":
+			return &Violation{Key: "finalSnapshotIdentifier", Value: "", Want: "a name unique to this incarnation of the instance"}
+		}
+		return nil
+	}},
+	{"managed-master-password", "terraform-aws-rds #488; provider #28538", func(p Database) *Violation {
+		switch {
+		case p.Instance.Password != "":
+			return &Violation{Key: "password", Value: "(redacted)", Want: "no password: RDS manages the master password in Secrets Manager"}
+		case !p.Instance.ManageMasterUserPassword:
+			return &Violation{Key: "manageMasterUserPassword", Value: "false", Want: "true"}
+		case !p.Instance.MasterSecretCustomerKey:
+			return &Violation{Key: "masterUserSecretKmsKeyId", Value: "aws/secretsmanager", Want: "the stack's customer-managed KMS key"}
+		}
+		return nil
+	}},
+	{"admin-user-not-default", "RDS.25", func(p Database) *Violation {
+		if slices.Contains(config.ForbiddenUsernames, p.Instance.MasterUsername) {
+			return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(config.ForbiddenUsernames, ", ")}
+		}
+		return nil
+	}},
+	{"iam-auth", "CKV_AWS_161; AWS-0176; RDS.10", func(p Database) *Violation {
+		if !p.Instance.IAMAuth {
+			return &Violation{Key: "iamDatabaseAuthenticationEnabled", Value: "false", Want: "true"}
+		}
+		return nil
+	}},
+	{"enhanced-monitoring", "CKV_AWS_118; RDS.6", func(p Database) *Violation {
+		switch {
+		case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
+			return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
+		case p.MonitoringTrustService != "monitoring.rds.amazonaws.com" || !p.MonitoringTrustSourceAccount:
+			return &Violation{Key: "monitoringRole.assumeRolePolicy", Value: p.MonitoringTrustService, Want: "trusted only by monitoring.rds.amazonaws.com, scoped with aws:SourceAccount"}
+		case !strings.HasSuffix(p.MonitoringPolicy, "service-role/AmazonRDSEnhancedMonitoringRole"):
+			return &Violation{Key: "monitoringRole.policy", Value: p.MonitoringPolicy, Want: "AmazonRDSEnhancedMonitoringRole attached"}
+		}
+		return nil
+	}},
+	{"performance-insights", "CKV_AWS_353/354; AWS-0133/0078", func(p Database) *Violation {
+		switch {
+		case !p.Instance.PerformanceInsights:
+			return &Violation{Key: "performanceInsightsEnabled", Value: "false", Want: "true"}
+		case !p.Instance.PerformanceInsightsCustomerKey:
+			return &Violation{Key: "performanceInsightsKmsKeyId", Value: "aws/rds", Want: "the stack's customer-managed KMS key"}
+		case p.Instance.PerformanceInsightsRetentionDays < 7:
+			return &Violation{Key: "database:performanceInsightsRetentionDays", Value: strconv.Itoa(p.Instance.PerformanceInsightsRetentionDays), Want: "at least 7 days"}
+		}
+		return nil
+	}},
+	{"logs-to-cloudwatch", "CKV_AWS_129; RDS.9/RDS.36", func(p Database) *Violation {
+		for _, want := range []string{"postgresql", "upgrade"} {
+			if !slices.Contains(p.Instance.LogExports, want) {
+				return &Violation{Key: "enabledCloudwatchLogsExports", Value: strings.Join(p.Instance.LogExports, ","), Want: "postgresql and upgrade exported"}
+			}
+		}
+		if p.LogGroupRetentionDays <= 0 || !p.LogGroupsEncrypted {
+			return &Violation{Key: "database:logRetentionDays", Value: strconv.Itoa(p.LogGroupRetentionDays), Want: "log groups declared by the stack with a retention and the stack's key"}
+		}
+		return nil
+	}},
+	{"tls-required", "CKV2_AWS_69; RDS.38", func(p Database) *Violation {
+		if v, _ := param(p, "rds.force_ssl"); v != "1" {
+			return &Violation{Key: "parameter rds.force_ssl", Value: v, Want: "1 in the stack's parameter group"}
+		}
+		return nil
+	}},
+	{"safe-query-logging", "CKV2_AWS_30", func(p Database) *Violation {
+		if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
+			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
+		}
+		if v, _ := param(p, "log_statement"); v != "ddl" && v != "none" {
+			return &Violation{Key: "database:logStatement", Value: v, Want: "ddl or none: all and mod write role passwords to the log"}
+		}
+		return nil
+	}},
+	{"static-parameters", "terraform-aws-rds #349/#582; provider #216", func(p Database) *Violation {
+		for _, prm := range p.Parameters {
+			if staticParameters[prm.Name] && prm.ApplyMethod != "pending-reboot" {
+				return &Violation{Key: "parameter " + prm.Name + " applyMethod", Value: prm.ApplyMethod, Want: "pending-reboot for a static parameter (immediate fails with InvalidParameterCombination)"}
+			}
+		}
+		return nil
+	}},
+	{"parameter-group-replaceable", "provider #6448, #41020", func(p Database) *Violation {
+		if p.ParameterGroupName != "" {
+			return &Violation{Key: "parameterGroup.name", Value: p.ParameterGroupName, Want: "no fixed name, so a family change can create the new group before deleting the old"}
+		}
+		if want := "postgres" + p.Instance.EngineVersion; p.ParameterFamily != want {
+			return &Violation{Key: "parameterGroup.family", Value: p.ParameterFamily, Want: want + ", the family of the engine major"}
+		}
+		return nil
+	}},
+	{"minor-upgrades", "CKV_AWS_226; RDS.13; terraform-aws-rds #436", func(p Database) *Violation {
+		if !p.Instance.AutoMinorVersionUpgrade {
+			return &Violation{Key: "autoMinorVersionUpgrade", Value: "false", Want: "true"}
+		}
+		if strings.Contains(p.Instance.EngineVersion, ".") {
+			return &Violation{Key: "database:engineVersion", Value: p.Instance.EngineVersion, Want: "the major version only"}
+		}
+		return nil
+	}},
+	{"supported-engine", "CKV_AWS_250", func(p Database) *Violation {
+		if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < config.MinEngineMajor {
+			return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", config.MinEngineMajor)}
+		}
+		return nil
+	}},
+	{"current-ca", "CKV_AWS_211", func(p Database) *Violation {
+		if !slices.Contains(config.CACertIdentifiers, p.Instance.CACertIdentifier) {
+			return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(config.CACertIdentifiers, ", ")}
+		}
+		return nil
+	}},
+	{"tags-on-snapshots", "CKV2_AWS_60; RDS.17", func(p Database) *Violation {
+		if !p.Instance.CopyTagsToSnapshot {
+			return &Violation{Key: "copyTagsToSnapshot", Value: "false", Want: "true"}
+		}
+		return nil
+	}},
+	{"event-subscriptions", "RDS.20/21", func(p Database) *Violation {
+		for _, c := range RequiredEventCategories {
+			if !slices.Contains(p.EventCategories, c) {
+				return &Violation{Key: "eventSubscription.eventCategories", Value: strings.Join(p.EventCategories, ","), Want: "all of " + strings.Join(RequiredEventCategories, ", ")}
+			}
+		}
+		if !p.TopicEncrypted {
+			return &Violation{Key: "alarmTopic.kmsMasterKeyId", Value: "", Want: "the topic encrypted with the stack's key"}
+		}
+		return nil
+	}},
+	{"storage-autoscaling", "provider #9076", func(p Database) *Violation {
+		if p.Instance.MaxAllocatedStorageGb <= p.Instance.AllocatedStorageGb {
+			return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(p.Instance.MaxAllocatedStorageGb), Want: fmt.Sprintf("more than allocatedStorageGb (%d)", p.Instance.AllocatedStorageGb)}
+		}
+		if p.Instance.StorageType != "gp3" {
+			return &Violation{Key: "storageType", Value: p.Instance.StorageType, Want: "gp3"}
+		}
+		return nil
+	}},
+	{"least-privilege-ingress", "GUARDRAILS.md network: least-privilege database access", func(p Database) *Violation {
+		for _, in := range p.Ingress {
+			if in.Port != 0 && in.Port < 1150 {
+				return &Violation{Key: "ingress.port", Value: strconv.Itoa(in.Port), Want: "the database port only"}
+			}
+			if in.CIDR == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(in.CIDR)
+			if err != nil || pfx.Bits() == 0 {
+				return &Violation{Key: "database:allowedCidrs", Value: in.CIDR, Want: "named private sources; never 0.0.0.0/0 or ::/0"}
+			}
+		}
+		return nil
+	}},
+}
+
+// RequiredEventCategories are the RDS event categories the stack subscribes
+// its alarm topic to.
+var RequiredEventCategories = []string{"failover", "failure", "maintenance", "low storage", "configuration change"}
+
+// staticParameters need a reboot to apply; RDS refuses apply method
+// "immediate" for them.
+var staticParameters = map[string]bool{
+	"shared_preload_libraries": true,
+	"rds.force_ssl":            true,
+	"max_connections":          true,
+	"wal_buffers":              true,
+	"shared_buffers":           true,
+	"max_wal_senders":          true,
+	"rds.logical_replication":  true,
+}
+
+func param(p Database, name string) (string, bool) {
+	for _, prm := range p.Parameters {
+		if prm.Name == name {
+			return prm.Value, true
+		}
+	}
+	return "", false
+}
+
+// CheckDatabase returns the first rule the plan breaks, as a *Violation.
+func CheckDatabase(p Database) error {
+	for _, r := range DatabaseRules {
+		if v := r.check(p); v != nil {
+			v.Rule, v.Sources = r.ID, r.Sources
+			return v
+		}
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+// Package naming derives the logical and physical names of the platform's
+// resources. Physical names that AWS requires to be unique are built from the
+// app, the environment and, where a replacement must be able to create the
+// new resource before deleting the old one, a digest of the inputs that force
+// that replacement.
+package naming
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Prefix starts the names of everything the platform creates, so an operator
+// can tell them apart in a shared account.
+const Prefix = "pgp"
+
+// Base is the stem of a database stack's names: <app>-<environment>.
+func Base(app, environment string) string { return app + "-" + environment }
+
+var identifierPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+
+// Digest is a short, stable hex digest of parts.
+func Digest(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(h[:])[:8]
+}
+
+// InstanceIdentifier is the RDS instance identifier of an incarnation:
+// <app>-<environment>-<digest>. The digest covers every input that makes AWS
+// replace the instance, so a replacement gets a new identifier and Pulumi can
+// create it before deleting the old one, and its final snapshot name (derived
+// from the identifier) is new as well.
+func InstanceIdentifier(app, environment string, replaceInputs ...string) (string, error) {
+	id := fmt.Sprintf("%s-%s-%s", app, environment, Digest(replaceInputs...))
+	if len(id) > 63 || !identifierPattern.MatchString(id) || strings.Contains(id, "--") {
+		return "", fmt.Errorf("instance identifier %q is not valid for RDS: 1-63 lowercase letters, digits and single hyphens, starting with a letter", id)
+	}
+	return id, nil
+}
+
+// FinalSnapshotIdentifier is the name of the snapshot RDS takes when an
+// incarnation of the instance is deleted.
+func FinalSnapshotIdentifier(instanceIdentifier string) string {
+	return instanceIdentifier + "-final"
+}
+
+// KeyAlias is the KMS alias of a database stack's key.
+func KeyAlias(app, environment string) string {
+	return "alias/" + Prefix + "/" + Base(app, environment)
+}
+
+// InstanceLogGroup is the CloudWatch log group RDS writes an export to.
+func InstanceLogGroup(instanceIdentifier, export string) string {
+	return "/aws/rds/instance/" + instanceIdentifier + "/" + export
+}
