@@ -1,0 +1,291 @@
+package netstack_test
+
+import (
+	"maps"
+	"net/netip"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/network/netstack"
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/mockaws"
+	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/tags"
+)
+
+const (
+	tSubnet     = "aws:ec2/subnet:Subnet"
+	tRoute      = "aws:ec2/route:Route"
+	tRouteTable = "aws:ec2/routeTable:RouteTable"
+	tRTA        = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	tVpc        = "aws:ec2/vpc:Vpc"
+	tFlowLog    = "aws:ec2/flowLog:FlowLog"
+	tLogGroup   = "aws:cloudwatch/logGroup:LogGroup"
+	tDefaultSG  = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+	tRolePolicy = "aws:iam/rolePolicy:RolePolicy"
+	tRole       = "aws:iam/role:Role"
+)
+
+// taggable lists, for every type the network registers, whether AWS lets it
+// carry tags. A type missing here fails TestEveryResourceIsTagged, so a new
+// resource type is classified on purpose.
+var taggable = map[string]bool{
+	tVpc: true, tSubnet: true, tRouteTable: true, tFlowLog: true, tLogGroup: true, tDefaultSG: true, tRole: true,
+	"aws:ec2/internetGateway:InternetGateway": true, "aws:ec2/natGateway:NatGateway": true, "aws:ec2/eip:Eip": true,
+	tRoute: false, tRTA: false, tRolePolicy: false, netstack.ComponentType: false,
+}
+
+func root(t *testing.T) string {
+	t.Helper()
+	r, err := stacks.FindRoot(".")
+	require.NoError(t, err)
+	return r
+}
+
+func networkStacks(t *testing.T) []stacks.Stack {
+	t.Helper()
+	all, err := stacks.Discover(root(t))
+	require.NoError(t, err)
+	var out []stacks.Stack
+	for _, s := range all {
+		if s.Project == contract.NetworkProject {
+			out = append(out, s)
+		}
+	}
+	require.NotEmpty(t, out, "no committed network stacks")
+	return out
+}
+
+type run struct {
+	mocks   *mockaws.Mocks
+	exports mockaws.Exports
+	cfg     config.Network
+}
+
+func runStack(t *testing.T, s stacks.Stack) run {
+	t.Helper()
+	m := mockaws.New()
+	exports := mockaws.Exports{}
+	err := mockaws.RunStack(m, s, func(ctx *pulumi.Context) error {
+		return netstack.Program(ctx, exports.Export)
+	})
+	require.NoError(t, err)
+	cfg, err := config.LoadNetwork(config.MapSource("network", s.Config))
+	require.NoError(t, err)
+	return run{mocks: m, exports: exports, cfg: cfg}
+}
+
+// TestCommittedStacks runs the program once for every committed network
+// file and checks what it declares.
+func TestCommittedStacks(t *testing.T) {
+	for _, s := range networkStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			require.NoError(t, config.CheckKeys("network", s.Config, config.NetworkKeys), "unknown key in %s", s.File)
+			r := runStack(t, s)
+			m := r.mocks
+
+			vpcs := m.OfType(tVpc)
+			require.Len(t, vpcs, 1)
+			vpc := vpcs[0]
+			assert.Equal(t, true, vpc.Input("enableDnsSupport"))
+			assert.Equal(t, true, vpc.Input("enableDnsHostnames"))
+			vpcCidr := netip.MustParsePrefix(vpc.String("cidrBlock"))
+
+			t.Run("one subnet of each kind per zone", func(t *testing.T) {
+				db, app, _ := subnetsByKind(m)
+				assert.Len(t, db, r.cfg.AZCount)
+				assert.Len(t, app, r.cfg.AZCount)
+				zones := map[string]bool{}
+				for _, s := range db {
+					zones[s.String("availabilityZone")] = true
+					assert.Equal(t, false, s.Input("mapPublicIpOnLaunch"))
+				}
+				assert.Len(t, zones, r.cfg.AZCount, "database subnets must be in distinct zones")
+			})
+
+			t.Run("subnets inside the VPC and disjoint", func(t *testing.T) {
+				var seen []netip.Prefix
+				for _, s := range m.OfType(tSubnet) {
+					p := netip.MustParsePrefix(s.String("cidrBlock"))
+					assert.True(t, vpcCidr.Contains(p.Addr()) && p.Bits() >= vpcCidr.Bits(), "%s outside %s", p, vpcCidr)
+					for _, o := range seen {
+						assert.False(t, o.Overlaps(p), "%s overlaps %s", p, o)
+					}
+					seen = append(seen, p)
+				}
+			})
+
+			t.Run("no database route reaches a gateway", func(t *testing.T) {
+				dbRT, ok := m.Named(tRouteTable, "network-db-rt")
+				require.True(t, ok)
+				assert.Nil(t, dbRT.Input("routes"), "the database route table must have no inline routes")
+				for _, route := range m.OfType(tRoute) {
+					assert.NotEqual(t, dbRT.ID, route.String("routeTableId"), "route %s is on the database route table", route.Name)
+				}
+				db, _, _ := subnetsByKind(m)
+				dbIDs := map[string]bool{}
+				for _, s := range db {
+					dbIDs[s.ID] = true
+				}
+				associated := 0
+				for _, a := range m.OfType(tRTA) {
+					if dbIDs[a.String("subnetId")] {
+						associated++
+						assert.Equal(t, dbRT.ID, a.String("routeTableId"), "database subnet %s associated with another route table", a.String("subnetId"))
+					}
+				}
+				assert.Equal(t, len(db), associated, "every database subnet is associated with the isolated route table")
+			})
+
+			t.Run("NAT gateway only when asked", func(t *testing.T) {
+				nats := m.OfType("aws:ec2/natGateway:NatGateway")
+				if r.cfg.NatGateway {
+					assert.Len(t, nats, r.cfg.AZCount)
+				} else {
+					assert.Empty(t, nats)
+					assert.Empty(t, m.OfType("aws:ec2/internetGateway:InternetGateway"))
+				}
+			})
+
+			t.Run("flow logs on", func(t *testing.T) {
+				logs := m.OfType(tFlowLog)
+				require.Len(t, logs, 1)
+				fl := logs[0]
+				assert.Equal(t, vpc.ID, fl.String("vpcId"))
+				assert.Equal(t, "ALL", fl.String("trafficType"))
+				assert.Equal(t, "cloud-watch-logs", fl.String("logDestinationType"))
+				group, ok := m.Named(tLogGroup, "network-flow-logs")
+				require.True(t, ok)
+				assert.EqualValues(t, r.cfg.FlowLogRetentionDays, group.Input("retentionInDays"))
+				assert.Contains(t, fl.String("logDestination"), group.ID)
+
+				policies := m.OfType(tRolePolicy)
+				require.Len(t, policies, 1)
+				doc := policies[0].String("policy")
+				assert.Contains(t, doc, group.ID, "the flow-log policy names its log group")
+				assert.NotContains(t, doc, `"Resource":"*"`)
+				assert.NotContains(t, doc, `"*"`)
+			})
+
+			t.Run("default security group has no rules", func(t *testing.T) {
+				sgs := m.OfType(tDefaultSG)
+				require.Len(t, sgs, 1)
+				assert.Equal(t, vpc.ID, sgs[0].String("vpcId"))
+				assert.Empty(t, sgs[0].Input("ingress"))
+				assert.Empty(t, sgs[0].Input("egress"))
+			})
+
+			t.Run("contract complete", func(t *testing.T) {
+				assertContract(t, r)
+			})
+		})
+	}
+}
+
+func subnetsByKind(m *mockaws.Mocks) (db, app, public []mockaws.Resource) {
+	for _, s := range m.OfType(tSubnet) {
+		switch {
+		case hasPrefix(s.Name, "network-db-"):
+			db = append(db, s)
+		case hasPrefix(s.Name, "network-app-"):
+			app = append(app, s)
+		case hasPrefix(s.Name, "network-public-"):
+			public = append(public, s)
+		}
+	}
+	return db, app, public
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+// assertContract checks that every field of the network contract is
+// exported, resolves, and has the type the database stacks read.
+func assertContract(t *testing.T, r run) {
+	t.Helper()
+	names := contract.Names(contract.Network{})
+	assert.ElementsMatch(t, names, keys(r.exports))
+	for _, f := range contract.Fields(contract.Network{}) {
+		in, ok := r.exports[f.Name]
+		if !assert.True(t, ok, "output %s not exported", f.Name) {
+			continue
+		}
+		out, ok := in.(pulumi.Output)
+		require.True(t, ok, "%s is not an output", f.Name)
+		v, err := mockaws.Await(out)
+		require.NoError(t, err, f.Name)
+		switch f.Kind {
+		case contract.KindString:
+			s, ok := v.(string)
+			assert.True(t, ok && s != "", "%s = %#v, want a non-empty string", f.Name, v)
+		case contract.KindStringArray:
+			ss, ok := v.([]string)
+			assert.True(t, ok && len(ss) == r.cfg.AZCount, "%s = %#v, want %d strings", f.Name, v, r.cfg.AZCount)
+		default:
+			t.Errorf("%s: the network contract has no %s fields", f.Name, f.Kind)
+		}
+	}
+	if v, err := mockaws.Await(r.exports["tier"].(pulumi.Output)); assert.NoError(t, err) {
+		assert.Equal(t, string(r.cfg.Tier), v)
+	}
+	if v, err := mockaws.Await(r.exports["appSubnetCidrs"].(pulumi.Output)); assert.NoError(t, err) {
+		var want []string
+		for _, p := range r.cfg.AppSubnets {
+			want = append(want, p.String())
+		}
+		assert.Equal(t, want, v)
+	}
+}
+
+func keys(m mockaws.Exports) []string {
+	return sortedKeys(maps.Keys(m))
+}
+
+// TestEveryResourceIsTagged walks every resource each committed stack
+// registers and fails on a taggable one without the platform's tags.
+func TestEveryResourceIsTagged(t *testing.T) {
+	for _, s := range networkStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			r := runStack(t, s)
+			for _, res := range r.mocks.Resources() {
+				tg, known := taggable[res.Type]
+				if !assert.True(t, known, "type %s is not classified as taggable or not in this test", res.Type) || !tg {
+					continue
+				}
+				got := res.Tags()
+				assert.Empty(t, tags.Missing(got), "%s %s lacks tags", res.Type, res.Name)
+				assert.Equal(t, "pulumi", got["ManagedBy"])
+				assert.Equal(t, s.Name, got["Stack"])
+				assert.Equal(t, "network", got["Project"])
+				assert.Equal(t, s.Tier, got["Tier"])
+				assert.Equal(t, s.Environment, got["Environment"])
+				for k, v := range r.cfg.Tags {
+					assert.Equal(t, v, got[k], "%s %s: config tag %s", res.Type, res.Name, k)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryChildIsParented checks that every resource but the component is
+// parented to the component.
+func TestEveryChildIsParented(t *testing.T) {
+	s := networkStacks(t)[0]
+	r := runStack(t, s)
+	var component string
+	for _, res := range r.mocks.Resources() {
+		if res.Type == netstack.ComponentType {
+			component = res.Name
+		}
+	}
+	require.Equal(t, "network", component)
+	for _, res := range r.mocks.Resources() {
+		if res.Type == netstack.ComponentType {
+			continue
+		}
+		assert.Contains(t, res.Parent, netstack.ComponentType+"::network", "%s %s is not parented to the component", res.Type, res.Name)
+	}
+}
