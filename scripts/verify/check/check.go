@@ -1,0 +1,145 @@
+// Package check is the outcome format shared by the operational tools
+// (verify, restore-drill): one result per check, printed as one line each,
+// written as a JSON report, and turned into the process exit code.
+package check
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Status is the outcome of one check.
+type Status string
+
+// The outcomes. Unknown means the check could not tell, and its detail says
+// why (an API call failed, the instance is still being created, ...).
+const (
+	Pass    Status = "pass"
+	Fail    Status = "fail"
+	Unknown Status = "unknown"
+)
+
+// Result is one check's outcome.
+type Result struct {
+	// Stack is the stack the check is about ("" for tool-wide checks).
+	Stack string `json:"stack,omitempty"`
+	// Name is a short, stable name such as "multi-az".
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	// Detail says what was seen, and on failure what was expected.
+	Detail string `json:"detail"`
+}
+
+// Passf, Failf and Unknownf build results.
+func Passf(name, format string, args ...any) Result {
+	return Result{Name: name, Status: Pass, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Failf builds a failed result.
+func Failf(name, format string, args ...any) Result {
+	return Result{Name: name, Status: Fail, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Unknownf builds a result for a check that could not tell.
+func Unknownf(name, format string, args ...any) Result {
+	return Result{Name: name, Status: Unknown, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Line formats a result as one line of text.
+func Line(r Result) string {
+	stack := r.Stack
+	if stack == "" {
+		stack = "-"
+	}
+	return fmt.Sprintf("%-7s %-18s %-22s %s", strings.ToUpper(string(r.Status)), stack, r.Name, r.Detail)
+}
+
+// Print writes one line per result.
+func Print(w io.Writer, results []Result) error {
+	for _, r := range results {
+		if _, err := fmt.Fprintln(w, Line(r)); err != nil {
+			return fmt.Errorf("print results: %w", err)
+		}
+	}
+	return nil
+}
+
+// Summary counts results by status.
+type Summary struct {
+	Pass    int `json:"pass"`
+	Fail    int `json:"fail"`
+	Unknown int `json:"unknown"`
+}
+
+// Summarize counts results by status.
+func Summarize(results []Result) Summary {
+	var s Summary
+	for _, r := range results {
+		switch r.Status {
+		case Pass:
+			s.Pass++
+		case Fail:
+			s.Fail++
+		default:
+			s.Unknown++
+		}
+	}
+	return s
+}
+
+// String is the summary line.
+func (s Summary) String() string {
+	return fmt.Sprintf("%d passed, %d failed, %d could not tell", s.Pass, s.Fail, s.Unknown)
+}
+
+// Exit codes of the tools.
+const (
+	ExitOK = 0
+	// ExitFail: at least one check failed.
+	ExitFail = 1
+	// ExitUsage: bad flags or input; nothing was checked.
+	ExitUsage = 2
+	// ExitUnknown: nothing failed, but some check could not tell, so the
+	// deployment is not proven good.
+	ExitUnknown = 3
+)
+
+// ExitCode is the exit code for a set of results: any failure wins, then
+// any check that could not tell.
+func ExitCode(results []Result) int {
+	s := Summarize(results)
+	switch {
+	case s.Fail > 0:
+		return ExitFail
+	case s.Unknown > 0:
+		return ExitUnknown
+	}
+	return ExitOK
+}
+
+// WriteJSON writes v as indented JSON to path, creating its folder. The
+// file is written whole or not at all.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode report: %w", err)
+	}
+	b = append(b, '\n')
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create report folder: %w", err)
+		}
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}
