@@ -20,6 +20,11 @@ const (
 	Region  = "eu-west-1"
 )
 
+// AutoName is the physical name the mocks give a resource whose name the
+// program leaves to the provider, as the real provider does with a random
+// suffix.
+func AutoName(logical string) string { return logical + "-a1b2c3d" }
+
 // Resource is one registration the program made.
 type Resource struct {
 	Type    string
@@ -32,6 +37,8 @@ type Resource struct {
 	// IgnoreChanges lists the properties the resource's ignoreChanges
 	// option names.
 	IgnoreChanges []string
+	// Dependencies are the URNs the resource explicitly depends on.
+	Dependencies []string
 	// Inputs as the program registered them, before any provider default.
 	Inputs resource.PropertyMap
 }
@@ -131,19 +138,23 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		}})
 	case "aws:kms/key:Key":
 		set("keyId", "key-"+args.Name)
-	case "aws:iam/role:Role":
-		set("name", args.Name+"-role")
 	}
 	if strings.HasPrefix(args.TypeToken, "aws:") {
+		// The provider auto-names resources whose name is not set.
+		set("name", AutoName(args.Name))
 		svc := strings.SplitN(strings.TrimPrefix(args.TypeToken, "aws:"), "/", 2)[0]
 		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, Region, Account, id))
 	}
 
 	r := Resource{Type: args.TypeToken, Name: args.Name, ID: id, Custom: args.Custom, Inputs: args.Inputs.Copy()}
+	if args.RegisterRPC != nil {
+		r.URN = fmt.Sprintf("%s::%s", args.TypeToken, args.Name)
+	}
 	if rpc := args.RegisterRPC; rpc != nil {
 		r.Parent = rpc.GetParent()
 		r.Protect = rpc.GetProtect()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
+		r.Dependencies = rpc.GetDependencies()
 	}
 	m.mu.Lock()
 	m.resources = append(m.resources, r)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Prefix starts the names of everything the platform creates, so an operator
@@ -41,10 +42,19 @@ func InstanceIdentifier(app, environment string, replaceInputs ...string) (strin
 	return id, nil
 }
 
+// FinalSnapshotSuffix is the part of the final snapshot name that tells
+// incarnations apart even when an identifier comes back (a change reverted
+// after a replacement): the UTC time the incarnation was first planned. The
+// program sets it with ignoreChanges, so it is stable across runs and new
+// only when the instance is replaced.
+func FinalSnapshotSuffix(created time.Time) string {
+	return "final-" + created.UTC().Format("20060102-150405")
+}
+
 // FinalSnapshotIdentifier is the name of the snapshot RDS takes when an
 // incarnation of the instance is deleted.
-func FinalSnapshotIdentifier(instanceIdentifier string) string {
-	return instanceIdentifier + "-final"
+func FinalSnapshotIdentifier(instanceIdentifier, suffix string) string {
+	return instanceIdentifier + "-" + suffix
 }
 
 // KeyAlias is the KMS alias of a database stack's key.
