@@ -1,0 +1,192 @@
+// Package dbstack is the database program: one app team's Multi-AZ
+// PostgreSQL in one environment, reading that environment's network through a
+// StackReference.
+package dbstack
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/pgplatform/platform/database/postgres"
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/naming"
+	"github.com/pgplatform/platform/shared/tags"
+)
+
+// LocalOrganization is the organization name of stacks on a file:// or S3
+// backend; Pulumi Cloud uses the real organization.
+const LocalOrganization = "organization"
+
+// Run is the database program. main calls it, and so does the deploy tool
+// through the Automation API.
+func Run(ctx *pulumi.Context) error { return Program(ctx, ctx.Export, time.Now) }
+
+// Program declares the database stack and exports its contract through
+// export. now dates the final snapshot name of a new incarnation.
+func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Time) error {
+	cfg, err := LoadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	plan := Plan(cfg, now())
+	if err := guardrails.CheckDatabase(plan); err != nil {
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
+
+	netStack := NetworkStackName(ctx, cfg)
+	ref, err := pulumi.NewStackReference(ctx, netStack, nil)
+	if err != nil {
+		return fmt.Errorf("database stack %s: reference network stack %s: %w", ctx.Stack(), netStack, err)
+	}
+	network, values, err := contract.ReadNetwork(ref, netStack)
+	if err != nil {
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
+	if env := values.String("environment"); env != cfg.Environment {
+		return &config.Error{Key: "database:networkStack", Value: netStack, Allowed: fmt.Sprintf("a network stack of environment %s (this one is %s)", cfg.Environment, env)}
+	}
+
+	identity, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database stack %s: look up the account: %w", ctx.Stack(), err)
+	}
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database stack %s: look up the partition: %w", ctx.Stack(), err)
+	}
+
+	db, err := postgres.NewMultiAZ(ctx, naming.Base(cfg.App, cfg.Environment), &postgres.Args{
+		Config:         cfg,
+		Plan:           plan,
+		Network:        network,
+		AppSubnetCidrs: values.Strings("appSubnetCidrs"),
+		AccountID:      identity.AccountId,
+		Partition:      partition.Partition,
+		Tags:           tags.New(cfg.Environment, string(cfg.Tier), ctx.Project(), ctx.Stack(), cfg.Tags),
+	})
+	if err != nil {
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
+	return contract.Export(db.Outputs, export)
+}
+
+// LoadConfig reads and validates the stack's database config.
+func LoadConfig(ctx *pulumi.Context) (config.Database, error) {
+	cfg, err := config.LoadDatabase(config.Source{Namespace: contract.DatabaseProject, Get: ctx.GetConfig})
+	if err != nil {
+		return config.Database{}, fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
+	return cfg, nil
+}
+
+// NetworkStackName is the fully qualified network stack to read: the
+// database:networkStack key, completed with the organization and project
+// when it names only a stack, or <organization>/network/<environment>.
+func NetworkStackName(ctx *pulumi.Context, cfg config.Database) string {
+	org := ctx.Organization()
+	if org == "" {
+		org = LocalOrganization
+	}
+	name := cfg.NetworkStack
+	if name == "" {
+		name = cfg.Environment
+	}
+	switch n := countSlashes(name); n {
+	case 0:
+		return org + "/" + contract.NetworkProject + "/" + name
+	case 1:
+		return org + "/" + name
+	}
+	return name
+}
+
+func countSlashes(s string) int {
+	n := 0
+	for _, r := range s {
+		if r == '/' {
+			n++
+		}
+	}
+	return n
+}
+
+// Plan turns the config into the settings the stack gives its resources.
+// The guardrails check this plan; postgres.NewMultiAZ renders it.
+func Plan(cfg config.Database, now time.Time) guardrails.Database {
+	strict := cfg.Tier.Strict()
+	params := []guardrails.Parameter{
+		{Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+		{Name: "shared_preload_libraries", Value: "pg_stat_statements", ApplyMethod: "pending-reboot"},
+		{Name: "log_min_duration_statement", Value: strconv.Itoa(cfg.LogMinDurationMs), ApplyMethod: "immediate"},
+		{Name: "log_statement", Value: cfg.LogStatement, ApplyMethod: "immediate"},
+	}
+	if strict {
+		params = append(params,
+			guardrails.Parameter{Name: "log_connections", Value: "1", ApplyMethod: "immediate"},
+			guardrails.Parameter{Name: "log_disconnections", Value: "1", ApplyMethod: "immediate"},
+		)
+	}
+	var ingress []guardrails.Ingress
+	ingress = append(ingress, guardrails.Ingress{FromApps: true, Port: cfg.Port})
+	for _, c := range cfg.AllowedCidrs {
+		ingress = append(ingress, guardrails.Ingress{CIDR: c.String(), Port: cfg.Port})
+	}
+	for _, sg := range cfg.AllowedSecurityGroups {
+		ingress = append(ingress, guardrails.Ingress{SecurityGroupID: sg, Port: cfg.Port})
+	}
+	snapshot := ""
+	if !cfg.SkipFinalSnapshot {
+		snapshot = naming.FinalSnapshotSuffix(now)
+	}
+	return guardrails.Database{
+		Tier:        cfg.Tier,
+		KeyRotation: true,
+		Protect:     cfg.Tier == config.Prod,
+		Instance: guardrails.Instance{
+			Engine:                           "postgres",
+			EngineVersion:                    cfg.EngineVersion(),
+			InstanceClass:                    cfg.InstanceClass,
+			StorageType:                      "gp3",
+			AllocatedStorageGb:               cfg.AllocatedStorageGb,
+			MaxAllocatedStorageGb:            cfg.MaxAllocatedStorageGb,
+			PubliclyAccessible:               false,
+			StorageEncrypted:                 true,
+			StorageCustomerKey:               true,
+			MultiAZ:                          cfg.MultiAZ,
+			BackupRetentionDays:              cfg.BackupRetentionDays,
+			BackupWindow:                     cfg.BackupWindow,
+			MaintenanceWindow:                cfg.MaintenanceWindow,
+			DeletionProtection:               cfg.DeletionProtection,
+			SkipFinalSnapshot:                cfg.SkipFinalSnapshot,
+			FinalSnapshotIdentifier:          snapshot,
+			ManageMasterUserPassword:         true,
+			MasterSecretCustomerKey:          true,
+			MasterUsername:                   cfg.MasterUsername,
+			IAMAuth:                          true,
+			MonitoringInterval:               cfg.MonitoringInterval,
+			PerformanceInsights:              true,
+			PerformanceInsightsCustomerKey:   true,
+			PerformanceInsightsRetentionDays: cfg.PIRetentionDays,
+			LogExports:                       []string{"postgresql", "upgrade"},
+			AutoMinorVersionUpgrade:          true,
+			CACertIdentifier:                 cfg.CACertIdentifier,
+			CopyTagsToSnapshot:               true,
+		},
+		ParameterFamily:              cfg.ParameterGroupFamily(),
+		Parameters:                   params,
+		MonitoringTrustService:       "monitoring.rds.amazonaws.com",
+		MonitoringTrustSourceAccount: true,
+		MonitoringPolicy:             "service-role/AmazonRDSEnhancedMonitoringRole",
+		LogGroupRetentionDays:        cfg.LogRetentionDays,
+		LogGroupsEncrypted:           true,
+		Ingress:                      ingress,
+		TopicEncrypted:               true,
+		EventCategories:              append([]string(nil), guardrails.RequiredEventCategories...),
+	}
+}

@@ -1,0 +1,313 @@
+package dbstack_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/database/postgres"
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/mockaws"
+	"github.com/pgplatform/platform/shared/tags"
+)
+
+const (
+	tKey        = "aws:kms/key:Key"
+	tAlias      = "aws:kms/alias:Alias"
+	tSubnetGrp  = "aws:rds/subnetGroup:SubnetGroup"
+	tSG         = "aws:ec2/securityGroup:SecurityGroup"
+	tIngress    = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tEgress     = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tRole       = "aws:iam/role:Role"
+	tAttachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tParams     = "aws:rds/parameterGroup:ParameterGroup"
+	tInstance   = "aws:rds/instance:Instance"
+	tLogGroup   = "aws:cloudwatch/logGroup:LogGroup"
+	tTopic      = "aws:sns/topic:Topic"
+	tTopicPol   = "aws:sns/topicPolicy:TopicPolicy"
+	tAlarm      = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	tEvents     = "aws:rds/eventSubscription:EventSubscription"
+	tStackRef   = "pulumi:pulumi:StackReference"
+)
+
+// taggable classifies every type the database program registers.
+var taggable = map[string]bool{
+	tKey: true, tSubnetGrp: true, tSG: true, tIngress: true, tRole: true, tParams: true, tInstance: true,
+	tLogGroup: true, tTopic: true, tAlarm: true, tEvents: true,
+	tAlias: false, tAttachment: false, tTopicPol: false, tStackRef: false, postgres.ComponentType: false,
+}
+
+func strs(v any) []string {
+	items, _ := v.([]any)
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, fmt.Sprint(it))
+	}
+	return out
+}
+
+func decode(t *testing.T, doc string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(doc), &m), doc)
+	return m
+}
+
+// TestCommittedStacks runs the program for every committed database file
+// and checks every property the stack promises on the inputs it registers.
+func TestCommittedStacks(t *testing.T) {
+	for _, s := range databaseStacks(t) {
+		t.Run(s.Name, func(t *testing.T) {
+			require.NoError(t, config.CheckKeys("database", s.Config, config.DatabaseKeys), "unknown key in %s", s.File)
+			r := runDatabase(t, s, s.Config)
+			require.NoError(t, r.err)
+			cfg := r.cfg
+			strict := cfg.Tier.Strict()
+			inst := r.one(t, tInstance)
+			key := r.one(t, tKey)
+			keyArn := key.ID
+			id := inst.String("identifier")
+
+			t.Run("kms key", func(t *testing.T) {
+				assert.Equal(t, true, key.Input("enableKeyRotation"))
+				policy := key.String("policy")
+				for _, svc := range []string{"rds.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com", "logs.eu-west-1.amazonaws.com", "cloudwatch.amazonaws.com", "events.rds.amazonaws.com"} {
+					assert.Contains(t, policy, svc)
+				}
+				alias := r.one(t, tAlias)
+				assert.Equal(t, "alias/pgp/"+cfg.App+"-"+cfg.Environment, alias.String("name"))
+			})
+
+			t.Run("subnet group over the isolated subnets", func(t *testing.T) {
+				sg := r.one(t, tSubnetGrp)
+				assert.Equal(t, strs(r.network["databaseSubnetIds"]), strs(sg.Input("subnetIds")))
+				assert.Nil(t, sg.Input("name"), "the subnet group is auto-named")
+			})
+
+			t.Run("security group admits the port from named sources only", func(t *testing.T) {
+				sg := r.one(t, tSG)
+				assert.Equal(t, r.network["vpcId"], sg.String("vpcId"))
+				assert.Nil(t, sg.Input("ingress"), "no inline rules")
+				assert.Nil(t, sg.Input("egress"), "no inline rules")
+				assert.Nil(t, sg.Input("name"), "the security group is auto-named")
+				assert.Empty(t, r.mocks.OfType(tEgress), "the database starts no connections")
+				var cidrs, groups []string
+				for _, rule := range r.mocks.OfType(tIngress) {
+					assert.Equal(t, "tcp", rule.String("ipProtocol"))
+					assert.EqualValues(t, cfg.Port, rule.Input("fromPort"))
+					assert.EqualValues(t, cfg.Port, rule.Input("toPort"))
+					assert.Equal(t, sg.ID, rule.String("securityGroupId"))
+					if c := rule.String("cidrIpv4"); c != "" {
+						assert.NotEqual(t, "0.0.0.0/0", c)
+						cidrs = append(cidrs, c)
+					} else {
+						groups = append(groups, rule.String("referencedSecurityGroupId"))
+					}
+					assert.Nil(t, rule.Input("cidrIpv6"))
+				}
+				want := strs(r.network["appSubnetCidrs"])
+				for _, c := range cfg.AllowedCidrs {
+					want = append(want, c.String())
+				}
+				assert.ElementsMatch(t, want, cidrs)
+				assert.ElementsMatch(t, cfg.AllowedSecurityGroups, groups)
+			})
+
+			t.Run("monitoring role", func(t *testing.T) {
+				role := r.one(t, tRole)
+				trust := role.String("assumeRolePolicy")
+				assert.Contains(t, trust, `"Service":"monitoring.rds.amazonaws.com"`)
+				assert.Contains(t, trust, `"aws:SourceAccount":"`+mockaws.Account+`"`)
+				att := r.one(t, tAttachment)
+				assert.Equal(t, "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole", att.String("policyArn"))
+				assert.Equal(t, mockaws.AutoName(role.Name), att.String("role"))
+				assert.Contains(t, inst.String("monitoringRoleArn"), role.Name)
+			})
+
+			t.Run("parameter group", func(t *testing.T) {
+				pg := r.one(t, tParams)
+				assert.Equal(t, fmt.Sprintf("postgres%d", cfg.EngineMajor), pg.String("family"))
+				assert.Nil(t, pg.Input("name"), "auto-named so a family change can create before delete")
+				params := map[string]map[string]any{}
+				for _, p := range pg.Input("parameters").([]any) {
+					m := p.(map[string]any)
+					params[m["name"].(string)] = m
+				}
+				assert.Equal(t, "1", params["rds.force_ssl"]["value"])
+				assert.Equal(t, "pending-reboot", params["rds.force_ssl"]["applyMethod"])
+				assert.Contains(t, params["shared_preload_libraries"]["value"], "pg_stat_statements")
+				assert.Equal(t, "pending-reboot", params["shared_preload_libraries"]["applyMethod"])
+				assert.Equal(t, fmt.Sprint(cfg.LogMinDurationMs), params["log_min_duration_statement"]["value"])
+				assert.Equal(t, "ddl", params["log_statement"]["value"])
+				if strict {
+					assert.Equal(t, "1", params["log_connections"]["value"])
+					assert.Equal(t, "1", params["log_disconnections"]["value"])
+				} else {
+					assert.NotContains(t, params, "log_connections")
+				}
+				assert.Equal(t, mockaws.AutoName(pg.Name), inst.String("parameterGroupName"))
+			})
+
+			t.Run("instance", func(t *testing.T) {
+				assert.Equal(t, "postgres", inst.String("engine"))
+				assert.Equal(t, fmt.Sprint(cfg.EngineMajor), inst.String("engineVersion"), "major only")
+				assert.Regexp(t, `^`+cfg.App+`-`+cfg.Environment+`-[0-9a-f]{8}$`, id)
+				assert.Equal(t, cfg.MultiAZ, inst.Input("multiAz"))
+				if strict {
+					assert.Equal(t, true, inst.Input("multiAz"))
+				}
+				assert.Nil(t, inst.Input("availabilityZone"), "never set on a Multi-AZ instance")
+				assert.Equal(t, "gp3", inst.String("storageType"))
+				assert.EqualValues(t, cfg.AllocatedStorageGb, inst.Input("allocatedStorage"))
+				assert.EqualValues(t, cfg.MaxAllocatedStorageGb, inst.Input("maxAllocatedStorage"))
+				assert.Greater(t, cfg.MaxAllocatedStorageGb, cfg.AllocatedStorageGb)
+				assert.Equal(t, true, inst.Input("storageEncrypted"))
+				assert.Contains(t, inst.String("kmsKeyId"), keyArn)
+				assert.Equal(t, true, inst.Input("manageMasterUserPassword"))
+				assert.Contains(t, inst.String("masterUserSecretKmsKeyId"), keyArn)
+				assert.Nil(t, inst.Input("password"))
+				assert.NotContains(t, []string{"postgres", "admin", "root"}, inst.String("username"))
+				assert.Equal(t, cfg.MasterUsername, inst.String("username"))
+				assert.Equal(t, false, inst.Input("publiclyAccessible"))
+				assert.Equal(t, true, inst.Input("iamDatabaseAuthenticationEnabled"))
+				assert.EqualValues(t, cfg.BackupRetentionDays, inst.Input("backupRetentionPeriod"))
+				assert.GreaterOrEqual(t, cfg.BackupRetentionDays, 7)
+				if cfg.Tier == config.Prod {
+					assert.GreaterOrEqual(t, cfg.BackupRetentionDays, 14)
+				}
+				assert.Equal(t, cfg.BackupWindow, inst.String("backupWindow"))
+				assert.Equal(t, cfg.MaintenanceWindow, inst.String("maintenanceWindow"))
+				assert.Equal(t, true, inst.Input("autoMinorVersionUpgrade"))
+				assert.Equal(t, true, inst.Input("copyTagsToSnapshot"))
+				assert.Contains(t, config.CACertIdentifiers, inst.String("caCertIdentifier"))
+				assert.Equal(t, true, inst.Input("performanceInsightsEnabled"))
+				assert.Contains(t, inst.String("performanceInsightsKmsKeyId"), keyArn)
+				assert.GreaterOrEqual(t, inst.Input("performanceInsightsRetentionPeriod"), float64(7))
+				assert.EqualValues(t, cfg.MonitoringInterval, inst.Input("monitoringInterval"))
+				assert.ElementsMatch(t, []string{"postgresql", "upgrade"}, strs(inst.Input("enabledCloudwatchLogsExports")))
+				assert.Equal(t, mockaws.AutoName(r.one(t, tSubnetGrp).Name), inst.String("dbSubnetGroupName"))
+				assert.Equal(t, []string{r.one(t, tSG).ID}, strs(inst.Input("vpcSecurityGroupIds")))
+				assert.Equal(t, strict || cfg.DeletionProtection, inst.Input("deletionProtection"))
+				assert.Equal(t, cfg.Tier == config.Prod, inst.Protect, "Pulumi protect only and always in prod")
+				assert.Equal(t, cfg.SkipFinalSnapshot, inst.Input("skipFinalSnapshot"))
+				if cfg.Tier != config.Dev {
+					assert.Equal(t, false, inst.Input("skipFinalSnapshot"))
+				}
+				if !cfg.SkipFinalSnapshot {
+					assert.Equal(t, id+"-final-20261125-210000", inst.String("finalSnapshotIdentifier"))
+					assert.Contains(t, inst.IgnoreChanges, "finalSnapshotIdentifier", "the first incarnation's name must stay stable across runs")
+				}
+				assert.Contains(t, inst.IgnoreChanges, "allocatedStorage", "allocated storage is a floor under autoscaling")
+			})
+
+			t.Run("log groups declared first with retention and key", func(t *testing.T) {
+				groups := r.mocks.OfType(tLogGroup)
+				require.Len(t, groups, 2)
+				var names []string
+				for _, g := range groups {
+					names = append(names, g.String("name"))
+					assert.EqualValues(t, cfg.LogRetentionDays, g.Input("retentionInDays"))
+					assert.Contains(t, g.String("kmsKeyId"), keyArn)
+					found := false
+					for _, d := range inst.Dependencies {
+						found = found || strings.HasSuffix(d, "::"+g.Name)
+					}
+					assert.True(t, found, "the instance must depend on log group %s", g.Name)
+				}
+				assert.ElementsMatch(t, []string{"/aws/rds/instance/" + id + "/postgresql", "/aws/rds/instance/" + id + "/upgrade"}, names)
+			})
+
+			t.Run("alarms, topic and events", func(t *testing.T) {
+				topic := r.one(t, tTopic)
+				assert.Contains(t, topic.String("kmsMasterKeyId"), keyArn)
+				pol := r.one(t, tTopicPol)
+				assert.Contains(t, pol.String("policy"), "events.rds.amazonaws.com")
+				alarms := map[string]mockaws.Resource{}
+				for _, a := range r.mocks.OfType(tAlarm) {
+					alarms[a.String("metricName")] = a
+					assert.Equal(t, "AWS/RDS", a.String("namespace"))
+					assert.Equal(t, id, a.Input("dimensions").(map[string]any)["DBInstanceIdentifier"])
+					actions := strs(a.Input("alarmActions"))
+					if assert.Len(t, actions, 1) {
+						assert.True(t, strings.HasSuffix(actions[0], ":"+topic.ID), "alarm %s notifies %v, not the stack's topic", a.Name, actions)
+					}
+				}
+				want := map[string]float64{
+					"CPUUtilization":      float64(cfg.Alarms.CPUPercent),
+					"FreeStorageSpace":    float64(cfg.Alarms.FreeStorageMb) * 1024 * 1024,
+					"FreeableMemory":      float64(cfg.Alarms.FreeableMemoryMb) * 1024 * 1024,
+					"DatabaseConnections": float64(cfg.Alarms.Connections),
+					"ReadLatency":         float64(cfg.Alarms.ReadLatencyMs) / 1000,
+					"WriteLatency":        float64(cfg.Alarms.WriteLatencyMs) / 1000,
+				}
+				require.Len(t, alarms, len(want))
+				for metric, threshold := range want {
+					assert.InDelta(t, threshold, alarms[metric].Input("threshold"), 1e-9, metric)
+				}
+				ev := r.one(t, tEvents)
+				assert.Equal(t, "db-instance", ev.String("sourceType"))
+				assert.Equal(t, []string{id}, strs(ev.Input("sourceIds")))
+				assert.ElementsMatch(t, []string{"failover", "failure", "maintenance", "low storage", "configuration change"}, strs(ev.Input("eventCategories")))
+			})
+
+			t.Run("contract complete", func(t *testing.T) {
+				assert.ElementsMatch(t, contract.Names(contract.Database{}), sortedExportNames(r.exports))
+				for _, f := range contract.Fields(contract.Database{}) {
+					v := r.export(t, f.Name)
+					switch f.Kind {
+					case contract.KindString:
+						assert.NotEmpty(t, v, f.Name)
+					case contract.KindInt:
+						assert.Equal(t, cfg.Port, v, f.Name)
+					}
+				}
+				assert.Equal(t, id, r.export(t, "instanceIdentifier"))
+				assert.Contains(t, r.export(t, "masterSecretArn"), "arn:aws:secretsmanager:")
+				assert.Contains(t, r.export(t, "endpoint"), id)
+			})
+
+			t.Run("every taggable resource is tagged", func(t *testing.T) {
+				for _, res := range r.mocks.Resources() {
+					tg, known := taggable[res.Type]
+					if !assert.True(t, known, "type %s is not classified", res.Type) || !tg {
+						continue
+					}
+					got := res.Tags()
+					assert.Empty(t, tags.Missing(got), "%s %s lacks tags", res.Type, res.Name)
+					assert.Equal(t, s.Name, got["Stack"])
+					assert.Equal(t, cfg.App, got["Service"])
+				}
+			})
+
+			t.Run("every child is parented", func(t *testing.T) {
+				for _, res := range r.mocks.Resources() {
+					if res.Type == postgres.ComponentType || res.Type == tStackRef {
+						continue
+					}
+					assert.Contains(t, res.Parent, postgres.ComponentType+"::"+cfg.App+"-"+cfg.Environment, "%s %s", res.Type, res.Name)
+				}
+			})
+
+			t.Run("no password in any input", func(t *testing.T) {
+				for _, res := range r.mocks.Resources() {
+					for k := range res.Inputs {
+						assert.NotEqual(t, "password", string(k), "%s %s sets a password", res.Type, res.Name)
+					}
+				}
+			})
+		})
+	}
+}
+
+func sortedExportNames(e mockaws.Exports) []string {
+	var out []string
+	for k := range e {
+		out = append(out, k)
+	}
+	return out
+}

@@ -1,0 +1,113 @@
+package dbstack_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/network/netstack"
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/mockaws"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+// planned is the fixed time the tests' runs happen at.
+var planned = time.Date(2026, 11, 25, 21, 0, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return planned }
+
+func catalog(t *testing.T) []stacks.Stack {
+	t.Helper()
+	root, err := stacks.FindRoot(".")
+	require.NoError(t, err)
+	all, err := stacks.Discover(root)
+	require.NoError(t, err)
+	return all
+}
+
+func databaseStacks(t *testing.T) []stacks.Stack {
+	t.Helper()
+	var out []stacks.Stack
+	for _, s := range catalog(t) {
+		if s.Project == contract.DatabaseProject {
+			out = append(out, s)
+		}
+	}
+	require.NotEmpty(t, out)
+	return out
+}
+
+// networkOutputs runs the real network program for an environment's
+// committed file under mocks and returns its exports as a stack reference
+// would serve them (JSON-shaped values).
+func networkOutputs(t *testing.T, env string) map[string]any {
+	t.Helper()
+	ns, err := stacks.Find(catalog(t), contract.NetworkProject, env)
+	require.NoError(t, err)
+	exports := mockaws.Exports{}
+	require.NoError(t, mockaws.RunStack(mockaws.New(), ns, func(ctx *pulumi.Context) error {
+		return netstack.Program(ctx, exports.Export)
+	}))
+	out := map[string]any{}
+	for k, in := range exports {
+		v, err := mockaws.Await(in.(pulumi.Output))
+		require.NoError(t, err, k)
+		if ss, ok := v.([]string); ok {
+			items := make([]any, len(ss))
+			for i, s := range ss {
+				items[i] = s
+			}
+			v = items
+		}
+		out[k] = v
+	}
+	return out
+}
+
+type dbRun struct {
+	stack   stacks.Stack
+	cfg     config.Database
+	mocks   *mockaws.Mocks
+	exports mockaws.Exports
+	network map[string]any
+	err     error
+}
+
+// runDatabase runs the database program for a stack's config, with the
+// environment's network served at the default stack reference name.
+func runDatabase(t *testing.T, s stacks.Stack, cfg map[string]string) dbRun {
+	t.Helper()
+	m := mockaws.New()
+	netOut := networkOutputs(t, s.Environment)
+	m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment] = netOut
+	exports := mockaws.Exports{}
+	err := mockaws.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
+		return dbstack.Program(ctx, exports.Export, fixedNow)
+	})
+	r := dbRun{stack: s, mocks: m, exports: exports, network: netOut, err: err}
+	if err == nil {
+		r.cfg, err = config.LoadDatabase(config.MapSource("database", cfg))
+		require.NoError(t, err)
+	}
+	return r
+}
+
+func (r dbRun) one(t *testing.T, token string) mockaws.Resource {
+	t.Helper()
+	res := r.mocks.OfType(token)
+	require.Len(t, res, 1, "want exactly one %s", token)
+	return res[0]
+}
+
+func (r dbRun) export(t *testing.T, name string) any {
+	t.Helper()
+	in, ok := r.exports[name]
+	require.True(t, ok, "output %s not exported", name)
+	v, err := mockaws.Await(in.(pulumi.Output))
+	require.NoError(t, err, name)
+	return v
+}

@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/pgplatform/platform/shared/naming"
+)
+
+// builder declares the component's children in dependency order.
+type builder struct {
+	ctx    *pulumi.Context
+	name   string
+	args   *Args
+	db     *MultiAZ
+	parent pulumi.ResourceOption
+}
+
+func (b *builder) child(suffix string) string { return b.name + "-" + suffix }
+
+func (b *builder) key() error {
+	cfg := b.args.Config
+	policy, err := keyPolicy(b.args.Partition, b.args.AccountID, cfg.Region)
+	if err != nil {
+		return err
+	}
+	b.db.Key, err = kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
+		Description:          pulumi.Sprintf("PostgreSQL %s: storage, Performance Insights, master secret, logs and alarms", b.name),
+		EnableKeyRotation:    pulumi.Bool(b.args.Plan.KeyRotation),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy:               pulumi.String(policy),
+		Tags:                 b.args.Tags.Named(b.name),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	_, err = kms.NewAlias(b.ctx, b.child("key-alias"), &kms.AliasArgs{
+		Name:        pulumi.String(naming.KeyAlias(cfg.App, cfg.Environment)),
+		TargetKeyId: b.db.Key.KeyId,
+	}, b.parent)
+	return err
+}
+
+func (b *builder) subnetGroup() error {
+	var err error
+	b.db.SubnetGroup, err = rds.NewSubnetGroup(b.ctx, b.child("subnets"), &rds.SubnetGroupArgs{
+		Description: pulumi.Sprintf("Isolated database subnets for %s", b.name),
+		SubnetIds:   b.args.Network.DatabaseSubnetIDs,
+		Tags:        b.args.Tags.Named(b.name),
+	}, b.parent)
+	return err
+}
+
+// securityGroup admits the database port from the network's application
+// subnets and the sources config names, nothing else. Rules are separate
+// resources (none inline), so they never fight each other; the group has
+// no egress rule, since the database starts no connections.
+func (b *builder) securityGroup() error {
+	var err error
+	b.db.SecurityGroup, err = ec2.NewSecurityGroup(b.ctx, b.child("sg"), &ec2.SecurityGroupArgs{
+		Description:         pulumi.Sprintf("PostgreSQL %s: database port from the application subnets only", b.name),
+		VpcId:               b.args.Network.VpcID,
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                b.args.Tags.Named(b.name),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	for i, in := range b.ingress() {
+		args := &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: b.db.SecurityGroup.ID(),
+			IpProtocol:      pulumi.String("tcp"),
+			FromPort:        pulumi.Int(in.port),
+			ToPort:          pulumi.Int(in.port),
+			Description:     pulumi.String(in.description),
+			Tags:            b.args.Tags.Named(b.name),
+		}
+		if in.cidr != "" {
+			args.CidrIpv4 = pulumi.String(in.cidr)
+		} else {
+			args.ReferencedSecurityGroupId = pulumi.String(in.securityGroup)
+		}
+		name := b.child(fmt.Sprintf("ingress-%d", i))
+		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, name, args, b.parent); err != nil {
+			return fmt.Errorf("ingress from %s%s: %w", in.cidr, in.securityGroup, err)
+		}
+		b.db.ingressRuleName = append(b.db.ingressRuleName, name)
+	}
+	return nil
+}
+
+type ingressRule struct {
+	cidr, securityGroup, description string
+	port                             int
+}
+
+// ingress renders the plan's ingress sources, expanding the application
+// subnets into one rule per CIDR.
+func (b *builder) ingress() []ingressRule {
+	var out []ingressRule
+	for _, in := range b.args.Plan.Ingress {
+		switch {
+		case in.FromApps:
+			for _, c := range b.args.AppSubnetCidrs {
+				out = append(out, ingressRule{cidr: c, port: in.Port, description: "application subnet " + c})
+			}
+		case in.CIDR != "":
+			out = append(out, ingressRule{cidr: in.CIDR, port: in.Port, description: "allowed CIDR " + in.CIDR})
+		case in.SecurityGroupID != "":
+			out = append(out, ingressRule{securityGroup: in.SecurityGroupID, port: in.Port, description: "allowed security group " + in.SecurityGroupID})
+		}
+	}
+	return out
+}
+
+func (b *builder) monitoringRole() error {
+	trust, err := monitoringTrust(b.args.Plan.MonitoringTrustService, b.args.AccountID)
+	if err != nil {
+		return err
+	}
+	b.db.MonitoringRole, err = iam.NewRole(b.ctx, b.child("monitoring"), &iam.RoleArgs{
+		Description:      pulumi.Sprintf("RDS enhanced monitoring for %s", b.name),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             b.args.Tags.Named(b.name),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	_, err = iam.NewRolePolicyAttachment(b.ctx, b.child("monitoring"), &iam.RolePolicyAttachmentArgs{
+		Role:      b.db.MonitoringRole.Name,
+		PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", b.args.Partition, b.args.Plan.MonitoringPolicy)),
+	}, b.parent)
+	return err
+}
+
+// parameterGroup is auto-named (no Name), so a family change on a major
+// upgrade creates the new group before the old one is deleted.
+func (b *builder) parameterGroup() error {
+	params := rds.ParameterGroupParameterArray{}
+	for _, p := range b.args.Plan.Parameters {
+		params = append(params, rds.ParameterGroupParameterArgs{
+			Name:        pulumi.String(p.Name),
+			Value:       pulumi.String(p.Value),
+			ApplyMethod: pulumi.String(p.ApplyMethod),
+		})
+	}
+	var err error
+	b.db.ParameterGroup, err = rds.NewParameterGroup(b.ctx, b.child("params"), &rds.ParameterGroupArgs{
+		Family:      pulumi.String(b.args.Plan.ParameterFamily),
+		Description: pulumi.Sprintf("PostgreSQL %s: TLS required, safe logging, pg_stat_statements", b.name),
+		Parameters:  params,
+		Tags:        b.args.Tags.Named(b.name),
+	}, b.parent)
+	return err
+}

@@ -1,0 +1,208 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/pgplatform/platform/shared/naming"
+)
+
+// identifier is the instance identifier: <app>-<env>-<digest of every input
+// that makes AWS replace the instance>. A replacement therefore gets a new
+// identifier, Pulumi can create it before deleting the old one, and its log
+// groups and final snapshot get new names too.
+func (b *builder) identifier() pulumi.StringOutput {
+	cfg := b.args.Config
+	p := b.args.Plan.Instance
+	return pulumi.All(b.db.Key.Arn, b.db.SubnetGroup.Name).ApplyT(func(v []any) (string, error) {
+		keyArn, _ := v[0].(string)
+		subnetGroup, _ := v[1].(string)
+		return naming.InstanceIdentifier(cfg.App, cfg.Environment,
+			p.Engine, cfg.DatabaseName, cfg.MasterUsername, fmt.Sprint(p.StorageEncrypted), keyArn, subnetGroup)
+	}).(pulumi.StringOutput)
+}
+
+// instance declares the log groups RDS will export to (first, so they carry
+// a retention and the key instead of being created by RDS without either),
+// then the instance itself.
+func (b *builder) instance() error {
+	cfg := b.args.Config
+	p := b.args.Plan.Instance
+	b.db.Identifier = b.identifier()
+
+	var deps []pulumi.Resource
+	for _, export := range p.LogExports {
+		export := export
+		lg, err := cloudwatch.NewLogGroup(b.ctx, b.child("log-"+export), &cloudwatch.LogGroupArgs{
+			Name: b.db.Identifier.ApplyT(func(id string) string {
+				return naming.InstanceLogGroup(id, export)
+			}).(pulumi.StringOutput),
+			RetentionInDays: pulumi.Int(b.args.Plan.LogGroupRetentionDays),
+			KmsKeyId:        b.keyIf(b.args.Plan.LogGroupsEncrypted),
+			Tags:            b.args.Tags.Named(b.name),
+		}, b.parent)
+		if err != nil {
+			return fmt.Errorf("log group %s: %w", export, err)
+		}
+		b.db.LogGroups = append(b.db.LogGroups, lg)
+		deps = append(deps, lg)
+	}
+
+	var snapshot pulumi.StringPtrInput
+	if p.FinalSnapshotIdentifier != "" {
+		b.db.SnapshotName = b.db.Identifier.ApplyT(func(id string) string {
+			return naming.FinalSnapshotIdentifier(id, p.FinalSnapshotIdentifier)
+		}).(pulumi.StringOutput)
+		snapshot = b.db.SnapshotName
+	}
+
+	args := &rds.InstanceArgs{
+		Identifier:                         b.db.Identifier,
+		Engine:                             pulumi.String(p.Engine),
+		EngineVersion:                      pulumi.String(p.EngineVersion),
+		InstanceClass:                      pulumi.String(p.InstanceClass),
+		StorageType:                        pulumi.String(p.StorageType),
+		AllocatedStorage:                   pulumi.Int(p.AllocatedStorageGb),
+		MaxAllocatedStorage:                pulumi.Int(p.MaxAllocatedStorageGb),
+		StorageEncrypted:                   pulumi.Bool(p.StorageEncrypted),
+		KmsKeyId:                           b.keyIf(p.StorageCustomerKey),
+		DbName:                             pulumi.String(cfg.DatabaseName),
+		Username:                           pulumi.String(p.MasterUsername),
+		ManageMasterUserPassword:           pulumi.Bool(p.ManageMasterUserPassword),
+		MasterUserSecretKmsKeyId:           b.keyIf(p.MasterSecretCustomerKey),
+		Port:                               pulumi.Int(cfg.Port),
+		MultiAz:                            pulumi.Bool(p.MultiAZ),
+		DbSubnetGroupName:                  b.db.SubnetGroup.Name,
+		VpcSecurityGroupIds:                pulumi.StringArray{b.db.SecurityGroup.ID()},
+		ParameterGroupName:                 b.db.ParameterGroup.Name,
+		PubliclyAccessible:                 pulumi.Bool(p.PubliclyAccessible),
+		IamDatabaseAuthenticationEnabled:   pulumi.Bool(p.IAMAuth),
+		BackupRetentionPeriod:              pulumi.Int(p.BackupRetentionDays),
+		BackupWindow:                       pulumi.String(p.BackupWindow),
+		MaintenanceWindow:                  pulumi.String(p.MaintenanceWindow),
+		CopyTagsToSnapshot:                 pulumi.Bool(p.CopyTagsToSnapshot),
+		DeletionProtection:                 pulumi.Bool(p.DeletionProtection),
+		SkipFinalSnapshot:                  pulumi.Bool(p.SkipFinalSnapshot),
+		FinalSnapshotIdentifier:            snapshot,
+		DeleteAutomatedBackups:             pulumi.Bool(false),
+		AutoMinorVersionUpgrade:            pulumi.Bool(p.AutoMinorVersionUpgrade),
+		AllowMajorVersionUpgrade:           pulumi.Bool(false),
+		ApplyImmediately:                   pulumi.Bool(false),
+		CaCertIdentifier:                   pulumi.String(p.CACertIdentifier),
+		MonitoringInterval:                 pulumi.Int(p.MonitoringInterval),
+		MonitoringRoleArn:                  b.db.MonitoringRole.Arn,
+		PerformanceInsightsEnabled:         pulumi.Bool(p.PerformanceInsights),
+		PerformanceInsightsKmsKeyId:        b.keyIf(p.PerformanceInsightsCustomerKey),
+		PerformanceInsightsRetentionPeriod: pulumi.Int(p.PerformanceInsightsRetentionDays),
+		EnabledCloudwatchLogsExports:       pulumi.ToStringArray(p.LogExports),
+		Tags:                               b.args.Tags.Named(b.name),
+	}
+	if p.AvailabilityZone != "" {
+		args.AvailabilityZone = pulumi.String(p.AvailabilityZone)
+	}
+	opts := []pulumi.ResourceOption{
+		b.parent,
+		pulumi.DependsOn(deps),
+		pulumi.Protect(b.args.Plan.Protect),
+		// The final snapshot name dates the incarnation; keeping the first
+		// value makes it stable across runs and new on every replacement.
+		// allocatedStorage is a floor: once storage autoscaling grows the
+		// volume, the configured size must not read as a shrink.
+		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier", "allocatedStorage"}),
+	}
+	var err error
+	b.db.Instance, err = rds.NewInstance(b.ctx, b.child("db"), args, opts...)
+	return err
+}
+
+// keyIf returns the stack key's ARN when the plan asks for the customer
+// key, and nil (the AWS-managed key) otherwise.
+func (b *builder) keyIf(customer bool) pulumi.StringPtrInput {
+	if !customer {
+		return nil
+	}
+	return b.db.Key.Arn
+}
+
+func (b *builder) topic() error {
+	var err error
+	b.db.AlarmTopic, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
+		DisplayName:    pulumi.Sprintf("PostgreSQL %s alarms and events", b.name),
+		KmsMasterKeyId: b.keyIf(b.args.Plan.TopicEncrypted),
+		Tags:           b.args.Tags.Named(b.name),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	policy := b.db.AlarmTopic.Arn.ApplyT(func(arn string) (string, error) {
+		return topicPolicy(arn, b.args.AccountID)
+	}).(pulumi.StringOutput)
+	_, err = sns.NewTopicPolicy(b.ctx, b.child("alarms"), &sns.TopicPolicyArgs{
+		Arn:    b.db.AlarmTopic.Arn,
+		Policy: policy,
+	}, b.parent)
+	return err
+}
+
+// alarm is one CloudWatch alarm on an instance metric.
+type alarm struct {
+	suffix, metric, comparison, description string
+	threshold                               float64
+}
+
+func (b *builder) alarmSpecs() []alarm {
+	a := b.args.Config.Alarms
+	const mib = 1024 * 1024
+	return []alarm{
+		{"cpu", "CPUUtilization", "GreaterThanThreshold", "CPU above %v%%", float64(a.CPUPercent)},
+		{"free-storage", "FreeStorageSpace", "LessThanThreshold", "free storage below %v bytes", float64(a.FreeStorageMb) * mib},
+		{"freeable-memory", "FreeableMemory", "LessThanThreshold", "freeable memory below %v bytes", float64(a.FreeableMemoryMb) * mib},
+		{"connections", "DatabaseConnections", "GreaterThanThreshold", "more than %v connections", float64(a.Connections)},
+		{"read-latency", "ReadLatency", "GreaterThanThreshold", "read latency above %v s", float64(a.ReadLatencyMs) / 1000},
+		{"write-latency", "WriteLatency", "GreaterThanThreshold", "write latency above %v s", float64(a.WriteLatencyMs) / 1000},
+	}
+}
+
+func (b *builder) alarms() error {
+	actions := pulumi.Array{b.db.AlarmTopic.Arn}
+	for _, spec := range b.alarmSpecs() {
+		al, err := cloudwatch.NewMetricAlarm(b.ctx, b.child("alarm-"+spec.suffix), &cloudwatch.MetricAlarmArgs{
+			AlarmDescription:   pulumi.Sprintf("PostgreSQL %s: "+spec.description, b.name, spec.threshold),
+			Namespace:          pulumi.String("AWS/RDS"),
+			MetricName:         pulumi.String(spec.metric),
+			Dimensions:         pulumi.StringMap{"DBInstanceIdentifier": b.db.Instance.Identifier},
+			Statistic:          pulumi.String("Average"),
+			Period:             pulumi.Int(300),
+			EvaluationPeriods:  pulumi.Int(3),
+			DatapointsToAlarm:  pulumi.Int(2),
+			Threshold:          pulumi.Float64(spec.threshold),
+			ComparisonOperator: pulumi.String(spec.comparison),
+			TreatMissingData:   pulumi.String("missing"),
+			AlarmActions:       actions,
+			OkActions:          actions,
+			Tags:               b.args.Tags.Named(b.name),
+		}, b.parent)
+		if err != nil {
+			return fmt.Errorf("%s: %w", spec.metric, err)
+		}
+		b.db.Alarms = append(b.db.Alarms, al)
+	}
+	return nil
+}
+
+func (b *builder) events() error {
+	var err error
+	b.db.Events, err = rds.NewEventSubscription(b.ctx, b.child("events"), &rds.EventSubscriptionArgs{
+		SnsTopic:        b.db.AlarmTopic.Arn,
+		SourceType:      pulumi.String("db-instance"),
+		SourceIds:       pulumi.StringArray{b.db.Instance.Identifier},
+		EventCategories: pulumi.ToStringArray(b.args.Plan.EventCategories),
+		Enabled:         pulumi.Bool(true),
+		Tags:            b.args.Tags.Named(b.name),
+	}, b.parent)
+	return err
+}

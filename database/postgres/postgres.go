@@ -1,0 +1,137 @@
+// Package postgres is the Multi-AZ PostgreSQL component: the RDS instance
+// with its KMS key, subnet group, security group, monitoring role, parameter
+// group, log groups, alarm topic, alarms and event subscription, declared
+// from a plan the guardrails have already checked.
+package postgres
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/tags"
+)
+
+// ComponentType is the Pulumi type token of the component.
+const ComponentType = "pgplatform:database:MultiAZPostgres"
+
+// Args are the inputs of the component.
+type Args struct {
+	Config config.Database
+	// Plan is the checked plan the resources are rendered from.
+	Plan guardrails.Database
+	// Network is the environment's network, read from its stack.
+	Network contract.Network
+	// AppSubnetCidrs are the network's application subnet CIDRs as plain
+	// values: one ingress rule is declared per CIDR.
+	AppSubnetCidrs []string
+	AccountID      string
+	Partition      string
+	Tags           tags.Set
+}
+
+// MultiAZ is one app's PostgreSQL and everything it needs.
+type MultiAZ struct {
+	pulumi.ResourceState
+
+	Key             *kms.Key
+	SubnetGroup     *rds.SubnetGroup
+	SecurityGroup   *ec2.SecurityGroup
+	MonitoringRole  *iam.Role
+	ParameterGroup  *rds.ParameterGroup
+	LogGroups       []*cloudwatch.LogGroup
+	Instance        *rds.Instance
+	AlarmTopic      *sns.Topic
+	Alarms          []*cloudwatch.MetricAlarm
+	Events          *rds.EventSubscription
+	Identifier      pulumi.StringOutput
+	SnapshotName    pulumi.StringOutput
+	Outputs         contract.Database
+	ingressRuleName []string
+}
+
+// NewMultiAZ declares the component. Every child is parented to it and
+// named from name.
+func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*MultiAZ, error) {
+	if args == nil {
+		return nil, errors.New("postgres: args are required")
+	}
+	if err := guardrails.CheckDatabase(args.Plan); err != nil {
+		return nil, fmt.Errorf("postgres %s: %w", name, err)
+	}
+	if len(args.AppSubnetCidrs) == 0 {
+		return nil, fmt.Errorf("postgres %s: the network has no application subnets to admit", name)
+	}
+	db := &MultiAZ{}
+	if err := ctx.RegisterComponentResource(ComponentType, name, db, opts...); err != nil {
+		return nil, fmt.Errorf("postgres %s: register component: %w", name, err)
+	}
+	b := &builder{ctx: ctx, name: name, args: args, db: db, parent: pulumi.Parent(db)}
+	steps := []struct {
+		what string
+		fn   func() error
+	}{
+		{"KMS key", b.key},
+		{"subnet group", b.subnetGroup},
+		{"security group", b.securityGroup},
+		{"monitoring role", b.monitoringRole},
+		{"parameter group", b.parameterGroup},
+		{"instance and its log groups", b.instance},
+		{"alarm topic", b.topic},
+		{"alarms", b.alarms},
+		{"event subscription", b.events},
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			return nil, fmt.Errorf("postgres %s: %s: %w", name, s.what, err)
+		}
+	}
+
+	cfg := args.Config
+	db.Outputs = contract.Database{
+		Endpoint:           db.Instance.Endpoint,
+		Address:            db.Instance.Address,
+		Port:               db.Instance.Port,
+		DatabaseName:       pulumi.String(cfg.DatabaseName).ToStringOutput(),
+		MasterUsername:     pulumi.String(cfg.MasterUsername).ToStringOutput(),
+		MasterSecretArn:    masterSecretArn(db.Instance),
+		SecurityGroupID:    db.SecurityGroup.ID().ToStringOutput(),
+		InstanceIdentifier: db.Instance.Identifier,
+		ResourceID:         db.Instance.ResourceId,
+		KmsKeyArn:          db.Key.Arn,
+		AlarmTopicArn:      db.AlarmTopic.Arn,
+		Environment:        pulumi.String(cfg.Environment).ToStringOutput(),
+		Tier:               pulumi.String(string(cfg.Tier)).ToStringOutput(),
+	}
+	outs := pulumi.Map{}
+	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {
+		return nil, fmt.Errorf("postgres %s: %w", name, err)
+	}
+	if err := ctx.RegisterResourceOutputs(db, outs); err != nil {
+		return nil, fmt.Errorf("postgres %s: register outputs: %w", name, err)
+	}
+	return db, nil
+}
+
+// masterSecretArn is the ARN of the Secrets Manager secret RDS keeps the
+// master password in. The password itself never passes through Pulumi.
+func masterSecretArn(inst *rds.Instance) pulumi.StringOutput {
+	return inst.MasterUserSecrets.ApplyT(func(secrets []rds.InstanceMasterUserSecret) (string, error) {
+		for _, s := range secrets {
+			if s.SecretArn != nil && *s.SecretArn != "" {
+				return *s.SecretArn, nil
+			}
+		}
+		return "", errors.New("RDS reported no master user secret; is manageMasterUserPassword on?")
+	}).(pulumi.StringOutput)
+}
