@@ -111,3 +111,29 @@ func (r dbRun) export(t *testing.T, name string) any {
 	require.NoError(t, err, name)
 	return v
 }
+
+// newMocksWith serves outs as the environment's network stack.
+func newMocksWith(outs map[string]any, env string) *mockaws.Mocks {
+	m := mockaws.New()
+	m.StackOutputs[dbstack.LocalOrganization+"/network/"+env] = outs
+	return m
+}
+
+func runWith(m *mockaws.Mocks, s stacks.Stack) error { return runWithConfig(m, s, s.Config) }
+
+func runWithConfig(m *mockaws.Mocks, s stacks.Stack, cfg map[string]string) error {
+	return mockaws.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
+		return dbstack.Program(ctx, mockaws.Exports{}.Export, fixedNow)
+	})
+}
+
+// declared returns the registered resources other than stack references.
+func declared(m *mockaws.Mocks) []mockaws.Resource {
+	var out []mockaws.Resource
+	for _, r := range m.Resources() {
+		if r.Type != "pulumi:pulumi:StackReference" {
+			out = append(out, r)
+		}
+	}
+	return out
+}

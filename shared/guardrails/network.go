@@ -66,12 +66,20 @@ var NetworkRules = []NetworkRule{
 	}},
 }
 
+// Check applies this one rule to a plan.
+func (r NetworkRule) Check(p Network) error {
+	if v := r.check(p); v != nil {
+		v.Rule, v.Sources = r.ID, r.Sources
+		return v
+	}
+	return nil
+}
+
 // CheckNetwork returns the first rule the plan breaks, as a *Violation.
 func CheckNetwork(p Network) error {
 	for _, r := range NetworkRules {
-		if v := r.check(p); v != nil {
-			v.Rule, v.Sources = r.ID, r.Sources
-			return v
+		if err := r.Check(p); err != nil {
+			return err
 		}
 	}
 	return nil

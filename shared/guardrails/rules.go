@@ -267,12 +267,20 @@ func param(p Database, name string) (string, bool) {
 	return "", false
 }
 
+// Check applies this one rule to a plan.
+func (r Rule) Check(p Database) error {
+	if v := r.check(p); v != nil {
+		v.Rule, v.Sources = r.ID, r.Sources
+		return v
+	}
+	return nil
+}
+
 // CheckDatabase returns the first rule the plan breaks, as a *Violation.
 func CheckDatabase(p Database) error {
 	for _, r := range DatabaseRules {
-		if v := r.check(p); v != nil {
-			v.Rule, v.Sources = r.ID, r.Sources
-			return v
+		if err := r.Check(p); err != nil {
+			return err
 		}
 	}
 	return nil

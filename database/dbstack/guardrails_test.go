@@ -1,0 +1,185 @@
+package dbstack_test
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+func stackNamed(t *testing.T, name string) stacks.Stack {
+	t.Helper()
+	s, err := stacks.Find(catalog(t), "database", name)
+	require.NoError(t, err)
+	return s
+}
+
+// TestGuardrailsHoldOnCommittedConfigs checks every rule, one by one, on
+// the plan of every committed database file.
+func TestGuardrailsHoldOnCommittedConfigs(t *testing.T) {
+	for _, s := range databaseStacks(t) {
+		cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
+		require.NoError(t, err, s.File)
+		plan := dbstack.Plan(cfg, planned)
+		for _, rule := range guardrails.DatabaseRules {
+			t.Run(s.Name+"/"+rule.ID, func(t *testing.T) {
+				assert.NoError(t, rule.Check(plan))
+			})
+		}
+	}
+}
+
+// TestTwoAppsInOneEnvironmentDoNotCollide runs two app stacks of the same
+// environment and compares every physical name they set.
+func TestTwoAppsInOneEnvironmentDoNotCollide(t *testing.T) {
+	for _, pair := range [][2]string{{"orders-dev", "payments-dev"}, {"orders-prod", "payments-prod"}} {
+		t.Run(pair[0]+"+"+pair[1], func(t *testing.T) {
+			a := runDatabase(t, stackNamed(t, pair[0]), stackNamed(t, pair[0]).Config)
+			b := runDatabase(t, stackNamed(t, pair[1]), stackNamed(t, pair[1]).Config)
+			require.NoError(t, a.err)
+			require.NoError(t, b.err)
+			for _, prop := range []struct{ token, key string }{
+				{tInstance, "identifier"},
+				{tInstance, "finalSnapshotIdentifier"},
+				{tAlias, "name"},
+			} {
+				va, vb := a.one(t, prop.token).String(prop.key), b.one(t, prop.token).String(prop.key)
+				assert.NotEmpty(t, va)
+				assert.NotEqual(t, va, vb, "%s %s collides", prop.token, prop.key)
+			}
+			namesA := map[string]bool{}
+			for _, g := range a.mocks.OfType(tLogGroup) {
+				namesA[g.String("name")] = true
+			}
+			for _, g := range b.mocks.OfType(tLogGroup) {
+				assert.False(t, namesA[g.String("name")], "log group %s collides", g.String("name"))
+			}
+		})
+	}
+}
+
+// TestIdentifierFollowsReplacingInputs shows that a change AWS can only
+// make by replacing the instance gives it a new identifier, and that an
+// in-place change keeps it.
+func TestIdentifierFollowsReplacingInputs(t *testing.T) {
+	s := stackNamed(t, "orders-dev")
+	base := runDatabase(t, s, s.Config)
+	require.NoError(t, base.err)
+	id := base.one(t, tInstance).String("identifier")
+
+	renamed := maps.Clone(s.Config)
+	renamed["database:databaseName"] = "orders2"
+	r := runDatabase(t, s, renamed)
+	require.NoError(t, r.err)
+	assert.NotEqual(t, id, r.one(t, tInstance).String("identifier"), "a new database name replaces the instance")
+
+	resized := maps.Clone(s.Config)
+	resized["database:instanceClass"] = "db.r6g.large"
+	r = runDatabase(t, s, resized)
+	require.NoError(t, r.err)
+	assert.Equal(t, id, r.one(t, tInstance).String("identifier"), "a class change is in place")
+}
+
+// TestMissingNetworkOutputFailsClearly serves a network stack without one
+// of the contract's outputs.
+func TestMissingNetworkOutputFailsClearly(t *testing.T) {
+	s := stackNamed(t, "orders-dev")
+	for _, drop := range []string{"databaseSubnetIds", "vpcId", "appSubnetCidrs"} {
+		t.Run(drop, func(t *testing.T) {
+			outs := networkOutputs(t, s.Environment)
+			delete(outs, drop)
+			m2 := newMocksWith(outs, s.Environment)
+			err := runWith(m2, s)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `"`+drop+`"`)
+			assert.Contains(t, err.Error(), "organization/network/dev")
+			assert.Empty(t, declared(m2), "nothing may be declared without the network")
+		})
+	}
+	t.Run("wrong type", func(t *testing.T) {
+		outs := networkOutputs(t, s.Environment)
+		outs["databaseSubnetIds"] = "subnet-1,subnet-2"
+		m := newMocksWith(outs, s.Environment)
+		err := runWith(m, s)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `output "databaseSubnetIds" must be a non-empty []string`)
+	})
+	t.Run("network of another environment", func(t *testing.T) {
+		outs := networkOutputs(t, "staging")
+		m := newMocksWith(outs, s.Environment)
+		err := runWith(m, s)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "database:networkStack")
+	})
+}
+
+// TestBadInputFailsBeforeAnythingIsDeclared takes the bad-input cases of
+// the guardrails and shows each one stopping the run with the rule or key
+// named, before any resource (even the stack reference) is registered.
+func TestBadInputFailsBeforeAnythingIsDeclared(t *testing.T) {
+	cases := []struct {
+		stack string
+		name  string
+		set   map[string]string
+		want  []string
+	}{
+		{"orders-prod", "multi-az off in prod", map[string]string{"database:multiAz": "false"}, []string{"guardrail multi-az", "database:multiAz"}},
+		{"orders-staging", "multi-az off in staging", map[string]string{"database:multiAz": "false"}, []string{"guardrail multi-az"}},
+		{"orders-prod", "prod backups below 14 days", map[string]string{"database:backupRetentionDays": "7"}, []string{"guardrail backups", "database:backupRetentionDays", "7"}},
+		{"orders-dev", "backups above 35 days", map[string]string{"database:backupRetentionDays": "36"}, []string{"database:backupRetentionDays", "36", "1 to 35"}},
+		{"orders-dev", "backups below the floor", map[string]string{"database:backupRetentionDays": "3"}, []string{"guardrail backups", "3"}},
+		{"orders-staging", "deletion protection off in staging", map[string]string{"database:deletionProtection": "false"}, []string{"guardrail deletion-protection", "database:deletionProtection"}},
+		{"orders-prod", "skip final snapshot in prod", map[string]string{"database:skipFinalSnapshot": "true"}, []string{"guardrail final-snapshot", "database:skipFinalSnapshot"}},
+		{"orders-dev", "admin user postgres", map[string]string{"database:masterUsername": "postgres"}, []string{"database:masterUsername", "postgres"}},
+		{"orders-dev", "admin user admin", map[string]string{"database:masterUsername": "admin"}, []string{"database:masterUsername", "admin"}},
+		{"orders-dev", "log_statement all", map[string]string{"database:logStatement": "all"}, []string{"database:logStatement", "all"}},
+		{"orders-dev", "monitoring off", map[string]string{"database:monitoringIntervalSeconds": "0"}, []string{"database:monitoringIntervalSeconds", "0"}},
+		{"orders-dev", "engine 13", map[string]string{"database:engineVersion": "13"}, []string{"database:engineVersion", "13"}},
+		{"orders-dev", "pinned minor", map[string]string{"database:engineVersion": "16.3"}, []string{"database:engineVersion", "16.3", "major"}},
+		{"orders-dev", "instance class without db.", map[string]string{"database:instanceClass": "r6g.large"}, []string{"database:instanceClass", "r6g.large"}},
+		{"orders-dev", "ingress from everywhere", map[string]string{"database:allowedCidrs": `["0.0.0.0/0"]`}, []string{"database:allowedCidrs", "0.0.0.0/0"}},
+		{"orders-dev", "ingress from everywhere v6", map[string]string{"database:allowedCidrs": `["::/0"]`}, []string{"database:allowedCidrs", "::/0"}},
+		{"orders-dev", "old CA", map[string]string{"database:caCertIdentifier": "rds-ca-2019"}, []string{"database:caCertIdentifier", "rds-ca-2019"}},
+		{"orders-dev", "no storage autoscaling", map[string]string{"database:maxAllocatedStorageGb": "20"}, []string{"database:maxAllocatedStorageGb", "20"}},
+		{"orders-dev", "overlapping windows", map[string]string{"database:backupWindow": "04:00-05:00", "database:maintenanceWindow": "sun:04:30-sun:05:30"}, []string{"database:maintenanceWindow", "sun:04:30-sun:05:30"}},
+		{"orders-dev", "performance insights too short", map[string]string{"database:performanceInsightsRetentionDays": "3"}, []string{"database:performanceInsightsRetentionDays", "3"}},
+		{"orders-dev", "unknown tier", map[string]string{"database:tier": "qa"}, []string{"database:tier", "qa"}},
+		{"orders-dev", "log retention forever", map[string]string{"database:logRetentionDays": "0"}, []string{"database:logRetentionDays", "0"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := stackNamed(t, tc.stack)
+			cfg := maps.Clone(s.Config)
+			maps.Copy(cfg, tc.set)
+			m := newMocksWith(networkOutputs(t, s.Environment), s.Environment)
+			err := runWithConfig(m, s, cfg)
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.Empty(t, m.Resources(), "resources were registered despite bad input")
+		})
+	}
+}
+
+// TestDevMayRelax shows what a dev-tier stack may turn off, explicitly.
+func TestDevMayRelax(t *testing.T) {
+	s := stackNamed(t, "orders-dev")
+	cfg := maps.Clone(s.Config)
+	cfg["database:multiAz"] = "false"
+	cfg["database:deletionProtection"] = "false"
+	cfg["database:skipFinalSnapshot"] = "true"
+	r := runDatabase(t, s, cfg)
+	require.NoError(t, r.err)
+	inst := r.one(t, tInstance)
+	assert.Equal(t, false, inst.Input("multiAz"))
+	assert.Equal(t, false, inst.Input("deletionProtection"))
+	assert.Equal(t, true, inst.Input("skipFinalSnapshot"))
+	assert.Nil(t, inst.Input("finalSnapshotIdentifier"))
+}
