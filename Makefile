@@ -1,0 +1,83 @@
+# The platform's entry points. `make help` lists them.
+#
+# The two commands of the README:
+#   make up ENV=dev    set up this machine's tools and deploy an environment
+#   make test          set up what the tests need and run every test suite
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+# Space-separated database stacks to limit a deploy to, e.g. STACKS="orders-dev".
+STACKS ?=
+MODULES := shared network database scripts e2e
+BIN := $(CURDIR)/bin
+FUZZTIME ?= 30s
+
+stack_flags := $(foreach s,$(STACKS),--stack $(s))
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+# ---- set-up -----------------------------------------------------------------
+
+.PHONY: setup tools deps build
+setup: tools build ## build the pinned Pulumi CLI, actionlint and the platform's commands into bin/
+
+tools: ## build the pinned Pulumi CLI and actionlint into bin/ (skipped when already at the pinned version)
+	tools/install.sh
+
+deps: ## install the system packages the tests need (PostgreSQL server from Debian)
+	scripts/install-deps.sh
+
+build: ## build the platform's commands into bin/
+	@mkdir -p $(BIN)
+	go build -o $(BIN)/ ./scripts/cmd/...
+
+# ---- the main job: deploys ------------------------------------------------------
+
+.PHONY: preview up refresh destroy
+preview: setup ## preview every stack of ENV (network first)
+	$(BIN)/deploy preview --env $(ENV) $(stack_flags)
+
+up: setup ## deploy ENV: its network, then its database stacks
+	$(BIN)/deploy up --env $(ENV) $(stack_flags)
+
+refresh: setup ## refresh the state of every stack of ENV from AWS
+	$(BIN)/deploy refresh --env $(ENV) $(stack_flags)
+
+destroy: setup ## destroy ENV's database stacks, then its network (never prod)
+	$(BIN)/deploy destroy --env $(ENV) $(stack_flags)
+
+# ---- checks ---------------------------------------------------------------------
+
+.PHONY: test unit fmt vet lint test-pg e2e fuzz bench
+test: deps setup lint unit test-pg e2e ## every check CI runs: lint, unit tests, PostgreSQL drills, end-to-end
+
+unit: ## the offline unit tests of every module (seconds when warm)
+	go test $(foreach m,$(MODULES),./$(m)/...)
+
+fmt: ## fail when a Go file is not gofmt-formatted
+	@bad="$$(gofmt -l $(MODULES) tools)"; if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+
+vet: fmt ## go vet every module, with the test build tags
+	go vet -tags pgtest,e2e $(foreach m,$(MODULES),./$(m)/...)
+	for m in $(MODULES); do (cd $$m && GOWORK=off go build ./...); done
+
+lint: vet ## vet, and actionlint on every workflow
+	$(BIN)/actionlint -color=false
+
+test-pg: ## the drills against real PostgreSQL servers on loopback (failover, point-in-time restore)
+	go test -tags pgtest -count=1 -timeout 20m ./scripts/...
+
+e2e: ## the whole platform through the real Pulumi engine with the AWS provider double
+	go test -tags e2e -count=1 -timeout 40m ./e2e/...
+
+fuzz: ## fuzz the config validators (FUZZTIME each, default 30s)
+	go test -run '^$$' -fuzz '^FuzzLoadNetwork$$' -fuzztime $(FUZZTIME) ./shared/config
+	go test -run '^$$' -fuzz '^FuzzLoadDatabase$$' -fuzztime $(FUZZTIME) ./shared/config
+
+bench: setup ## measure build, test and engine timings; writes BENCHMARKS.md
+	scripts/bench.sh
