@@ -1,0 +1,241 @@
+package fakeaws
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// The double keeps everything in one folder, named by the FAKEAWS_DIR
+// environment variable, so that every plugin process the engine starts (one
+// per stack operation, sometimes several at once) sees the same "AWS":
+//
+//	records.json  the resources that exist now
+//	calls.jsonl   one JSON object per call, in the order they were made
+//	lock          taken (flock) around every read-modify-write of the two
+const (
+	// DirEnv names the folder of the double's records and call log.
+	DirEnv = "FAKEAWS_DIR"
+
+	recordsFile = "records.json"
+	callsFile   = "calls.jsonl"
+	lockFile    = "lock"
+)
+
+// Record is one resource that exists in the double's "AWS".
+type Record struct {
+	Type    string         `json:"type"`
+	ID      string         `json:"id"`
+	URN     string         `json:"urn"`
+	Region  string         `json:"region"`
+	Inputs  map[string]any `json:"inputs"`
+	Outputs map[string]any `json:"outputs"`
+}
+
+// records is the content of records.json.
+type records struct {
+	// Generations counts the creates made so far per URN, so that a
+	// replacement gets a new ID although its URN is the same.
+	Generations map[string]int `json:"generations"`
+	Resources   []Record       `json:"resources"`
+}
+
+func (r *records) find(typ, id string) (int, bool) {
+	for i, rec := range r.Resources {
+		if rec.Type == typ && rec.ID == id {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// Call is one line of the call log.
+type Call struct {
+	Time    time.Time      `json:"time"`
+	PID     int            `json:"pid"`
+	Method  string         `json:"method"`
+	Type    string         `json:"type,omitempty"`
+	URN     string         `json:"urn,omitempty"`
+	Stack   string         `json:"stack,omitempty"`
+	Project string         `json:"project,omitempty"`
+	Name    string         `json:"name,omitempty"`
+	ID      string         `json:"id,omitempty"`
+	Preview bool           `json:"preview,omitempty"`
+	Inputs  map[string]any `json:"inputs,omitempty"`
+	Outputs map[string]any `json:"outputs,omitempty"`
+	// Replaces lists the properties whose change forces a replacement
+	// (Diff only).
+	Replaces []string `json:"replaces,omitempty"`
+	Changes  []string `json:"changes,omitempty"`
+	Note     string   `json:"note,omitempty"`
+	Error    string   `json:"error,omitempty"`
+}
+
+// store is the on-disk state shared by all plugin processes.
+type store struct{ dir string }
+
+func newStore(dir string) (*store, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("fakeaws: %s is not set: the aws test double needs a folder for its records and call log", DirEnv)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("fakeaws: creating %s=%s: %w", DirEnv, dir, err)
+	}
+	return &store{dir: dir}, nil
+}
+
+// locked runs fn while holding the folder's lock.
+func (s *store) locked(fn func() error) error {
+	f, err := os.OpenFile(filepath.Join(s.dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("fakeaws: opening the lock file: %w", err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("fakeaws: locking %s: %w", f.Name(), err)
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // closing the file releases it too
+	return fn()
+}
+
+// update loads the records, lets fn change them and writes them back
+// atomically, all under the lock. Nothing is written when fn fails.
+func (s *store) update(fn func(*records) error) error {
+	return s.locked(func() error {
+		r, err := loadRecords(s.dir)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+		return saveRecords(s.dir, r)
+	})
+}
+
+// view loads the records under the lock and hands them to fn.
+func (s *store) view(fn func(*records) error) error {
+	return s.locked(func() error {
+		r, err := loadRecords(s.dir)
+		if err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+// log appends one call to calls.jsonl.
+func (s *store) log(c Call) error {
+	line, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("fakeaws: encoding the %s call for the log: %w", c.Method, err)
+	}
+	line = append(line, '\n')
+	return s.locked(func() error {
+		f, err := os.OpenFile(filepath.Join(s.dir, callsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return fmt.Errorf("fakeaws: opening the call log: %w", err)
+		}
+		if _, err := f.Write(line); err != nil {
+			f.Close()
+			return fmt.Errorf("fakeaws: writing the call log: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("fakeaws: closing the call log: %w", err)
+		}
+		return nil
+	})
+}
+
+func loadRecords(dir string) (*records, error) {
+	r := &records{Generations: map[string]int{}}
+	data, err := os.ReadFile(filepath.Join(dir, recordsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return r, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fakeaws: reading the records: %w", err)
+	}
+	if err := json.Unmarshal(data, r); err != nil {
+		return nil, fmt.Errorf("fakeaws: decoding %s: %w", filepath.Join(dir, recordsFile), err)
+	}
+	if r.Generations == nil {
+		r.Generations = map[string]int{}
+	}
+	return r, nil
+}
+
+func saveRecords(dir string, r *records) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("fakeaws: encoding the records: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, recordsFile+".*")
+	if err != nil {
+		return fmt.Errorf("fakeaws: creating a temporary records file: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("fakeaws: writing %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("fakeaws: closing %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, recordsFile)); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("fakeaws: replacing the records file: %w", err)
+	}
+	return nil
+}
+
+// Records returns the resources that exist in the double's folder dir.
+func Records(dir string) ([]Record, error) {
+	s := &store{dir: dir}
+	var out []Record
+	err := s.view(func(r *records) error {
+		out = r.Resources
+		return nil
+	})
+	return out, err
+}
+
+// Calls returns the call log of the double's folder dir, oldest first.
+func Calls(dir string) ([]Call, error) {
+	f, err := os.Open(filepath.Join(dir, callsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fakeaws: opening the call log: %w", err)
+	}
+	defer f.Close()
+	var calls []Call
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
+	for n := 1; sc.Scan(); n++ {
+		var c Call
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return nil, fmt.Errorf("fakeaws: %s line %d: %w", f.Name(), n, err)
+		}
+		calls = append(calls, c)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("fakeaws: reading %s: %w", f.Name(), err)
+	}
+	return calls, nil
+}
+
+// CallLogPath is the call log's file in the double's folder dir, for tests
+// that search its raw text.
+func CallLogPath(dir string) string { return filepath.Join(dir, callsFile) }
+
+// RecordsPath is the records file in the double's folder dir.
+func RecordsPath(dir string) string { return filepath.Join(dir, recordsFile) }

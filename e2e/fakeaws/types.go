@@ -1,0 +1,428 @@
+package fakeaws
+
+import (
+	"fmt"
+	"hash/crc32"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// resourceType is what the double knows of one AWS resource type.
+type resourceType struct {
+	// Name is the input holding the physical name that the real provider
+	// fills in (autonaming) when the program leaves it out: "<resource
+	// name>-<7 hex>". Empty for types AWS names itself (IDs like vpc-...).
+	Name string
+	// NamePrefix is the input asking AWS to make a unique name from a
+	// prefix instead.
+	NamePrefix string
+	// AutoPrefix starts every auto-name (KMS aliases must start "alias/").
+	AutoPrefix string
+	NameMaxLen int
+	// NameLower lowercases auto-names, as the real provider does for RDS.
+	NameLower bool
+	// Unique is where AWS refuses a second resource of the same name:
+	// "region", "account", "vpc" (the vpcId input) or "" (no check).
+	Unique string
+	// Replace lists the inputs whose change forces a replacement in AWS.
+	Replace []string
+	// Defaults are inputs the real provider fills in when they are absent.
+	Defaults map[string]any
+	// Tagged types get tagsAll (default tags merged with tags).
+	Tagged bool
+	// ID computes the ID AWS assigns.
+	ID func(c *comp) string
+	// Outputs computes the outputs beyond the inputs (into c.out).
+	Outputs func(c *comp)
+}
+
+const managedByPulumi = "Managed by Pulumi"
+
+// types is the double's one table of the AWS resource types the programs
+// use. A type that is not here fails loudly in every call, naming the token:
+// adding one is one entry.
+var types = map[string]resourceType{
+	// ---- network ----
+	"aws:ec2/vpc:Vpc": {
+		Replace: []string{"cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("vpc-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "vpc/"+c.ID()) })
+			c.set("ownerId", func() any { return Account })
+			c.set("defaultSecurityGroupId", func() any { return defaultSecurityGroupID(c.ID()) })
+			c.set("defaultRouteTableId", func() any { return c.hexID("rtb-", 17) })
+			c.set("mainRouteTableId", func() any { return c.hexID("rtb-", 17) })
+			c.set("defaultNetworkAclId", func() any { return c.hexID("acl-", 17) })
+			c.set("dhcpOptionsId", func() any { return c.hexID("dopt-", 17) })
+			c.fill("instanceTenancy", func() any { return "default" })
+			c.fill("enableDnsSupport", func() any { return true })
+			c.fill("enableDnsHostnames", func() any { return false })
+		},
+	},
+	"aws:ec2/subnet:Subnet": {
+		Replace: []string{"cidrBlock", "availabilityZone", "availabilityZoneId", "vpcId", "outpostArn"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("subnet-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "subnet/"+c.ID()) })
+			c.set("ownerId", func() any { return Account })
+			c.fill("availabilityZone", func() any {
+				names, _ := zones(c.region)
+				return names[0]
+			})
+			c.fill("availabilityZoneId", func() any { return zoneID(c.str("availabilityZone")) })
+			c.fill("mapPublicIpOnLaunch", func() any { return false })
+		},
+	},
+	"aws:ec2/routeTable:RouteTable": {
+		Replace: []string{"vpcId"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("rtb-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "route-table/"+c.ID()) })
+			c.set("ownerId", func() any { return Account })
+		},
+	},
+	"aws:ec2/routeTableAssociation:RouteTableAssociation": {
+		Replace: []string{"subnetId", "gatewayId"},
+		ID:      func(c *comp) string { return c.hexID("rtbassoc-", 17) },
+		Outputs: func(c *comp) {},
+	},
+	"aws:ec2/route:Route": {
+		Replace: []string{"routeTableId", "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"},
+		ID: func(c *comp) string {
+			dest := c.str("destinationCidrBlock") + c.str("destinationIpv6CidrBlock") + c.str("destinationPrefixListId")
+			return "r-" + c.str("routeTableId") + fmt.Sprint(crc32.ChecksumIEEE([]byte(dest)))
+		},
+		Outputs: func(c *comp) {
+			c.set("origin", func() any { return "CreateRoute" })
+			c.set("state", func() any { return "active" })
+		},
+	},
+	"aws:ec2/internetGateway:InternetGateway": {
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("igw-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "internet-gateway/"+c.ID()) })
+			c.set("ownerId", func() any { return Account })
+		},
+	},
+	"aws:ec2/natGateway:NatGateway": {
+		Replace: []string{"allocationId", "subnetId", "connectivityType", "privateIp"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("nat-", 17) },
+		Outputs: func(c *comp) {
+			c.set("networkInterfaceId", func() any { return c.hexID("eni-", 17) })
+			c.fill("connectivityType", func() any { return "public" })
+			c.set("publicIp", func() any { return c.other("aws:ec2/eip:Eip", c.str("allocationId"), "publicIp") })
+		},
+	},
+	"aws:ec2/eip:Eip": {
+		Replace: []string{"domain", "vpc", "address", "customerOwnedIpv4Pool", "networkBorderGroup", "publicIpv4Pool", "ipamPoolId"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("eipalloc-", 17) },
+		Outputs: func(c *comp) {
+			c.set("allocationId", func() any { return c.ID() })
+			c.set("arn", func() any { return c.arn("ec2", "elastic-ip/"+c.ID()) })
+			c.fill("domain", func() any { return "vpc" })
+			// 203.0.113.0/24 is reserved for documentation: never routed.
+			c.set("publicIp", func() any { return fmt.Sprintf("203.0.113.%d", 1+int(c.digest("ip")[0])%250) })
+			c.set("publicDns", func() any {
+				ip := fmt.Sprintf("203.0.113.%d", 1+int(c.digest("ip")[0])%250)
+				return "ec2-" + strings.ReplaceAll(ip, ".", "-") + "." + c.region + ".compute.amazonaws.com"
+			})
+		},
+	},
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {
+		// Adopts the VPC's default security group rather than creating one.
+		Replace: []string{"vpcId"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return defaultSecurityGroupID(c.str("vpcId")) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "security-group/"+c.ID()) })
+			c.set("name", func() any { return "default" })
+			c.set("description", func() any { return "default VPC security group" })
+			c.set("ownerId", func() any { return Account })
+		},
+	},
+	"aws:ec2/flowLog:FlowLog": {
+		Replace: []string{
+			"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId",
+			"iamRoleArn", "logDestination", "logDestinationType", "logFormat", "logGroupName",
+			"trafficType", "maxAggregationInterval", "deliverCrossAccountRole", "destinationOptions",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("fl-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "vpc-flow-log/"+c.ID()) })
+			c.fill("logDestinationType", func() any { return "cloud-watch-logs" })
+			c.fill("maxAggregationInterval", func() any { return 600 })
+		},
+	},
+	"aws:cloudwatch/logGroup:LogGroup": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 512, Unique: "region",
+		Replace: []string{"name", "namePrefix", "logGroupClass"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("logs", "log-group:"+c.str("name")) })
+			c.fill("logGroupClass", func() any { return "STANDARD" })
+		},
+	},
+	"aws:iam/role:Role": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 64, Unique: "account",
+		Replace: []string{"name", "namePrefix", "path"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any {
+				path := c.str("path")
+				if path == "" {
+					path = "/"
+				}
+				return c.arn("iam", "role"+path+c.str("name"))
+			})
+			c.set("uniqueId", func() any { return c.upperID("AROA", 17) })
+			c.set("createDate", func() any { return "2024-01-01T00:00:00Z" })
+			c.fill("path", func() any { return "/" })
+			c.fill("maxSessionDuration", func() any { return 3600 })
+		},
+	},
+	"aws:iam/rolePolicy:RolePolicy": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 128,
+		Replace: []string{"name", "namePrefix", "role"},
+		ID:      func(c *comp) string { return c.str("role") + ":" + c.str("name") },
+		Outputs: func(c *comp) {},
+	},
+	"aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
+		Replace: []string{"role", "policyArn"},
+		ID:      func(c *comp) string { return c.str("role") + "-" + c.digest("attachment")[:26] },
+		Outputs: func(c *comp) {},
+	},
+
+	// ---- database ----
+	"aws:kms/key:Key": {
+		Replace: []string{"customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.uuid("key") },
+		Outputs: func(c *comp) {
+			c.set("keyId", func() any { return c.ID() })
+			c.set("arn", func() any { return c.arn("kms", "key/"+c.ID()) })
+			c.fill("keyUsage", func() any { return "ENCRYPT_DECRYPT" })
+			c.fill("customerMasterKeySpec", func() any { return "SYMMETRIC_DEFAULT" })
+			c.fill("isEnabled", func() any { return true })
+			c.fill("multiRegion", func() any { return false })
+		},
+	},
+	"aws:kms/alias:Alias": {
+		Name: "name", NamePrefix: "namePrefix", AutoPrefix: "alias/", NameMaxLen: 256, Unique: "region",
+		Replace: []string{"name", "namePrefix"},
+		ID:      func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("kms", c.str("name")) })
+			c.set("targetKeyArn", func() any {
+				target := c.str("targetKeyId")
+				if strings.HasPrefix(target, "arn:") {
+					return target
+				}
+				return c.arn("kms", "key/"+target)
+			})
+		},
+	},
+	"aws:rds/subnetGroup:SubnetGroup": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, NameLower: true, Unique: "region",
+		Replace:  []string{"name", "namePrefix"},
+		Defaults: map[string]any{"description": managedByPulumi},
+		Tagged:   true,
+		ID:       func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("rds", "subgrp:"+c.str("name")) })
+			c.set("vpcId", func() any {
+				ids := c.strings("subnetIds")
+				if len(ids) == 0 {
+					return ""
+				}
+				return c.other("aws:ec2/subnet:Subnet", ids[0], "vpcId")
+			})
+			c.set("supportedNetworkTypes", func() any { return []any{"IPV4"} })
+		},
+	},
+	"aws:ec2/securityGroup:SecurityGroup": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, Unique: "vpc",
+		Replace:  []string{"name", "namePrefix", "description", "vpcId"},
+		Defaults: map[string]any{"description": managedByPulumi, "revokeRulesOnDelete": false},
+		Tagged:   true,
+		ID:       func(c *comp) string { return c.hexID("sg-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "security-group/"+c.ID()) })
+			c.set("ownerId", func() any { return Account })
+		},
+	},
+	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
+		Replace: []string{"securityGroupId"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("sgr-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
+			c.set("securityGroupRuleId", func() any { return c.ID() })
+		},
+	},
+	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+		Replace: []string{"securityGroupId"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("sgr-", 17) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
+			c.set("securityGroupRuleId", func() any { return c.ID() })
+		},
+	},
+	"aws:rds/parameterGroup:ParameterGroup": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, NameLower: true, Unique: "region",
+		Replace:  []string{"name", "namePrefix", "family", "description"},
+		Defaults: map[string]any{"description": managedByPulumi},
+		Tagged:   true,
+		ID:       func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("rds", "pg:"+c.str("name")) })
+		},
+	},
+	"aws:rds/instance:Instance": {
+		Name: "identifier", NamePrefix: "identifierPrefix", NameMaxLen: 63, NameLower: true, Unique: "region",
+		Replace: []string{
+			"identifier", "identifierPrefix", "engine", "dbSubnetGroupName", "storageEncrypted", "kmsKeyId",
+			"availabilityZone", "characterSetName", "ncharCharacterSetName", "dbName", "username", "timezone",
+			"customIamInstanceProfile", "snapshotIdentifier", "restoreToPointInTime", "s3Import",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.upperID("db-", 26) },
+		Outputs: func(c *comp) {
+			c.set("resourceId", func() any { return c.ID() })
+			c.set("arn", func() any { return c.arn("rds", "db:"+c.str("identifier")) })
+			port := func() int {
+				if p := c.number("port", 0); p != 0 {
+					return int(p)
+				}
+				if e := c.str("engine"); strings.Contains(e, "mysql") || strings.Contains(e, "mariadb") {
+					return 3306
+				}
+				return 5432
+			}
+			address := func() string { return c.str("identifier") + ".c0ffee." + c.region + ".rds.amazonaws.com" }
+			c.fill("port", func() any { return port() })
+			c.set("address", func() any { return address() })
+			c.set("endpoint", func() any { return fmt.Sprintf("%s:%d", address(), port()) })
+			c.set("hostedZoneId", func() any { return "Z29XKXDKYMONMX" })
+			c.set("status", func() any { return "available" })
+			c.set("engineVersionActual", func() any { return c.str("engineVersion") })
+			c.fill("caCertIdentifier", func() any { return "rds-ca-rsa2048-g1" })
+			if c.truthy("storageEncrypted") {
+				// AWS encrypts with its managed key when none is given.
+				c.fill("kmsKeyId", func() any { return c.arn("kms", "key/"+c.uuid("aws/rds")) })
+			}
+			c.set("masterUserSecrets", func() any {
+				if !c.truthy("manageMasterUserPassword") {
+					return []any{}
+				}
+				key := c.str("masterUserSecretKmsKeyId")
+				if key == "" {
+					key = c.arn("kms", "alias/aws/secretsmanager")
+				}
+				return []any{map[string]any{
+					"secretArn":    c.arn("secretsmanager", "secret:rds!"+strings.ToLower(c.ID())+"-"+c.digest("secret")[:6]),
+					"secretStatus": "active",
+					"kmsKeyId":     key,
+				}}
+			})
+		},
+	},
+	"aws:sns/topic:Topic": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 256,
+		Replace: []string{"name", "namePrefix", "fifoTopic"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.arn("sns", c.str("name")) },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("sns", c.str("name")) })
+			c.set("owner", func() any { return Account })
+			c.fill("fifoTopic", func() any { return false })
+		},
+	},
+	"aws:sns/topicPolicy:TopicPolicy": {
+		Replace: []string{"arn"},
+		ID:      func(c *comp) string { return c.str("arn") },
+		Outputs: func(c *comp) {
+			c.set("owner", func() any { return Account })
+		},
+	},
+	"aws:cloudwatch/metricAlarm:MetricAlarm": {
+		Name: "name", NameMaxLen: 255,
+		Replace: []string{"name"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("cloudwatch", "alarm:"+c.str("name")) })
+		},
+	},
+	"aws:rds/eventSubscription:EventSubscription": {
+		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, NameLower: true, Unique: "region",
+		Replace: []string{"name", "namePrefix", "snsTopic"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.str("name") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.arn("rds", "es:"+c.str("name")) })
+			c.set("customerAwsId", func() any { return Account })
+			c.fill("enabled", func() any { return true })
+		},
+	},
+}
+
+// lookupType finds a type in the table or says loudly that it is missing.
+func lookupType(token string) (resourceType, error) {
+	t, ok := types[token]
+	if !ok {
+		return resourceType{}, fmt.Errorf("fakeaws: resource type %s is not in the test double's type table "+
+			"(e2e/fakeaws/types.go): add it there with its replace-forcing properties and computed outputs", token)
+	}
+	return t, nil
+}
+
+// Types lists the resource types the double knows, for tests and docs.
+func Types() []string {
+	out := make([]string, 0, len(types))
+	for k := range types {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ReplaceProperties returns the inputs whose change forces a replacement of
+// a type, and false for an unknown type.
+func ReplaceProperties(token string) ([]string, bool) {
+	t, ok := types[token]
+	if !ok {
+		return nil, false
+	}
+	return append([]string(nil), t.Replace...), true
+}
+
+// forcesReplace reports whether a change of key replaces a resource of t.
+func (t resourceType) forcesReplace(key string) bool {
+	for _, k := range t.Replace {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// defaults returns the type's default inputs as property values.
+func (t resourceType) defaults() resource.PropertyMap {
+	m := resource.PropertyMap{}
+	for k, v := range t.Defaults {
+		m[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+	}
+	return m
+}
