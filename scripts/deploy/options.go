@@ -1,0 +1,111 @@
+// Package deploy is the platform's one deploy entry point: it previews,
+// updates, refreshes or destroys the network and database stacks of one
+// environment through the Pulumi Automation API, in dependency order, with
+// the refusals that keep prod and shared networks safe, progress as it goes
+// and a summary at the end.
+package deploy
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Op is a deploy operation.
+type Op string
+
+// The operations.
+const (
+	Preview Op = "preview"
+	Up      Op = "up"
+	Refresh Op = "refresh"
+	Destroy Op = "destroy"
+)
+
+var ops = []Op{Preview, Up, Refresh, Destroy}
+
+// Options are the parsed command line.
+type Options struct {
+	Op Op
+	// Env is the environment: dev, staging or prod.
+	Env string
+	// Stacks names the stacks to run (database stacks of Env, or its
+	// network stack); empty means the network and every database stack.
+	Stacks []string
+	// JSONDir receives each stack's engine events as newline-delimited
+	// JSON, in <project>-<stack>.json.
+	JSONDir string
+	// ExpectNoChanges fails the run if a stack has changes.
+	ExpectNoChanges bool
+	// Refresh refreshes the state from the cloud before previewing or
+	// updating (drift detection).
+	Refresh bool
+	// Diff prints a detailed diff.
+	Diff bool
+}
+
+// Usage is the command line synopsis.
+const Usage = `usage: deploy preview|up|refresh|destroy --env <env> [--stack <stack>]... [flags]
+
+  --env ENV             environment to deploy: dev, staging or prod (required)
+  --stack NAME          run only this stack of the environment (repeatable, or
+                        comma-separated): a database stack such as orders-dev,
+                        or the environment's network stack (named after it)
+  --diff                show a detailed diff of every change
+  --refresh             refresh state from AWS first (preview, up, destroy)
+  --expect-no-changes   fail if any stack would change (preview, up, refresh)
+  --json-dir DIR        write each stack's engine events as newline-delimited
+                        JSON to DIR/<project>-<stack>.json
+`
+
+// ParseArgs parses "<op> --env <env> [flags]".
+func ParseArgs(args []string) (Options, error) {
+	if len(args) == 0 {
+		return Options{}, errors.New("no operation given: want one of preview, up, refresh, destroy")
+	}
+	var o Options
+	o.Op = Op(args[0])
+	valid := false
+	for _, op := range ops {
+		valid = valid || op == o.Op
+	}
+	if !valid {
+		return Options{}, fmt.Errorf("unknown operation %q: want one of preview, up, refresh, destroy", args[0])
+	}
+
+	fs := flag.NewFlagSet("deploy "+args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&o.Env, "env", "", "")
+	fs.Func("stack", "", func(v string) error {
+		for _, name := range strings.Split(v, ",") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				return fmt.Errorf("empty stack name in %q", v)
+			}
+			o.Stacks = append(o.Stacks, name)
+		}
+		return nil
+	})
+	fs.StringVar(&o.JSONDir, "json-dir", "", "")
+	fs.BoolVar(&o.ExpectNoChanges, "expect-no-changes", false, "")
+	fs.BoolVar(&o.Refresh, "refresh", false, "")
+	fs.BoolVar(&o.Diff, "diff", false, "")
+	if err := fs.Parse(args[1:]); err != nil {
+		return Options{}, fmt.Errorf("deploy %s: %w", o.Op, err)
+	}
+	if fs.NArg() > 0 {
+		return Options{}, fmt.Errorf("deploy %s: unexpected argument %q (stacks are chosen with --stack)", o.Op, fs.Arg(0))
+	}
+	if o.Env == "" {
+		return Options{}, fmt.Errorf("deploy %s: --env is required (dev, staging or prod)", o.Op)
+	}
+	if o.ExpectNoChanges && o.Op == Destroy {
+		return Options{}, errors.New("deploy destroy: --expect-no-changes applies to preview, up and refresh")
+	}
+	if o.Refresh && o.Op == Refresh {
+		return Options{}, errors.New("deploy refresh: --refresh applies to preview, up and destroy (refresh always refreshes)")
+	}
+	return o, nil
+}

@@ -1,0 +1,202 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pgplatform/platform/scripts/workspace"
+)
+
+// repo writes a repository with stack files for dev, staging and prod.
+func repo(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	files := map[string]string{
+		"go.work": "go 1.26.6\n",
+	}
+	for _, env := range []string{"dev", "staging", "prod"} {
+		files["environments/network/Pulumi."+env+".yaml"] = fmt.Sprintf("config:\n  network:environment: %s\n  network:tier: %s\n", env, env)
+		files["environments/database/Pulumi.orders-"+env+".yaml"] = fmt.Sprintf("config:\n  database:environment: %s\n  database:tier: %s\n  database:app: orders\n", env, env)
+	}
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+type toolRun struct {
+	engine  *fakeEngine
+	built   bool
+	out     string
+	err     error
+	backend workspace.Settings
+}
+
+func runTool(t *testing.T, env map[string]string, args ...string) toolRun {
+	t.Helper()
+	var r toolRun
+	r.engine = &fakeEngine{inventory: map[string]map[string]int{"network": {"dev": 3, "staging": 3, "prod": 3}}}
+	var out, errOut bytes.Buffer
+	tool := Tool{
+		Root:   repo(t),
+		Lookup: envOf(env),
+		Home:   t.TempDir(),
+		Out:    &out,
+		Err:    &errOut,
+		NewEngine: func(s workspace.Settings) (Engine, error) {
+			r.built = true
+			r.backend = s
+			return r.engine, nil
+		},
+		Now: clock(),
+	}
+	r.err = tool.Run(context.Background(), args)
+	r.out = out.String()
+	return r
+}
+
+var devKeys = map[string]string{"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+func with(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func TestToolFailsAtOnceWithoutAWSCredentials(t *testing.T) {
+	r := runTool(t, map[string]string{"PULUMI_CONFIG_PASSPHRASE": "dev"}, "up", "--env", "dev")
+	if r.err == nil || !strings.Contains(r.err.Error(), "AWS credentials: no AWS credentials found; set one of:") || !strings.Contains(r.err.Error(), "AWS_ACCESS_KEY_ID") {
+		t.Fatalf("err = %v, want the credentials to set", r.err)
+	}
+	if r.built {
+		t.Fatal("the engine was built without credentials")
+	}
+}
+
+func TestToolPassphraseRule(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+	}{
+		{name: "prod without a passphrase is refused", env: devKeys, args: []string{"up", "--env", "prod"},
+			wantErr: "a prod stack needs the team's passphrase; the tool never picks one"},
+		{name: "staging with an empty passphrase is refused", env: with(devKeys, "PULUMI_CONFIG_PASSPHRASE", ""), args: []string{"preview", "--env", "staging"},
+			wantErr: "PULUMI_CONFIG_PASSPHRASE is set but empty: a staging stack needs the team's passphrase"},
+		{name: "dev without a passphrase fails clearly", env: devKeys, args: []string{"up", "--env", "dev"},
+			wantErr: "for dev any value will do"},
+		{name: "dev accepts an empty passphrase", env: with(devKeys, "PULUMI_CONFIG_PASSPHRASE", ""), args: []string{"up", "--env", "dev"}},
+		{name: "prod with a passphrase", env: with(devKeys, "PULUMI_CONFIG_PASSPHRASE", "s3cret"), args: []string{"preview", "--env", "prod"}},
+		{name: "prod on S3 with KMS needs no passphrase", env: with(devKeys, "PULUMI_BACKEND_URL", "s3://acme-pulumi-state", "PULUMI_SECRETS_PROVIDER", "awskms://alias/pulumi-state"),
+			args: []string{"up", "--env", "prod"}},
+		{name: "prod on Pulumi Cloud needs no passphrase", env: with(devKeys, "PULUMI_BACKEND_URL", "https://api.pulumi.com"), args: []string{"up", "--env", "prod"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runTool(t, tc.env, tc.args...)
+			if tc.wantErr != "" {
+				if r.err == nil || !strings.Contains(r.err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", r.err, tc.wantErr)
+				}
+				if r.built {
+					t.Fatal("the engine was built despite the passphrase rule")
+				}
+				return
+			}
+			if r.err != nil {
+				t.Fatalf("Run: %v", r.err)
+			}
+			if !r.built || len(r.engine.runs()) == 0 {
+				t.Fatal("nothing ran")
+			}
+		})
+	}
+}
+
+func TestToolUsageErrors(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"up"}, "--env is required"},
+		{[]string{"up", "--env", "qa"}, `--env "qa": no network stack`},
+		{[]string{"preview", "--env", "dev", "--stack", "payments-dev"}, `--stack "payments-dev": not a stack of environment dev (valid: dev, orders-dev)`},
+	}
+	for _, tc := range tests {
+		r := runTool(t, with(devKeys, "PULUMI_CONFIG_PASSPHRASE", "x"), tc.args...)
+		var usage *UsageError
+		if !errors.As(r.err, &usage) || !strings.Contains(r.err.Error(), tc.wantErr) {
+			t.Errorf("%v: err = %v, want a usage error containing %q", tc.args, r.err, tc.wantErr)
+		}
+		if r.built {
+			t.Errorf("%v: the engine was built", tc.args)
+		}
+	}
+}
+
+func TestToolRefusesProdDestroyBeforeAnythingElse(t *testing.T) {
+	// No credentials, no passphrase: the refusal comes first.
+	r := runTool(t, nil, "destroy", "--env", "prod", "--stack", "orders-prod")
+	if r.err == nil || r.err.Error() != "destroy database/orders-prod: refusing to destroy database/orders-prod: tier prod is never destroyed by this tool (its RDS instance is also protected); decommission prod by a reviewed change" {
+		t.Fatalf("err = %v", r.err)
+	}
+	if r.built {
+		t.Fatal("the engine was built")
+	}
+}
+
+func TestToolRunsAndSummarises(t *testing.T) {
+	r := runTool(t, with(devKeys, "PULUMI_CONFIG_PASSPHRASE", "dev"), "up", "--env", "dev")
+	if r.err != nil {
+		t.Fatalf("Run: %v", r.err)
+	}
+	if got := r.backend.BackendURL; !strings.HasPrefix(got, "file://") || !strings.HasSuffix(got, "/.pulumi-state") {
+		t.Fatalf("backend = %q, want the local default", got)
+	}
+	for _, want := range []string{
+		"deploy: AWS credentials: static keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+		"deploy: order: network/dev, database/orders-dev\n",
+		"STACK                STEP  RESULT  CHANGES  DURATION\n",
+		"network/dev          up    ok      -        1s\n",
+		"database/orders-dev  up    ok      -        1s\n",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+}
+
+func TestToolSummarisesAFailure(t *testing.T) {
+	env := with(devKeys, "PULUMI_CONFIG_PASSPHRASE", "dev")
+	var out bytes.Buffer
+	f := &fakeEngine{fail: map[string]error{"network/dev": errors.New("creating EC2 VPC: UnauthorizedOperation")}}
+	tool := Tool{Root: repo(t), Lookup: envOf(env), Home: t.TempDir(), Out: &out, Err: &out, Now: clock(),
+		NewEngine: func(workspace.Settings) (Engine, error) { return f, nil }}
+	err := tool.Run(context.Background(), []string{"up", "--env", "dev"})
+	if err == nil || err.Error() != "up network/dev: creating EC2 VPC: UnauthorizedOperation" {
+		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"network/dev          up    failed   create 1", "database/orders-dev  up    skipped  -"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,203 @@
+package workspace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	pworkspace "github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ErrNotFound is returned by Open when the stack does not exist on the
+// backend and was not to be created.
+var ErrNotFound = errors.New("stack not found on the backend")
+
+// CLIPath is where the pinned Pulumi CLI lives: <root>/bin/pulumi, built by
+// tools/install.sh (make tools).
+func (s Settings) CLIPath() string {
+	return filepath.Join(s.Root, "bin", "pulumi")
+}
+
+// Command returns the pinned Pulumi CLI, checking that it exists and reports
+// a version the Automation API accepts.
+func (s Settings) Command() (auto.PulumiCommand, error) {
+	cli := s.CLIPath()
+	if _, err := os.Stat(cli); err != nil {
+		return nil, fmt.Errorf("the pinned Pulumi CLI %s is missing: run `make tools` (%w)", cli, err)
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: s.Root})
+	if err != nil {
+		return nil, fmt.Errorf("the pinned Pulumi CLI %s is unusable (rebuild it with `make tools`, which stamps its version): %w", cli, err)
+	}
+	return cmd, nil
+}
+
+// Stack is a stack opened on the backend, in a working folder of its own
+// that Close removes.
+type Stack struct {
+	auto.Stack
+	dir string
+}
+
+// Dir is the stack's per-run working folder.
+func (s *Stack) Dir() string { return s.dir }
+
+// Close removes the working folder.
+func (s *Stack) Close() error {
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("remove working folder %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+// Open opens a committed stack on the backend with its program inlined.
+// With create it is created when missing (the secrets provider from
+// PULUMI_SECRETS_PROVIDER is recorded then); without, a missing stack is
+// ErrNotFound.
+//
+// The workspace is a fresh temporary folder holding the project's
+// Pulumi.yaml (read from <root>/<project>, its stackConfigDir dropped) and a
+// copy of the committed environments/<project>/Pulumi.<stack>.yaml. The CLI
+// writes backend-specific settings (encryptionsalt, encryptedkey) into that
+// copy, never into the repository.
+func (s Settings) Open(ctx context.Context, cmd auto.PulumiCommand, st stacks.Stack, program pulumi.RunFunc, create bool) (*Stack, error) {
+	if program == nil {
+		return nil, fmt.Errorf("no program for project %s", st.Project)
+	}
+	dir, err := os.MkdirTemp("", "deploy-"+st.Project+"-"+st.Name+"-")
+	if err != nil {
+		return nil, fmt.Errorf("create a working folder for %s/%s: %w", st.Project, st.Name, err)
+	}
+	proj, err := Stage(s.Root, dir, st)
+	if err != nil {
+		return nil, errors.Join(err, os.RemoveAll(dir))
+	}
+	opts := []auto.LocalWorkspaceOption{
+		auto.WorkDir(dir),
+		auto.Project(*proj),
+		auto.Pulumi(cmd),
+		auto.EnvVars(s.env()),
+	}
+	if s.SecretsProvider != "" {
+		opts = append(opts, auto.SecretsProvider(s.SecretsProvider))
+	}
+	var as auto.Stack
+	if create {
+		as, err = auto.UpsertStackInlineSource(ctx, st.Name, st.Project, program, opts...)
+	} else {
+		as, err = auto.SelectStackInlineSource(ctx, st.Name, st.Project, program, opts...)
+		if err != nil && auto.IsSelectStack404Error(err) {
+			err = fmt.Errorf("%s/%s on %s: %w", st.Project, st.Name, s.BackendURL, ErrNotFound)
+		}
+	}
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open %s/%s: %w", st.Project, st.Name, err), os.RemoveAll(dir))
+	}
+	return &Stack{Stack: as, dir: dir}, nil
+}
+
+// Stage fills dir with what a workspace for st needs: the project's
+// Pulumi.yaml settings (returned, with stackConfigDir and backend dropped so
+// that the stack file is read from dir and the backend from the
+// environment) and a copy of st's committed config file, if it has one.
+func Stage(root, dir string, st stacks.Stack) (*pworkspace.Project, error) {
+	proj, err := ProjectSettings(root, st.Project)
+	if err != nil {
+		return nil, err
+	}
+	if st.File == "" {
+		return proj, nil
+	}
+	data, err := os.ReadFile(st.File)
+	if err != nil {
+		return nil, fmt.Errorf("read the stack file of %s/%s: %w", st.Project, st.Name, err)
+	}
+	dst := filepath.Join(dir, "Pulumi."+st.Name+".yaml")
+	if err := os.WriteFile(dst, data, 0o600); err != nil {
+		return nil, fmt.Errorf("copy %s to the working folder: %w", st.File, err)
+	}
+	return proj, nil
+}
+
+// ProjectSettings reads <root>/<project>/Pulumi.yaml and checks it names the
+// project.
+func ProjectSettings(root, project string) (*pworkspace.Project, error) {
+	file := filepath.Join(root, project, "Pulumi.yaml")
+	proj, err := pworkspace.LoadProject(file)
+	if err != nil {
+		return nil, fmt.Errorf("read the %s project settings: %w", project, err)
+	}
+	if proj.Name != tokens.PackageName(project) {
+		return nil, fmt.Errorf("%s: name is %q, want %q", file, proj.Name, project)
+	}
+	proj.StackConfigDir = ""
+	proj.Backend = nil
+	return proj, nil
+}
+
+// Inventory lists a project's stacks on the backend with the number of
+// resources each holds in its state.
+func (s Settings) Inventory(ctx context.Context, cmd auto.PulumiCommand, project string) (_ map[string]int, err error) {
+	dir, err := os.MkdirTemp("", "deploy-"+project+"-inventory-")
+	if err != nil {
+		return nil, fmt.Errorf("create a working folder for the %s inventory: %w", project, err)
+	}
+	defer func() {
+		if rmErr := os.RemoveAll(dir); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("remove working folder %s: %w", dir, rmErr))
+		}
+	}()
+	proj, err := Stage(s.Root, dir, stacks.Stack{Project: project})
+	if err != nil {
+		return nil, err
+	}
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Project(*proj), auto.Pulumi(cmd), auto.EnvVars(s.env()))
+	if err != nil {
+		return nil, fmt.Errorf("open a %s workspace on %s: %w", project, s.BackendURL, err)
+	}
+	list, err := ws.ListStacks(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list %s stacks on %s: %w", project, s.BackendURL, err)
+	}
+	out := make(map[string]int, len(list))
+	for _, sum := range list {
+		// Names may come qualified (organization/<project>/<stack>).
+		name := path.Base(sum.Name)
+		if sum.ResourceCount != nil {
+			out[name] = *sum.ResourceCount
+			continue
+		}
+		dep, err := ws.ExportStack(ctx, sum.Name)
+		if err != nil {
+			return nil, fmt.Errorf("export %s/%s from %s: %w", project, name, s.BackendURL, err)
+		}
+		n, err := CountResources(dep.Deployment)
+		if err != nil {
+			return nil, fmt.Errorf("%s/%s: %w", project, name, err)
+		}
+		out[name] = n
+	}
+	return out, nil
+}
+
+// CountResources counts the resources in an exported deployment.
+func CountResources(deployment json.RawMessage) (int, error) {
+	if len(deployment) == 0 {
+		return 0, nil
+	}
+	var d struct {
+		Resources []json.RawMessage `json:"resources"`
+	}
+	if err := json.Unmarshal(deployment, &d); err != nil {
+		return 0, fmt.Errorf("read the exported deployment: %w", err)
+	}
+	return len(d.Resources), nil
+}
