@@ -92,6 +92,8 @@ const (
 	DefaultMaxDowntime   = 120 * time.Second
 )
 
+var localAddr = regexp.MustCompile(`[0-9a-fA-F.:\[\]]+:[0-9]+->`)
+
 var tableName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 func (c *Config) withDefaults() (Config, error) {
@@ -702,8 +704,11 @@ func shortErr(err error) string {
 		msg = pgErr.Code + " " + pgErr.Message
 	}
 	msg = strings.ReplaceAll(msg, "\n", " ")
-	if len(msg) > 200 {
-		msg = msg[:200] + "..."
+	// The client's ephemeral port differs on every connection; drop the
+	// local address so that equal errors group together.
+	msg = localAddr.ReplaceAllString(msg, "")
+	if len(msg) > 300 {
+		msg = msg[:300] + "..."
 	}
 	return msg
 }
