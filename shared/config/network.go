@@ -85,6 +85,9 @@ func LoadNetwork(src Source) (Network, error) {
 		}
 		seen[az] = true
 	}
+	if len(n.AvailabilityZones) == 1 {
+		return Network{}, r.fail("availabilityZones", n.AvailabilityZones[0], "at least 2 zones")
+	}
 	defCount := DefaultAZCount
 	if len(n.AvailabilityZones) > 0 {
 		defCount = len(n.AvailabilityZones)
@@ -97,9 +100,6 @@ func LoadNetwork(src Source) (Network, error) {
 	}
 	if len(n.AvailabilityZones) > 0 && len(n.AvailabilityZones) != n.AZCount {
 		return Network{}, r.fail("azCount", strconv.Itoa(n.AZCount), fmt.Sprintf("the number of zones listed in %s (%d), or leave azCount out", r.full("availabilityZones"), len(n.AvailabilityZones)))
-	}
-	if len(n.AvailabilityZones) == 1 {
-		return Network{}, r.fail("availabilityZones", n.AvailabilityZones[0], "at least 2 zones")
 	}
 
 	if n.AppSubnets, err = r.subnets("appSubnetCidrs", "appSubnetPrefix", DefaultAppSubnetPrefix, n, nil); err != nil {
