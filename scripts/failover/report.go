@@ -403,7 +403,11 @@ func equal(a, b []string) bool {
 }
 
 func fmtMs(v float64) string {
-	return (time.Duration(v * float64(time.Millisecond))).Round(time.Millisecond).String()
+	d := time.Duration(v * float64(time.Millisecond))
+	if d < 10*time.Millisecond {
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func fmtOpt(v *float64) string {

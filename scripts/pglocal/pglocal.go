@@ -544,18 +544,25 @@ func children(pid int) []int {
 	return out
 }
 
+// Command returns the argument vector that runs a server binary (pg_ctl,
+// psql, ...) of this installation the way the cluster does: through runuser
+// as the postgres user when the caller is root. Tests use it to hand a
+// shell command to a tool, e.g. a failover drill's --trigger-cmd.
+func (c *Cluster) Command(bin string, args ...string) []string {
+	path := filepath.Join(c.binDir, bin)
+	if c.asUser != nil {
+		return append([]string{"runuser", "-u", c.asUser.Username, "--", path}, args...)
+	}
+	return append([]string{path}, args...)
+}
+
 // run runs a server binary, as the postgres user when the caller is root,
 // and returns its combined output.
 func (c *Cluster) run(bin string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
 	defer cancel()
-	path := filepath.Join(c.binDir, bin)
-	var cmd *exec.Cmd
-	if c.asUser != nil {
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", c.asUser.Username, "--", path}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, path, args...)
-	}
+	argv := c.Command(bin, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = serverEnv()
 	// Own process group, so a timeout kills runuser and the tool it started.

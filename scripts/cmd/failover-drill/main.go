@@ -1,0 +1,404 @@
+// Command failover-drill fails a PostgreSQL database over and measures what
+// clients see: how long writes fail, when the endpoint's DNS answer
+// changes, the availability zone before and after (RDS), and whether any
+// acknowledged write is missing afterwards. It prints a human report on
+// stderr and a JSON report on stdout (or --json FILE).
+//
+// Exit status: 0 when every threshold is met, 1 when one is missed, 2 when
+// the drill could not run (bad flags, a refused target, a failed trigger).
+//
+// See scripts/failover/README.md for the runbook.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgplatform/platform/scripts/failover"
+	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/stackout"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+// Exit codes.
+const (
+	exitPassed = 0
+	exitMissed = 1
+	exitError  = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], deps{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		aws: loadAWS, stackOutputs: backendOutputs,
+	})
+	stop()
+	os.Exit(code)
+}
+
+// awsClients are the AWS APIs the drill calls.
+type awsClients struct {
+	rds     failover.RDSAPI
+	secrets pgconn.SecretsGetter
+	creds   aws.CredentialsProvider
+	region  string
+}
+
+// deps are the command's connections to the outside, replaced in tests.
+type deps struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// aws returns AWS clients for region ("" = the SDK's default chain).
+	aws func(ctx context.Context, region string) (awsClients, error)
+	// stackOutputs reads a database stack's outputs from the backend.
+	stackOutputs func(ctx context.Context, stack string) (map[string]any, error)
+}
+
+func loadAWS(ctx context.Context, region string) (awsClients, error) {
+	var opts []func(*awsconfig.LoadOptions) error
+	if region != "" {
+		opts = append(opts, awsconfig.WithRegion(region))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return awsClients{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return awsClients{}, errors.New("no AWS region: pass --region or set AWS_REGION")
+	}
+	return awsClients{
+		rds:     rds.NewFromConfig(cfg),
+		secrets: secretsmanager.NewFromConfig(cfg),
+		creds:   cfg.Credentials,
+		region:  cfg.Region,
+	}, nil
+}
+
+type options struct {
+	outputs, stack                  string
+	host, db, user, secretArn, inst string
+	region                          string
+	port                            int
+
+	sslmode, caBundle, dnsServer string
+	iamAuth                      bool
+	connectTimeout               time.Duration
+
+	triggerCmd string
+	triggerTO  time.Duration
+
+	rate                                  float64
+	writeTimeout, probeInterval, dnsEvery time.Duration
+	warmup, settle, maxWait, maxRTO       time.Duration
+	maxLost                               int
+	table                                 string
+	keepTable                             bool
+	jsonOut                               string
+}
+
+func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("failover-drill", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: failover-drill [flags]
+
+Fails a PostgreSQL database over under a steady write workload and reports
+the client-observed downtime, the DNS flip, the availability zones and any
+lost acknowledged write. Human report on stderr, JSON report on stdout.
+
+The target comes from a database stack's outputs (--outputs or --stack);
+a flag given explicitly overrides the output it names.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, `
+Exit status: 0 thresholds met, 1 a threshold missed, 2 the drill could not run.
+Without --secret-arn or --iam-auth the password is read from $PGPASSWORD.
+`)
+	}
+	fs.StringVar(&o.outputs, "outputs", "", "database stack outputs `file` as printed by 'pulumi stack output --json' (- for stdin)")
+	fs.StringVar(&o.stack, "stack", "", "database stack whose outputs to read from the Pulumi backend (e.g. orders-staging)")
+	fs.StringVar(&o.host, "host", "", "endpoint host name (outputs: address)")
+	fs.IntVar(&o.port, "port", 5432, "endpoint port (outputs: port)")
+	fs.StringVar(&o.db, "db", "postgres", "database name (outputs: databaseName)")
+	fs.StringVar(&o.user, "user", "", "database user (outputs: masterUsername; default: the secret's username)")
+	fs.StringVar(&o.secretArn, "secret-arn", "", "ARN of the RDS-managed master user secret (outputs: masterSecretArn)")
+	fs.StringVar(&o.inst, "instance-id", "", "RDS DB instance identifier to fail over (outputs: instanceIdentifier)")
+	fs.StringVar(&o.region, "region", "", "AWS region (default: from the endpoint name, else the AWS SDK's chain)")
+	fs.StringVar(&o.sslmode, "sslmode", pgconn.SSLVerifyFull, "TLS mode: "+strings.Join(pgconn.SSLModes, ", "))
+	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM file of trusted CAs; for RDS the global bundle (global-bundle.pem)")
+	fs.BoolVar(&o.iamAuth, "iam-auth", false, "authenticate with an RDS IAM auth token instead of a password")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "timeout of one connection attempt")
+	fs.StringVar(&o.dnsServer, "dns-server", "", "resolve the endpoint through this DNS server (host:port) instead of the system resolver, e.g. to bypass a local cache")
+	fs.StringVar(&o.triggerCmd, "trigger-cmd", "", "shell command that fails the database over (instead of rds:RebootDBInstance ForceFailover)")
+	fs.DurationVar(&o.triggerTO, "trigger-timeout", 10*time.Minute, "timeout of --trigger-cmd")
+	fs.Float64Var(&o.rate, "rate", failover.DefaultRate, "write attempts per second")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", failover.DefaultWriteTimeout, "deadline of one write attempt, reconnect included")
+	fs.DurationVar(&o.probeInterval, "probe-interval", failover.DefaultProbeInterval, "period of the read probe")
+	fs.DurationVar(&o.dnsEvery, "dns-interval", failover.DefaultDNSInterval, "period of the DNS probe")
+	fs.DurationVar(&o.warmup, "warmup", failover.DefaultWarmup, "steady writes before the trigger")
+	fs.DurationVar(&o.settle, "settle", failover.DefaultSettle, "writes must succeed this long after the last failure before the drill ends")
+	fs.DurationVar(&o.maxWait, "max-wait", failover.DefaultMaxWait, "longest observation after the trigger")
+	fs.DurationVar(&o.maxRTO, "max-rto", failover.DefaultMaxDowntime, "RTO threshold: the longest acceptable client-observed write downtime")
+	fs.IntVar(&o.maxLost, "max-lost", 0, "RPO threshold: the most acknowledged writes that may be lost")
+	fs.StringVar(&o.table, "table", "", "drill table name (default failover_drill_<random>)")
+	fs.BoolVar(&o.keepTable, "keep-table", false, "keep the drill table afterwards")
+	fs.StringVar(&o.jsonOut, "json", "-", "`file` to write the JSON report to (- for stdout)")
+	return fs
+}
+
+func run(ctx context.Context, args []string, d deps) int {
+	var o options
+	fs := newFlags(&o, d.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitPassed
+		}
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(d.stderr, "failover-drill: unexpected argument %q (flags only; see -h)\n", fs.Arg(0))
+		return exitError
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	rep, err := drill(ctx, &o, set, d)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
+		return exitError
+	}
+	if err := rep.WriteHuman(d.stderr); err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: write the report: %v\n", err)
+		return exitError
+	}
+	if err := writeJSON(rep, o.jsonOut, d.stdout); err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
+		return exitError
+	}
+	if !rep.Verdict.Passed {
+		return exitMissed
+	}
+	return exitPassed
+}
+
+func writeJSON(rep *failover.Report, path string, stdout io.Writer) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode the JSON report: %w", err)
+	}
+	b = append(b, '\n')
+	if path == "-" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return fmt.Errorf("write the JSON report to --json %s: %w", path, err)
+	}
+	return nil
+}
+
+// applyOutputs fills the target from stack outputs, for every flag the
+// user did not set.
+func applyOutputs(o *options, set map[string]bool, db stackout.Database) {
+	fill := func(name string, dst *string, v string) {
+		if !set[name] && v != "" {
+			*dst = v
+		}
+	}
+	fill("host", &o.host, db.Address)
+	fill("db", &o.db, db.DatabaseName)
+	fill("user", &o.user, db.MasterUsername)
+	fill("secret-arn", &o.secretArn, db.MasterSecretArn)
+	fill("instance-id", &o.inst, db.InstanceIdentifier)
+	if !set["port"] && db.Port != 0 {
+		o.port = db.Port
+	}
+}
+
+// rawSource serves outputs already read.
+type rawSource map[string]any
+
+func (r rawSource) Outputs(context.Context, string, string) (map[string]any, error) { return r, nil }
+
+func readOutputs(ctx context.Context, o *options, d deps) (*stackout.Database, error) {
+	var raw map[string]any
+	var what string
+	switch {
+	case o.outputs != "" && o.stack != "":
+		return nil, errors.New("give --outputs or --stack, not both")
+	case o.outputs == "-":
+		data, err := io.ReadAll(d.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read --outputs from stdin: %w", err)
+		}
+		if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+			return nil, fmt.Errorf("--outputs -: stdin is not a JSON object of stack outputs (`pulumi stack output --json` prints one): %v", err)
+		}
+		what = "stdin"
+	case o.outputs != "":
+		r, err := stackout.ReadFile(o.outputs)
+		if err != nil {
+			return nil, fmt.Errorf("--outputs %s: %w", o.outputs, err)
+		}
+		raw, what = r, o.outputs
+	case o.stack != "":
+		if d.stackOutputs == nil {
+			return nil, errors.New("--stack: no Pulumi backend reader")
+		}
+		r, err := d.stackOutputs(ctx, o.stack)
+		if err != nil {
+			return nil, fmt.Errorf("--stack %s: %w", o.stack, err)
+		}
+		raw, what = r, o.stack
+	default:
+		return nil, nil
+	}
+	db, err := stackout.ReadDatabase(ctx, rawSource(raw), what)
+	if err != nil {
+		return nil, err
+	}
+	return &db, nil
+}
+
+var rdsHost = regexp.MustCompile(`\.([a-z]{2}(-[a-z]+)+-\d)\.rds\.amazonaws\.com\.?$`)
+
+// regionOf returns the region in an RDS endpoint name, or "".
+func regionOf(host string) string {
+	if m := rdsHost.FindStringSubmatch(host); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failover.Report, error) {
+	db, err := readOutputs(ctx, o, d)
+	if err != nil {
+		return nil, err
+	}
+	if db != nil {
+		applyOutputs(o, set, *db)
+	}
+	if o.host == "" {
+		return nil, errors.New("no target: give --outputs FILE, --stack NAME or --host")
+	}
+	if o.triggerCmd == "" && o.inst == "" {
+		return nil, errors.New("no trigger: give --instance-id (RDS forced failover; also in the stack outputs) or --trigger-cmd")
+	}
+	if o.iamAuth && o.secretArn != "" && set["secret-arn"] {
+		return nil, errors.New("give --iam-auth or --secret-arn, not both")
+	}
+	if o.region == "" {
+		o.region = regionOf(o.host)
+	}
+
+	needAWS := o.triggerCmd == "" || o.iamAuth || o.secretArn != ""
+	var clients awsClients
+	if needAWS {
+		if d.aws == nil {
+			return nil, errors.New("no AWS client factory")
+		}
+		clients, err = d.aws(ctx, o.region)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	opts := pgconn.Options{
+		Host: o.host, Port: o.port, Database: o.db, User: o.user,
+		SSLMode: o.sslmode, CABundle: o.caBundle,
+		ConnectTimeout: o.connectTimeout, ApplicationName: "failover-drill",
+	}
+	switch {
+	case o.iamAuth:
+		opts.Credentials = &pgconn.IAMToken{Region: clients.region, AWS: clients.creds}
+	case o.secretArn != "":
+		opts.Credentials = &pgconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
+	default:
+		if pw, ok := os.LookupEnv("PGPASSWORD"); ok {
+			opts.Credentials = pgconn.Static{Password: pw}
+		}
+	}
+	var resolver *net.Resolver
+	if o.dnsServer != "" {
+		if _, _, err := net.SplitHostPort(o.dnsServer); err != nil {
+			return nil, fmt.Errorf("--dns-server %q: want host:port, e.g. 169.254.169.253:53: %w", o.dnsServer, err)
+		}
+		server := o.dnsServer
+		resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var dd net.Dialer
+			return dd.DialContext(ctx, network, server)
+		}}
+		opts.Resolver = resolver
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("connection: %w", err)
+	}
+
+	var trigger failover.Trigger
+	if o.triggerCmd != "" {
+		trigger = failover.CommandTrigger{Command: o.triggerCmd, Timeout: o.triggerTO, Output: d.stderr}
+	} else {
+		trigger = failover.RDSTrigger{API: clients.rds, InstanceID: o.inst}
+	}
+	cfg := failover.Config{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) { return pgconn.Connect(ctx, opts) },
+		Host:    o.host,
+		Trigger: trigger,
+		Rate:    o.rate, WriteTimeout: o.writeTimeout, ProbeInterval: o.probeInterval, DNSInterval: o.dnsEvery,
+		Warmup: o.warmup, Settle: o.settle, MaxWait: o.maxWait,
+		Table: o.table, KeepTable: o.keepTable,
+		MaxDowntime: o.maxRTO, MaxLost: o.maxLost,
+		Progress: d.stderr,
+	}
+	if resolver != nil {
+		cfg.Resolver = resolver
+	}
+	for name, v := range map[string]time.Duration{"warmup": o.warmup, "settle": o.settle, "max-wait": o.maxWait, "max-rto": o.maxRTO, "write-timeout": o.writeTimeout, "probe-interval": o.probeInterval, "dns-interval": o.dnsEvery} {
+		if v <= 0 {
+			return nil, fmt.Errorf("--%s %s: must be positive", name, v)
+		}
+	}
+	if o.maxLost < 0 {
+		return nil, fmt.Errorf("--max-lost %d: must be 0 or more", o.maxLost)
+	}
+	rep, err := failover.Run(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep.Target.Port = o.port
+	return rep, nil
+}
+
+// backendOutputs reads a database stack's outputs through the Automation
+// API from the repository's Pulumi backend.
+func backendOutputs(ctx context.Context, stack string) (map[string]any, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("find the working directory: %w", err)
+	}
+	root, err := stacks.FindRoot(wd)
+	if err != nil {
+		return nil, fmt.Errorf("find the repository root from %s: %w", wd, err)
+	}
+	return stackout.Backend{Root: root}.Outputs(ctx, contract.DatabaseProject, stack)
+}
