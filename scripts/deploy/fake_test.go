@@ -57,6 +57,8 @@ type fakeEngine struct {
 	seen []RunOptions
 	// inventoryErr fails Inventory.
 	inventoryErr error
+	// onRun, if set, is called once, by the first Run.
+	onRun func()
 }
 
 func (f *fakeEngine) Describe() string { return "fake backend" }
@@ -71,7 +73,7 @@ func (f *fakeEngine) Open(_ context.Context, st stacks.Stack, create bool) (Stac
 	key := st.Project + "/" + st.Name
 	f.record(fmt.Sprintf("open %s create=%t", key, create))
 	if f.missing[key] && !create {
-		return nil, fmt.Errorf("%s: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("%w fake", ErrNotFound)
 	}
 	return &fakeStack{f: f, st: st}, nil
 }
@@ -114,7 +116,12 @@ func (s *fakeStack) Run(_ context.Context, op Op, o RunOptions) (map[string]int,
 	s.f.record(fmt.Sprintf("%s %s", op, key))
 	s.f.mu.Lock()
 	s.f.seen = append(s.f.seen, o)
+	onRun := s.f.onRun
+	s.f.onRun = nil
 	s.f.mu.Unlock()
+	if onRun != nil {
+		onRun()
+	}
 	if s.f.output != "" {
 		if _, err := io.WriteString(o.Progress, s.f.output); err != nil {
 			return nil, err

@@ -60,10 +60,17 @@ const Usage = `usage: deploy preview|up|refresh|destroy --env <env> [--stack <st
                         JSON to DIR/<project>-<stack>.json
 `
 
+// ErrHelp is returned by ParseArgs when help was asked for.
+var ErrHelp = flag.ErrHelp
+
 // ParseArgs parses "<op> --env <env> [flags]".
 func ParseArgs(args []string) (Options, error) {
 	if len(args) == 0 {
 		return Options{}, errors.New("no operation given: want one of preview, up, refresh, destroy")
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		return Options{}, ErrHelp
 	}
 	var o Options
 	o.Op = Op(args[0])
@@ -93,6 +100,9 @@ func ParseArgs(args []string) (Options, error) {
 	fs.BoolVar(&o.Refresh, "refresh", false, "")
 	fs.BoolVar(&o.Diff, "diff", false, "")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Options{}, ErrHelp
+		}
 		return Options{}, fmt.Errorf("deploy %s: %w", o.Op, err)
 	}
 	if fs.NArg() > 0 {

@@ -121,24 +121,38 @@ type RefusalError struct {
 func (e *RefusalError) Error() string { return e.Reason }
 
 // NetworkStackKey is the database config key naming the network stack a
-// database stack reads; without it the database program reads
-// organization/network/<environment>.
+// database stack reads: <stack>, <project>/<stack> or
+// <organization>/<project>/<stack>. Without it the database program reads
+// <organization>/network/<environment>.
 const NetworkStackKey = "database:networkStack"
 
-// NetworkRef is the network stack reference a database stack uses.
+// NetworkRef is the network stack reference a database stack uses, as
+// written in its file (or its environment, the default).
 func NetworkRef(db stacks.Stack) string {
 	if v := strings.TrimSpace(db.Config[NetworkStackKey]); v != "" {
 		return v
 	}
-	return "organization/" + contract.NetworkProject + "/" + db.Environment
+	return db.Environment
 }
 
-// RefersTo reports whether a stack reference <org>/<project>/<stack> names
-// the network stack. The organization is not compared: it is
-// "organization" on self-managed backends and the team's on Pulumi Cloud.
+// RefersTo reports whether a database stack's network reference names the
+// network stack, completing it as the database program does: a bare stack
+// name is in the network project, <project>/<stack> and
+// <organization>/<project>/<stack> name their project. The organization is
+// not compared: it is "organization" on self-managed backends and the
+// team's on Pulumi Cloud, the same for every stack of one backend.
 func RefersTo(ref string, network stacks.Stack) bool {
 	parts := strings.Split(ref, "/")
-	return len(parts) == 3 && parts[1] == contract.NetworkProject && parts[2] == network.Name
+	switch len(parts) {
+	case 1:
+		return parts[0] == network.Name
+	case 2:
+		return parts[0] == contract.NetworkProject && parts[1] == network.Name
+	case 3:
+		return parts[1] == contract.NetworkProject && parts[2] == network.Name
+	default:
+		return false
+	}
 }
 
 // Holder is a database stack that still holds resources and depends on a

@@ -30,6 +30,8 @@ func TestParseArgs(t *testing.T) {
 		{name: "preview flags", args: []string{"preview", "--env", "prod", "--json-dir", "out", "--expect-no-changes", "--refresh", "--diff"},
 			want: Options{Op: Preview, Env: "prod", JSONDir: "out", ExpectNoChanges: true, Refresh: true, Diff: true}},
 		{name: "no operation", args: nil, wantErr: "no operation given"},
+		{name: "help", args: []string{"--help"}, wantErr: "flag: help requested"},
+		{name: "help after the operation", args: []string{"up", "-h"}, wantErr: "flag: help requested"},
 		{name: "unknown operation", args: []string{"apply", "--env", "dev"}, wantErr: `unknown operation "apply": want one of preview, up, refresh, destroy`},
 		{name: "missing env", args: []string{"up"}, wantErr: "--env is required"},
 		{name: "stray argument", args: []string{"up", "--env", "dev", "orders-dev"}, wantErr: `unexpected argument "orders-dev"`},
@@ -180,10 +182,13 @@ func TestRefersTo(t *testing.T) {
 	}{
 		{"organization/network/dev", true},
 		{"acme/network/dev", true},
+		{"network/dev", true},
+		{"dev", true},
 		{"organization/network/staging", false},
 		{"organization/database/dev", false},
-		{"network/dev", false}, // org/stack of the current project, not the network
-		{"dev", false},
+		{"database/dev", false},
+		{"staging", false},
+		{"a/b/network/dev", false},
 	}
 	for _, tc := range tests {
 		if got := RefersTo(tc.ref, dev); got != tc.want {
@@ -200,7 +205,7 @@ func TestDependents(t *testing.T) {
 		case "payments-dev":
 			all[i].Config[NetworkStackKey] = "organization/network/shared"
 		case "orders-staging":
-			all[i].Config[NetworkStackKey] = "organization/network/dev"
+			all[i].Config[NetworkStackKey] = "dev"
 		}
 	}
 	network, err := stacks.Find(all, "network", "dev")

@@ -72,7 +72,13 @@ type Runner struct {
 	Out, Err io.Writer
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// Stop, once closed, lets the running step finish but starts no
+	// other (the first interrupt).
+	Stop <-chan struct{}
 }
+
+// ErrInterrupted marks a step that was not started after an interrupt.
+var ErrInterrupted = errors.New("interrupted before it started")
 
 func (r *Runner) now() time.Time {
 	if r.Now != nil {
@@ -121,6 +127,11 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 	}
 
 	for i, st := range plan.Stacks {
+		select {
+		case <-r.Stop:
+			return results, &StepError{Op: plan.Op, Project: st.Project, Stack: st.Name, Err: ErrInterrupted}
+		default:
+		}
 		res, err := r.runOne(ctx, all, st, plan, opts)
 		results[i] = res
 		if err != nil {
@@ -200,7 +211,7 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		r.logf("[%s] not on the backend: nothing to destroy", label)
 		return res, nil
 	case errors.Is(err, ErrNotFound):
-		return res, fmt.Errorf("not on the backend (deploy up creates it): %w", err)
+		return res, fmt.Errorf("%w (deploy up creates it)", err)
 	case err != nil:
 		return res, err
 	}

@@ -104,6 +104,27 @@ func TestRunRefusesNetworkDestroyWhileDatabasesHoldResources(t *testing.T) {
 	}
 }
 
+func TestRunRefusesNetworkDestroyBeforeDestroyingAnything(t *testing.T) {
+	// legacy-dev has no committed file, so this run will not destroy it:
+	// nothing is destroyed at all, rather than the databases but not the
+	// network.
+	f := &fakeEngine{inventory: map[string]map[string]int{"database": {"orders-dev": 5, "payments-dev": 3, "legacy-dev": 9}}}
+	res, _, err := runPlan(t, f, Options{Op: Destroy, Env: "dev"})
+	if err == nil || !strings.Contains(err.Error(), "destroy network/dev: refusing") || !strings.Contains(err.Error(), "legacy-dev (9 resources)") {
+		t.Fatalf("err = %v, want the network refused over legacy-dev", err)
+	}
+	if strings.Contains(err.Error(), "orders-dev (") {
+		t.Fatalf("err = %v: orders-dev is destroyed by this run and must not block it", err)
+	}
+	if runs := f.runs(); len(runs) != 0 {
+		t.Fatalf("runs = %v, want nothing destroyed", runs)
+	}
+	want := []string{"database/payments-dev=skipped", "database/orders-dev=skipped", "network/dev=refused"}
+	if got := statuses(res); !reflect.DeepEqual(got, want) {
+		t.Fatalf("statuses = %v, want %v", got, want)
+	}
+}
+
 func TestRunRefusesNetworkDestroyWhenResourcesRemainAfterDatabases(t *testing.T) {
 	// orders-dev's destroy leaves resources behind (e.g. an out-of-band
 	// protect): the network is checked again right before its own destroy.
@@ -165,7 +186,7 @@ func TestRunDestroyOfAbsentStackIsANoOp(t *testing.T) {
 func TestRunRefreshOfAbsentStackFails(t *testing.T) {
 	f := &fakeEngine{missing: map[string]bool{"network/dev": true}}
 	_, _, err := runPlan(t, f, Options{Op: Refresh, Env: "dev"})
-	if err == nil || !strings.HasPrefix(err.Error(), "refresh network/dev: not on the backend") {
+	if err == nil || err.Error() != "refresh network/dev: stack not found on the backend fake (deploy up creates it)" {
 		t.Fatalf("err = %v, want refresh network/dev to fail as absent", err)
 	}
 }
@@ -244,5 +265,28 @@ func TestRunWritesEventsToJSONDir(t *testing.T) {
 		if o.Events != nil {
 			t.Fatal("events stream given without --json-dir")
 		}
+	}
+}
+
+func TestRunStartsNothingAfterAnInterrupt(t *testing.T) {
+	p, err := NewPlan(catalog(), Options{Op: Up, Env: "dev"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	f := &fakeEngine{}
+	// The interrupt arrives while network/dev runs.
+	f.onRun = func() { close(stop) }
+	var out bytes.Buffer
+	r := Runner{Engine: f, Out: &out, Err: &out, Now: clock(), Stop: stop}
+	res, err := r.Run(context.Background(), catalog(), p, Options{Op: Up, Env: "dev"})
+	if !errors.Is(err, ErrInterrupted) || !strings.HasPrefix(err.Error(), "up database/orders-dev: interrupted") {
+		t.Fatalf("err = %v, want orders-dev not started", err)
+	}
+	if got, want := f.runs(), []string{"up network/dev"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("runs = %v, want %v", got, want)
+	}
+	if got, want := statuses(res), []string{"network/dev=ok", "database/orders-dev=skipped", "database/payments-dev=skipped"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("statuses = %v, want %v", got, want)
 	}
 }

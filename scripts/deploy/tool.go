@@ -32,6 +32,8 @@ type Tool struct {
 	NewEngine func(workspace.Settings) (Engine, error)
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+	// Stop, once closed, starts no further stack (see Runner.Stop).
+	Stop <-chan struct{}
 }
 
 // Run runs one command line. Checks that need no backend come first and
@@ -79,7 +81,7 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 	}
 	_, _ = fmt.Fprintf(t.Out, "deploy: AWS credentials: %s\n", source)
 
-	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now}
+	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop}
 	results, runErr := runner.Run(ctx, all, plan, opts)
 	_, _ = fmt.Fprintln(t.Out)
 	if err := WriteSummary(t.Out, results); err != nil {

@@ -95,7 +95,7 @@ func (s Settings) Open(ctx context.Context, cmd auto.PulumiCommand, st stacks.St
 	} else {
 		as, err = auto.SelectStackInlineSource(ctx, st.Name, st.Project, program, opts...)
 		if err != nil && auto.IsSelectStack404Error(err) {
-			err = fmt.Errorf("%s/%s on %s: %w", st.Project, st.Name, s.BackendURL, ErrNotFound)
+			return nil, errors.Join(fmt.Errorf("%w %s", ErrNotFound, s.BackendURL), os.RemoveAll(dir))
 		}
 	}
 	if err != nil {
