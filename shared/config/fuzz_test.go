@@ -1,0 +1,439 @@
+package config_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pgplatform/platform/shared/config"
+)
+
+// The checks below restate the rules independently of the validator, so
+// that a validator bug is not mirrored by the test that should catch it.
+
+var cloudWatchRetentions = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+var reservedTagKeys = []string{"Environment", "Tier", "Project", "Stack", "ManagedBy", "Name"}
+
+type span struct{ lo, hi uint64 } // [lo, hi)
+
+func spanOf(p netip.Prefix) span {
+	b := p.Addr().As4()
+	lo := uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+	return span{lo, lo + 1<<(32-p.Bits())}
+}
+
+func (s span) within(o span) bool { return s.lo >= o.lo && s.hi <= o.hi }
+func (s span) meets(o span) bool  { return s.lo < o.hi && o.lo < s.hi }
+
+var rfc1918 = []span{
+	{10 << 24, 11 << 24},
+	{172<<24 | 16<<16, 172<<24 | 32<<16},
+	{192<<24 | 168<<16, 192<<24 | 169<<16},
+}
+
+func private(p netip.Prefix) bool {
+	s := spanOf(p)
+	for _, r := range rfc1918 {
+		if s.within(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// wellFormedIPv4 reports whether p is an IPv4 prefix written without host
+// bits, with a length AWS accepts for a VPC or subnet.
+func wellFormedIPv4(p netip.Prefix) bool {
+	return p.IsValid() && p.Addr().Is4() && p.Masked() == p && p.Bits() >= 16 && p.Bits() <= 28
+}
+
+func tagRune(r rune) bool {
+	return unicode.In(r, unicode.L, unicode.Z, unicode.N) || strings.ContainsRune("_.:/=+-@", r)
+}
+
+func tagProblem(k, v string) string {
+	switch {
+	case !utf8.ValidString(k) || !utf8.ValidString(v):
+		return "not UTF-8"
+	case utf8.RuneCountInString(k) < 1 || utf8.RuneCountInString(k) > 128:
+		return "key length"
+	case utf8.RuneCountInString(v) > 256:
+		return "value length"
+	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+		return "aws: prefix"
+	case slices.Contains(reservedTagKeys, k):
+		return "reserved key"
+	}
+	for _, r := range k + v {
+		if !tagRune(r) {
+			return fmt.Sprintf("character %q", r)
+		}
+	}
+	return ""
+}
+
+// networkInput is what FuzzLoadNetwork varies; "" leaves a key out.
+type networkInput struct {
+	tier, vpcCidr, azCount, zones, appPrefix, dbPrefix, appList, dbList, nat, publicPrefix, flowLog, tags string
+}
+
+func (in networkInput) config() map[string]string {
+	cfg := map[string]string{"aws:region": "eu-west-1", "network:environment": "dev"}
+	for k, v := range map[string]string{
+		"tier": in.tier, "vpcCidr": in.vpcCidr, "azCount": in.azCount, "availabilityZones": in.zones,
+		"appSubnetPrefix": in.appPrefix, "databaseSubnetPrefix": in.dbPrefix,
+		"appSubnetCidrs": in.appList, "databaseSubnetCidrs": in.dbList, "natGateway": in.nat,
+		"publicSubnetPrefix": in.publicPrefix, "flowLogRetentionDays": in.flowLog, "tags": in.tags,
+	} {
+		if v != "" {
+			cfg["network:"+k] = v
+		}
+	}
+	return cfg
+}
+
+func networkInputOf(cfg map[string]string) networkInput {
+	g := func(k string) string { return cfg["network:"+k] }
+	return networkInput{g("tier"), g("vpcCidr"), g("azCount"), g("availabilityZones"), g("appSubnetPrefix"), g("databaseSubnetPrefix"),
+		g("appSubnetCidrs"), g("databaseSubnetCidrs"), g("natGateway"), g("publicSubnetPrefix"), g("flowLogRetentionDays"), g("tags")}
+}
+
+// networkViolations lists every invariant an accepted network breaks.
+func networkViolations(in networkInput, n config.Network) []string {
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+
+	if !slices.Contains([]config.Tier{"dev", "staging", "prod"}, n.Tier) || string(n.Tier) != strings.TrimSpace(in.tier) {
+		fail("tier %q from input %q", n.Tier, in.tier)
+	}
+	if !wellFormedIPv4(n.VpcCidr) || !private(n.VpcCidr) || n.VpcCidr.String() != strings.TrimSpace(in.vpcCidr) {
+		fail("VPC %s from input %q", n.VpcCidr, in.vpcCidr)
+	}
+	if n.AZCount < 2 || n.AZCount > 6 {
+		fail("AZCount %d", n.AZCount)
+	}
+	if len(n.AvailabilityZones) > 0 {
+		if len(n.AvailabilityZones) != n.AZCount {
+			fail("%d zones listed, AZCount %d", len(n.AvailabilityZones), n.AZCount)
+		}
+		seen := map[string]bool{}
+		for _, z := range n.AvailabilityZones {
+			if len(z) != len("eu-west-1a") || !strings.HasPrefix(z, "eu-west-1") || z[len(z)-1] < 'a' || z[len(z)-1] > 'z' || seen[z] {
+				fail("zone %q of %v", z, n.AvailabilityZones)
+			}
+			seen[z] = true
+		}
+	}
+	if len(n.AppSubnets) != n.AZCount || len(n.DatabaseSubnets) != n.AZCount {
+		fail("%d app and %d database subnets for %d zones", len(n.AppSubnets), len(n.DatabaseSubnets), n.AZCount)
+	}
+	if n.NatGateway && len(n.PublicSubnets) != n.AZCount || !n.NatGateway && len(n.PublicSubnets) != 0 {
+		fail("NAT %v with %d public subnets for %d zones", n.NatGateway, len(n.PublicSubnets), n.AZCount)
+	}
+	all := slices.Concat(n.AppSubnets, n.DatabaseSubnets, n.PublicSubnets)
+	vpc := spanOf(n.VpcCidr)
+	for i, s := range all {
+		if !wellFormedIPv4(s) || !private(s) || !spanOf(s).within(vpc) {
+			fail("subnet %s (VPC %s)", s, n.VpcCidr)
+			continue
+		}
+		for _, o := range all[:i] {
+			if spanOf(s).meets(spanOf(o)) {
+				fail("subnets %s and %s overlap", o, s)
+			}
+		}
+	}
+	for _, c := range []struct {
+		list string
+		got  []netip.Prefix
+	}{{in.appList, n.AppSubnets}, {in.dbList, n.DatabaseSubnets}} {
+		var want []string
+		if json.Unmarshal([]byte(c.list), &want) == nil && len(want) > 0 {
+			var got []string
+			for _, p := range c.got {
+				got = append(got, p.String())
+			}
+			if !slices.Equal(got, want) {
+				fail("listed subnets %v came out as %v", want, got)
+			}
+		}
+	}
+	if !slices.Contains(cloudWatchRetentions, n.FlowLogRetentionDays) {
+		fail("flow-log retention %d", n.FlowLogRetentionDays)
+	}
+	for k, v := range n.Tags {
+		if p := tagProblem(k, v); p != "" {
+			fail("tag %q=%q: %s", k, v, p)
+		}
+	}
+	return bad
+}
+
+func FuzzLoadNetwork(f *testing.F) {
+	for _, s := range committedStacks(f) {
+		if s.Project == "network" {
+			in := networkInputOf(s.Config)
+			f.Add(in.tier, in.vpcCidr, in.azCount, in.zones, in.appPrefix, in.dbPrefix, in.appList, in.dbList, in.nat, in.publicPrefix, in.flowLog, in.tags)
+		}
+	}
+	for _, in := range []networkInput{
+		{tier: "dev", vpcCidr: "10.20.0.0/16"},
+		{tier: "prod", vpcCidr: "172.16.0.0/26", azCount: "2", appPrefix: "28", dbPrefix: "28"},
+		{tier: "prod", vpcCidr: "172.16.0.0/26", azCount: "2", appPrefix: "28", dbPrefix: "28", nat: "true", publicPrefix: "28"},
+		{tier: "staging", vpcCidr: "192.168.255.0/24", azCount: "6", appPrefix: "28", dbPrefix: "28", nat: "true", publicPrefix: "28"},
+		{tier: "dev", vpcCidr: "10.20.0.0/18", nat: "true", publicPrefix: "22"},
+		{tier: "dev", vpcCidr: "10.255.0.0/16", azCount: "6", nat: "true"},
+		{tier: "prod", vpcCidr: "172.31.0.0/16", zones: `["eu-west-1a","eu-west-1b"]`, appList: `["172.31.128.0/20","172.31.144.0/20"]`, dbList: `["172.31.0.0/24","172.31.1.0/24"]`},
+		{tier: "prod", vpcCidr: "10.0.0.0/16", appList: `["10.0.0.0/20","10.0.64.0/20","10.0.16.0/20"]`, nat: "true"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", dbList: `["10.0.0.0/24","10.0.1.0/24","10.0.2.0/24"]`},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", dbList: `["10.0.0.0/16","10.0.1.0/24","10.0.2.0/24"]`, appPrefix: "28"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", appList: `["10.0.0.0/20","10.0.0.0/21","10.0.32.0/20"]`},
+		{tier: "dev", vpcCidr: "10.0.0.1/16"},
+		{tier: "dev", vpcCidr: "8.0.0.0/6"},
+		{tier: "dev", vpcCidr: "::ffff:10.0.0.0/112"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", zones: `["eu-west-1a"]`},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", zones: `["eu-west-1a","eu-west-1a"]`, azCount: "2"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", azCount: "-9223372036854775808"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", appPrefix: "-1", dbPrefix: "99"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", publicPrefix: "26"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", flowLog: "3653"},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", tags: `{"aws:x":"y"}`},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", tags: `{"Team":"a\u0000b"}`},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", tags: `{"Environment ":"x","\u00e4":"\u2028"}`},
+		{tier: "dev", vpcCidr: "10.0.0.0/16", tags: `null`},
+	} {
+		f.Add(in.tier, in.vpcCidr, in.azCount, in.zones, in.appPrefix, in.dbPrefix, in.appList, in.dbList, in.nat, in.publicPrefix, in.flowLog, in.tags)
+	}
+	f.Fuzz(func(t *testing.T, tier, vpcCidr, azCount, zones, appPrefix, dbPrefix, appList, dbList, nat, publicPrefix, flowLog, tags string) {
+		in := networkInput{tier, vpcCidr, azCount, zones, appPrefix, dbPrefix, appList, dbList, nat, publicPrefix, flowLog, tags}
+		n, err := config.LoadNetwork(config.MapSource("network", in.config()))
+		if err != nil {
+			assertOneConfigError(t, err, "network")
+			return
+		}
+		if bad := networkViolations(in, n); len(bad) > 0 {
+			t.Fatalf("LoadNetwork accepted an invalid network:\n  %s\ninput: %+v", strings.Join(bad, "\n  "), in)
+		}
+	})
+}
+
+// assertOneConfigError fails unless err is a *config.Error that names a key
+// of the namespace (or aws:region) and says what is allowed.
+func assertOneConfigError(t *testing.T, err error, namespace string) {
+	t.Helper()
+	ce, ok := err.(*config.Error)
+	if !ok {
+		t.Fatalf("error %v (%T) is not a *config.Error", err, err)
+	}
+	if !strings.HasPrefix(ce.Key, namespace+":") && ce.Key != "aws:region" || ce.Allowed == "" {
+		t.Fatalf("error %+v does not name a key and what is allowed", ce)
+	}
+}
+
+var (
+	dailyWindow  = regexp.MustCompile(`^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$`)
+	weeklyWindow = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):([0-5][0-9])$`)
+	dayIndex     = map[string]int{"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+	forbidden    = []string{"postgres", "admin", "root", "rdsadmin", "rdsrepladmin", "master", "administrator"}
+	pgName       = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
+
+func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
+
+const week = 7 * 24 * 60
+
+// windowMinutes returns the minutes of the week a window covers, or an
+// explanation of why the window is not acceptable.
+func windowMinutes(daily, weekly string) (backup, maintenance []bool, problem string) {
+	d := dailyWindow.FindStringSubmatch(daily)
+	w := weeklyWindow.FindStringSubmatch(weekly)
+	if d == nil || w == nil {
+		return nil, nil, fmt.Sprintf("malformed windows %q / %q", daily, weekly)
+	}
+	ds, de := atoi2(d[1])*60+atoi2(d[2]), atoi2(d[3])*60+atoi2(d[4])
+	dlen := ((de-ds)%1440 + 1440) % 1440
+	ws := dayIndex[w[1]]*1440 + atoi2(w[2])*60 + atoi2(w[3])
+	we := dayIndex[w[4]]*1440 + atoi2(w[5])*60 + atoi2(w[6])
+	wlen := ((we-ws)%week + week) % week
+	if dlen < 30 || wlen < 30 {
+		return nil, nil, fmt.Sprintf("windows of %d and %d minutes", dlen, wlen)
+	}
+	backup, maintenance = make([]bool, week), make([]bool, week)
+	for day := range 7 {
+		for m := range dlen {
+			backup[(day*1440+ds+m)%week] = true
+		}
+	}
+	for m := range wlen {
+		maintenance[(ws+m)%week] = true
+	}
+	return backup, maintenance, ""
+}
+
+func databaseViolations(d config.Database) []string {
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	backup, maint, problem := windowMinutes(d.BackupWindow, d.MaintenanceWindow)
+	if problem != "" {
+		fail("%s", problem)
+	}
+	for m := range maint {
+		if maint[m] && backup[m] {
+			fail("maintenance window %s overlaps backup window %s at minute %d of the week", d.MaintenanceWindow, d.BackupWindow, m)
+			break
+		}
+	}
+	u := d.MasterUsername
+	if !pgName.MatchString(u) || slices.Contains(forbidden, u) || strings.HasPrefix(u, "pg_") || strings.HasPrefix(u, "rds") {
+		fail("master username %q", u)
+	}
+	if !slices.Contains([]config.Tier{"dev", "staging", "prod"}, d.Tier) {
+		fail("tier %q", d.Tier)
+	}
+	if d.EngineMajor < 14 {
+		fail("engine major %d", d.EngineMajor)
+	}
+	if d.AllocatedStorageGb < 20 || d.MaxAllocatedStorageGb <= d.AllocatedStorageGb || d.MaxAllocatedStorageGb > 65536 {
+		fail("storage %d..%d", d.AllocatedStorageGb, d.MaxAllocatedStorageGb)
+	}
+	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
+		fail("backup retention %d", d.BackupRetentionDays)
+	}
+	for _, c := range d.AllowedCidrs {
+		if !c.IsValid() || !c.Addr().Is4() || c.Masked() != c || c.Bits() == 0 || !private(c) {
+			fail("allowed CIDR %s", c)
+		}
+	}
+	a := d.Alarms
+	for _, v := range []int{a.CPUPercent, a.FreeStorageMb, a.FreeableMemoryMb, a.Connections, a.ReadLatencyMs, a.WriteLatencyMs} {
+		if v <= 0 {
+			fail("alarm threshold %d in %+v", v, a)
+		}
+	}
+	if a.CPUPercent > 100 {
+		fail("cpu alarm %d%%", a.CPUPercent)
+	}
+	return bad
+}
+
+func FuzzLoadDatabase(f *testing.F) {
+	keys := []string{"tier", "engineVersion", "backupWindow", "maintenanceWindow", "masterUsername", "app", "allowedCidrs", "alarms", "backupRetentionDays", "allocatedStorageGb", "maxAllocatedStorageGb"}
+	add := func(cfg map[string]string) {
+		g := func(k string) string { return cfg["database:"+k] }
+		f.Add(g("tier"), g("engineVersion"), g("backupWindow"), g("maintenanceWindow"), g("masterUsername"), g("app"),
+			g("allowedCidrs"), g("alarms"), g("backupRetentionDays"), g("allocatedStorageGb"), g("maxAllocatedStorageGb"))
+	}
+	for _, s := range committedStacks(f) {
+		if s.Project == "database" {
+			add(s.Config)
+		}
+	}
+	for _, set := range []map[string]string{
+		{"database:tier": "dev", "database:app": "orders"},
+		{"database:tier": "prod", "database:app": "pg"},
+		{"database:tier": "prod", "database:app": "rds"},
+		{"database:tier": "prod", "database:app": "orders", "database:masterUsername": "postgres"},
+		{"database:tier": "prod", "database:app": "orders", "database:backupWindow": "23:30-00:30", "database:maintenanceWindow": "sun:23:00-mon:00:15"},
+		{"database:tier": "prod", "database:app": "orders", "database:backupWindow": "00:30-01:30", "database:maintenanceWindow": "sun:23:00-mon:00:30"},
+		{"database:tier": "prod", "database:app": "orders", "database:backupWindow": "12:00-11:00", "database:maintenanceWindow": "sat:11:00-sat:12:00"},
+		{"database:tier": "prod", "database:app": "orders", "database:backupWindow": "02:00-02:00"},
+		{"database:tier": "prod", "database:app": "orders", "database:maintenanceWindow": "sun:04:00-sat:04:00"},
+		{"database:tier": "prod", "database:app": "orders", "database:allowedCidrs": `["0.0.0.0/0","::/0","10.0.0.1/8"]`},
+		{"database:tier": "prod", "database:app": "orders", "database:alarms": `{"cpuPercent":1e300,"connections":9.2e18}`},
+		{"database:tier": "prod", "database:app": "orders", "database:allocatedStorageGb": "65536"},
+		{"database:tier": "prod", "database:app": "orders", "database:engineVersion": "99999999999999999999"},
+	} {
+		add(set)
+	}
+	f.Fuzz(func(t *testing.T, tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated string) {
+		cfg := map[string]string{"aws:region": "eu-west-1", "database:environment": "prod"}
+		for i, v := range []string{tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated} {
+			if v != "" {
+				cfg["database:"+keys[i]] = v
+			}
+		}
+		d, err := config.LoadDatabase(config.MapSource("database", cfg))
+		if err != nil {
+			assertOneConfigError(t, err, "database")
+			return
+		}
+		if bad := databaseViolations(d); len(bad) > 0 {
+			t.Fatalf("LoadDatabase accepted an invalid database:\n  %s\nconfig: %q", strings.Join(bad, "\n  "), cfg)
+		}
+	})
+}
+
+// TestInvariantCheckersCatchBadValues makes sure the fuzz targets' own
+// checks are not vacuous: each one must flag a value that breaks it.
+func TestInvariantCheckersCatchBadValues(t *testing.T) {
+	good, err := config.LoadNetwork(config.MapSource("network", with(networkBase(), map[string]string{"network:natGateway": "true", "network:tags": `{"Team":"x"}`})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := networkInputOf(with(networkBase(), map[string]string{"network:natGateway": "true"}))
+	if bad := networkViolations(in, good); len(bad) > 0 {
+		t.Fatalf("a valid network is flagged: %v", bad)
+	}
+	p := netip.MustParsePrefix
+	breakers := map[string]func(n *config.Network){
+		"tier":               func(n *config.Network) { n.Tier = "qa" },
+		"public VPC":         func(n *config.Network) { n.VpcCidr = p("8.8.0.0/16") },
+		"one zone":           func(n *config.Network) { n.AZCount = 1 },
+		"zones count":        func(n *config.Network) { n.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b"} },
+		"foreign zone":       func(n *config.Network) { n.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "us-east-1c"} },
+		"missing subnet":     func(n *config.Network) { n.DatabaseSubnets = n.DatabaseSubnets[:2] },
+		"subnet outside VPC": func(n *config.Network) { n.AppSubnets[1] = p("10.21.0.0/20") },
+		"overlap":            func(n *config.Network) { n.PublicSubnets[2] = p("10.20.49.0/26") },
+		"overlap across":     func(n *config.Network) { n.DatabaseSubnets[0] = p("10.20.0.0/24") },
+		"tiny subnet":        func(n *config.Network) { n.DatabaseSubnets[0] = p("10.20.48.0/29") },
+		"public without NAT": func(n *config.Network) { n.NatGateway = false },
+		"retention":          func(n *config.Network) { n.FlowLogRetentionDays = 2 },
+		"reserved tag":       func(n *config.Network) { n.Tags = map[string]string{"Name": "x"} },
+		"aws tag":            func(n *config.Network) { n.Tags = map[string]string{"AWS:x": "x"} },
+		"tag character":      func(n *config.Network) { n.Tags = map[string]string{"x": "a*b"} },
+	}
+	for name, breakIt := range breakers {
+		n := good
+		n.AppSubnets = slices.Clone(good.AppSubnets)
+		n.DatabaseSubnets = slices.Clone(good.DatabaseSubnets)
+		n.PublicSubnets = slices.Clone(good.PublicSubnets)
+		breakIt(&n)
+		if len(networkViolations(in, n)) == 0 {
+			t.Errorf("network checker misses %s", name)
+		}
+	}
+
+	db, err := config.LoadDatabase(config.MapSource("database", databaseBase()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := databaseViolations(db); len(bad) > 0 {
+		t.Fatalf("a valid database is flagged: %v", bad)
+	}
+	dbBreakers := map[string]func(d *config.Database){
+		"overlap":             func(d *config.Database) { d.MaintenanceWindow = "tue:02:59-tue:04:00" },
+		"overlap over sunday": func(d *config.Database) { d.BackupWindow, d.MaintenanceWindow = "00:00-01:00", "sun:23:00-mon:00:01" },
+		"short window":        func(d *config.Database) { d.BackupWindow = "02:00-02:29" },
+		"malformed window":    func(d *config.Database) { d.MaintenanceWindow = "sun:4:00-sun:05:00" },
+		"forbidden username":  func(d *config.Database) { d.MasterUsername = "admin" },
+		"pg_ username":        func(d *config.Database) { d.MasterUsername = "pg_x" },
+		"old engine":          func(d *config.Database) { d.EngineMajor = 13 },
+		"no autoscaling":      func(d *config.Database) { d.MaxAllocatedStorageGb = d.AllocatedStorageGb },
+		"open CIDR":           func(d *config.Database) { d.AllowedCidrs = []netip.Prefix{p("0.0.0.0/0")} },
+		"cpu alarm":           func(d *config.Database) { d.Alarms.CPUPercent = 101 },
+	}
+	for name, breakIt := range dbBreakers {
+		d := db
+		breakIt(&d)
+		if len(databaseViolations(d)) == 0 {
+			t.Errorf("database checker misses %s", name)
+		}
+	}
+}
