@@ -18,8 +18,8 @@ import (
 )
 
 // The harness: the pinned CLI (bin/pulumi, built by tools/install.sh), the
-// aws test double built into a temporary bin folder that comes first on
-// PATH, a temporary file:// backend, the passphrase secrets provider and a
+// aws test double and the platform's commands built into a temporary bin
+// folder that comes first on PATH, a temporary file:// backend, the passphrase secrets provider and a
 // dummy AWS identity, so that nothing can reach a real account.
 
 // testPassphrase encrypts the temporary stacks' secrets. It protects
@@ -27,8 +27,8 @@ import (
 const testPassphrase = "e2e-passphrase-for-throwaway-stacks"
 
 var (
-	repoRoot  string // the repository root (holds go.work)
-	doubleBin string // the folder holding the built pulumi-resource-aws
+	repoRoot string // the repository root (holds go.work)
+	binDir   string // the built double (pulumi-resource-aws), deploy and preview-report
 )
 
 func TestMain(m *testing.M) {
@@ -57,16 +57,24 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
-	doubleBin = tmp
-	start := time.Now()
-	fmt.Fprintf(os.Stderr, "e2e: building the aws test double into %s\n", doubleBin)
-	build := exec.Command("go", "build", "-o", filepath.Join(doubleBin, "pulumi-resource-aws"), "./cmd/pulumi-resource-aws")
-	build.Dir = filepath.Join(repoRoot, "e2e")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: building the aws test double: %v\n%s", err, out)
-		return 1
+	binDir = tmp
+	// The double, and the platform's commands as the tree has them now (a
+	// stale bin/ must not decide the result).
+	builds := []struct{ out, pkg, dir string }{
+		{"pulumi-resource-aws", "./cmd/pulumi-resource-aws", filepath.Join(repoRoot, "e2e")},
+		{"deploy", "./scripts/cmd/deploy", repoRoot},
+		{"preview-report", "./scripts/cmd/preview-report", repoRoot},
 	}
-	fmt.Fprintf(os.Stderr, "e2e: built the aws test double in %s\n", time.Since(start).Round(time.Second))
+	for _, b := range builds {
+		start := time.Now()
+		build := exec.Command("go", "build", "-o", filepath.Join(binDir, b.out), b.pkg)
+		build.Dir = b.dir
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: building %s: %v\n%s", b.pkg, err, out)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "e2e: built %s in %s\n", b.out, time.Since(start).Round(time.Second))
+	}
 	return m.Run()
 }
 
@@ -95,11 +103,18 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
+// on returns the world reporting to another test (a step of a sequence).
+func (w *world) on(t *testing.T) *world {
+	c := *w
+	c.t = t
+	return &c
+}
+
 // env is the environment of every engine run: the variables the CLI, the
 // deploy tool and the double read, over the test process's own.
 func (w *world) env() map[string]string {
 	return map[string]string{
-		"PATH":                     doubleBin + string(os.PathListSeparator) + filepath.Join(repoRoot, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH":                     binDir + string(os.PathListSeparator) + filepath.Join(repoRoot, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"PULUMI_HOME":              w.home,
 		"PULUMI_BACKEND_URL":       "file://" + w.backend,
 		"PULUMI_CONFIG_PASSPHRASE": testPassphrase,

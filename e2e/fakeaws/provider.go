@@ -611,7 +611,8 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Delete", Type: token, URN: req.GetUrn(), ID: req.GetId()}
 	err := func() error {
-		if _, err := lookupType(token); err != nil {
+		t, err := lookupType(token)
+		if err != nil {
 			return err
 		}
 		return p.store.update(func(r *records) error {
@@ -620,6 +621,19 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 				// AWS's NotFound on delete: the real provider treats it as done.
 				call.Note = "not found"
 				return nil
+			}
+			rec := r.Resources[i]
+			call.Outputs = rec.Outputs
+			if user := r.referrer(i); user != nil {
+				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (DependencyViolation): %s %s (%s) still uses it",
+					token, rec.ID, user.Type, user.ID, user.URN)
+			}
+			if t.CheckDelete != nil {
+				note, err := t.CheckDelete(rec.Outputs)
+				if err != nil {
+					return err
+				}
+				call.Note = note
 			}
 			r.Resources = slices.Delete(r.Resources, i, i+1)
 			return nil

@@ -487,3 +487,36 @@ func TestEveryTypeCreates(t *testing.T) {
 		})
 	}
 }
+
+func TestDeleteRefusesWhatAWSRefuses(t *testing.T) {
+	p, dir := newConfigured(t)
+	del := func(typ, name, id string) error {
+		_, err := p.Delete(bg, &pulumirpc.DeleteRequest{Urn: urn(typ, name), Type: typ, Id: id})
+		return err
+	}
+	subnetID, _ := create(t, p, "aws:ec2/subnet:Subnet", "s", map[string]any{"vpcId": "vpc-1", "cidrBlock": "10.0.0.0/24"})
+	groupID, _ := create(t, p, "aws:rds/subnetGroup:SubnetGroup", "g", map[string]any{"subnetIds": []any{subnetID}})
+	assert.ErrorContains(t, del("aws:ec2/subnet:Subnet", "s", subnetID),
+		"DependencyViolation): aws:rds/subnetGroup:SubnetGroup "+groupID, "a subnet in use by a subnet group stays")
+
+	const db = "aws:rds/instance:Instance"
+	protected, _ := create(t, p, db, "p", map[string]any{"identifier": "p", "deletionProtection": true})
+	assert.ErrorContains(t, del(db, "p", protected), "Cannot delete protected DB Instance")
+	noSnapshot, _ := create(t, p, db, "n", map[string]any{"identifier": "n", "skipFinalSnapshot": false})
+	assert.ErrorContains(t, del(db, "n", noSnapshot), "final_snapshot_identifier is required")
+	snapshot, _ := create(t, p, db, "s", map[string]any{"identifier": "s", "finalSnapshotIdentifier": "s-final"})
+	assert.NoError(t, del(db, "s", snapshot))
+	assert.NoError(t, del("aws:rds/subnetGroup:SubnetGroup", "g", groupID))
+	assert.NoError(t, del("aws:ec2/subnet:Subnet", "s", subnetID), "free once the group is gone")
+
+	recs, err := Records(dir)
+	require.NoError(t, err)
+	var left []string
+	for _, r := range recs {
+		left = append(left, Unsecret(r.Outputs["identifier"]).(string))
+	}
+	assert.ElementsMatch(t, []string{"p", "n"}, left, "refused deletes leave the resource")
+	calls, err := Calls(dir)
+	require.NoError(t, err)
+	assert.Equal(t, "final snapshot s-final", calls[len(calls)-3].Note)
+}

@@ -55,6 +55,39 @@ func (r *records) find(typ, id string) (int, bool) {
 	return -1, false
 }
 
+// referrer returns another live resource whose inputs name resource i's ID
+// (a subnet group listing a subnet, a policy attachment naming a role), or
+// nil: AWS refuses to delete a resource that is still in use.
+func (r *records) referrer(i int) *Record {
+	id := r.Resources[i].ID
+	for j := range r.Resources {
+		if j != i && mentions(r.Resources[j].Inputs, id) {
+			return &r.Resources[j]
+		}
+	}
+	return nil
+}
+
+func mentions(v any, s string) bool {
+	switch x := v.(type) {
+	case string:
+		return x == s
+	case []any:
+		for _, e := range x {
+			if mentions(e, s) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if k != "__defaults" && mentions(e, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Call is one line of the call log.
 type Call struct {
 	Time    time.Time      `json:"time"`

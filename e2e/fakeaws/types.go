@@ -36,6 +36,9 @@ type resourceType struct {
 	ID func(c *comp) string
 	// Outputs computes the outputs beyond the inputs (into c.out).
 	Outputs func(c *comp)
+	// CheckDelete, if set, refuses a delete the way AWS would, given the
+	// resource's outputs; a note it returns goes to the call log.
+	CheckDelete func(outputs map[string]any) (note string, err error)
 }
 
 const managedByPulumi = "Managed by Pulumi"
@@ -336,6 +339,22 @@ var types = map[string]resourceType{
 					"kmsKeyId":     key,
 				}}
 			})
+		},
+		CheckDelete: func(out map[string]any) (string, error) {
+			id := Unsecret(out["identifier"])
+			if Unsecret(out["deletionProtection"]) == true {
+				return "", fmt.Errorf("fakeaws: RDS refuses to delete DB instance %v: InvalidParameterCombination: "+
+					"Cannot delete protected DB Instance, please disable deletion protection and try again", id)
+			}
+			if Unsecret(out["skipFinalSnapshot"]) == true {
+				return "deleted without a final snapshot", nil
+			}
+			snap, _ := Unsecret(out["finalSnapshotIdentifier"]).(string)
+			if snap == "" {
+				return "", fmt.Errorf("fakeaws: deleting DB instance %v: final_snapshot_identifier is required "+
+					"when skip_final_snapshot is false", id)
+			}
+			return "final snapshot " + snap, nil
 		},
 	},
 	"aws:sns/topic:Topic": {
