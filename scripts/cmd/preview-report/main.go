@@ -1,0 +1,189 @@
+// Command preview-report turns the engine events of one or more Pulumi
+// previews into one Markdown report, and gates the change: it exits non-zero
+// when a preview would replace or delete a stateful resource (the RDS
+// instance, its KMS key, its subnet group, the VPC or its subnets, a log
+// group), unless --allow-destructive is given, and when a preview failed.
+//
+// Usage:
+//
+//	preview-report [flags] PATH...
+//
+// Each PATH is a preview file, either `pulumi preview --json` output or an
+// engine event log (one apitype.EngineEvent per line, as `deploy preview
+// --json-dir` writes), or a folder searched for *.json, *.ndjson and
+// *.jsonl files.
+//
+// Exit status: 0 the change may go through; 1 bad flags or input; 2 blocked
+// (a destructive change without override, or a failed preview); 3 with
+// --expect-no-changes, a stack has changes (drift).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pgplatform/platform/scripts/report"
+)
+
+const (
+	exitOK      = 0
+	exitInput   = 1
+	exitBlocked = 2
+	exitDrift   = 3
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	out              string
+	allowDestructive bool
+	expectNoChanges  bool
+	noGate           bool
+	allowEmpty       bool
+	title            string
+	commit           string
+	runURL           string
+	maxLen           int
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("preview-report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: preview-report [flags] PATH...
+
+Writes one Markdown report of the previews under PATH (files or folders of
+*.json, *.ndjson, *.jsonl: 'pulumi preview --json' output or engine event
+logs) and gates the change.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprintf(stderr, `
+Exit status: 0 pass; 1 bad flags or input; 2 blocked (a replace or delete of
+a stateful resource without --allow-destructive, or a failed preview); 3 with
+--expect-no-changes, a stack has changes.
+`)
+	}
+	fs.StringVar(&o.out, "out", "-", "`file` to write the Markdown report to (- for stdout)")
+	fs.BoolVar(&o.allowDestructive, "allow-destructive", false, "let replaces and deletes of stateful resources through (CI sets it when the pull request has the label "+report.OverrideLabel+")")
+	fs.BoolVar(&o.expectNoChanges, "expect-no-changes", false, "drift check: word the report as drift and exit 3 when any stack has changes")
+	fs.BoolVar(&o.noGate, "no-gate", false, "write the report and exit 0 even when the gate would block (the gate runs as its own step)")
+	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "with no PATH, write a report that no stack is affected instead of failing")
+	fs.StringVar(&o.title, "title", "", "heading of the report (default \"Pulumi preview\", or \"Drift check\")")
+	fs.StringVar(&o.commit, "commit", "", "commit `sha` the previews ran on, shown in the footer")
+	fs.StringVar(&o.runURL, "run-url", "", "`url` of the workflow run, linked in the footer")
+	fs.IntVar(&o.maxLen, "max-len", report.DefaultMaxLen, "longest report in characters; longer ones drop property values, then per-stack details")
+	paths, err := parse(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitInput
+	}
+	if len(paths) == 0 && !o.allowEmpty {
+		fmt.Fprintln(stderr, "preview-report: no preview given: pass preview files or folders (e.g. the --json-dir of deploy preview), or --allow-empty when no stack is affected")
+		return exitInput
+	}
+	if o.maxLen < 1000 {
+		fmt.Fprintf(stderr, "preview-report: --max-len %d is too small: allow at least 1000 characters\n", o.maxLen)
+		return exitInput
+	}
+
+	var stacks []report.StackReport
+	if len(paths) > 0 {
+		var err error
+		if stacks, err = report.Load(paths); err != nil {
+			fmt.Fprintln(stderr, "preview-report:", err)
+			return exitInput
+		}
+	}
+	verdict := report.Decide(stacks, o.allowDestructive)
+	md := report.Render(stacks, verdict, report.Options{
+		Title:           o.title,
+		Commit:          o.commit,
+		RunURL:          o.runURL,
+		ExpectNoChanges: o.expectNoChanges,
+		MaxLen:          o.maxLen,
+	})
+	if err := write(o.out, md, stdout); err != nil {
+		fmt.Fprintln(stderr, "preview-report:", err)
+		return exitInput
+	}
+
+	changes := 0
+	for _, s := range stacks {
+		fmt.Fprintf(stderr, "preview-report: %s: %s\n", s.Name(), describe(s))
+		changes += s.Counts.Changed() + len(s.Drift)
+	}
+	switch {
+	case o.expectNoChanges && len(verdict.Failed) > 0:
+		fmt.Fprintln(stderr, "preview-report: FAILED:", verdict)
+		return exitBlocked
+	case o.expectNoChanges && changes > 0:
+		fmt.Fprintf(stderr, "preview-report: DRIFT: %d changes where none were expected\n", changes)
+		return exitDrift
+	case o.expectNoChanges:
+		fmt.Fprintln(stderr, "preview-report: no changes")
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "preview-report:", verdict)
+	if verdict.Blocked() && !o.noGate {
+		return exitBlocked
+	}
+	return exitOK
+}
+
+// parse parses flags before, between and after the paths.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return paths, nil
+		}
+		if args[0] == "--" {
+			return append(paths, args[1:]...), nil
+		}
+		paths = append(paths, args[0])
+		args = args[1:]
+	}
+}
+
+func describe(s report.StackReport) string {
+	if s.Failed {
+		return "preview failed"
+	}
+	c := s.Counts
+	out := fmt.Sprintf("%d to create, %d to update, %d to replace, %d to delete", c.Create, c.Update, c.Replace, c.Delete)
+	if n := len(s.Destructive()); n > 0 {
+		out += fmt.Sprintf(", %d destructive", n)
+	}
+	if n := len(s.Drift); n > 0 {
+		out += fmt.Sprintf(", %d drifted", n)
+	}
+	return out
+}
+
+func write(path, md string, stdout io.Writer) error {
+	if path == "-" {
+		_, err := io.WriteString(stdout, md)
+		if err != nil {
+			return fmt.Errorf("write the report: %w", err)
+		}
+		return nil
+	}
+	if err := os.WriteFile(path, []byte(md), 0o644); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	return nil
+}
