@@ -93,6 +93,21 @@ func (e *Endpoint) AddBackend(ip, target string) error {
 	return nil
 }
 
+// SetUp takes the backend on ip down (every connection through it is cut,
+// new ones are closed at once) or brings it back up. It injects an outage
+// of known length without touching the server behind it.
+func (e *Endpoint) SetUp(ip string, up bool) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, f := range e.fwds {
+		if f.l.Addr().(*net.TCPAddr).IP.String() == ip {
+			f.setUp(up)
+			return nil
+		}
+	}
+	return fmt.Errorf("no backend on %s", ip)
+}
+
 // Point makes the name resolve to ip from now on.
 func (e *Endpoint) Point(ip string) {
 	e.mu.Lock()
@@ -185,6 +200,18 @@ type forwarder struct {
 	target string
 	conns  map[net.Conn]bool
 	closed bool
+	down   bool
+}
+
+func (f *forwarder) setUp(up bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = !up
+	if f.down {
+		for c := range f.conns {
+			_ = c.Close()
+		}
+	}
 }
 
 func (f *forwarder) serve() {
@@ -200,7 +227,7 @@ func (f *forwarder) serve() {
 func (f *forwarder) track(c net.Conn) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
+	if f.closed || f.down {
 		return false
 	}
 	f.conns[c] = true

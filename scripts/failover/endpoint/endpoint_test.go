@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -86,6 +87,39 @@ func TestSwitchingTheAnswerMovesNewConnections(t *testing.T) {
 	e.Point("127.0.0.3")
 	if got, err := ask(t, e); err != nil || got != "standby\n" {
 		t.Fatalf("after Point: %q, %v; want standby", got, err)
+	}
+	// A backend taken down cuts open connections and refuses new ones;
+	// brought up, it serves again.
+	open, err := net.Dial("tcp", net.JoinHostPort("127.0.0.3", strconv.Itoa(e.Port())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
+	if _, err := open.Write([]byte("who\n")); err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(open)
+	if line, err := r.ReadString('\n'); err != nil || line != "standby\n" {
+		t.Fatalf("open connection: %q, %v", line, err)
+	}
+	if err := e.SetUp("127.0.0.3", false); err != nil {
+		t.Fatal(err)
+	}
+	_ = open.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := r.ReadString('\n'); err == nil || strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("open connection after SetUp(false): read err = %v, want it closed", err)
+	}
+	if got, err := ask(t, e); err == nil {
+		t.Fatalf("through a backend that is down: %q", got)
+	}
+	if err := e.SetUp("127.0.0.3", true); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ask(t, e); err != nil || got != "standby\n" {
+		t.Fatalf("after SetUp(true): %q, %v; want standby", got, err)
+	}
+	if err := e.SetUp("127.0.0.9", false); err == nil {
+		t.Fatal("SetUp of an unknown backend succeeded")
 	}
 	if _, err := e.Resolver().LookupHost(ctx, "other.drill.test"); err == nil {
 		t.Fatal("an unknown name resolved")
