@@ -234,12 +234,28 @@ var DatabaseRules = []Rule{
 				continue
 			}
 			pfx, err := netip.ParsePrefix(in.CIDR)
-			if err != nil || pfx.Bits() == 0 {
+			if err != nil || pfx.Bits() == 0 || !private(pfx) {
 				return &Violation{Key: "database:allowedCidrs", Value: in.CIDR, Want: "named private sources; never 0.0.0.0/0 or ::/0"}
 			}
 		}
 		return nil
 	}},
+}
+
+// privateRanges is RFC 1918 space, the only space a CIDR source may come from.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+func private(p netip.Prefix) bool {
+	for _, r := range privateRanges {
+		if r.Bits() <= p.Bits() && r.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
 }
 
 // RequiredEventCategories are the RDS event categories the stack subscribes
