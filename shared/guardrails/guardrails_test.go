@@ -1,0 +1,531 @@
+package guardrails_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/guardrails"
+)
+
+// goodDatabase is a plan that satisfies every rule, written out by hand the
+// way dbstack.Plan builds it for a committed stack of the tier (orders-prod
+// for prod): the tests must not trust the code whose output they judge.
+func goodDatabase(tier config.Tier) guardrails.Database {
+	params := []guardrails.Parameter{
+		{Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
+		{Name: "shared_preload_libraries", Value: "pg_stat_statements", ApplyMethod: "pending-reboot"},
+		{Name: "log_min_duration_statement", Value: "500", ApplyMethod: "immediate"},
+		{Name: "log_statement", Value: "ddl", ApplyMethod: "immediate"},
+	}
+	if tier != config.Dev {
+		params = append(params,
+			guardrails.Parameter{Name: "log_connections", Value: "1", ApplyMethod: "immediate"},
+			guardrails.Parameter{Name: "log_disconnections", Value: "1", ApplyMethod: "immediate"},
+		)
+	}
+	retention := 7
+	if tier == config.Prod {
+		retention = 14
+	}
+	return guardrails.Database{
+		Tier:        tier,
+		KeyRotation: true,
+		Protect:     tier == config.Prod,
+		Instance: guardrails.Instance{
+			Engine:                           "postgres",
+			EngineVersion:                    "16",
+			InstanceClass:                    "db.r6g.xlarge",
+			StorageType:                      "gp3",
+			AllocatedStorageGb:               100,
+			MaxAllocatedStorageGb:            1000,
+			StorageEncrypted:                 true,
+			StorageCustomerKey:               true,
+			MultiAZ:                          true,
+			BackupRetentionDays:              retention,
+			BackupWindow:                     "02:00-03:00",
+			MaintenanceWindow:                "sun:04:00-sun:05:00",
+			DeletionProtection:               true,
+			FinalSnapshotIdentifier:          "final-20250101-120000",
+			ManageMasterUserPassword:         true,
+			MasterSecretCustomerKey:          true,
+			MasterUsername:                   "orders_admin",
+			IAMAuth:                          true,
+			MonitoringInterval:               60,
+			PerformanceInsights:              true,
+			PerformanceInsightsCustomerKey:   true,
+			PerformanceInsightsRetentionDays: 31,
+			LogExports:                       []string{"postgresql", "upgrade"},
+			AutoMinorVersionUpgrade:          true,
+			CACertIdentifier:                 "rds-ca-rsa2048-g1",
+			CopyTagsToSnapshot:               true,
+		},
+		ParameterFamily:              "postgres16",
+		Parameters:                   params,
+		MonitoringTrustService:       "monitoring.rds.amazonaws.com",
+		MonitoringTrustSourceAccount: true,
+		MonitoringPolicy:             "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+		LogGroupRetentionDays:        365,
+		LogGroupsEncrypted:           true,
+		Ingress:                      []guardrails.Ingress{{FromApps: true, Port: 5432}},
+		TopicEncrypted:               true,
+		EventCategories:              []string{"failover", "failure", "maintenance", "low storage", "configuration change"},
+	}
+}
+
+// goodNetwork is the plan netstack builds for the committed prod network:
+// three zones, /20 app subnets, /24 database subnets and the /26 public
+// subnets of the NAT gateways (which netstack lists with the app subnets).
+func goodNetwork(tier config.Tier) guardrails.Network {
+	return guardrails.Network{
+		Tier:                     tier,
+		VpcCidr:                  "10.40.0.0/16",
+		AZs:                      []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+		AppSubnets:               []string{"10.40.0.0/20", "10.40.16.0/20", "10.40.32.0/20", "10.40.51.0/26", "10.40.51.64/26", "10.40.51.128/26"},
+		DatabaseSubnets:          []string{"10.40.48.0/24", "10.40.49.0/24", "10.40.50.0/24"},
+		FlowLogs:                 true,
+		FlowLogRetentionDays:     365,
+		FlowLogRoleScopedToGroup: true,
+	}
+}
+
+func setParam(p *guardrails.Database, name, value, method string) {
+	for i := range p.Parameters {
+		if p.Parameters[i].Name == name {
+			p.Parameters[i].Value, p.Parameters[i].ApplyMethod = value, method
+			return
+		}
+	}
+	p.Parameters = append(p.Parameters, guardrails.Parameter{Name: name, Value: value, ApplyMethod: method})
+}
+
+func dropParam(p *guardrails.Database, name string) {
+	p.Parameters = slices.DeleteFunc(p.Parameters, func(prm guardrails.Parameter) bool { return prm.Name == name })
+}
+
+// dbCase is one plan. rule "" means every rule must hold; otherwise rule
+// (and the rules in also, when a mutation necessarily breaks several) must
+// fire and no other.
+type dbCase struct {
+	name   string
+	tier   config.Tier
+	mutate func(p *guardrails.Database)
+	rule   string
+	key    string
+	also   []string
+}
+
+var databaseCases = []dbCase{
+	// Plans that hold, including what each tier may relax.
+	{name: "good prod plan", tier: config.Prod},
+	{name: "good staging plan", tier: config.Staging},
+	{name: "good dev plan", tier: config.Dev},
+	{name: "dev may turn Multi-AZ off", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
+	{name: "dev may turn deletion protection off", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.DeletionProtection = false }},
+	{name: "dev may skip the final snapshot", tier: config.Dev, mutate: func(p *guardrails.Database) {
+		p.Instance.SkipFinalSnapshot, p.Instance.FinalSnapshotIdentifier = true, ""
+	}},
+	{name: "staging needs no protect option", tier: config.Staging, mutate: func(p *guardrails.Database) { p.Protect = false }},
+	{name: "dev needs no protect option", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Protect = false }},
+	{name: "prod backups 14 days", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 14 }},
+	{name: "staging backups 7 days", tier: config.Staging, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
+	{name: "dev backups 7 days", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
+	{name: "backups 35 days", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 35 }},
+	{name: "log_statement none", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "none", "immediate") }},
+	{name: "slow-query log at 0 ms", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "0", "immediate") }},
+	{name: "dynamic parameter applied immediately", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "work_mem", "65536", "immediate") }},
+	{name: "static parameter applied at reboot", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "max_connections", "500", "pending-reboot") }},
+	{name: "engine 14", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.EngineVersion, p.ParameterFamily = "14", "postgres14" }},
+	{name: "every current CA", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.CACertIdentifier = "rds-ca-ecc384-g1" }},
+	{name: "other admin names", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "dba" }},
+	{name: "named private sources", tier: config.Prod, mutate: func(p *guardrails.Database) {
+		p.Ingress = append(p.Ingress,
+			guardrails.Ingress{CIDR: "10.1.0.0/16", Port: 5432},
+			guardrails.Ingress{CIDR: "192.168.7.0/24", Port: 5432},
+			guardrails.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 5432})
+	}},
+	{name: "extra event categories", tier: config.Prod, mutate: func(p *guardrails.Database) { p.EventCategories = append(p.EventCategories, "backup") }},
+	{name: "extra log exports", tier: config.Prod, mutate: func(p *guardrails.Database) {
+		p.Instance.LogExports = append(p.Instance.LogExports, "iam-db-auth-error")
+	}},
+
+	// not-public
+	{name: "publicly accessible", tier: config.Prod, rule: "not-public", key: "publiclyAccessible", mutate: func(p *guardrails.Database) { p.Instance.PubliclyAccessible = true }},
+	{name: "publicly accessible in dev", tier: config.Dev, rule: "not-public", key: "publiclyAccessible", mutate: func(p *guardrails.Database) { p.Instance.PubliclyAccessible = true }},
+	// encrypted-customer-key
+	{name: "storage not encrypted", tier: config.Prod, rule: "encrypted-customer-key", key: "storageEncrypted", mutate: func(p *guardrails.Database) { p.Instance.StorageEncrypted = false }},
+	{name: "storage on the AWS-managed key", tier: config.Prod, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.StorageCustomerKey = false }},
+	{name: "key not rotated", tier: config.Dev, rule: "encrypted-customer-key", key: "enableKeyRotation", mutate: func(p *guardrails.Database) { p.KeyRotation = false }},
+	// multi-az
+	{name: "Multi-AZ off in staging", tier: config.Staging, rule: "multi-az", key: "database:multiAz", mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
+	{name: "Multi-AZ off in prod", tier: config.Prod, rule: "multi-az", key: "database:multiAz", mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
+	{name: "availability zone pinned", tier: config.Prod, rule: "multi-az", key: "availabilityZone", mutate: func(p *guardrails.Database) { p.Instance.AvailabilityZone = "eu-west-1a" }},
+	// backups
+	{name: "prod backups 13 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 13 }},
+	{name: "prod backups 7 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
+	{name: "staging backups 6 days", tier: config.Staging, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 6 }},
+	{name: "dev backups 1 day", tier: config.Dev, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 1 }},
+	{name: "backups off", tier: config.Dev, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 0 }},
+	{name: "backups 36 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 36 }},
+	{name: "no backup window", tier: config.Prod, rule: "backups", key: "database:backupWindow", mutate: func(p *guardrails.Database) { p.Instance.BackupWindow = "" }},
+	{name: "no maintenance window", tier: config.Prod, rule: "backups", key: "database:backupWindow", mutate: func(p *guardrails.Database) { p.Instance.MaintenanceWindow = "" }},
+	// deletion-protection
+	{name: "deletion protection off in staging", tier: config.Staging, rule: "deletion-protection", key: "database:deletionProtection", mutate: func(p *guardrails.Database) { p.Instance.DeletionProtection = false }},
+	{name: "deletion protection off in prod", tier: config.Prod, rule: "deletion-protection", key: "database:deletionProtection", mutate: func(p *guardrails.Database) { p.Instance.DeletionProtection = false }},
+	{name: "prod without protect", tier: config.Prod, rule: "deletion-protection", key: "protect", mutate: func(p *guardrails.Database) { p.Protect = false }},
+	// final-snapshot
+	{name: "skip final snapshot in staging", tier: config.Staging, rule: "final-snapshot", key: "database:skipFinalSnapshot", mutate: func(p *guardrails.Database) {
+		p.Instance.SkipFinalSnapshot, p.Instance.FinalSnapshotIdentifier = true, ""
+	}},
+	{name: "skip final snapshot in prod", tier: config.Prod, rule: "final-snapshot", key: "database:skipFinalSnapshot", mutate: func(p *guardrails.Database) { p.Instance.SkipFinalSnapshot = true }},
+	{name: "final snapshot without a name", tier: config.Prod, rule: "final-snapshot", key: "finalSnapshotIdentifier", mutate: func(p *guardrails.Database) { p.Instance.FinalSnapshotIdentifier = "" }},
+	{name: "final snapshot without a name in dev", tier: config.Dev, rule: "final-snapshot", key: "finalSnapshotIdentifier", mutate: func(p *guardrails.Database) { p.Instance.FinalSnapshotIdentifier = "" }},
+	// managed-master-password
+	{name: "password set", tier: config.Prod, rule: "managed-master-password", key: "password", mutate: func(p *guardrails.Database) { p.Instance.Password = "hunter22" }},
+	{name: "password set even when managed is off", tier: config.Dev, rule: "managed-master-password", key: "password", mutate: func(p *guardrails.Database) {
+		p.Instance.Password, p.Instance.ManageMasterUserPassword = "hunter22", false
+	}},
+	{name: "password not managed", tier: config.Prod, rule: "managed-master-password", key: "manageMasterUserPassword", mutate: func(p *guardrails.Database) { p.Instance.ManageMasterUserPassword = false }},
+	{name: "master secret on the AWS-managed key", tier: config.Prod, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.MasterSecretCustomerKey = false }},
+	// admin-user-not-default
+	{name: "master user postgres", tier: config.Prod, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "postgres" }},
+	{name: "master user admin", tier: config.Dev, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "admin" }},
+	{name: "master user root", tier: config.Staging, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "root" }},
+	// iam-auth
+	{name: "IAM auth off", tier: config.Prod, rule: "iam-auth", key: "iamDatabaseAuthenticationEnabled", mutate: func(p *guardrails.Database) { p.Instance.IAMAuth = false }},
+	// enhanced-monitoring
+	{name: "enhanced monitoring off", tier: config.Prod, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *guardrails.Database) { p.Instance.MonitoringInterval = 0 }},
+	{name: "monitoring interval 2", tier: config.Dev, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *guardrails.Database) { p.Instance.MonitoringInterval = 2 }},
+	{name: "monitoring role trusted by EC2", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustService = "ec2.amazonaws.com" }},
+	{name: "monitoring role without source account", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustSourceAccount = false }},
+	{name: "monitoring role without its policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "" }},
+	{name: "monitoring role with admin policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "arn:aws:iam::aws:policy/AdministratorAccess" }},
+	// performance-insights
+	{name: "Performance Insights off", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsEnabled", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsights = false }},
+	{name: "Performance Insights on the AWS key", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsCustomerKey = false }},
+	{name: "Performance Insights kept 3 days", tier: config.Prod, rule: "performance-insights", key: "database:performanceInsightsRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsRetentionDays = 3 }},
+	// logs-to-cloudwatch
+	{name: "upgrade log not exported", tier: config.Prod, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = []string{"postgresql"} }},
+	{name: "no log exports", tier: config.Dev, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = nil }},
+	{name: "log groups without retention", tier: config.Prod, rule: "logs-to-cloudwatch", key: "database:logRetentionDays", mutate: func(p *guardrails.Database) { p.LogGroupRetentionDays = 0 }},
+	{name: "log groups not encrypted", tier: config.Prod, rule: "logs-to-cloudwatch", key: "database:logRetentionDays", mutate: func(p *guardrails.Database) { p.LogGroupsEncrypted = false }},
+	// tls-required
+	{name: "force_ssl 0", tier: config.Prod, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *guardrails.Database) { setParam(p, "rds.force_ssl", "0", "pending-reboot") }},
+	{name: "force_ssl missing", tier: config.Dev, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *guardrails.Database) { dropParam(p, "rds.force_ssl") }},
+	// safe-query-logging
+	{name: "log_statement all", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "all", "immediate") }},
+	{name: "log_statement mod", tier: config.Dev, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "mod", "immediate") }},
+	{name: "log_statement missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { dropParam(p, "log_statement") }},
+	{name: "slow-query log off", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "-1", "immediate") }},
+	{name: "slow-query log missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { dropParam(p, "log_min_duration_statement") }},
+	// static-parameters
+	{name: "static parameter applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter shared_preload_libraries applyMethod", mutate: func(p *guardrails.Database) {
+		setParam(p, "shared_preload_libraries", "pg_stat_statements", "immediate")
+	}},
+	{name: "force_ssl applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter rds.force_ssl applyMethod", mutate: func(p *guardrails.Database) { setParam(p, "rds.force_ssl", "1", "immediate") }},
+	{name: "added static parameter without apply method", tier: config.Dev, rule: "static-parameters", key: "parameter max_connections applyMethod", mutate: func(p *guardrails.Database) { setParam(p, "max_connections", "500", "") }},
+	// parameter-group-replaceable
+	{name: "fixed parameter group name", tier: config.Prod, rule: "parameter-group-replaceable", key: "parameterGroup.name", mutate: func(p *guardrails.Database) { p.ParameterGroupName = "orders-prod-pg16" }},
+	{name: "wrong parameter group family", tier: config.Prod, rule: "parameter-group-replaceable", key: "parameterGroup.family", mutate: func(p *guardrails.Database) { p.ParameterFamily = "postgres15" }},
+	{name: "no parameter group family", tier: config.Dev, rule: "parameter-group-replaceable", key: "parameterGroup.family", mutate: func(p *guardrails.Database) { p.ParameterFamily = "" }},
+	// minor-upgrades
+	{name: "minor upgrades off", tier: config.Prod, rule: "minor-upgrades", key: "autoMinorVersionUpgrade", mutate: func(p *guardrails.Database) { p.Instance.AutoMinorVersionUpgrade = false }},
+	{name: "minor version pinned", tier: config.Prod, rule: "minor-upgrades", key: "database:engineVersion", also: []string{"supported-engine"}, mutate: func(p *guardrails.Database) {
+		p.Instance.EngineVersion, p.ParameterFamily = "16.3", "postgres16.3"
+	}},
+	// supported-engine
+	{name: "engine 13", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: func(p *guardrails.Database) { p.Instance.EngineVersion, p.ParameterFamily = "13", "postgres13" }},
+	{name: "engine not postgres", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: func(p *guardrails.Database) { p.Instance.Engine = "aurora-postgresql" }},
+	// current-ca
+	{name: "retired CA", tier: config.Prod, rule: "current-ca", key: "database:caCertIdentifier", mutate: func(p *guardrails.Database) { p.Instance.CACertIdentifier = "rds-ca-2019" }},
+	{name: "no CA", tier: config.Dev, rule: "current-ca", key: "database:caCertIdentifier", mutate: func(p *guardrails.Database) { p.Instance.CACertIdentifier = "" }},
+	// tags-on-snapshots
+	{name: "tags not copied to snapshots", tier: config.Prod, rule: "tags-on-snapshots", key: "copyTagsToSnapshot", mutate: func(p *guardrails.Database) { p.Instance.CopyTagsToSnapshot = false }},
+	// event-subscriptions
+	{name: "failover events not subscribed", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription.eventCategories", mutate: func(p *guardrails.Database) {
+		p.EventCategories = slices.DeleteFunc(p.EventCategories, func(c string) bool { return c == "failover" })
+	}},
+	{name: "no event subscription", tier: config.Dev, rule: "event-subscriptions", key: "eventSubscription.eventCategories", mutate: func(p *guardrails.Database) { p.EventCategories = nil }},
+	{name: "alarm topic not encrypted", tier: config.Prod, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicEncrypted = false }},
+	// storage-autoscaling
+	{name: "no storage autoscaling", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = p.Instance.AllocatedStorageGb }},
+	{name: "max storage below allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = 50 }},
+	{name: "gp2 storage", tier: config.Prod, rule: "storage-autoscaling", key: "storageType", mutate: func(p *guardrails.Database) { p.Instance.StorageType = "gp2" }},
+	// least-privilege-ingress
+	{name: "ingress from 0.0.0.0/0", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
+		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "0.0.0.0/0", Port: 5432})
+	}},
+	{name: "ingress from ::/0", tier: config.Dev, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
+		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "::/0", Port: 5432})
+	}},
+	{name: "ingress from a public range", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
+		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "203.0.113.0/24", Port: 5432})
+	}},
+	{name: "ingress CIDR that does not parse", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
+		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "office", Port: 5432})
+	}},
+	{name: "ingress on the SSH port", tier: config.Prod, rule: "least-privilege-ingress", key: "ingress.port", mutate: func(p *guardrails.Database) {
+		p.Ingress = append(p.Ingress, guardrails.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 22})
+	}},
+}
+
+type netCase struct {
+	name   string
+	tier   config.Tier
+	mutate func(p *guardrails.Network)
+	rule   string
+	key    string
+}
+
+var networkCases = []netCase{
+	{name: "good prod network", tier: config.Prod},
+	{name: "good staging network", tier: config.Staging},
+	{name: "good dev network", tier: config.Dev},
+	{name: "two zones", tier: config.Prod, mutate: func(p *guardrails.Network) {
+		p.AZs, p.DatabaseSubnets = p.AZs[:2], p.DatabaseSubnets[:2]
+	}},
+	{name: "no app subnets", tier: config.Dev, mutate: func(p *guardrails.Network) { p.AppSubnets = nil }},
+
+	{name: "database route to a gateway", tier: config.Prod, rule: "isolation", key: "databaseRouteTable.routes", mutate: func(p *guardrails.Network) { p.DatabaseRoutesToGateway = 1 }},
+	{name: "database routes in dev", tier: config.Dev, rule: "isolation", key: "databaseRouteTable.routes", mutate: func(p *guardrails.Network) { p.DatabaseRoutesToGateway = 3 }},
+	{name: "one zone", tier: config.Prod, rule: "spread", key: "network:azCount", mutate: func(p *guardrails.Network) {
+		p.AZs, p.DatabaseSubnets = p.AZs[:1], p.DatabaseSubnets[:1]
+	}},
+	{name: "one zone in dev", tier: config.Dev, rule: "spread", key: "network:azCount", mutate: func(p *guardrails.Network) {
+		p.AZs, p.DatabaseSubnets = p.AZs[:1], p.DatabaseSubnets[:1]
+	}},
+	{name: "zone without a database subnet", tier: config.Prod, rule: "spread", key: "network:databaseSubnetCidrs", mutate: func(p *guardrails.Network) { p.DatabaseSubnets = p.DatabaseSubnets[:2] }},
+	{name: "VPC CIDR does not parse", tier: config.Prod, rule: "spread", key: "network:vpcCidr", mutate: func(p *guardrails.Network) { p.VpcCidr = "10.40.0.0" }},
+	{name: "database subnet outside the VPC", tier: config.Prod, rule: "spread", key: "subnet.cidrBlock", mutate: func(p *guardrails.Network) { p.DatabaseSubnets[1] = "10.41.49.0/24" }},
+	{name: "app subnet larger than the VPC", tier: config.Prod, rule: "spread", key: "subnet.cidrBlock", mutate: func(p *guardrails.Network) { p.AppSubnets[0] = "10.40.0.0/15" }},
+	{name: "subnet does not parse", tier: config.Prod, rule: "spread", key: "subnet.cidrBlock", mutate: func(p *guardrails.Network) { p.AppSubnets[2] = "ten" }},
+	{name: "database subnets overlap", tier: config.Prod, rule: "spread", key: "subnet.cidrBlock", mutate: func(p *guardrails.Network) { p.DatabaseSubnets[2] = "10.40.49.128/25" }},
+	{name: "database subnet overlaps an app subnet", tier: config.Prod, rule: "spread", key: "subnet.cidrBlock", mutate: func(p *guardrails.Network) { p.DatabaseSubnets[0] = "10.40.1.0/24" }},
+	{name: "default security group with rules", tier: config.Prod, rule: "default-security-group", key: "defaultSecurityGroup.rules", mutate: func(p *guardrails.Network) { p.DefaultSecurityGroupRules = 2 }},
+	{name: "flow logs off", tier: config.Prod, rule: "flow-logs", key: "flowLog", mutate: func(p *guardrails.Network) { p.FlowLogs = false }},
+	{name: "flow logs kept forever", tier: config.Dev, rule: "flow-logs", key: "network:flowLogRetentionDays", mutate: func(p *guardrails.Network) { p.FlowLogRetentionDays = 0 }},
+	{name: "flow-log role writes anywhere", tier: config.Prod, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) { p.FlowLogRoleScopedToGroup = false }},
+}
+
+// firedDatabase returns the ids of the rules a plan breaks, in rule order.
+func firedDatabase(t *testing.T, p guardrails.Database) []string {
+	t.Helper()
+	var ids []string
+	for _, r := range guardrails.DatabaseRules {
+		if err := r.Check(p); err != nil {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+func firedNetwork(t *testing.T, p guardrails.Network) []string {
+	t.Helper()
+	var ids []string
+	for _, r := range guardrails.NetworkRules {
+		if err := r.Check(p); err != nil {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
+}
+
+// assertViolation checks that err is a *Violation of rule naming key.
+func assertViolation(t *testing.T, err error, rule, key string) {
+	t.Helper()
+	var v *guardrails.Violation
+	if !errors.As(err, &v) {
+		t.Fatalf("error %v (%T) is not a *guardrails.Violation", err, err)
+	}
+	if v.Rule != rule {
+		t.Errorf("violation of %q, want %q: %v", v.Rule, rule, err)
+	}
+	if v.Key != key {
+		t.Errorf("violation names key %q, want %q: %v", v.Key, key, err)
+	}
+	if v.Sources == "" || v.Want == "" {
+		t.Errorf("violation without sources or requirement: %+v", v)
+	}
+	for _, part := range []string{v.Rule, v.Sources, v.Key, v.Want} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("message %q does not contain %q", err.Error(), part)
+		}
+	}
+}
+
+func ruleByID(id string) (guardrails.Rule, bool) {
+	for _, r := range guardrails.DatabaseRules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return guardrails.Rule{}, false
+}
+
+func networkRuleByID(id string) (guardrails.NetworkRule, bool) {
+	for _, r := range guardrails.NetworkRules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return guardrails.NetworkRule{}, false
+}
+
+func TestDatabaseRules(t *testing.T) {
+	names := map[string]bool{}
+	for _, tc := range databaseCases {
+		if names[tc.name] {
+			t.Fatalf("two cases are named %q", tc.name)
+		}
+		names[tc.name] = true
+		t.Run(tc.name, func(t *testing.T) {
+			p := goodDatabase(tc.tier)
+			if tc.mutate != nil {
+				tc.mutate(&p)
+			}
+			fired := firedDatabase(t, p)
+			if tc.rule == "" {
+				if len(fired) > 0 {
+					t.Fatalf("rules %v fire on a %s plan that should hold", fired, tc.tier)
+				}
+				if err := guardrails.CheckDatabase(p); err != nil {
+					t.Fatalf("CheckDatabase: %v", err)
+				}
+				return
+			}
+			want := append([]string{tc.rule}, tc.also...)
+			if !sameSet(fired, want) {
+				t.Fatalf("rules %v fire, want exactly %v", fired, want)
+			}
+			r, ok := ruleByID(tc.rule)
+			if !ok {
+				t.Fatalf("no rule %q in DatabaseRules", tc.rule)
+			}
+			assertViolation(t, r.Check(p), tc.rule, tc.key)
+			// CheckDatabase stops at the first broken rule in document order.
+			err := guardrails.CheckDatabase(p)
+			var v *guardrails.Violation
+			if !errors.As(err, &v) || v.Rule != fired[0] {
+				t.Errorf("CheckDatabase = %v, want the violation of %s", err, fired[0])
+			}
+		})
+	}
+}
+
+func TestNetworkRules(t *testing.T) {
+	for _, tc := range networkCases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := goodNetwork(tc.tier)
+			p.AZs = slices.Clone(p.AZs)
+			if tc.mutate != nil {
+				tc.mutate(&p)
+			}
+			fired := firedNetwork(t, p)
+			if tc.rule == "" {
+				if len(fired) > 0 || guardrails.CheckNetwork(p) != nil {
+					t.Fatalf("rules %v fire on a network that should hold", fired)
+				}
+				return
+			}
+			if !slices.Equal(fired, []string{tc.rule}) {
+				t.Fatalf("rules %v fire, want exactly %s", fired, tc.rule)
+			}
+			r, ok := networkRuleByID(tc.rule)
+			if !ok {
+				t.Fatalf("no rule %q in NetworkRules", tc.rule)
+			}
+			assertViolation(t, r.Check(p), tc.rule, tc.key)
+			assertViolation(t, guardrails.CheckNetwork(p), tc.rule, tc.key)
+		})
+	}
+}
+
+// TestEveryRuleHasCases fails when a rule has no case that makes it, and
+// only it, fire: a new rule cannot go untested.
+func TestEveryRuleHasCases(t *testing.T) {
+	alone := map[string]bool{}
+	for _, tc := range databaseCases {
+		if tc.rule != "" && len(tc.also) == 0 {
+			alone[tc.rule] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range guardrails.DatabaseRules {
+		if seen[r.ID] {
+			t.Errorf("database rule id %q is used twice", r.ID)
+		}
+		seen[r.ID] = true
+		if r.Sources == "" {
+			t.Errorf("database rule %s names no source", r.ID)
+		}
+		if !alone[r.ID] {
+			t.Errorf("database rule %s has no case that makes it fire alone", r.ID)
+		}
+	}
+	for _, tc := range databaseCases {
+		for _, id := range append([]string{tc.rule}, tc.also...) {
+			if id != "" && !seen[id] {
+				t.Errorf("case %q names unknown rule %q", tc.name, id)
+			}
+		}
+	}
+
+	netAlone := map[string]bool{}
+	for _, tc := range networkCases {
+		if tc.rule != "" {
+			netAlone[tc.rule] = true
+		}
+	}
+	seen = map[string]bool{}
+	for _, r := range guardrails.NetworkRules {
+		if seen[r.ID] {
+			t.Errorf("network rule id %q is used twice", r.ID)
+		}
+		seen[r.ID] = true
+		if r.Sources == "" {
+			t.Errorf("network rule %s names no source", r.ID)
+		}
+		if !netAlone[r.ID] {
+			t.Errorf("network rule %s has no case that makes it fire", r.ID)
+		}
+	}
+	for _, tc := range networkCases {
+		if tc.rule != "" && !seen[tc.rule] {
+			t.Errorf("case %q names unknown rule %q", tc.name, tc.rule)
+		}
+	}
+}
+
+// TestRequiredEventCategories pins the list the event-subscription rule and
+// the stack share to what GUARDRAILS.md asks for.
+func TestRequiredEventCategories(t *testing.T) {
+	want := []string{"configuration change", "failover", "failure", "low storage", "maintenance"}
+	got := slices.Sorted(slices.Values(guardrails.RequiredEventCategories))
+	if !slices.Equal(got, want) {
+		t.Errorf("RequiredEventCategories = %v, want %v", got, want)
+	}
+}
+
+func TestViolationMessage(t *testing.T) {
+	v := &guardrails.Violation{Rule: "multi-az", Sources: "RDS.5", Key: "database:multiAz", Value: "false", Want: "true in prod"}
+	if got, want := v.Error(), `guardrail multi-az (RDS.5): database:multiAz = "false": true in prod`; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestPasswordIsNotInTheMessage: the violation for a password in the plan
+// must not print the password.
+func TestPasswordIsNotInTheMessage(t *testing.T) {
+	p := goodDatabase(config.Prod)
+	p.Instance.Password = "s3cret-Pa55"
+	err := guardrails.CheckDatabase(p)
+	if err == nil || strings.Contains(err.Error(), "s3cret-Pa55") {
+		t.Errorf("CheckDatabase = %v; want a violation that does not show the password", err)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
