@@ -101,6 +101,7 @@ func tinyDatabase(ctx *pulumi.Context) error {
 		"storageEncrypted":         pulumi.Bool(true),
 		"manageMasterUserPassword": pulumi.Bool(true),
 		"username":                 pulumi.String("tiny_admin"),
+		"skipFinalSnapshot":        pulumi.Bool(true),
 	}, &db); err != nil {
 		return err
 	}

@@ -145,6 +145,18 @@ func TestDevEnvironment(t *testing.T) {
 			assert.Positive(t, summary.ResourceChanges[apitype.OpSame], "%s/%s has resources", st.Project, st.Name)
 		}
 		assert.Equal(t, 3, stacksSeen)
+
+		// A refresh reads every resource back from the double: no drift.
+		drift := sb.deploy("preview", "--env", "dev", "--refresh", "--expect-no-changes")
+		assert.Zero(t, drift.code, "preview --refresh --expect-no-changes\n%s", drift)
+		reads := 0
+		for _, c := range w.calls()[before:] {
+			if c.Method == "Read" {
+				reads++
+				assert.Empty(t, c.Note, "%s was read back", c.URN)
+			}
+		}
+		assert.Positive(t, reads, "the refresh read the resources from the double")
 		assert.Empty(t, changedCalls(w.calls()[before:]), "the second up changed nothing in AWS")
 	})
 

@@ -62,11 +62,14 @@ func New(dir string) (*Provider, error) {
 // ---- plugin and configuration ----
 
 func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
-	return &pulumirpc.PluginInfo{Version: Version}, nil
+	return &pulumirpc.PluginInfo{Version: Version}, p.logCall(Call{Method: "GetPluginInfo"})
 }
 
+// GetSchema answers with a minimal schema: the engine asks for one only to
+// generate code or convert programs, which the tests never do.
 func (p *Provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
-	return &pulumirpc.GetSchemaResponse{Schema: `{"name":"aws","version":"` + Version + `"}`}, nil
+	return &pulumirpc.GetSchemaResponse{Schema: `{"name":"aws","version":"` + Version + `"}`},
+		p.logCall(Call{Method: "GetSchema"})
 }
 
 func (p *Provider) Handshake(context.Context, *pulumirpc.ProviderHandshakeRequest) (*pulumirpc.ProviderHandshakeResponse, error) {
@@ -74,7 +77,7 @@ func (p *Provider) Handshake(context.Context, *pulumirpc.ProviderHandshakeReques
 		AcceptSecrets:                   true,
 		AcceptResources:                 true,
 		SupportsAutonamingConfiguration: true,
-	}, nil
+	}, p.logCall(Call{Method: "Handshake"})
 }
 
 var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
@@ -201,7 +204,7 @@ func defaultTags(args resource.PropertyMap) (map[string]string, error) {
 }
 
 func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
-	return &emptypb.Empty{}, nil
+	return &emptypb.Empty{}, p.logCall(Call{Method: "Cancel"})
 }
 
 // ---- resources ----
