@@ -38,7 +38,8 @@ func TestEngineLifecycle(t *testing.T) {
 		project(t, root, p, "name: "+p+"\nruntime: go\nstackConfigDir: ../environments/"+p+"\n")
 	}
 	committed := snapshot(t, filepath.Join(root, "environments"))
-	t.Setenv("PULUMI_HOME", t.TempDir())
+	pulumiHome := t.TempDir()
+	t.Setenv("PULUMI_HOME", pulumiHome)
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 
@@ -61,7 +62,7 @@ func TestEngineLifecycle(t *testing.T) {
 			return nil
 		},
 	}
-	env := map[string]string{"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "PULUMI_CONFIG_PASSPHRASE": "e2e"}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "PULUMI_CONFIG_PASSPHRASE": "e2e", "PULUMI_HOME": pulumiHome}
 	run := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		tool := Tool{Root: root, Lookup: envOf(env), Home: t.TempDir(), Out: &out, Err: &out,
@@ -135,6 +136,13 @@ func TestEngineLifecycle(t *testing.T) {
 	}
 	if len(leftovers) > 0 {
 		t.Fatalf("working folders left behind: %v", leftovers)
+	}
+	records, err := filepath.Glob(filepath.Join(pulumiHome, "workspaces", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(records) > 0 {
+		t.Fatalf("workspace records left in PULUMI_HOME: %v", records)
 	}
 }
 

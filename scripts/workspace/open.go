@@ -2,6 +2,8 @@ package workspace
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,18 +46,43 @@ func (s Settings) Command() (auto.PulumiCommand, error) {
 // that Close removes.
 type Stack struct {
 	auto.Stack
-	dir string
+	dir    string
+	record string
 }
 
 // Dir is the stack's per-run working folder.
 func (s *Stack) Dir() string { return s.dir }
 
-// Close removes the working folder.
+// Close removes the working folder and the record the CLI keeps of the
+// stack selected in it (<PULUMI_HOME>/workspaces/<project>-<sha1 of the
+// Pulumi.yaml path>-workspace.json), which would otherwise pile up, one per
+// run and stack.
 func (s *Stack) Close() error {
+	var errs []error
 	if err := os.RemoveAll(s.dir); err != nil {
-		return fmt.Errorf("remove working folder %s: %w", s.dir, err)
+		errs = append(errs, fmt.Errorf("remove working folder %s: %w", s.dir, err))
 	}
-	return nil
+	if s.record != "" {
+		if err := os.Remove(s.record); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove the CLI's workspace record: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// workspaceRecord is the file in which the CLI remembers the stack selected
+// in a project folder.
+func workspaceRecord(lookup Lookup, dir, project string) string {
+	home, ok := lookup("PULUMI_HOME")
+	if !ok || home == "" {
+		userHome, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		home = filepath.Join(userHome, ".pulumi")
+	}
+	sum := sha1.Sum([]byte(filepath.Join(dir, "Pulumi.yaml")))
+	return filepath.Join(home, "workspaces", project+"-"+hex.EncodeToString(sum[:])+"-workspace.json")
 }
 
 // Open opens a committed stack on the backend with its program inlined.
@@ -89,19 +116,23 @@ func (s Settings) Open(ctx context.Context, cmd auto.PulumiCommand, st stacks.St
 	if s.SecretsProvider != "" {
 		opts = append(opts, auto.SecretsProvider(s.SecretsProvider))
 	}
+	record := workspaceRecord(s.lookup, dir, st.Project)
+	cleanup := func() error {
+		return (&Stack{dir: dir, record: record}).Close()
+	}
 	var as auto.Stack
 	if create {
 		as, err = auto.UpsertStackInlineSource(ctx, st.Name, st.Project, program, opts...)
 	} else {
 		as, err = auto.SelectStackInlineSource(ctx, st.Name, st.Project, program, opts...)
 		if err != nil && auto.IsSelectStack404Error(err) {
-			return nil, errors.Join(fmt.Errorf("%w %s", ErrNotFound, s.BackendURL), os.RemoveAll(dir))
+			return nil, errors.Join(fmt.Errorf("%w %s", ErrNotFound, s.BackendURL), cleanup())
 		}
 	}
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("open %s/%s: %w", st.Project, st.Name, err), os.RemoveAll(dir))
+		return nil, errors.Join(fmt.Errorf("open %s/%s: %w", st.Project, st.Name, err), cleanup())
 	}
-	return &Stack{Stack: as, dir: dir}, nil
+	return &Stack{Stack: as, dir: dir, record: record}, nil
 }
 
 // Stage fills dir with what a workspace for st needs: the project's

@@ -315,3 +315,32 @@ func TestCountResources(t *testing.T) {
 		t.Error("a broken deployment was counted")
 	}
 }
+
+func TestWorkspaceRecord(t *testing.T) {
+	// The CLI names it after the sha1 of the project file's path.
+	got := workspaceRecord(envOf(map[string]string{"PULUMI_HOME": "/home/ci/.pulumi"}), "/tmp/wsx.OY3V", "network")
+	want := "/home/ci/.pulumi/workspaces/network-04d1f2f84ec1a756d273a62bdbf13db58cc771ce-workspace.json"
+	if got != want {
+		t.Fatalf("workspaceRecord = %q, want %q", got, want)
+	}
+	dir := t.TempDir()
+	record := filepath.Join(dir, "record.json")
+	if err := os.WriteFile(record, []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	work := filepath.Join(dir, "work")
+	if err := os.Mkdir(work, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&Stack{dir: work, record: record}).Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, p := range []string{record, work} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s survived Close: %v", p, err)
+		}
+	}
+	if err := (&Stack{dir: work, record: record}).Close(); err != nil {
+		t.Fatalf("a second Close: %v", err)
+	}
+}
