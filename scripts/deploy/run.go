@@ -110,11 +110,16 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 	r.logf("deploy: order: %s", strings.Join(names, ", "))
 
 	if err := r.preflight(ctx, all, plan); err != nil {
+		status := StatusFailed
+		var refusal *RefusalError
+		if errors.As(err, &refusal) {
+			status = StatusRefused
+		}
 		var se *StepError
 		if errors.As(err, &se) {
 			for i := range results {
 				if results[i].Project == se.Project && results[i].Stack == se.Stack {
-					results[i].Status = StatusRefused
+					results[i].Status = status
 				}
 			}
 		}

@@ -212,9 +212,16 @@ func TestRunDatabaseOnlyNeedsItsNetwork(t *testing.T) {
 
 func TestRunInventoryFailureNamesTheStep(t *testing.T) {
 	f := &fakeEngine{inventoryErr: errors.New("access denied to s3://state")}
-	_, _, err := runPlan(t, f, Options{Op: Destroy, Env: "dev"})
+	res, _, err := runPlan(t, f, Options{Op: Destroy, Env: "dev"})
 	if err == nil || !strings.Contains(err.Error(), "destroy network/dev: check for database stacks that use it: access denied") {
 		t.Fatalf("err = %v", err)
+	}
+	var refusal *RefusalError
+	if errors.As(err, &refusal) {
+		t.Fatal("a failed check reported as a refusal")
+	}
+	if got, want := statuses(res), []string{"database/payments-dev=skipped", "database/orders-dev=skipped", "network/dev=failed"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("statuses = %v, want %v", got, want)
 	}
 }
 
