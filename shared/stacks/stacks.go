@@ -81,8 +81,9 @@ func Discover(root string) ([]Stack, error) {
 // Load reads one stack config file of a project.
 func Load(project, file string) (Stack, error) {
 	base := filepath.Base(file)
-	name := strings.TrimSuffix(strings.TrimPrefix(base, "Pulumi."), ".yaml")
-	if name == "" || name == base {
+	name, pre := strings.CutPrefix(base, "Pulumi.")
+	name, suf := strings.CutSuffix(name, ".yaml")
+	if !pre || !suf || name == "" {
 		return Stack{}, fmt.Errorf("%s: a stack config file is named Pulumi.<stack>.yaml", file)
 	}
 	cfg, err := ReadConfig(file)
