@@ -142,3 +142,12 @@ func stackFile(file string) (string, bool) {
 	}
 	return "", false
 }
+
+// All lists every stack of the catalog as a target.
+func All(all []stacks.Stack) []Target {
+	out := make([]Target, 0, len(all))
+	for _, s := range all {
+		out = append(out, Target{Project: s.Project, Stack: s.Name, Environment: s.Environment, Because: "every stack"})
+	}
+	return out
+}

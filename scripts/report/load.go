@@ -78,3 +78,35 @@ func Load(paths []string) ([]StackReport, error) {
 	Sort(out)
 	return out, nil
 }
+
+// Expect adds a failed report for every expected stack ("project/stack")
+// that has no preview: its preview job died before writing one, and what
+// it would change is unknown.
+func Expect(stacks []StackReport, expected []string) ([]StackReport, error) {
+	have := map[string]bool{}
+	for _, s := range stacks {
+		have[s.Name()] = true
+	}
+	out := append([]StackReport{}, stacks...)
+	for _, name := range expected {
+		project, stack, ok := strings.Cut(name, "/")
+		if !ok || project == "" || stack == "" || strings.Contains(stack, "/") {
+			return nil, fmt.Errorf("expected stack %q: want <project>/<stack>, e.g. database/orders-dev", name)
+		}
+		if have[name] {
+			continue
+		}
+		have[name] = true
+		out = append(out, StackReport{
+			Project: project,
+			Stack:   stack,
+			Failed:  true,
+			Diagnostics: []Diagnostic{{
+				Severity: "error",
+				Message:  "no preview was produced for this stack: see its preview job's log",
+			}},
+		})
+	}
+	Sort(out)
+	return out, nil
+}

@@ -366,3 +366,18 @@ func TestLoadReadsAFolderAndRefusesAStackTwice(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "holds no preview")
 }
+
+func TestExpectMarksAMissingPreviewFailed(t *testing.T) {
+	got, err := Expect(loadAll(t, "dev.events.ndjson"), []string{"network/dev", "database/orders-dev"})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	assert.Equal(t, "network/dev", got[0].Name())
+	assert.False(t, got[0].Failed)
+	assert.Equal(t, "database/orders-dev", got[1].Name())
+	assert.True(t, got[1].Failed)
+	assert.True(t, Decide(got, true).Blocked(), "a missing preview blocks even with the override")
+
+	_, err = Expect(nil, []string{"orders-dev"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"orders-dev": want <project>/<stack>`)
+}

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	affected [--root DIR] [--format matrix|json|text] [PATH...]
+//	affected --all [--root DIR] [--format matrix|json|text]
 //
 // The changed paths, relative to the repository root, come from the
 // arguments, or one per line from stdin when there are none:
@@ -36,6 +37,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("affected", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	root := fs.String("root", "", "repository root (default: the folder holding go.work above the current one)")
+	listAll := fs.Bool("all", false, "list every stack, whatever changed (the nightly drift check)")
 	format := fs.String("format", "matrix", "output: matrix (JSON {\"include\": [...]} for a GitHub Actions matrix), json (a JSON list), text (project/stack and why, one a line)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: affected [flags] [PATH...]
@@ -61,7 +63,11 @@ Flags:
 	}
 
 	changed := fs.Args()
-	if len(changed) == 0 {
+	if *listAll && len(changed) > 0 {
+		fmt.Fprintln(stderr, "affected: --all lists every stack: give it no paths")
+		return 2
+	}
+	if len(changed) == 0 && !*listAll {
 		sc := bufio.NewScanner(stdin)
 		sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 		for sc.Scan() {
@@ -87,6 +93,9 @@ Flags:
 		return 1
 	}
 	targets := affected.Stacks(changed, all)
+	if *listAll {
+		targets = affected.All(all)
+	}
 	if targets == nil {
 		targets = []affected.Target{}
 	}

@@ -78,3 +78,14 @@ func TestBadUse(t *testing.T) {
 	assert.Equal(t, 0, code, "a root without stack files has nothing to preview")
 	assert.Contains(t, stderr, "select 0 of 0 stacks")
 }
+
+func TestAllListsEveryStack(t *testing.T) {
+	root := repo(t)
+	code, stdout, stderr := runCLI(t, "", "--root", root, "--all", "--format", "text")
+	require.Equal(t, 0, code, stderr)
+	assert.Equal(t, "network/dev\tevery stack\ndatabase/orders-dev\tevery stack\ndatabase/orders-prod\tevery stack\n", stdout)
+
+	code, _, stderr = runCLI(t, "", "--root", root, "--all", "README.md")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--all lists every stack")
+}

@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/pgplatform/platform/scripts/report"
 )
@@ -45,6 +46,7 @@ type options struct {
 	expectNoChanges  bool
 	noGate           bool
 	allowEmpty       bool
+	expect           []string
 	title            string
 	commit           string
 	runURL           string
@@ -75,6 +77,14 @@ a stateful resource without --allow-destructive, or a failed preview); 3 with
 	fs.BoolVar(&o.allowDestructive, "allow-destructive", false, "let replaces and deletes of stateful resources through (CI sets it when the pull request has the label "+report.OverrideLabel+")")
 	fs.BoolVar(&o.expectNoChanges, "expect-no-changes", false, "drift check: word the report as drift and exit 3 when any stack has changes")
 	fs.BoolVar(&o.noGate, "no-gate", false, "write the report and exit 0 even when the gate would block (the gate runs as its own step)")
+	fs.Func("expect", "stacks (`project/stack`, comma-separated or repeated) that must have a preview; a missing one counts as a failed preview", func(v string) error {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				o.expect = append(o.expect, name)
+			}
+		}
+		return nil
+	})
 	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "with no PATH, write a report that no stack is affected instead of failing")
 	fs.StringVar(&o.title, "title", "", "heading of the report (default \"Pulumi preview\", or \"Drift check\")")
 	fs.StringVar(&o.commit, "commit", "", "commit `sha` the previews ran on, shown in the footer")
@@ -98,11 +108,15 @@ a stateful resource without --allow-destructive, or a failed preview); 3 with
 
 	var stacks []report.StackReport
 	if len(paths) > 0 {
-		var err error
 		if stacks, err = report.Load(paths); err != nil {
 			fmt.Fprintln(stderr, "preview-report:", err)
 			return exitInput
 		}
+	}
+	stacks, err = report.Expect(stacks, o.expect)
+	if err != nil {
+		fmt.Fprintln(stderr, "preview-report: --expect:", err)
+		return exitInput
 	}
 	verdict := report.Decide(stacks, o.allowDestructive)
 	md := report.Render(stacks, verdict, report.Options{

@@ -35,6 +35,7 @@ func TestGate(t *testing.T) {
 		{"the override lets them through", []string{"--allow-destructive", fixture("orders-dev.events.ndjson"), fixture("payments-dev.events.ndjson")}, exitOK, "allowed by override"},
 		{"a clean preview passes", []string{fixture("dev.events.ndjson"), fixture("staging.preview.json")}, exitOK, "no destructive changes"},
 		{"a failed preview blocks even with the override", []string{"--allow-destructive", fixture("orders-prod.events.ndjson")}, exitBlocked, "failed"},
+		{"a stack without its preview blocks", []string{"--allow-destructive", "--expect", "network/dev,database/orders-dev", fixture("dev.events.ndjson")}, exitBlocked, "database/orders-dev"},
 		{"--no-gate writes the report and passes", []string{"--no-gate", fixture("orders-dev.events.ndjson")}, exitOK, "BLOCKED"},
 		{"no change is no drift", []string{"--expect-no-changes", fixture("staging.events.ndjson")}, exitOK, "no changes"},
 		{"drift is reported", []string{"--expect-no-changes", fixture("orders-staging.events.ndjson")}, exitDrift, "DRIFT"},
@@ -82,6 +83,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown flag", []string{"--allow-everything", fixture("dev.events.ndjson")}, "allow-everything"},
 		{"tiny max length", []string{"--max-len", "10", fixture("dev.events.ndjson")}, "--max-len 10 is too small"},
 		{"not a preview", []string{"main.go"}, "main.go: not a JSON object"},
+		{"a bad expected stack", []string{"--expect", "orders-dev", fixture("dev.events.ndjson")}, `"orders-dev": want <project>/<stack>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
