@@ -1,0 +1,162 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+	"github.com/aws/smithy-go"
+)
+
+// recorded answers the RDS and EC2 calls from the JSON files of one
+// testdata folder, named after the API call (describe-db-instances.json).
+// A file <call>.error.json holds {"Code": ..., "Message": ...} and makes the
+// call fail with that API error. Like the real API, the fake applies the
+// request's filters (identifiers, event source and time range) and pages
+// by Marker, so the code under test must send the right requests.
+type recorded struct {
+	dir string
+
+	mu    sync.Mutex
+	calls []string
+}
+
+func (r *recorded) record(call string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, call)
+}
+
+func (r *recorded) load(call string, out any) error {
+	r.record(call)
+	if data, err := os.ReadFile(filepath.Join(r.dir, call+".error.json")); err == nil {
+		var e struct{ Code, Message string }
+		if err := json.Unmarshal(data, &e); err != nil {
+			return fmt.Errorf("fixture %s.error.json: %w", call, err)
+		}
+		return &smithy.GenericAPIError{Code: e.Code, Message: e.Message, Fault: smithy.FaultClient}
+	}
+	data, err := os.ReadFile(filepath.Join(r.dir, call+".json"))
+	if err != nil {
+		return fmt.Errorf("no recorded response for %s in %s: %w", call, r.dir, err)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("fixture %s.json: %w", call, err)
+	}
+	return nil
+}
+
+func (r *recorded) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+	var all rds.DescribeDBInstancesOutput
+	if err := r.load("describe-db-instances", &all); err != nil {
+		return nil, err
+	}
+	if in.DBInstanceIdentifier == nil {
+		return &all, nil
+	}
+	for _, i := range all.DBInstances {
+		if deref(i.DBInstanceIdentifier) == *in.DBInstanceIdentifier {
+			return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{i}}, nil
+		}
+	}
+	return nil, &rdstypes.DBInstanceNotFoundFault{Message: new("DBInstance " + *in.DBInstanceIdentifier + " not found.")}
+}
+
+func (r *recorded) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParametersInput, _ ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error) {
+	var pages []rds.DescribeDBParametersOutput
+	if err := r.load("describe-db-parameters", &pages); err != nil {
+		return nil, err
+	}
+	inst, err := r.DescribeDBInstances(context.Background(), &rds.DescribeDBInstancesInput{})
+	if err != nil {
+		return nil, err
+	}
+	known := false
+	for _, i := range inst.DBInstances {
+		for _, g := range i.DBParameterGroups {
+			known = known || deref(g.DBParameterGroupName) == deref(in.DBParameterGroupName)
+		}
+	}
+	if !known {
+		return nil, &rdstypes.DBParameterGroupNotFoundFault{Message: new("DBParameterGroup not found: " + deref(in.DBParameterGroupName))}
+	}
+	if in.Marker == nil {
+		return &pages[0], nil
+	}
+	for i := range pages[:len(pages)-1] {
+		if deref(pages[i].Marker) == *in.Marker {
+			return &pages[i+1], nil
+		}
+	}
+	return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "unknown marker " + *in.Marker}
+}
+
+func (r *recorded) DescribeDBSubnetGroups(_ context.Context, in *rds.DescribeDBSubnetGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBSubnetGroupsOutput, error) {
+	var all rds.DescribeDBSubnetGroupsOutput
+	if err := r.load("describe-db-subnet-groups", &all); err != nil {
+		return nil, err
+	}
+	for _, g := range all.DBSubnetGroups {
+		if deref(g.DBSubnetGroupName) == deref(in.DBSubnetGroupName) {
+			return &rds.DescribeDBSubnetGroupsOutput{DBSubnetGroups: []rdstypes.DBSubnetGroup{g}}, nil
+		}
+	}
+	return nil, &rdstypes.DBSubnetGroupNotFoundFault{Message: new("DB subnet group not found")}
+}
+
+func (r *recorded) DescribeEvents(_ context.Context, in *rds.DescribeEventsInput, _ ...func(*rds.Options)) (*rds.DescribeEventsOutput, error) {
+	var all rds.DescribeEventsOutput
+	if err := r.load("describe-events", &all); err != nil {
+		return nil, err
+	}
+	if in.StartTime == nil || in.EndTime == nil || in.SourceType == "" || in.SourceIdentifier == nil {
+		return nil, errors.New("fake DescribeEvents: verify always filters by source and time range")
+	}
+	out := &rds.DescribeEventsOutput{}
+	for _, e := range all.Events {
+		d := deref(e.Date)
+		if e.SourceType == in.SourceType && deref(e.SourceIdentifier) == *in.SourceIdentifier && !d.Before(*in.StartTime) && !d.After(*in.EndTime) {
+			out.Events = append(out.Events, e)
+		}
+	}
+	return out, nil
+}
+
+func (r *recorded) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
+	var all ec2.DescribeSecurityGroupsOutput
+	if err := r.load("describe-security-groups", &all); err != nil {
+		return nil, err
+	}
+	out := &ec2.DescribeSecurityGroupsOutput{}
+	for _, id := range in.GroupIds {
+		i := slices.IndexFunc(all.SecurityGroups, func(g ec2types.SecurityGroup) bool { return deref(g.GroupId) == id })
+		if i < 0 {
+			return nil, &smithy.GenericAPIError{Code: "InvalidGroup.NotFound", Message: fmt.Sprintf("The security group '%s' does not exist", id)}
+		}
+		out.SecurityGroups = append(out.SecurityGroups, all.SecurityGroups[i])
+	}
+	return out, nil
+}
+
+// callsOf lists the API calls made, for assertions on what was asked.
+func (r *recorded) callsOf(prefix string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.calls {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
