@@ -121,6 +121,7 @@ func TestSynchronousFailoverLosesNoAcknowledgedWrite(t *testing.T) {
 		"synchronous_standby_names": "standby",
 		"synchronous_commit":        "on",
 	})
+	requireSyncState(t, l.primary, "sync")
 	const outage = 3 * time.Second
 	var at failoverTimes
 	trig := failover.FuncTrigger{
@@ -176,6 +177,7 @@ func TestSynchronousFailoverLosesNoAcknowledgedWrite(t *testing.T) {
 
 func TestAsynchronousFailoverReportsLostWrites(t *testing.T) {
 	l := newLab(t, nil) // asynchronous replication
+	requireSyncState(t, l.primary, "async")
 	var at failoverTimes
 	const behind = time.Second
 	trig := failover.FuncTrigger{
@@ -227,6 +229,26 @@ func TestAsynchronousFailoverReportsLostWrites(t *testing.T) {
 		}
 	}
 	checkJSON(t, rep)
+}
+
+// requireSyncState checks how the primary replicates to the standby, so
+// that each scenario tests the replication mode it names.
+func requireSyncState(t *testing.T, primary *pglocal.Server, want string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := primary.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var state string
+	if err := conn.QueryRow(ctx, "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby'").Scan(&state); err != nil {
+		t.Fatalf("read the standby's sync_state: %v", err)
+	}
+	if state != want {
+		t.Fatalf("standby sync_state = %q, want %q", state, want)
+	}
 }
 
 // detach makes a standby stop streaming by clearing primary_conninfo, and
