@@ -243,7 +243,9 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, r.fail("logStatement", d.LogStatement, "ddl or none (mod and all write the passwords of CREATE/ALTER ROLE to the log)")
 	}
 
-	if d.DeletionProtection, _, err = r.boolean("deletionProtection", true); err != nil {
+	// On by default where the guardrails require it; a dev environment
+	// must stay destroyable without editing its files first.
+	if d.DeletionProtection, _, err = r.boolean("deletionProtection", d.Tier.Strict()); err != nil {
 		return Database{}, err
 	}
 	if d.SkipFinalSnapshot, _, err = r.boolean("skipFinalSnapshot", false); err != nil {
