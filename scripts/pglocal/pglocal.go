@@ -186,6 +186,20 @@ func ForTest(t TB) *Cluster {
 	return c
 }
 
+// Mkdir creates a directory inside the cluster directory that the servers
+// can write to (for example a WAL archive for archive_command), and returns
+// its path. Cleanup removes it with the rest.
+func (c *Cluster) Mkdir(name string) (string, error) {
+	if name == "" || strings.ContainsAny(name, "/\\") || name == "." || name == ".." {
+		return "", fmt.Errorf("directory name %q: give one path element", name)
+	}
+	p := filepath.Join(c.Dir, name)
+	if err := os.Mkdir(p, 0o700); err != nil {
+		return "", fmt.Errorf("create %s: %w", p, err)
+	}
+	return p, c.chown(p)
+}
+
 // Servers lists the cluster's servers in creation order.
 func (c *Cluster) Servers() []*Server {
 	c.mu.Lock()

@@ -103,3 +103,44 @@ func TestPrimaryStandbyPromoteCleanup(t *testing.T) {
 		t.Errorf("cluster directory %s still exists after Cleanup (stat: %v)", c.Dir, err)
 	}
 }
+
+// TestArchiveIntoMkdir checks that a directory from Mkdir is writable by
+// the server: archive_command copies WAL segments into it.
+func TestArchiveIntoMkdir(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := pglocal.ForTest(t)
+	archive, err := c.Mkdir("archive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Mkdir("../escape"); err == nil {
+		t.Fatal("Mkdir accepted a path outside the cluster directory")
+	}
+	s, err := c.StartPrimary("primary", pglocal.Settings{
+		"archive_mode":    "on",
+		"archive_command": "cp %p " + archive + "/%f",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var seg string
+	if err := conn.QueryRow(ctx, "SELECT pg_walfile_name(pg_switch_wal())").Scan(&seg); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(archive + "/" + seg); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("WAL segment %s was not archived into %s", seg, archive)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
