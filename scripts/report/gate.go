@@ -57,11 +57,12 @@ func (v Verdict) String() string {
 		for _, f := range v.Destructive {
 			list = append(list, fmt.Sprintf("%s: %s %s %s", f.Stack, f.Change.Op, f.Change.Type, f.Change.Name))
 		}
-		what := fmt.Sprintf("%s of a stateful resource (%s)", plural(len(v.Destructive), "destructive change"), strings.Join(list, "; "))
+		what := fmt.Sprintf("%s to stateful resources (%s)", plural(len(v.Destructive), "destructive change"), strings.Join(list, "; "))
 		if v.Overridden {
 			parts = append(parts, what+", allowed by override")
 		} else {
-			parts = append(parts, what+fmt.Sprintf(": after review, add the pull-request label %s (or pass --allow-destructive) to let it through", OverrideLabel))
+			parts = append(parts, what+fmt.Sprintf(": after review, add the pull-request label %s (or pass --allow-destructive) to let %s through",
+				OverrideLabel, them(len(v.Destructive), "it", "them")))
 		}
 	}
 	if len(parts) == 0 {

@@ -13,8 +13,9 @@ import (
 var previewExtensions = []string{".json", ".ndjson", ".jsonl"}
 
 // Files expands paths into the preview files to read: a file is taken as
-// is, a folder is searched recursively for *.json, *.ndjson and *.jsonl.
-func Files(paths []string) ([]string, error) {
+// is, a folder is searched recursively for *.json, *.ndjson and *.jsonl. A
+// folder without any is an error unless allowEmpty.
+func Files(paths []string, allowEmpty bool) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -44,7 +45,7 @@ func Files(paths []string) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("search %s for previews: %w", p, err)
 		}
-		if len(found) == 0 {
+		if len(found) == 0 && !allowEmpty {
 			return nil, fmt.Errorf("folder %s holds no preview (*.json, *.ndjson or *.jsonl files)", p)
 		}
 		sort.Strings(found)
@@ -55,9 +56,10 @@ func Files(paths []string) ([]string, error) {
 
 // Load reads and analyzes every preview under paths, one report per stack,
 // in deploy order. Two previews of one stack are an error: the report
-// would not know which one to trust.
-func Load(paths []string) ([]StackReport, error) {
-	files, err := Files(paths)
+// would not know which one to trust. A folder without previews is an error
+// unless allowEmpty.
+func Load(paths []string, allowEmpty bool) ([]StackReport, error) {
+	files, err := Files(paths, allowEmpty)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func loadAll(t *testing.T, names ...string) []StackReport {
 	for _, n := range names {
 		paths = append(paths, filepath.Join("testdata", n))
 	}
-	stacks, err := Load(paths)
+	stacks, err := Load(paths, false)
 	require.NoError(t, err)
 	return stacks
 }

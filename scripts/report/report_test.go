@@ -352,19 +352,22 @@ func TestLoadReadsAFolderAndRefusesAStackTwice(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(sub, f), data, 0o644))
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a preview"), 0o644))
-	got, err := Load([]string{dir})
+	got, err := Load([]string{dir}, false)
 	require.NoError(t, err)
 	require.Len(t, got, 2)
 	assert.Equal(t, "network/dev", got[0].Name(), "network stacks come first")
 	assert.Equal(t, "database/orders-dev", got[1].Name())
 
-	_, err = Load([]string{dir, "testdata/dev.preview.json"})
+	_, err = Load([]string{dir, "testdata/dev.preview.json"}, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "network/dev is previewed twice")
 
-	_, err = Load([]string{t.TempDir()})
+	_, err = Load([]string{t.TempDir()}, false)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "holds no preview")
+	none, err := Load([]string{t.TempDir()}, true)
+	require.NoError(t, err)
+	assert.Empty(t, none)
 }
 
 func TestExpectMarksAMissingPreviewFailed(t *testing.T) {
@@ -380,4 +383,33 @@ func TestExpectMarksAMissingPreviewFailed(t *testing.T) {
 	_, err = Expect(nil, []string{"orders-dev"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"orders-dev": want <project>/<stack>`)
+}
+
+func TestDecide(t *testing.T) {
+	tests := []struct {
+		name        string
+		fixtures    []string
+		allow       bool
+		blocked     bool
+		destructive int
+		failed      []string
+	}{
+		{"a replace of the RDS instance blocks", []string{"orders-dev.events.ndjson"}, false, true, 2, nil},
+		{"a delete of the KMS key blocks", []string{"payments-dev.preview.json"}, false, true, 1, nil},
+		{"the override lets both through", []string{"orders-dev.events.ndjson", "payments-dev.events.ndjson"}, true, false, 3, nil},
+		{"a clean preview passes", []string{"dev.events.ndjson", "staging.events.ndjson"}, false, false, 0, nil},
+		{"drift alone does not block a pull request", []string{"orders-staging.events.ndjson"}, false, false, 0, nil},
+		{"a failed preview blocks, override or not", []string{"orders-prod.events.ndjson", "dev.events.ndjson"}, true, true, 0, []string{"database/orders-prod"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := Decide(loadAll(t, tt.fixtures...), tt.allow)
+			assert.Equal(t, tt.blocked, v.Blocked(), v.String())
+			assert.Len(t, v.Destructive, tt.destructive)
+			assert.Equal(t, tt.failed, v.Failed)
+			if tt.blocked {
+				assert.True(t, strings.HasPrefix(v.String(), "BLOCKED: "), v.String())
+			}
+		})
+	}
 }

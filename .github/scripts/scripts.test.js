@@ -1,0 +1,168 @@
+// Tests of the workflow scripts against an in-memory GitHub API.
+// Run: node --test .github/scripts/   (Node 18 or later, no packages)
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+
+const upsertReportComment = require('./pr-comment.js');
+const syncDriftIssue = require('./drift-issue.js');
+
+const BOT = { login: 'github-actions[bot]', type: 'Bot' };
+const PERSON = { login: 'alice', type: 'User' };
+
+// fakeGitHub keeps comments, issues and labels in memory and records the
+// calls that write.
+function fakeGitHub({ comments = [], issues = [], labels = [] } = {}) {
+  let nextId = 1000;
+  const writes = [];
+  const state = { comments: [...comments], issues: [...issues], labels: [...labels] };
+  const notFound = () => Object.assign(new Error('Not Found'), { status: 404 });
+  const rest = {
+    issues: {
+      listComments: async ({ issue_number }) => ({ data: state.comments.filter(c => c.issue_number === issue_number) }),
+      createComment: async ({ issue_number, body }) => {
+        const c = { id: nextId++, issue_number, body, user: BOT, html_url: `https://github.test/c/${nextId}` };
+        state.comments.push(c);
+        writes.push(['createComment', issue_number]);
+        return { data: c };
+      },
+      updateComment: async ({ comment_id, body }) => {
+        const c = state.comments.find(x => x.id === comment_id);
+        if (!c) throw notFound();
+        c.body = body;
+        writes.push(['updateComment', comment_id]);
+        return { data: c };
+      },
+      deleteComment: async ({ comment_id }) => {
+        state.comments = state.comments.filter(x => x.id !== comment_id);
+        writes.push(['deleteComment', comment_id]);
+        return { data: {} };
+      },
+      listForRepo: async ({ state: s, labels: l }) => ({
+        data: state.issues.filter(i => i.state === s && (!l || i.labels.includes(l))),
+      }),
+      getLabel: async ({ name }) => {
+        if (!state.labels.includes(name)) throw notFound();
+        return { data: { name } };
+      },
+      createLabel: async ({ name }) => {
+        if (state.labels.includes(name)) throw Object.assign(new Error('exists'), { status: 422 });
+        state.labels.push(name);
+        writes.push(['createLabel', name]);
+        return { data: { name } };
+      },
+      create: async ({ title, body, labels: l }) => {
+        const i = { number: nextId++, title, body, labels: l, state: 'open' };
+        state.issues.push(i);
+        writes.push(['create', i.number]);
+        return { data: i };
+      },
+      update: async ({ issue_number, body, state: s }) => {
+        const i = state.issues.find(x => x.number === issue_number);
+        if (!i) throw notFound();
+        if (body !== undefined) i.body = body;
+        if (s !== undefined) i.state = s;
+        writes.push(['update', issue_number]);
+        return { data: i };
+      },
+    },
+  };
+  return {
+    state,
+    writes,
+    github: { rest, paginate: async (fn, params) => (await fn(params)).data },
+  };
+}
+
+const context = { repo: { owner: 'pgplatform', repo: 'platform' }, payload: { pull_request: { number: 7 } } };
+const core = { info() {} };
+const MARKER = '<!-- pgplatform:preview-report -->';
+const report = (text) => `${MARKER}\n## Pulumi preview\n\n${text}\n`;
+
+test('the first run creates the comment, later runs edit the same one', async () => {
+  const gh = fakeGitHub();
+  const first = await upsertReportComment({ github: gh.github, context, core, body: report('push 1') });
+  assert.equal(first.action, 'created');
+  const second = await upsertReportComment({ github: gh.github, context, core, body: report('push 2') });
+  assert.equal(second.action, 'edited');
+  assert.equal(second.id, first.id);
+  assert.equal(gh.state.comments.length, 1);
+  assert.match(gh.state.comments[0].body, /push 2/);
+});
+
+test("a person's comment quoting the marker, and other pull requests, are left alone", async () => {
+  const quoted = { id: 1, issue_number: 7, user: PERSON, body: report('quoted by a reviewer') };
+  const otherPR = { id: 2, issue_number: 8, user: BOT, body: report('another pull request') };
+  const gh = fakeGitHub({ comments: [quoted, otherPR] });
+  const r = await upsertReportComment({ github: gh.github, context, core, body: report('new') });
+  assert.equal(r.action, 'created');
+  assert.match(quoted.body, /quoted by a reviewer/);
+  assert.match(otherPR.body, /another pull request/);
+});
+
+test('duplicate report comments collapse into the oldest one', async () => {
+  const gh = fakeGitHub({
+    comments: [
+      { id: 30, issue_number: 7, user: BOT, body: report('old c') },
+      { id: 10, issue_number: 7, user: BOT, body: report('old a') },
+      { id: 20, issue_number: 7, user: BOT, body: report('old b') },
+      { id: 40, issue_number: 7, user: BOT, body: 'an unrelated bot comment' },
+    ],
+  });
+  const r = await upsertReportComment({ github: gh.github, context, core, body: report('fresh') });
+  assert.equal(r.id, 10);
+  assert.deepEqual(r.deleted.sort(), [20, 30]);
+  assert.deepEqual(gh.state.comments.map(c => c.id).sort(), [10, 40]);
+  assert.match(gh.state.comments.find(c => c.id === 10).body, /fresh/);
+});
+
+test('a report without its marker is refused', async () => {
+  const gh = fakeGitHub();
+  await assert.rejects(upsertReportComment({ github: gh.github, context, core, body: '## no marker\n' }), /hidden marker/);
+  assert.equal(gh.writes.length, 0);
+});
+
+test('drift opens one issue per stack, then edits it in place', async () => {
+  const gh = fakeGitHub();
+  const opened = await syncDriftIssue({ github: gh.github, context, core, target: 'database/orders-staging', drifting: true, report: 'night 1', today: '2025-03-01' });
+  assert.equal(opened.action, 'opened');
+  assert.deepEqual(gh.state.labels, ['drift'], 'the label is created when missing');
+  const other = await syncDriftIssue({ github: gh.github, context, core, target: 'network/staging', drifting: true, report: 'night 1 network', today: '2025-03-01' });
+  assert.notEqual(other.number, opened.number, 'each stack has its own issue');
+  const updated = await syncDriftIssue({ github: gh.github, context, core, target: 'database/orders-staging', drifting: true, report: 'night 2', today: '2025-03-02' });
+  assert.equal(updated.action, 'updated');
+  assert.equal(updated.number, opened.number);
+  assert.equal(gh.state.issues.length, 2);
+  const issue = gh.state.issues.find(i => i.number === opened.number);
+  assert.equal(issue.title, 'Drift: database/orders-staging');
+  assert.match(issue.body, /night 2/);
+  assert.match(issue.body, /Last checked 2025-03-02/);
+});
+
+test('a stack back in line gets its issue closed; no issue, nothing to do', async () => {
+  const gh = fakeGitHub();
+  const { number } = await syncDriftIssue({ github: gh.github, context, core, target: 'network/dev', drifting: true, report: 'x' });
+  const closed = await syncDriftIssue({ github: gh.github, context, core, target: 'network/dev', drifting: false, report: '', today: '2025-03-03' });
+  assert.deepEqual(closed, { action: 'closed', number });
+  assert.equal(gh.state.issues[0].state, 'closed');
+  assert.match(gh.state.comments[0].body, /No drift in the check of 2025-03-03/);
+  const again = await syncDriftIssue({ github: gh.github, context, core, target: 'network/dev', drifting: false, report: '' });
+  assert.equal(again.action, 'none');
+  const reopened = await syncDriftIssue({ github: gh.github, context, core, target: 'network/dev', drifting: true, report: 'y' });
+  assert.equal(reopened.action, 'opened', 'a closed issue is not edited: drift again opens a new one');
+});
+
+test('a label created by a parallel job is not an error', async () => {
+  const gh = fakeGitHub();
+  const realGet = gh.github.rest.issues.getLabel;
+  // Another job creates the label between our check and our create.
+  gh.github.rest.issues.getLabel = async (p) => { gh.state.labels.push('drift'); gh.github.rest.issues.getLabel = realGet; throw Object.assign(new Error('nf'), { status: 404 }); };
+  const r = await syncDriftIssue({ github: gh.github, context, core, target: 'network/prod', drifting: true, report: 'z' });
+  assert.equal(r.action, 'opened');
+});
+
+test('a malformed target is refused', async () => {
+  const gh = fakeGitHub();
+  await assert.rejects(syncDriftIssue({ github: gh.github, context, core, target: 'orders-dev', drifting: true, report: '' }), /want <project>\/<stack>/);
+});
