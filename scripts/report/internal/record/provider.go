@@ -6,14 +6,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"os/signal"
 	"reflect"
 	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -48,10 +50,31 @@ var forceNew = map[string][]string{
 	"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": {"sourceDbInstanceArn"},
 }
 
+// serveProvider speaks the plugin protocol: serve gRPC on a free loopback
+// port, print the port, stop on SIGINT (which the engine sends when done).
 func serveProvider() error {
-	return provider.Main("aws", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return &fakeAWS{}, nil
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	cancel := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		close(cancel)
+	}()
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterResourceProviderServer(srv, &fakeAWS{})
+			return nil
+		},
 	})
+	if err != nil {
+		return fmt.Errorf("serve the stand-in provider: %w", err)
+	}
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		return fmt.Errorf("stand-in provider: %w", err)
+	}
+	return nil
 }
 
 type fakeAWS struct {
