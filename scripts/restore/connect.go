@@ -1,0 +1,50 @@
+package restore
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pgplatform/platform/scripts/pgconn"
+)
+
+// PGConnector opens the drill's connections: TLS verify-full (unless
+// SSLMode says otherwise) with the CA bundle, the password from the
+// endpoint's RDS-managed secret, a short connect timeout and keepalives.
+type PGConnector struct {
+	// Secrets returns the Secrets Manager client of a region.
+	Secrets func(ctx context.Context, region string) (pgconn.SecretsGetter, error)
+	// CABundle is the PEM file of trusted CAs (the RDS global bundle).
+	CABundle string
+	// SSLMode is pgconn.SSLVerifyFull when empty; tests use others.
+	SSLMode string
+	// ConnectTimeout bounds one connection attempt; zero is pgconn's
+	// default.
+	ConnectTimeout time.Duration
+}
+
+// Connect opens a connection and wraps it as Markers.
+func (p PGConnector) Connect(ctx context.Context, ep Endpoint) (Markers, error) {
+	if p.Secrets == nil {
+		return nil, errors.New("no Secrets Manager client to read the managed secret")
+	}
+	sm, err := p.Secrets(ctx, ep.Region)
+	if err != nil {
+		return nil, err
+	}
+	mode := p.SSLMode
+	if mode == "" {
+		mode = pgconn.SSLVerifyFull
+	}
+	conn, err := pgconn.Connect(ctx, pgconn.Options{
+		Host: ep.Host, Port: ep.Port, Database: ep.Database, User: ep.User,
+		SSLMode: mode, CABundle: p.CABundle,
+		Credentials:     &pgconn.ManagedSecret{Client: sm, ARN: ep.SecretArn},
+		ConnectTimeout:  p.ConnectTimeout,
+		ApplicationName: "pgp-restore-drill",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return SQLMarkers{Conn: conn}, nil
+}
