@@ -232,11 +232,16 @@ func (b Backend) Outputs(ctx context.Context, project, stack string) (map[string
 	if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
 		return nil, fmt.Errorf("read outputs of %s stack %q: no Pulumi.yaml in %s (pass the stack's outputs with --outputs instead): %w", project, stack, dir, err)
 	}
+	url := b.BackendURL()
+	if dir, ok := strings.CutPrefix(url, "file://"); ok {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("read outputs of %s stack %q: no Pulumi state at %s (deploy the stack first, point --backend or PULUMI_BACKEND_URL at its state, or pass --outputs): %w", project, stack, dir, err)
+		}
+	}
 	cmd, err := b.command()
 	if err != nil {
 		return nil, err
 	}
-	url := b.BackendURL()
 	ws, err := auto.NewLocalWorkspace(ctx,
 		auto.WorkDir(dir),
 		auto.Pulumi(cmd),

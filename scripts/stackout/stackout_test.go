@@ -184,3 +184,17 @@ func TestNetworkStack(t *testing.T) {
 		}
 	}
 }
+
+func TestBackendWithoutState(t *testing.T) {
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "database"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "database", "Pulumi.yaml"), []byte("name: database\nruntime: go\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Backend{Root: root, URL: "file://" + filepath.Join(root, ".pulumi-state")}.Outputs(context.Background(), "database", "orders-dev")
+	if err == nil || !strings.Contains(err.Error(), "no Pulumi state at "+filepath.Join(root, ".pulumi-state")) {
+		t.Errorf("error %v, want one naming the missing state folder", err)
+	}
+}

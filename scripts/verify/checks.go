@@ -145,7 +145,7 @@ func checkDeletionProtection(inst rdstypes.DBInstance, exp Expect) check.Result 
 	case exp.DeletionProtection:
 		return check.Failf(CheckDeletionProtection, "deletion protection is off: tier %s and the stack config require it", exp.Tier)
 	}
-	return check.Passf(CheckDeletionProtection, "deletion protection off, as database:deletionProtection false allows in tier %s", exp.Tier)
+	return check.Passf(CheckDeletionProtection, "deletion protection off, which the stack config (database:deletionProtection, off by default in dev) allows in tier %s", exp.Tier)
 }
 
 func checkIAMAuth(inst rdstypes.DBInstance) check.Result {

@@ -34,7 +34,8 @@ func TestExpectationsPerTier(t *testing.T) {
 		protection bool
 		retention  int
 	}{
-		{"dev defaults", stackOf("dev", nil), true, true, 7},
+		{"dev defaults (deletion protection off by default in dev)", stackOf("dev", nil), true, false, 7},
+		{"dev opts in", stackOf("dev", map[string]string{"database:deletionProtection": "true"}), true, true, 7},
 		{"dev opts out", stackOf("dev", map[string]string{"database:multiAz": "false", "database:deletionProtection": "false"}), false, false, 7},
 		{"staging cannot opt out", stackOf("staging", map[string]string{"database:multiAz": "false", "database:deletionProtection": "false"}), true, true, 7},
 		{"prod floor is 14", stackOf("prod", nil), true, true, 14},

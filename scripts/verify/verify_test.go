@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgplatform/platform/scripts/stackout"
 	"github.com/pgplatform/platform/scripts/verify/check"
+	"github.com/pgplatform/platform/scripts/verify/recorded"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -50,7 +51,7 @@ func loadTarget(t *testing.T, dir string) Target {
 	return tg
 }
 
-func newVerifier(rec *recorded, db Pinger) *Verifier {
+func newVerifier(rec *recorded.API, db Pinger) *Verifier {
 	return &Verifier{
 		AWS: func(_ context.Context, region string) (RDS, EC2, error) {
 			if region != "eu-west-1" {
@@ -176,7 +177,7 @@ func TestRecordedScenarios(t *testing.T) {
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			dir := filepath.Join("testdata", tc.scenario)
-			rec := &recorded{dir: dir}
+			rec := recorded.New(dir)
 			db := &fakePinger{}
 			rep := newVerifier(rec, db).Verify(context.Background(), loadTarget(t, dir))
 
@@ -220,7 +221,7 @@ func TestRecordedScenarios(t *testing.T) {
 func TestConnectUsesOutputsAndManagedSecret(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	db := &fakePinger{}
-	newVerifier(&recorded{dir: dir}, db).Verify(context.Background(), loadTarget(t, dir))
+	newVerifier(recorded.New(dir), db).Verify(context.Background(), loadTarget(t, dir))
 	if len(db.calls) != 1 {
 		t.Fatalf("%d connection attempts, want 1", len(db.calls))
 	}
@@ -234,7 +235,7 @@ func TestConnectUsesOutputsAndManagedSecret(t *testing.T) {
 func TestConnectFailureFails(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	db := &fakePinger{err: errors.New("x509: certificate is valid for other.example, not orders-staging")}
-	rep := newVerifier(&recorded{dir: dir}, db).Verify(context.Background(), loadTarget(t, dir))
+	rep := newVerifier(recorded.New(dir), db).Verify(context.Background(), loadTarget(t, dir))
 	if s := statuses(rep)[CheckConnect]; s != check.Fail {
 		t.Fatalf("connect = %s, want fail", s)
 	}
@@ -247,19 +248,19 @@ func TestConnectFailureFails(t *testing.T) {
 // recording, so a reader that stops after one page fails this test.
 func TestForceSSLReadsEveryPage(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
-	rec := &recorded{dir: dir}
+	rec := recorded.New(dir)
 	rep := newVerifier(rec, &fakePinger{}).Verify(context.Background(), loadTarget(t, dir))
 	if s := statuses(rep)[CheckForceSSL]; s != check.Pass {
 		t.Fatalf("force-ssl = %s: %s", s, detail(rep, CheckForceSSL))
 	}
-	if n := len(rec.callsOf("describe-db-parameters")); n != 2 {
+	if n := len(rec.Calls("describe-db-parameters")); n != 2 {
 		t.Errorf("%d DescribeDBParameters calls, want 2 (two pages)", n)
 	}
 }
 
 func TestPendingRebootWithinLimitPasses(t *testing.T) {
 	dir := filepath.Join("testdata", "drifted-console")
-	v := newVerifier(&recorded{dir: dir}, &fakePinger{})
+	v := newVerifier(recorded.New(dir), &fakePinger{})
 	v.MaxPendingReboot = 7 * 24 * time.Hour
 	rep := v.Verify(context.Background(), loadTarget(t, dir))
 	if s := statuses(rep)[CheckPendingReboot]; s != check.Pass {
@@ -274,7 +275,7 @@ func TestWithoutNetworkStackCannotTell(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	tg := loadTarget(t, dir)
 	tg.Network, tg.NetworkErr = nil, errors.New("no outputs file was given for network stack \"staging\"")
-	rep := newVerifier(&recorded{dir: dir}, &fakePinger{}).Verify(context.Background(), tg)
+	rep := newVerifier(recorded.New(dir), &fakePinger{}).Verify(context.Background(), tg)
 	got := statuses(rep)
 	for _, name := range []string{CheckSecurityGroup, CheckSubnetGroup} {
 		if got[name] != check.Unknown {
@@ -294,7 +295,7 @@ func TestWithoutNetworkStackOpenIngressStillFails(t *testing.T) {
 	dir := filepath.Join("testdata", "drifted-console")
 	tg := loadTarget(t, dir)
 	tg.Network, tg.NetworkErr = nil, errors.New("backend unreachable")
-	rep := newVerifier(&recorded{dir: dir}, &fakePinger{}).Verify(context.Background(), tg)
+	rep := newVerifier(recorded.New(dir), &fakePinger{}).Verify(context.Background(), tg)
 	if s := statuses(rep)[CheckSecurityGroup]; s != check.Fail {
 		t.Fatalf("security-group = %s, want fail", s)
 	}
@@ -304,7 +305,7 @@ func TestOutputsErrorStopsEarly(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	tg := loadTarget(t, dir)
 	tg.OutputsErr = errors.New("database stack orders-staging is missing output(s) instanceIdentifier")
-	rec := &recorded{dir: dir}
+	rec := recorded.New(dir)
 	rep := newVerifier(rec, &fakePinger{}).Verify(context.Background(), tg)
 	got := statuses(rep)
 	if got[CheckOutputs] != check.Fail {
@@ -313,8 +314,8 @@ func TestOutputsErrorStopsEarly(t *testing.T) {
 	if got[CheckMultiAZ] != check.Unknown || !strings.Contains(detail(rep, CheckMultiAZ), "no stack outputs") {
 		t.Errorf("multi-az = %s %q, want unknown for lack of outputs", got[CheckMultiAZ], detail(rep, CheckMultiAZ))
 	}
-	if len(rec.calls) != 0 {
-		t.Errorf("AWS was called without outputs: %v", rec.calls)
+	if len(rec.Calls("")) != 0 {
+		t.Errorf("AWS was called without outputs: %v", rec.Calls(""))
 	}
 }
 
@@ -322,7 +323,7 @@ func TestOutputsOfAnotherStackFail(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	tg := loadTarget(t, dir)
 	tg.Outputs.Environment, tg.Outputs.Tier = "prod", "prod"
-	rep := newVerifier(&recorded{dir: dir}, &fakePinger{}).Verify(context.Background(), tg)
+	rep := newVerifier(recorded.New(dir), &fakePinger{}).Verify(context.Background(), tg)
 	if s := statuses(rep)[CheckOutputs]; s != check.Fail {
 		t.Fatalf("outputs = %s, want fail", s)
 	}
@@ -335,7 +336,7 @@ func TestReplacedInstanceFails(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	tg := loadTarget(t, dir)
 	tg.Outputs.ResourceID = "db-OLDINCARNATION"
-	rep := newVerifier(&recorded{dir: dir}, &fakePinger{}).Verify(context.Background(), tg)
+	rep := newVerifier(recorded.New(dir), &fakePinger{}).Verify(context.Background(), tg)
 	if s := statuses(rep)[CheckInstance]; s != check.Fail || !strings.Contains(detail(rep, CheckInstance), "replaced outside Pulumi") {
 		t.Errorf("instance = %s %q", s, detail(rep, CheckInstance))
 	}
@@ -347,7 +348,7 @@ func TestMissingExpectedIngressFails(t *testing.T) {
 	n := *tg.Network
 	n.AppSubnetCidrs = append([]string{"10.30.48.0/20"}, n.AppSubnetCidrs...)
 	tg.Network = &n
-	rep := newVerifier(&recorded{dir: dir}, &fakePinger{}).Verify(context.Background(), tg)
+	rep := newVerifier(recorded.New(dir), &fakePinger{}).Verify(context.Background(), tg)
 	if s := statuses(rep)[CheckSecurityGroup]; s != check.Fail {
 		t.Fatalf("security-group = %s, want fail", s)
 	}
@@ -358,7 +359,7 @@ func TestMissingExpectedIngressFails(t *testing.T) {
 
 func TestAWSClientErrorIsUnknown(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
-	v := newVerifier(&recorded{dir: dir}, &fakePinger{})
+	v := newVerifier(recorded.New(dir), &fakePinger{})
 	v.AWS = func(context.Context, string) (RDS, EC2, error) { return nil, nil, errors.New("no credentials") }
 	rep := v.Verify(context.Background(), loadTarget(t, dir))
 	got := statuses(rep)

@@ -49,13 +49,16 @@ func Unknownf(name, format string, args ...any) Result {
 	return Result{Name: name, Status: Unknown, Detail: fmt.Sprintf(format, args...)}
 }
 
-// Line formats a result as one line of text.
+// Line formats a result as one line of text: a multi-line detail (an error
+// that carries a tool's output) is folded onto the line. The JSON report
+// keeps the detail as it is.
 func Line(r Result) string {
 	stack := r.Stack
 	if stack == "" {
 		stack = "-"
 	}
-	return fmt.Sprintf("%-7s %-18s %-22s %s", strings.ToUpper(string(r.Status)), stack, r.Name, r.Detail)
+	detail := strings.Join(strings.Fields(r.Detail), " ")
+	return fmt.Sprintf("%-7s %-18s %-22s %s", strings.ToUpper(string(r.Status)), stack, r.Name, detail)
 }
 
 // Print writes one line per result.

@@ -31,7 +31,7 @@ func TestExitCode(t *testing.T) {
 func TestPrintOneLinePerResult(t *testing.T) {
 	rs := []Result{
 		{Stack: "orders-prod", Name: "multi-az", Status: Fail, Detail: "Multi-AZ is off"},
-		Unknownf("connect", "no endpoint yet"),
+		Unknownf("connect", "no endpoint yet:\nstderr: error: unable to open state\n"),
 	}
 	var b bytes.Buffer
 	if err := Print(&b, rs); err != nil {
@@ -45,6 +45,9 @@ func TestPrintOneLinePerResult(t *testing.T) {
 		if !strings.Contains(lines[0], want) {
 			t.Errorf("line %q lacks %q", lines[0], want)
 		}
+	}
+	if !strings.HasSuffix(lines[1], "no endpoint yet: stderr: error: unable to open state") {
+		t.Errorf("multi-line detail not folded: %q", lines[1])
 	}
 	if !strings.HasPrefix(lines[1], "UNKNOWN") {
 		t.Errorf("line %q does not start with UNKNOWN", lines[1])

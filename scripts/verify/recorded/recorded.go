@@ -1,4 +1,9 @@
-package verify
+// Package recorded answers the RDS and EC2 calls of the operational tools
+// from recorded API responses: JSON files shaped like the aws-sdk-go-v2
+// output structs (and like the AWS CLI's --output json), one per call. The
+// verify tests and the command's tests drive the real checks with it, with
+// no AWS account.
+package recorded
 
 import (
 	"context"
@@ -18,26 +23,26 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// recorded answers the RDS and EC2 calls from the JSON files of one
-// testdata folder, named after the API call (describe-db-instances.json).
+// API answers the RDS and EC2 calls from the JSON files of one folder,
+// named after the API call (describe-db-instances.json).
 // A file <call>.error.json holds {"Code": ..., "Message": ...} and makes the
 // call fail with that API error. Like the real API, the fake applies the
 // request's filters (identifiers, event source and time range) and pages
 // by Marker, so the code under test must send the right requests.
-type recorded struct {
+type API struct {
 	dir string
 
 	mu    sync.Mutex
 	calls []string
 }
 
-func (r *recorded) record(call string) {
+func (r *API) record(call string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, call)
 }
 
-func (r *recorded) load(call string, out any) error {
+func (r *API) load(call string, out any) error {
 	r.record(call)
 	if data, err := os.ReadFile(filepath.Join(r.dir, call+".error.json")); err == nil {
 		var e struct{ Code, Message string }
@@ -56,7 +61,7 @@ func (r *recorded) load(call string, out any) error {
 	return nil
 }
 
-func (r *recorded) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+func (r *API) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
 	var all rds.DescribeDBInstancesOutput
 	if err := r.load("describe-db-instances", &all); err != nil {
 		return nil, err
@@ -72,7 +77,7 @@ func (r *recorded) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInst
 	return nil, &rdstypes.DBInstanceNotFoundFault{Message: new("DBInstance " + *in.DBInstanceIdentifier + " not found.")}
 }
 
-func (r *recorded) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParametersInput, _ ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error) {
+func (r *API) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParametersInput, _ ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error) {
 	var pages []rds.DescribeDBParametersOutput
 	if err := r.load("describe-db-parameters", &pages); err != nil {
 		return nil, err
@@ -101,7 +106,7 @@ func (r *recorded) DescribeDBParameters(_ context.Context, in *rds.DescribeDBPar
 	return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "unknown marker " + *in.Marker}
 }
 
-func (r *recorded) DescribeDBSubnetGroups(_ context.Context, in *rds.DescribeDBSubnetGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBSubnetGroupsOutput, error) {
+func (r *API) DescribeDBSubnetGroups(_ context.Context, in *rds.DescribeDBSubnetGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBSubnetGroupsOutput, error) {
 	var all rds.DescribeDBSubnetGroupsOutput
 	if err := r.load("describe-db-subnet-groups", &all); err != nil {
 		return nil, err
@@ -114,7 +119,7 @@ func (r *recorded) DescribeDBSubnetGroups(_ context.Context, in *rds.DescribeDBS
 	return nil, &rdstypes.DBSubnetGroupNotFoundFault{Message: new("DB subnet group not found")}
 }
 
-func (r *recorded) DescribeEvents(_ context.Context, in *rds.DescribeEventsInput, _ ...func(*rds.Options)) (*rds.DescribeEventsOutput, error) {
+func (r *API) DescribeEvents(_ context.Context, in *rds.DescribeEventsInput, _ ...func(*rds.Options)) (*rds.DescribeEventsOutput, error) {
 	var all rds.DescribeEventsOutput
 	if err := r.load("describe-events", &all); err != nil {
 		return nil, err
@@ -132,7 +137,7 @@ func (r *recorded) DescribeEvents(_ context.Context, in *rds.DescribeEventsInput
 	return out, nil
 }
 
-func (r *recorded) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
+func (r *API) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
 	var all ec2.DescribeSecurityGroupsOutput
 	if err := r.load("describe-security-groups", &all); err != nil {
 		return nil, err
@@ -148,8 +153,9 @@ func (r *recorded) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSec
 	return out, nil
 }
 
-// callsOf lists the API calls made, for assertions on what was asked.
-func (r *recorded) callsOf(prefix string) []string {
+// Calls lists the API calls made whose name starts with prefix, for
+// assertions on what was asked.
+func (r *API) Calls(prefix string) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var out []string
@@ -159,4 +165,15 @@ func (r *recorded) callsOf(prefix string) []string {
 		}
 	}
 	return out
+}
+
+// New returns an API over the recordings in dir.
+func New(dir string) *API { return &API{dir: dir} }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }

@@ -1,0 +1,295 @@
+// Command verify checks the deployed database stacks of an environment
+// against the platform's guardrails through the AWS API, then connects to
+// each with TLS verify-full and runs select 1. It prints one line per
+// check, writes a JSON report with --report, and exits 0 when every check
+// passed, 1 when one failed, 2 on bad usage, 3 when nothing failed but some
+// check could not tell.
+//
+// See scripts/verify/README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/stackout"
+	"github.com/pgplatform/platform/scripts/verify"
+	"github.com/pgplatform/platform/scripts/verify/check"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], deps{stdout: os.Stdout, stderr: os.Stderr, aws: loadAWS})
+	stop()
+	os.Exit(code)
+}
+
+// clients are the AWS APIs of one region.
+type clients struct {
+	rds     verify.RDS
+	ec2     verify.EC2
+	secrets pgconn.SecretsGetter
+}
+
+// deps are the command's connections to the outside, replaced in tests.
+type deps struct {
+	stdout, stderr io.Writer
+	// root is the repository root; "" finds it from the working directory.
+	root string
+	aws  func(ctx context.Context, region string) (clients, error)
+	// db replaces the real connection check in tests.
+	db  verify.Pinger
+	now func() time.Time
+}
+
+func loadAWS(ctx context.Context, region string) (clients, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	if err != nil {
+		return clients{}, fmt.Errorf("load AWS configuration for %s: %w", region, err)
+	}
+	return clients{rds: rds.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), secrets: secretsmanager.NewFromConfig(cfg)}, nil
+}
+
+// stackList collects --stack, repeated or comma-separated.
+type stackList []string
+
+func (s *stackList) String() string { return strings.Join(*s, ",") }
+
+func (s *stackList) Set(v string) error {
+	for _, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			*s = append(*s, part)
+		}
+	}
+	return nil
+}
+
+type options struct {
+	env              string
+	stacks           stackList
+	outputs          string
+	networkOutputs   string
+	backend          string
+	report           string
+	caBundle         string
+	maxPendingReboot time.Duration
+	maxRestoreLag    time.Duration
+	connectTimeout   time.Duration
+}
+
+func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: verify --env ENV [--stack NAME ...] --ca-bundle FILE [flags]
+
+Checks each database stack of ENV (or the stacks named) against the
+guardrails through the AWS API, and connects to it with TLS verify-full.
+One line per check on stdout, progress on stderr.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, `
+Exit status: 0 all passed, 1 a check failed, 2 bad usage, 3 nothing failed
+but a check could not tell.
+`)
+	}
+	fs.StringVar(&o.env, "env", "", "environment to verify (dev, staging, prod); required")
+	fs.Var(&o.stacks, "stack", "database stack to verify (repeatable or comma-separated; default: every database stack of --env)")
+	fs.StringVar(&o.outputs, "outputs", "", "outputs `file` of the one --stack, as printed by 'pulumi stack output --json' (instead of the backend)")
+	fs.StringVar(&o.networkOutputs, "network-outputs", "", "outputs `file` of the environment's network stack (with --outputs; without it the network checks cannot tell)")
+	fs.StringVar(&o.backend, "backend", "", "Pulumi backend URL (default $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)")
+	fs.StringVar(&o.report, "report", "", "write the JSON report to this `file`")
+	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM `file` of the RDS certificate authorities (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); required")
+	fs.DurationVar(&o.maxPendingReboot, "max-pending-reboot", verify.DefaultMaxPendingReboot, "longest a parameter change may wait for a reboot")
+	fs.DurationVar(&o.maxRestoreLag, "max-restore-lag", verify.DefaultMaxRestoreLag, "how far the latest restorable time may trail now")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "timeout of the connection check")
+	return fs
+}
+
+func run(ctx context.Context, args []string, d deps) int {
+	var o options
+	fs := newFlags(&o, d.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return check.ExitOK
+		}
+		return check.ExitUsage
+	}
+	targets, err := prepare(ctx, &o, fs, d)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "verify: %v\n", err)
+		return check.ExitUsage
+	}
+
+	now := time.Now
+	if d.now != nil {
+		now = d.now
+	}
+	var mu sync.Mutex
+	cache := map[string]clients{}
+	regional := func(ctx context.Context, region string) (clients, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c, ok := cache[region]; ok {
+			return c, nil
+		}
+		c, err := d.aws(ctx, region)
+		if err != nil {
+			return clients{}, err
+		}
+		cache[region] = c
+		return c, nil
+	}
+	pinger := d.db
+	if pinger == nil {
+		pinger = verify.PGPinger{
+			Secrets: func(ctx context.Context, region string) (pgconn.SecretsGetter, error) {
+				c, err := regional(ctx, region)
+				return c.secrets, err
+			},
+			CABundle:       o.caBundle,
+			ConnectTimeout: o.connectTimeout,
+		}
+	}
+	v := &verify.Verifier{
+		AWS: func(ctx context.Context, region string) (verify.RDS, verify.EC2, error) {
+			c, err := regional(ctx, region)
+			return c.rds, c.ec2, err
+		},
+		DB:               pinger,
+		Now:              now,
+		MaxPendingReboot: o.maxPendingReboot,
+		MaxRestoreLag:    o.maxRestoreLag,
+		Progress:         d.stderr,
+	}
+
+	rep := report{Tool: "verify", Environment: o.env, StartedAt: now().UTC()}
+	var all []check.Result
+	for _, t := range targets {
+		sr := v.Verify(ctx, t)
+		rep.Stacks = append(rep.Stacks, sr)
+		all = append(all, sr.Checks...)
+		if err := check.Print(d.stdout, sr.Checks); err != nil {
+			fmt.Fprintf(d.stderr, "verify: %v\n", err)
+		}
+	}
+	rep.FinishedAt = now().UTC()
+	rep.Summary = check.Summarize(all)
+	rep.ExitCode = check.ExitCode(all)
+	fmt.Fprintf(d.stdout, "verify %s: %d stack(s), %s\n", o.env, len(targets), rep.Summary)
+	if o.report != "" {
+		if err := check.WriteJSON(o.report, rep); err != nil {
+			fmt.Fprintf(d.stderr, "verify: --report %s: %v\n", o.report, err)
+			return check.ExitFail
+		}
+	}
+	return rep.ExitCode
+}
+
+// report is the JSON report.
+type report struct {
+	Tool        string               `json:"tool"`
+	Environment string               `json:"environment"`
+	StartedAt   time.Time            `json:"startedAt"`
+	FinishedAt  time.Time            `json:"finishedAt"`
+	Stacks      []verify.StackReport `json:"stacks"`
+	Summary     check.Summary        `json:"summary"`
+	ExitCode    int                  `json:"exitCode"`
+}
+
+// prepare validates the flags, selects the stacks and reads their outputs.
+func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) ([]verify.Target, error) {
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if o.env == "" {
+		return nil, errors.New("--env is required: the environment to verify (dev, staging or prod)")
+	}
+	if o.caBundle == "" {
+		return nil, errors.New("--ca-bundle is required: the PEM file of the RDS certificate authorities (download https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)")
+	}
+	if _, err := os.Stat(o.caBundle); err != nil {
+		return nil, fmt.Errorf("--ca-bundle %s: %w", o.caBundle, err)
+	}
+	for name, v := range map[string]time.Duration{"max-pending-reboot": o.maxPendingReboot, "max-restore-lag": o.maxRestoreLag, "connect-timeout": o.connectTimeout} {
+		if v <= 0 {
+			return nil, fmt.Errorf("--%s %s: must be positive", name, v)
+		}
+	}
+	root := d.root
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, fmt.Errorf("find the working directory: %w", err)
+		}
+		if root, err = stacks.FindRoot(wd); err != nil {
+			return nil, err
+		}
+	}
+	all, err := stacks.Discover(root)
+	if err != nil {
+		return nil, err
+	}
+	selected, err := stackout.Select(all, o.env, o.stacks)
+	if err != nil {
+		return nil, err
+	}
+	var src stackout.Source
+	switch {
+	case o.outputs != "" && len(selected) != 1:
+		return nil, fmt.Errorf("--outputs holds one stack's outputs: name that stack with --stack (environment %s has %d database stacks)", o.env, len(selected))
+	case o.outputs != "":
+		files := stackout.Files{stackout.Key(contract.DatabaseProject, selected[0].Name): o.outputs}
+		if o.networkOutputs != "" {
+			files[stackout.Key(contract.NetworkProject, stackout.NetworkStack(selected[0].Config, o.env))] = o.networkOutputs
+		}
+		src = files
+	case o.networkOutputs != "":
+		return nil, errors.New("--network-outputs goes with --outputs; without --outputs both are read from the backend")
+	default:
+		src = stackout.Backend{Root: root, URL: o.backend}
+	}
+	type network struct {
+		n   *stackout.Network
+		err error
+	}
+	networks := map[string]network{}
+	var targets []verify.Target
+	for _, s := range selected {
+		fmt.Fprintf(d.stderr, "verify: reading the outputs of %s\n", s.Name)
+		t := verify.Target{Stack: s}
+		t.Outputs, t.OutputsErr = stackout.ReadDatabase(ctx, src, s.Name)
+		name := stackout.NetworkStack(s.Config, s.Environment)
+		net, ok := networks[name]
+		if !ok {
+			n, err := stackout.ReadNetwork(ctx, src, name)
+			if err == nil {
+				net.n = &n
+			}
+			net.err = err
+			networks[name] = net
+		}
+		t.Network, t.NetworkErr = net.n, net.err
+		targets = append(targets, t)
+	}
+	return targets, nil
+}
