@@ -1,0 +1,252 @@
+// Command restore-drill proves that a database stack's backups restore to a
+// point in time: it writes a marker row, waits past a target time, writes a
+// second marker, restores the instance to the target into a temporary
+// instance next to it, and checks that the first marker is there and the
+// second is not. The temporary instance is always deleted, after a failure
+// or Ctrl-C too; the source instance is only described.
+//
+// One line per check on stdout, progress on stderr, a JSON report with
+// --report. Exit status: 0 the drill passed, 1 a check failed, 2 the drill
+// could not start (bad flags or input, no AWS configuration), 3 nothing
+// failed but a check could not tell.
+//
+// See scripts/restore/README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/restore"
+	"github.com/pgplatform/platform/scripts/stackout"
+	"github.com/pgplatform/platform/scripts/verify/check"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go interrupts(sigs, cancel, os.Stderr)
+	code := run(ctx, os.Args[1:], deps{stdout: os.Stdout, stderr: os.Stderr, aws: loadAWS})
+	cancel()
+	os.Exit(code)
+}
+
+// interrupts cancels the drill on the first SIGINT or SIGTERM and keeps
+// the process alive through later ones, so the temporary instance is
+// deleted before the command exits.
+func interrupts(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer) {
+	first := true
+	for sig := range sigs {
+		if first {
+			fmt.Fprintf(stderr, "restore-drill: %s: stopping the drill and deleting its temporary instance before exiting\n", sig)
+			cancel()
+			first = false
+			continue
+		}
+		fmt.Fprintf(stderr, "restore-drill: %s: still deleting the temporary instance; waiting for it (kill -9 would leave it behind)\n", sig)
+	}
+}
+
+// clients are the AWS APIs of the stack's region.
+type clients struct {
+	rds     restore.RDS
+	secrets pgconn.SecretsGetter
+}
+
+// deps are the command's connections to the outside, replaced in tests.
+type deps struct {
+	stdout, stderr io.Writer
+	// root is the repository root; "" finds it from the working directory.
+	root string
+	aws  func(ctx context.Context, region string) (clients, error)
+	// connect replaces the real database connections in tests.
+	connect restore.Connector
+	now     func() time.Time
+	sleep   restore.Sleeper
+}
+
+func loadAWS(ctx context.Context, region string) (clients, error) {
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	if err != nil {
+		return clients{}, fmt.Errorf("load AWS configuration for %s: %w", region, err)
+	}
+	return clients{rds: rds.NewFromConfig(cfg), secrets: secretsmanager.NewFromConfig(cfg)}, nil
+}
+
+type options struct {
+	env, stack, outputs, backend, report, caBundle, instanceClass string
+	poll, gap, restorableTimeout, availableTimeout, deleteTimeout time.Duration
+	connectTimeout                                                time.Duration
+	allowProd                                                     bool
+}
+
+func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("restore-drill", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: restore-drill --env ENV --stack NAME --ca-bundle FILE [flags]
+
+Restores the stack's database to a point in time between two marker rows
+into a temporary instance, checks the markers, and deletes the temporary
+instance. One line per check on stdout, progress on stderr.
+
+Flags:
+`)
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, `
+Exit status: 0 passed, 1 a check failed, 2 could not start (bad flags or
+input, no AWS configuration), 3 nothing failed but a check could not tell. Ctrl-C stops the drill and still deletes the temporary
+instance before exiting.
+`)
+	}
+	fs.StringVar(&o.env, "env", "", "environment of the stack; required")
+	fs.StringVar(&o.stack, "stack", "", "database stack to drill (e.g. orders-staging); required")
+	fs.StringVar(&o.outputs, "outputs", "", "outputs `file` of the stack, as printed by 'pulumi stack output --json' (instead of the backend)")
+	fs.StringVar(&o.backend, "backend", "", "Pulumi backend URL (default $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)")
+	fs.StringVar(&o.report, "report", "", "write the JSON report to this `file`")
+	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM `file` of the RDS certificate authorities (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); required")
+	fs.StringVar(&o.instanceClass, "instance-class", "", "instance class of the temporary instance (default: the source's)")
+	fs.DurationVar(&o.poll, "poll", restore.DefaultPoll, "interval between status reads; each prints a progress line")
+	fs.DurationVar(&o.gap, "gap", restore.DefaultGap, "time between each marker and the restore target (at least 2s)")
+	fs.DurationVar(&o.restorableTimeout, "restorable-timeout", restore.DefaultRestorableTimeout, "longest wait for RDS to be able to restore past the second marker")
+	fs.DurationVar(&o.availableTimeout, "available-timeout", restore.DefaultAvailableTimeout, "longest wait for the restored instance to become available")
+	fs.DurationVar(&o.deleteTimeout, "delete-timeout", restore.DefaultDeleteTimeout, "longest wait for the temporary instance to be deleted")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "timeout of one connection attempt")
+	fs.BoolVar(&o.allowProd, "allow-prod", false, "allow a drill on a prod-tier stack (it writes two marker rows into the production database)")
+	return fs
+}
+
+func run(ctx context.Context, args []string, d deps) int {
+	var o options
+	fs := newFlags(&o, d.stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return check.ExitOK
+		}
+		return check.ExitUsage
+	}
+	src, err := prepare(ctx, &o, fs, d)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+		return check.ExitUsage
+	}
+	c, err := d.aws(ctx, src.Region)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+		return check.ExitUsage
+	}
+	connect := d.connect
+	if connect == nil {
+		connect = restore.PGConnector{
+			Secrets:        func(context.Context, string) (pgconn.SecretsGetter, error) { return c.secrets, nil },
+			CABundle:       o.caBundle,
+			ConnectTimeout: o.connectTimeout,
+		}.Connect
+	}
+	drill := &restore.Drill{
+		RDS: c.rds, Connect: connect, Now: d.now, Sleep: d.sleep,
+		Poll: o.poll, Gap: o.gap,
+		RestorableTimeout: o.restorableTimeout, AvailableTimeout: o.availableTimeout, DeleteTimeout: o.deleteTimeout,
+		InstanceClass: o.instanceClass,
+		Progress:      d.stderr,
+	}
+	rep := drill.Run(ctx, src)
+	if err := check.Print(d.stdout, rep.Checks); err != nil {
+		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+	}
+	code := check.ExitCode(rep.Checks)
+	restored := "no restore"
+	if rep.RestoreTime != nil {
+		restored = "restore time " + rep.RestoreTime.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(d.stdout, "restore-drill %s: %s, %s\n", src.Stack, restored, rep.Summary)
+	if o.report != "" {
+		if err := check.WriteJSON(o.report, rep); err != nil {
+			fmt.Fprintf(d.stderr, "restore-drill: --report %s: %v\n", o.report, err)
+			return check.ExitFail
+		}
+	}
+	return code
+}
+
+// prepare validates the flags, finds the stack and reads its outputs.
+func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore.Source, error) {
+	if fs.NArg() > 0 {
+		return restore.Source{}, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+	}
+	if o.env == "" || o.stack == "" {
+		return restore.Source{}, errors.New("--env and --stack are required: the environment and the database stack to drill")
+	}
+	if o.caBundle == "" {
+		return restore.Source{}, errors.New("--ca-bundle is required: the PEM file of the RDS certificate authorities (download https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)")
+	}
+	if _, err := os.Stat(o.caBundle); err != nil {
+		return restore.Source{}, fmt.Errorf("--ca-bundle %s: %w", o.caBundle, err)
+	}
+	if o.gap < 2*time.Second {
+		return restore.Source{}, fmt.Errorf("--gap %s: at least 2s, since restore targets are whole seconds", o.gap)
+	}
+	for name, v := range map[string]time.Duration{"poll": o.poll, "restorable-timeout": o.restorableTimeout, "available-timeout": o.availableTimeout, "delete-timeout": o.deleteTimeout, "connect-timeout": o.connectTimeout} {
+		if v <= 0 {
+			return restore.Source{}, fmt.Errorf("--%s %s: must be positive", name, v)
+		}
+	}
+	if o.instanceClass != "" && !strings.HasPrefix(o.instanceClass, "db.") {
+		return restore.Source{}, fmt.Errorf("--instance-class %q: an RDS instance class such as db.t4g.medium (it starts with db.)", o.instanceClass)
+	}
+	root := d.root
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return restore.Source{}, fmt.Errorf("find the working directory: %w", err)
+		}
+		if root, err = stacks.FindRoot(wd); err != nil {
+			return restore.Source{}, err
+		}
+	}
+	all, err := stacks.Discover(root)
+	if err != nil {
+		return restore.Source{}, err
+	}
+	selected, err := stackout.Select(all, o.env, []string{o.stack})
+	if err != nil {
+		return restore.Source{}, err
+	}
+	st := selected[0]
+	if st.Tier == "prod" && !o.allowProd {
+		return restore.Source{}, fmt.Errorf("--stack %s is a prod-tier stack: the drill writes marker rows into its database and starts an instance next to it; pass --allow-prod to mean it", st.Name)
+	}
+	region := st.Config["aws:region"]
+	if region == "" {
+		return restore.Source{}, fmt.Errorf("%s: aws:region is not set: the drill needs the stack's region", st.File)
+	}
+	var src stackout.Source = stackout.Backend{Root: root, URL: o.backend}
+	if o.outputs != "" {
+		src = stackout.Files{stackout.Key(contract.DatabaseProject, st.Name): o.outputs}
+	}
+	fmt.Fprintf(d.stderr, "restore-drill: reading the outputs of %s\n", st.Name)
+	out, err := stackout.ReadDatabase(ctx, src, st.Name)
+	if err != nil {
+		return restore.Source{}, err
+	}
+	if out.Environment != st.Environment || out.Tier != st.Tier {
+		return restore.Source{}, fmt.Errorf("the outputs of %s say environment %q, tier %q, but its stack file says %q, %q: wrong --outputs file?", st.Name, out.Environment, out.Tier, st.Environment, st.Tier)
+	}
+	return restore.Source{Stack: st.Name, Environment: st.Environment, Tier: st.Tier, Region: region, Outputs: out}, nil
+}
