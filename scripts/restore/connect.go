@@ -5,12 +5,19 @@ import (
 	"errors"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	pgxconn "github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/pgplatform/platform/scripts/pgconn"
 )
 
 // PGConnector opens the drill's connections: TLS verify-full (unless
 // SSLMode says otherwise) with the CA bundle, the password from the
 // endpoint's RDS-managed secret, a short connect timeout and keepalives.
+//
+// A restored instance holds the master password of its restore time. Should
+// RDS have rotated the secret since, the password is refused (28P01), and
+// the connector tries the secret's previous version once.
 type PGConnector struct {
 	// Secrets returns the Secrets Manager client of a region.
 	Secrets func(ctx context.Context, region string) (pgconn.SecretsGetter, error)
@@ -36,15 +43,31 @@ func (p PGConnector) Connect(ctx context.Context, ep Endpoint) (Markers, error) 
 	if mode == "" {
 		mode = pgconn.SSLVerifyFull
 	}
-	conn, err := pgconn.Connect(ctx, pgconn.Options{
+	opts := pgconn.Options{
 		Host: ep.Host, Port: ep.Port, Database: ep.Database, User: ep.User,
 		SSLMode: mode, CABundle: p.CABundle,
 		Credentials:     &pgconn.ManagedSecret{Client: sm, ARN: ep.SecretArn},
 		ConnectTimeout:  p.ConnectTimeout,
 		ApplicationName: "pgp-restore-drill",
-	})
+	}
+	conn, err := pgconn.Connect(ctx, opts)
+	var pgErr *pgxconn.PgError
+	if err != nil && errors.As(err, &pgErr) && pgErr.Code == "28P01" {
+		opts.Credentials = &pgconn.ManagedSecret{Client: previousVersion{sm}, ARN: ep.SecretArn}
+		conn, err = pgconn.Connect(ctx, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return SQLMarkers{Conn: conn}, nil
+}
+
+// previousVersion reads the AWSPREVIOUS version of a secret.
+type previousVersion struct{ pgconn.SecretsGetter }
+
+func (p previousVersion) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	c := *in
+	stage := "AWSPREVIOUS"
+	c.VersionStage = &stage
+	return p.SecretsGetter.GetSecretValue(ctx, &c, opts...)
 }

@@ -5,6 +5,9 @@ package restore_test
 import (
 	"context"
 	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +19,24 @@ import (
 	"github.com/pgplatform/platform/scripts/restore"
 )
 
-type secret struct{ arn string }
+// secret is a managed secret with a current and a previous version.
+type secret struct {
+	arn               string
+	current, previous string
+}
 
 func (s secret) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	if *in.SecretId != s.arn {
 		return nil, os.ErrNotExist
 	}
-	v := `{"username":"postgres","password":"not-checked-by-trust-auth"}`
+	pw := s.current
+	if in.VersionStage != nil && *in.VersionStage == "AWSPREVIOUS" {
+		pw = s.previous
+	}
+	if pw == "" {
+		pw = "not-checked-by-trust-auth"
+	}
+	v := `{"username":"postgres","password":"` + pw + `"}`
 	return &secretsmanager.GetSecretValueOutput{SecretString: &v}, nil
 }
 
@@ -76,5 +90,64 @@ func TestPGConnector(t *testing.T) {
 	ep.SecretArn = arn + "-other"
 	if _, err := conn.Connect(ctx, ep); err == nil || !strings.Contains(err.Error(), "read secret") {
 		t.Errorf("wrong secret: %v", err)
+	}
+}
+
+// TestPGConnectorAfterRotation: a restored instance holds the password of
+// its restore time. When the secret has been rotated since, the connector
+// falls back to the secret's previous version; when neither works, the
+// password error comes through.
+func TestPGConnectorAfterRotation(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := pglocal.ForTest(t)
+	dir, err := c.Mkdir("hba")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hba := filepath.Join(dir, "pg_hba.conf")
+	rules := "host all drill 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n"
+	if err := os.WriteFile(hba, []byte(rules), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup(pglocal.Superuser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(hba, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := c.StartPrimary("db", pglocal.Settings{"hba_file": hba, "password_encryption": "scram-sha-256"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := s.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE ROLE drill LOGIN PASSWORD 'at-restore-time'"); err != nil {
+		t.Fatal(err)
+	}
+	admin.Close(ctx)
+
+	const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-local"
+	ep := restore.Endpoint{Region: "eu-west-1", Host: "127.0.0.1", Port: s.Port, Database: "postgres", User: "drill", SecretArn: arn}
+	connector := func(sec secret) restore.PGConnector {
+		return restore.PGConnector{
+			Secrets: func(context.Context, string) (pgconn.SecretsGetter, error) { return sec, nil },
+			SSLMode: pgconn.SSLDisable,
+		}
+	}
+	m, err := connector(secret{arn: arn, current: "rotated-since", previous: "at-restore-time"}).Connect(ctx, ep)
+	if err != nil {
+		t.Fatalf("rotated secret, previous version right: %v", err)
+	}
+	m.Close(ctx)
+	if _, err := connector(secret{arn: arn, current: "rotated-since", previous: "older-still"}).Connect(ctx, ep); err == nil || !strings.Contains(err.Error(), "28P01") {
+		t.Errorf("both versions wrong: %v, want the password error", err)
 	}
 }

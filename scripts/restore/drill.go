@@ -313,10 +313,14 @@ func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
 	rep.RestoreSeconds = available.Sub(requested).Seconds()
 	st.add(check.Passf(CheckRestore, "%s restored to %s, available after %s", name, stamp(target), round(available.Sub(requested))))
 
-	// The data check, on the temporary instance.
+	// The data check, on the temporary instance. RDS cannot give a
+	// restored PostgreSQL instance a managed secret of its own
+	// (ManageMasterUserPassword on a restore is Oracle-only): the restored
+	// data holds the master password of the target time, which is the one
+	// in the source's secret that wrote the markers minutes ago.
 	ep := Endpoint{
 		Region: st.src.Region, Host: deref(drill.Endpoint.Address), Port: int(deref(drill.Endpoint.Port)),
-		Database: out.DatabaseName, User: deref(drill.MasterUsername), SecretArn: deref(drill.MasterUserSecret.SecretArn),
+		Database: out.DatabaseName, User: out.MasterUsername, SecretArn: out.MasterSecretArn,
 	}
 	d.progress("restore-drill: connecting to %s:%d/%s", ep.Host, ep.Port, ep.Database)
 	dconn, err := d.Connect(ctx, ep)
@@ -329,7 +333,7 @@ func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
 			d.progress("restore-drill: closing the restored instance's connection: %v", err)
 		}
 	}()
-	st.add(check.Passf(CheckConnect, "TLS verify-full to %s:%d as %s with its own managed secret", ep.Host, ep.Port, ep.User))
+	st.add(check.Passf(CheckConnect, "TLS verify-full to %s:%d as %s with the source's managed secret", ep.Host, ep.Port, ep.User))
 	dc, err := dconn.Check(ctx, run)
 	if err != nil {
 		st.add(check.Failf(CheckData, "%v", err))
@@ -376,9 +380,9 @@ func checkSource(inst rdstypes.DBInstance, out stackout.Database) check.Result {
 }
 
 // restoreInput builds the restore request: same subnet group, security
-// groups and parameter group as the source, single-AZ, no deletion
-// protection, no backups of its own, its own managed secret under the
-// stack's key, tagged as this run's drill.
+// groups and parameter group as the source, single-AZ, not public, no
+// deletion protection, no backups of its own (faster to create), tagged as
+// this run's drill. Storage encryption and its key come from the source.
 func (d *Drill) restoreInput(st *state, name, run string, target time.Time) *rds.RestoreDBInstanceToPointInTimeInput {
 	src := st.inst
 	var sgs []string
@@ -402,7 +406,6 @@ func (d *Drill) restoreInput(st *state, name, run string, target time.Time) *rds
 		BackupRetentionPeriod:      new(int32(0)),
 		CopyTagsToSnapshot:         new(false),
 		AutoMinorVersionUpgrade:    new(false),
-		ManageMasterUserPassword:   new(true),
 		Tags: []rdstypes.Tag{
 			{Key: new(TagDrill), Value: new("restore")},
 			{Key: new(TagRun), Value: new(run)},
@@ -412,9 +415,6 @@ func (d *Drill) restoreInput(st *state, name, run string, target time.Time) *rds
 			{Key: new("Stack"), Value: new(st.src.Stack)},
 			{Key: new("ManagedBy"), Value: new("restore-drill")},
 		},
-	}
-	if key := st.src.Outputs.KmsKeyArn; key != "" {
-		in.MasterUserSecretKmsKeyId = &key
 	}
 	if len(src.DBParameterGroups) > 0 {
 		in.DBParameterGroupName = src.DBParameterGroups[0].DBParameterGroupName
@@ -459,7 +459,8 @@ var failedStatuses = []string{
 }
 
 // waitAvailable polls the temporary instance until it is available with
-// an endpoint and an active secret.
+// an endpoint (and, should RDS report a managed secret for it, an active
+// one).
 func (d *Drill) waitAvailable(ctx context.Context, name string) (rdstypes.DBInstance, error) {
 	limit := orDefault(d.AvailableTimeout, DefaultAvailableTimeout)
 	start := d.now()
@@ -472,7 +473,7 @@ func (d *Drill) waitAvailable(ctx context.Context, name string) (rdstypes.DBInst
 			if inst.MasterUserSecret != nil {
 				secret = deref(inst.MasterUserSecret.SecretStatus)
 			}
-			if status == "available" && inst.Endpoint != nil && secret == "active" {
+			if status == "available" && inst.Endpoint != nil && (secret == "" || secret == "active") {
 				return inst, nil
 			}
 			if slices.Contains(failedStatuses, status) {

@@ -161,7 +161,6 @@ func (f *fakeRDS) DescribeDBInstances(ctx context.Context, in *rds.DescribeDBIns
 			}
 			fi.inst.DBInstanceStatus = new("available")
 			fi.inst.Endpoint = &rdstypes.Endpoint{Address: new(id + ".c9akciq32.eu-west-1.rds.amazonaws.com"), Port: new(int32(5432))}
-			fi.inst.MasterUserSecret.SecretStatus = new("active")
 		}
 	case "deleting":
 		if fi.describes > f.deleteAfter {
@@ -212,7 +211,6 @@ func (f *fakeRDS) RestoreDBInstanceToPointInTime(ctx context.Context, in *rds.Re
 			DBInstanceStatus:     new("creating"),
 			MasterUsername:       new("orders_admin"),
 			TagList:              in.Tags,
-			MasterUserSecret:     &rdstypes.MasterUserSecret{SecretArn: new("arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-" + target), SecretStatus: new("creating")},
 		},
 		restoreTime: rt,
 		run:         run,
@@ -307,8 +305,9 @@ func (s *fakeServers) Connect(_ context.Context, ep Endpoint) (Markers, error) {
 	defer s.rds.mu.Unlock()
 	for id, fi := range s.rds.instances {
 		if fi.inst.Endpoint != nil && deref(fi.inst.Endpoint.Address) == ep.Host && id != sourceID {
-			if ep.SecretArn != deref(fi.inst.MasterUserSecret.SecretArn) {
-				return nil, fmt.Errorf("restored instance connection with secret %s, want its own", ep.SecretArn)
+			// The restored data holds the source's master password.
+			if ep.SecretArn != sourceOutputs().MasterSecretArn || ep.User != "orders_admin" {
+				return nil, fmt.Errorf("restored instance connection as %s with secret %s, want the source's master user and secret", ep.User, ep.SecretArn)
 			}
 			return &fakeConn{s: s, restoredTo: fi.restoreTime}, nil
 		}
