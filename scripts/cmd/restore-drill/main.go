@@ -93,7 +93,7 @@ type options struct {
 	env, stack, outputs, backend, report, caBundle, instanceClass string
 	poll, gap, restorableTimeout, availableTimeout, deleteTimeout time.Duration
 	connectTimeout                                                time.Duration
-	allowProd                                                     bool
+	allowProd, sweep                                              bool
 }
 
 func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
@@ -128,6 +128,7 @@ instance before exiting.
 	fs.DurationVar(&o.availableTimeout, "available-timeout", restore.DefaultAvailableTimeout, "longest wait for the restored instance to become available")
 	fs.DurationVar(&o.deleteTimeout, "delete-timeout", restore.DefaultDeleteTimeout, "longest wait for the temporary instance to be deleted")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "timeout of one connection attempt")
+	fs.BoolVar(&o.sweep, "sweep", false, "instead of a drill, delete the temporary instances earlier drills of --stack left behind (a runner killed before its cleanup); run it after a cancelled job")
 	fs.BoolVar(&o.allowProd, "allow-prod", false, "allow a drill on a prod-tier stack (it writes two marker rows into the production database)")
 	return fs
 }
@@ -165,6 +166,19 @@ func run(ctx context.Context, args []string, d deps) int {
 		RestorableTimeout: o.restorableTimeout, AvailableTimeout: o.availableTimeout, DeleteTimeout: o.deleteTimeout,
 		InstanceClass: o.instanceClass,
 		Progress:      d.stderr,
+	}
+	if o.sweep {
+		results := drill.Sweep(ctx, src)
+		if err := check.Print(d.stdout, results); err != nil {
+			fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+		}
+		if o.report != "" {
+			if err := check.WriteJSON(o.report, map[string]any{"tool": "restore-drill --sweep", "stack": src.Stack, "checks": results, "summary": check.Summarize(results)}); err != nil {
+				fmt.Fprintf(d.stderr, "restore-drill: --report %s: %v\n", o.report, err)
+				return check.ExitFail
+			}
+		}
+		return check.ExitCode(results)
 	}
 	rep := drill.Run(ctx, src)
 	if err := check.Print(d.stdout, rep.Checks); err != nil {

@@ -70,6 +70,9 @@ type goneRDS struct {
 func (g *goneRDS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if in.DBInstanceIdentifier == nil {
+		return &rds.DescribeDBInstancesOutput{}, nil // an account with no instances
+	}
 	g.describedInstances = append(g.describedInstances, *in.DBInstanceIdentifier)
 	return nil, &rdstypes.DBInstanceNotFoundFault{Message: new("not found")}
 }
@@ -209,5 +212,19 @@ func TestInterrupts(t *testing.T) {
 	out := stderr.String()
 	if strings.Count(out, "stopping the drill") != 1 || strings.Count(out, "still deleting") != 2 {
 		t.Errorf("messages:\n%s", out)
+	}
+}
+
+func TestSweepMode(t *testing.T) {
+	root := repo(t)
+	api := &goneRDS{}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", filepath.Join(root, "ca.pem"),
+		"--outputs", filepath.Join(root, "outputs-staging.json"), "--sweep"}, testDeps(root, api, &stdout, &stderr))
+	if code != check.ExitOK || !strings.Contains(stdout.String(), "PASS    orders-staging     sweep                  no temporary instance of orders-staging-5e1f0a9c left behind") {
+		t.Errorf("exit %d, stdout:\n%s", code, stdout.String())
+	}
+	if api.restores != 0 {
+		t.Error("--sweep started a drill")
 	}
 }
