@@ -18,7 +18,7 @@
 # graph is huge and must never enter the build list of the platform's own
 # programs. A cold build of the CLI takes about 5 minutes on 2 cores and
 # needs about 2.3 GB of memory; a re-link with a warm build cache takes
-# about 15 seconds.
+# about 10 seconds (see tools/README.md).
 set -euo pipefail
 
 tools_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -85,7 +85,7 @@ build() {
 		echo "==> $tool: bin/$tool reports \"$have\", rebuilding at the pinned $version"
 	fi
 	case "$tool" in
-	pulumi) echo "==> building pulumi $version (cold: ~5 min and ~2.3 GB on 2 cores; warm: ~15 s)" ;;
+	pulumi) echo "==> building pulumi $version (cold: ~5 min and ~2.3 GB on 2 cores; with a warm build cache: ~10 s)" ;;
 	*) echo "==> building $tool $version" ;;
 	esac
 	start=$SECONDS
