@@ -85,7 +85,7 @@ a stateful resource without --allow-destructive, or a failed preview); 3 with
 		}
 		return nil
 	})
-	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "with no PATH, write a report that no stack is affected instead of failing")
+	fs.BoolVar(&o.allowEmpty, "allow-empty", false, "accept no previews at all (no PATH, or folders without previews): the report says no stack is affected")
 	fs.StringVar(&o.title, "title", "", "heading of the report (default \"Pulumi preview\", or \"Drift check\")")
 	fs.StringVar(&o.commit, "commit", "", "commit `sha` the previews ran on, shown in the footer")
 	fs.StringVar(&o.runURL, "run-url", "", "`url` of the workflow run, linked in the footer")
@@ -108,7 +108,9 @@ a stateful resource without --allow-destructive, or a failed preview); 3 with
 
 	var stacks []report.StackReport
 	if len(paths) > 0 {
-		if stacks, err = report.Load(paths); err != nil {
+		// Expected stacks without a preview are reported as failed, so
+		// an empty folder is no error then.
+		if stacks, err = report.Load(paths, o.allowEmpty || len(o.expect) > 0); err != nil {
 			fmt.Fprintln(stderr, "preview-report:", err)
 			return exitInput
 		}

@@ -99,3 +99,10 @@ func TestAllowEmptyReportsNothingToPreview(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, "Nothing to preview")
 }
+
+func TestAnExpectedStackInAnEmptyFolderIsAFailedPreview(t *testing.T) {
+	// The preview job died before deploy wrote anything.
+	code, stdout, stderr := runCLI("--expect", "database/orders-dev", t.TempDir())
+	assert.Equal(t, exitBlocked, code, stderr)
+	assert.Contains(t, stdout, "no preview was produced for this stack")
+}
