@@ -29,7 +29,7 @@ setup: tools build ## build the pinned Pulumi CLI, actionlint and the platform's
 tools: ## build the pinned Pulumi CLI and actionlint into bin/ (skipped when already at the pinned version)
 	tools/install.sh
 
-deps: ## install the system packages the tests need (PostgreSQL server from Debian)
+deps: ## install the system packages the checks need (PostgreSQL, shellcheck, node) from Debian
 	scripts/install-deps.sh
 
 build: ## build the platform's commands into bin/
@@ -66,8 +66,9 @@ vet: fmt ## go vet every module, with the test build tags
 	go vet -tags pgtest,e2e $(foreach m,$(MODULES),./$(m)/...)
 	for m in $(MODULES); do (cd $$m && GOWORK=off go build ./...); done
 
-lint: vet ## vet, and actionlint on every workflow
+lint: vet ## vet, actionlint on every workflow, and the workflow scripts' tests
 	$(BIN)/actionlint -color=false
+	node --test .github/scripts/
 
 test-pg: ## the drills against real PostgreSQL servers on loopback (failover, point-in-time restore)
 	go test -tags pgtest -count=1 -timeout 20m ./scripts/...
