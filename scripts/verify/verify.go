@@ -245,15 +245,6 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	r.add(v.checkConnect(ctx, inst, out, exp, live))
 }
 
-// VerifyAll verifies each target in turn.
-func (v *Verifier) VerifyAll(ctx context.Context, targets []Target) []StackReport {
-	reps := make([]StackReport, 0, len(targets))
-	for _, t := range targets {
-		reps = append(reps, v.Verify(ctx, t))
-	}
-	return reps
-}
-
 func describeInstance(ctx context.Context, api RDS, id string) (rdstypes.DBInstance, error) {
 	out, err := api.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &id})
 	if err != nil {
