@@ -533,7 +533,7 @@ func (d *Drill) cleanup(parent context.Context, st *state, run string, rep *Repo
 			d.progress("restore-drill: %s is not visible yet; waiting to delete it", name)
 		case err != nil && !isNotFound(err):
 			d.progress("restore-drill: describe %s: %v (retrying)", name, err)
-		case err == nil && tag(inst.TagList, TagRun) != run:
+		case err == nil && !ours(inst, run, st.accepted):
 			return check.Failf(CheckCleanup, "%s exists but is not this run's drill instance (tag %s=%q, want %q): left alone", name, TagRun, tag(inst.TagList, TagRun), run)
 		case err == nil && deref(inst.DBInstanceStatus) == "deleting":
 			requested = true
@@ -559,6 +559,15 @@ func (d *Drill) cleanup(parent context.Context, st *state, run string, rep *Repo
 			return check.Failf(CheckCleanup, "%s may still exist: %s", name, byHand)
 		}
 	}
+}
+
+// ours reports whether an instance under the drill's name belongs to this
+// run: it carries the run's tag, or it carries no run tag at all (tags not
+// visible yet) and RDS accepted this run's restore under that name, which
+// it would have refused had the name been taken.
+func ours(inst rdstypes.DBInstance, run string, accepted bool) bool {
+	got := tag(inst.TagList, TagRun)
+	return got == run || (got == "" && accepted)
 }
 
 // deleteDrillInstance is the only caller of DeleteDBInstance. It refuses

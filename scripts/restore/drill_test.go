@@ -212,6 +212,14 @@ func TestDrillFailureHalfwayDeletesTemporaryInstance(t *testing.T) {
 			failed: CheckRestore, detail: "still creating",
 		},
 		{
+			name: "tags not visible on the restored instance",
+			setup: func(h *harness) {
+				h.rds.hideTags = true
+				h.servers.drillConnectErr = errors.New("connection refused")
+			},
+			failed: CheckConnect, detail: "connection refused",
+		},
+		{
 			name:   "a broken restore brings back everything",
 			setup:  func(h *harness) { h.rds.ignoreRestoreTime = true },
 			failed: CheckData, detail: "did not stop at the target time",

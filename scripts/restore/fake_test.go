@@ -91,6 +91,7 @@ type fakeRDS struct {
 	rejectWhileCreate bool  // DeleteDBInstance fails on a creating instance
 	deleteAfter       int
 	ignoreRestoreTime bool // a broken restore that brings back everything
+	hideTags          bool // DescribeDBInstances shows no tags
 	// onDescribe runs before each describe of the drill instance, with
 	// the count so far.
 	onDescribe func(n int)
@@ -168,7 +169,11 @@ func (f *fakeRDS) DescribeDBInstances(ctx context.Context, in *rds.DescribeDBIns
 			return nil, notFound(id)
 		}
 	}
-	return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{fi.inst}}, nil
+	inst := fi.inst
+	if f.hideTags {
+		inst.TagList = nil
+	}
+	return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{inst}}, nil
 }
 
 func (f *fakeRDS) RestoreDBInstanceToPointInTime(ctx context.Context, in *rds.RestoreDBInstanceToPointInTimeInput, _ ...func(*rds.Options)) (*rds.RestoreDBInstanceToPointInTimeOutput, error) {
