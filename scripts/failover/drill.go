@@ -535,103 +535,91 @@ func (d *drill) settledPlacement(ctx context.Context, p Placer) (Placement, erro
 	}
 }
 
-// writer attempts one write per interval. A tick that comes while a write
-// is still running is dropped, not queued, so attempts never pile up.
+// writer attempts one write per interval; the attempt's number is the
+// row's seq.
 func (d *drill) writer(ctx context.Context) {
-	var conn *pgx.Conn
-	defer func() {
-		if conn != nil {
-			conn.Close(context.Background())
-		}
-	}()
 	insert := "INSERT INTO " + pgx.Identifier{d.cfg.Table}.Sanitize() + " (seq) VALUES ($1)"
-	tick := time.NewTicker(d.cfg.Interval())
-	defer tick.Stop()
-	var seq int64
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-		seq++
-		s := WriteSample{Seq: seq, Start: d.rec.now()}
-		err := func() error {
-			wctx, cancel := context.WithTimeout(ctx, d.cfg.WriteTimeout)
-			defer cancel()
-			if conn == nil {
-				c, err := d.cfg.Connect(wctx)
-				if err != nil {
-					return err
-				}
-				conn = c
-			}
-			_, err := conn.Exec(wctx, insert, seq)
+	d.onTicks(ctx, d.cfg.Interval(),
+		func(ctx context.Context, conn *pgx.Conn, n int64) error {
+			_, err := conn.Exec(ctx, insert, n)
 			return err
-		}()
-		s.End = d.rec.now()
-		if err != nil {
-			if ctx.Err() != nil {
-				return // the drill is over; this attempt says nothing
+		},
+		func(n int64, start, end time.Duration, err error) {
+			s := WriteSample{Seq: n, Start: start, End: end, OK: err == nil}
+			if err != nil {
+				s.Err = shortErr(err)
 			}
-			s.Err = shortErr(err)
-			if conn != nil {
-				conn.Close(context.Background())
-				conn = nil
-			}
-		} else {
-			s.OK = true
-		}
-		d.rec.addWrite(s)
-	}
+			d.rec.addWrite(s)
+		})
 }
 
 // prober runs the read probe on its own connection.
 func (d *drill) prober(ctx context.Context) {
+	var inRecovery bool
+	var server string
+	d.onTicks(ctx, d.cfg.ProbeInterval,
+		func(ctx context.Context, conn *pgx.Conn, _ int64) error {
+			return conn.QueryRow(ctx, "SELECT pg_is_in_recovery(), coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) || ' up since ' || pg_postmaster_start_time()::text").Scan(&inRecovery, &server)
+		},
+		func(_ int64, start, end time.Duration, err error) {
+			s := ProbeSample{Start: start, End: end, OK: err == nil, InRecovery: inRecovery, Server: server}
+			if err != nil {
+				s.Err = shortErr(err)
+			}
+			inRecovery, server = false, ""
+			d.rec.addProbe(s)
+		})
+}
+
+// onTicks runs attempt once per interval, numbered from 1, on a connection
+// of its own: opened on first use, and closed and opened again after any
+// failure. A tick that comes while an attempt is still running is dropped,
+// not queued, so attempts never pile up. Each attempt, connecting included,
+// has WriteTimeout. record gets every attempt's number, times and error,
+// except an attempt cut short by the drill's end, which says nothing about
+// the database.
+func (d *drill) onTicks(ctx context.Context, interval time.Duration,
+	attempt func(ctx context.Context, conn *pgx.Conn, n int64) error,
+	record func(n int64, start, end time.Duration, err error),
+) {
 	var conn *pgx.Conn
 	defer func() {
 		if conn != nil {
 			conn.Close(context.Background())
 		}
 	}()
-	tick := time.NewTicker(d.cfg.ProbeInterval)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	for {
+	for n := int64(1); ; n++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		s := ProbeSample{Start: d.rec.now()}
+		start := d.rec.now()
 		err := func() error {
-			pctx, cancel := context.WithTimeout(ctx, d.cfg.WriteTimeout)
+			actx, cancel := context.WithTimeout(ctx, d.cfg.WriteTimeout)
 			defer cancel()
 			if conn == nil {
-				c, err := d.cfg.Connect(pctx)
+				c, err := d.cfg.Connect(actx)
 				if err != nil {
 					return err
 				}
 				conn = c
 			}
-			var started string
-			err := conn.QueryRow(pctx, "SELECT pg_is_in_recovery(), coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port(), 0) || ' up since ' || pg_postmaster_start_time()::text").Scan(&s.InRecovery, &started)
-			s.Server = started
-			return err
+			return attempt(actx, conn, n)
 		}()
-		s.End = d.rec.now()
+		end := d.rec.now()
 		if err != nil {
 			if ctx.Err() != nil {
-				return
+				return // the drill is over; this attempt says nothing
 			}
-			s.Err = shortErr(err)
 			if conn != nil {
 				conn.Close(context.Background())
 				conn = nil
 			}
-		} else {
-			s.OK = true
 		}
-		d.rec.addProbe(s)
+		record(n, start, end, err)
 	}
 }
 
