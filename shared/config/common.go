@@ -72,7 +72,11 @@ func (r reader) validateTags(key string, tags map[string]string) error {
 	for _, k := range keys {
 		v := tags[k]
 		switch {
-		case len(k) == 0 || len([]rune(k)) > 128 || !tagChars.MatchString(k):
+		case k == "":
+			// The value names the entry: an empty one would read as "tags
+			// is missing".
+			return r.fail(key, fmt.Sprintf(`{"": %q}`, v), "tag keys of 1-128 characters (this one is empty)")
+		case len([]rune(k)) > 128 || !tagChars.MatchString(k):
 			return r.fail(key, k, "tag keys of 1-128 characters: letters, digits, spaces and _ . : / = + - @")
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			return r.fail(key, k, "tag keys that do not start with aws: (AWS reserves that prefix)")

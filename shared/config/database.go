@@ -141,6 +141,11 @@ func LoadDatabase(src Source) (Database, error) {
 	if !appPattern.MatchString(d.App) {
 		return Database{}, r.fail("app", d.App, "a lowercase service name of 1-20 letters and digits starting with a letter")
 	}
+	// The master user's and the database's default names are made from app;
+	// these would make them names PostgreSQL or RDS keep for themselves.
+	if d.App == "pg" || d.App == "postgres" || strings.HasPrefix(d.App, "rds") || strings.HasPrefix(d.App, "template") {
+		return Database{}, r.fail("app", d.App, "a service name other than pg, postgres, rds* or template* (they would make the default master user or database name a reserved one)")
+	}
 	d.NetworkStack = r.str("networkStack", "")
 	if d.NetworkStack != "" && !stackRefPattern.MatchString(d.NetworkStack) {
 		return Database{}, r.fail("networkStack", d.NetworkStack, "a stack name: <stack>, <project>/<stack> or <organization>/<project>/<stack>")
@@ -162,8 +167,8 @@ func LoadDatabase(src Source) (Database, error) {
 	if d.AllocatedStorageGb, err = r.integer("allocatedStorageGb", DefaultAllocatedStorageGb); err != nil {
 		return Database{}, err
 	}
-	if d.AllocatedStorageGb < gp3MinStorageGb || d.AllocatedStorageGb > maxStorageGb {
-		return Database{}, r.fail("allocatedStorageGb", strconv.Itoa(d.AllocatedStorageGb), fmt.Sprintf("from %d to %d GiB (gp3)", gp3MinStorageGb, maxStorageGb))
+	if d.AllocatedStorageGb < gp3MinStorageGb || d.AllocatedStorageGb >= maxStorageGb {
+		return Database{}, r.fail("allocatedStorageGb", strconv.Itoa(d.AllocatedStorageGb), fmt.Sprintf("from %d to %d GiB (gp3 holds at most %d, and storage autoscaling needs room above the start)", gp3MinStorageGb, maxStorageGb-1, maxStorageGb))
 	}
 	if d.MaxAllocatedStorageGb, err = r.integer("maxAllocatedStorageGb", min(d.AllocatedStorageGb*defaultMaxStorageMultiplier, maxStorageGb)); err != nil {
 		return Database{}, err

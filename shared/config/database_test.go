@@ -47,9 +47,10 @@ func TestLoadDatabaseRejects(t *testing.T) {
 		{"instanceClass upper case", map[string]string{"database:instanceClass": "DB.R6G.LARGE"}, "database:instanceClass", "DB.R6G.LARGE", "such as db.r6g.large"},
 
 		// storage
-		{"allocated below gp3 minimum", map[string]string{"database:allocatedStorageGb": "19"}, "database:allocatedStorageGb", "19", "from 20 to 65536 GiB"},
+		{"allocated below gp3 minimum", map[string]string{"database:allocatedStorageGb": "19"}, "database:allocatedStorageGb", "19", "from 20 to 65535 GiB"},
 		{"allocated 0", map[string]string{"database:allocatedStorageGb": "0"}, "database:allocatedStorageGb", "0", "from 20"},
-		{"allocated above maximum", map[string]string{"database:allocatedStorageGb": "65537"}, "database:allocatedStorageGb", "65537", "to 65536"},
+		{"allocated above maximum", map[string]string{"database:allocatedStorageGb": "65537"}, "database:allocatedStorageGb", "65537", "to 65535"},
+		{"allocated at gp3's maximum leaves no room to grow", map[string]string{"database:allocatedStorageGb": "65536"}, "database:allocatedStorageGb", "65536", "storage autoscaling needs room above the start"},
 		{"allocated not a number", map[string]string{"database:allocatedStorageGb": "100GB"}, "database:allocatedStorageGb", "100GB", "a whole number"},
 		{"allocated fraction", map[string]string{"database:allocatedStorageGb": "20.5"}, "database:allocatedStorageGb", "20.5", "a whole number"},
 		{"max equals allocated", map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "100"}, "database:maxAllocatedStorageGb", "100", "more than allocatedStorageGb (100)"},
@@ -117,7 +118,11 @@ func TestLoadDatabaseRejects(t *testing.T) {
 		{"username with hyphen", map[string]string{"database:masterUsername": "orders-admin"}, "database:masterUsername", "orders-admin", "letters, digits and _"},
 		{"username starts with a digit", map[string]string{"database:masterUsername": "1admin"}, "database:masterUsername", "1admin", "starting with a letter"},
 		{"username too long", map[string]string{"database:masterUsername": strings.Repeat("u", 64)}, "database:masterUsername", strings.Repeat("u", 64), "1-63"},
-		{"username derived from an app named pg", map[string]string{"database:app": "pg"}, "database:masterUsername", "pg_admin", "not starting with pg_"},
+		{"app pg would make the default username pg_admin", map[string]string{"database:app": "pg"}, "database:app", "pg", "other than pg, postgres, rds* or template*"},
+		{"app rds prefix would make the default username rds*", map[string]string{"database:app": "rdsync"}, "database:app", "rdsync", "rds*"},
+		{"app postgres would make the default database postgres", map[string]string{"database:app": "postgres"}, "database:app", "postgres", "reserved one"},
+		{"app template prefix would make the default database template*", map[string]string{"database:app": "template1"}, "database:app", "template1", "template*"},
+		{"app pg with its own names is still refused", map[string]string{"database:app": "pg", "database:masterUsername": "svc_admin", "database:databaseName": "svc"}, "database:app", "pg", "pg"},
 		{"databaseName postgres", map[string]string{"database:databaseName": "postgres"}, "database:databaseName", "postgres", "not postgres, rdsadmin or template*"},
 		{"databaseName template1", map[string]string{"database:databaseName": "template1"}, "database:databaseName", "template1", "template*"},
 		{"databaseName template0", map[string]string{"database:databaseName": "template0"}, "database:databaseName", "template0", "template*"},
@@ -279,6 +284,7 @@ func TestMaxAllocatedStorageDefault(t *testing.T) {
 		{13107, 65535},
 		{13108, 65536}, // 5x would be 65540: capped at RDS's maximum
 		{20000, 65536},
+		{65535, 65536},
 	}
 	for _, c := range cases {
 		d := loadDB(t, map[string]string{"database:allocatedStorageGb": strconv.Itoa(c.allocated)})

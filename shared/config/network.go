@@ -24,6 +24,9 @@ const (
 	DefaultPublicSubnetPrefix   = 26
 	// MinAZs is the fewest zones a Multi-AZ database can be spread over.
 	MinAZs = 2
+	// MaxAZs is the most zones a network is spread over; no AWS region
+	// offers more.
+	MaxAZs = 6
 )
 
 // Network is the validated config of a network stack.
@@ -88,6 +91,9 @@ func LoadNetwork(src Source) (Network, error) {
 	if len(n.AvailabilityZones) == 1 {
 		return Network{}, r.fail("availabilityZones", n.AvailabilityZones[0], "at least 2 zones")
 	}
+	if len(n.AvailabilityZones) > MaxAZs {
+		return Network{}, r.fail("availabilityZones", strings.Join(n.AvailabilityZones, ","), fmt.Sprintf("at most %d zones", MaxAZs))
+	}
 	defCount := DefaultAZCount
 	if len(n.AvailabilityZones) > 0 {
 		defCount = len(n.AvailabilityZones)
@@ -95,8 +101,8 @@ func LoadNetwork(src Source) (Network, error) {
 	if n.AZCount, err = r.integer("azCount", defCount); err != nil {
 		return Network{}, err
 	}
-	if n.AZCount < MinAZs || n.AZCount > 6 {
-		return Network{}, r.fail("azCount", strconv.Itoa(n.AZCount), "from 2 to 6 zones (Multi-AZ needs at least 2)")
+	if n.AZCount < MinAZs || n.AZCount > MaxAZs {
+		return Network{}, r.fail("azCount", strconv.Itoa(n.AZCount), fmt.Sprintf("from %d to %d zones (Multi-AZ needs at least 2)", MinAZs, MaxAZs))
 	}
 	if len(n.AvailabilityZones) > 0 && len(n.AvailabilityZones) != n.AZCount {
 		return Network{}, r.fail("azCount", strconv.Itoa(n.AZCount), fmt.Sprintf("the number of zones listed in %s (%d), or leave azCount out", r.full("availabilityZones"), len(n.AvailabilityZones)))

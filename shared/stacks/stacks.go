@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -108,7 +109,7 @@ func Load(project, file string) (Stack, error) {
 }
 
 // ReadConfig reads the config: block of a Pulumi stack file and flattens it
-// as the engine does: scalar values become their string form, objects and
+// as the engine does: scalar values become the engine's string form, objects and
 // lists become JSON. Secure values are refused: committed config holds no
 // secrets.
 func ReadConfig(file string) (map[string]string, error) {
@@ -141,15 +142,17 @@ func ReadConfig(file string) (map[string]string, error) {
 	return out, nil
 }
 
+// flatten gives v the string form the Pulumi engine gives a config value
+// (sdk/go/common/resource/config, object.MarshalString): strings as they
+// are, numbers and booleans as JSON, timestamps in Go's time.String form,
+// objects and lists as JSON.
 func flatten(v any) (string, error) {
-	switch t := v.(type) {
+	switch t := plain(v).(type) {
 	case nil:
 		return "", nil
 	case string:
 		return t, nil
-	case bool, int, int64, uint64, float64:
-		return fmt.Sprint(t), nil
-	case map[string]any, []any:
+	case bool, int, int64, uint64, float64, map[string]any, []any:
 		b, err := json.Marshal(t)
 		if err != nil {
 			return "", fmt.Errorf("encode value: %w", err)
@@ -157,6 +160,29 @@ func flatten(v any) (string, error) {
 		return string(b), nil
 	default:
 		return "", fmt.Errorf("unsupported value %v (%T)", v, v)
+	}
+}
+
+// plain turns the timestamps YAML decodes, at any depth, into the strings
+// the engine makes of them.
+func plain(v any) any {
+	switch t := v.(type) {
+	case time.Time:
+		return t.String()
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = plain(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = plain(e)
+		}
+		return out
+	default:
+		return v
 	}
 }
 
