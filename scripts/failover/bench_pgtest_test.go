@@ -14,9 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/failover"
 	"github.com/pgplatform/platform/scripts/failover/endpoint"
-	"github.com/pgplatform/platform/scripts/pgconn"
 	"github.com/pgplatform/platform/scripts/pglocal"
 )
 
@@ -46,8 +46,8 @@ func BenchmarkResolution(b *testing.B) {
 		b.Fatal(err)
 	}
 	ep.Point("127.0.0.2")
-	opts := pgconn.Options{Host: ep.Name, Port: ep.Port(), Database: "postgres", User: pglocal.Superuser,
-		SSLMode: pgconn.SSLDisable, Resolver: ep.Resolver(), ConnectTimeout: time.Second}
+	opts := dbconn.Options{Host: ep.Name, Port: ep.Port(), Database: "postgres", User: pglocal.Superuser,
+		SSLMode: dbconn.SSLDisable, Resolver: ep.Resolver(), ConnectTimeout: time.Second}
 
 	// Outages of random length between 0.7 s and 1.3 s: a length that is a
 	// multiple of the write interval would let the errors at the two edges
@@ -71,7 +71,7 @@ func BenchmarkResolution(b *testing.B) {
 						return ep.SetUp("127.0.0.2", true)
 					}}
 					rep, err := failover.Run(context.Background(), failover.Config{
-						Connect:  func(ctx context.Context) (*pgx.Conn, error) { return pgconn.Connect(ctx, opts) },
+						Connect:  func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, opts) },
 						Host:     ep.Name,
 						Resolver: ep.Resolver(),
 						Trigger:  trig, Rate: rate, WriteTimeout: time.Second,
@@ -110,8 +110,8 @@ func BenchmarkOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	opts := pgconn.Options{Host: "127.0.0.1", Port: primary.Port, Database: "postgres", User: pglocal.Superuser,
-		SSLMode: pgconn.SSLDisable, ConnectTimeout: time.Second}
+	opts := dbconn.Options{Host: "127.0.0.1", Port: primary.Port, Database: "postgres", User: pglocal.Superuser,
+		SSLMode: dbconn.SSLDisable, ConnectTimeout: time.Second}
 	const window = 5 * time.Second
 	for _, rate := range []float64{50, 200, 1000, 10000} {
 		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
@@ -124,7 +124,7 @@ func BenchmarkOverhead(b *testing.B) {
 				before := cpuTime(b)
 				start := time.Now()
 				rep, err := failover.Run(context.Background(), failover.Config{
-					Connect: func(ctx context.Context) (*pgx.Conn, error) { return pgconn.Connect(ctx, opts) },
+					Connect: func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, opts) },
 					Host:    "127.0.0.1", Trigger: trig, Rate: rate,
 					Warmup: time.Second, MaxWait: window - time.Second, Progress: io.Discard,
 				})

@@ -14,9 +14,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/failover"
 	"github.com/pgplatform/platform/scripts/failover/endpoint"
-	"github.com/pgplatform/platform/scripts/pgconn"
 	"github.com/pgplatform/platform/scripts/pglocal"
 )
 
@@ -26,7 +26,7 @@ import (
 type lab struct {
 	primary, standby *pglocal.Server
 	ep               *endpoint.Endpoint
-	conn             pgconn.Options
+	conn             dbconn.Options
 }
 
 func newLab(t *testing.T, primarySettings pglocal.Settings) *lab {
@@ -59,9 +59,9 @@ func newLab(t *testing.T, primarySettings pglocal.Settings) *lab {
 	ep.Point("127.0.0.2")
 	return &lab{
 		primary: primary, standby: standby, ep: ep,
-		conn: pgconn.Options{
+		conn: dbconn.Options{
 			Host: ep.Name, Port: ep.Port(), Database: "postgres", User: pglocal.Superuser,
-			SSLMode: pgconn.SSLDisable, Resolver: ep.Resolver(), ConnectTimeout: time.Second,
+			SSLMode: dbconn.SSLDisable, Resolver: ep.Resolver(), ConnectTimeout: time.Second,
 			ApplicationName: "failover-drill-test",
 		},
 	}
@@ -69,7 +69,7 @@ func newLab(t *testing.T, primarySettings pglocal.Settings) *lab {
 
 func (l *lab) config(t *testing.T, trigger failover.Trigger) failover.Config {
 	return failover.Config{
-		Connect:      func(ctx context.Context) (*pgx.Conn, error) { return pgconn.Connect(ctx, l.conn) },
+		Connect:      func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, l.conn) },
 		Host:         l.ep.Name,
 		Resolver:     l.ep.Resolver(),
 		Trigger:      trigger,

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	pgxconn "github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/dbconn"
 )
 
 // PGConnector opens the drill's connections: TLS verify-full (unless
@@ -20,12 +20,12 @@ import (
 // the connector tries the secret's previous version once.
 type PGConnector struct {
 	// Secrets returns the Secrets Manager client of a region.
-	Secrets func(ctx context.Context, region string) (pgconn.SecretsGetter, error)
+	Secrets func(ctx context.Context, region string) (dbconn.SecretsGetter, error)
 	// CABundle is the PEM file of trusted CAs (the RDS global bundle).
 	CABundle string
-	// SSLMode is pgconn.SSLVerifyFull when empty; tests use others.
+	// SSLMode is dbconn.SSLVerifyFull when empty; tests use others.
 	SSLMode string
-	// ConnectTimeout bounds one connection attempt; zero is pgconn's
+	// ConnectTimeout bounds one connection attempt; zero is dbconn's
 	// default.
 	ConnectTimeout time.Duration
 }
@@ -41,20 +41,20 @@ func (p PGConnector) Connect(ctx context.Context, ep Endpoint) (Markers, error) 
 	}
 	mode := p.SSLMode
 	if mode == "" {
-		mode = pgconn.SSLVerifyFull
+		mode = dbconn.SSLVerifyFull
 	}
-	opts := pgconn.Options{
+	opts := dbconn.Options{
 		Host: ep.Host, Port: ep.Port, Database: ep.Database, User: ep.User,
 		SSLMode: mode, CABundle: p.CABundle,
-		Credentials:     &pgconn.ManagedSecret{Client: sm, ARN: ep.SecretArn},
+		Credentials:     &dbconn.ManagedSecret{Client: sm, ARN: ep.SecretArn},
 		ConnectTimeout:  p.ConnectTimeout,
 		ApplicationName: "pgp-restore-drill",
 	}
-	conn, err := pgconn.Connect(ctx, opts)
-	var pgErr *pgxconn.PgError
+	conn, err := dbconn.Connect(ctx, opts)
+	var pgErr *pgconn.PgError
 	if err != nil && errors.As(err, &pgErr) && pgErr.Code == "28P01" {
-		opts.Credentials = &pgconn.ManagedSecret{Client: previousVersion{sm}, ARN: ep.SecretArn}
-		conn, err = pgconn.Connect(ctx, opts)
+		opts.Credentials = &dbconn.ManagedSecret{Client: previousVersion{sm}, ARN: ep.SecretArn}
+		conn, err = dbconn.Connect(ctx, opts)
 	}
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (p PGConnector) Connect(ctx context.Context, ep Endpoint) (Markers, error) 
 }
 
 // previousVersion reads the AWSPREVIOUS version of a secret.
-type previousVersion struct{ pgconn.SecretsGetter }
+type previousVersion struct{ dbconn.SecretsGetter }
 
 func (p previousVersion) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
 	c := *in

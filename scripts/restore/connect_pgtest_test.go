@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/pglocal"
 	"github.com/pgplatform/platform/scripts/restore"
 )
@@ -52,8 +52,8 @@ func TestPGConnector(t *testing.T) {
 	}
 	const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-local"
 	conn := restore.PGConnector{
-		Secrets: func(context.Context, string) (pgconn.SecretsGetter, error) { return secret{arn: arn}, nil },
-		SSLMode: pgconn.SSLDisable,
+		Secrets: func(context.Context, string) (dbconn.SecretsGetter, error) { return secret{arn: arn}, nil },
+		SSLMode: dbconn.SSLDisable,
 	}
 	ep := restore.Endpoint{Region: "eu-west-1", Host: "127.0.0.1", Port: s.Port, Database: "postgres", SecretArn: arn}
 	m, err := conn.Connect(ctx, ep)
@@ -138,8 +138,8 @@ func TestPGConnectorAfterRotation(t *testing.T) {
 	ep := restore.Endpoint{Region: "eu-west-1", Host: "127.0.0.1", Port: s.Port, Database: "postgres", User: "drill", SecretArn: arn}
 	connector := func(sec secret) restore.PGConnector {
 		return restore.PGConnector{
-			Secrets: func(context.Context, string) (pgconn.SecretsGetter, error) { return sec, nil },
-			SSLMode: pgconn.SSLDisable,
+			Secrets: func(context.Context, string) (dbconn.SecretsGetter, error) { return sec, nil },
+			SSLMode: dbconn.SSLDisable,
 		}
 	}
 	m, err := connector(secret{arn: arn, current: "rotated-since", previous: "at-restore-time"}).Connect(ctx, ep)

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/dbconn"
 )
 
 // PGPinger is the real connection check: TLS (verify-full unless SSLMode
@@ -15,12 +15,12 @@ import (
 // secret, a short connect timeout, then select 1.
 type PGPinger struct {
 	// Secrets returns the Secrets Manager client of a region.
-	Secrets func(ctx context.Context, region string) (pgconn.SecretsGetter, error)
+	Secrets func(ctx context.Context, region string) (dbconn.SecretsGetter, error)
 	// CABundle is the PEM file of trusted CAs (the RDS global bundle).
 	CABundle string
-	// SSLMode is pgconn.SSLVerifyFull when empty; tests use others.
+	// SSLMode is dbconn.SSLVerifyFull when empty; tests use others.
 	SSLMode string
-	// ConnectTimeout bounds the connection; zero is pgconn's default.
+	// ConnectTimeout bounds the connection; zero is dbconn's default.
 	ConnectTimeout time.Duration
 }
 
@@ -36,12 +36,12 @@ func (p PGPinger) Ping(ctx context.Context, ep Endpoint) error {
 	}
 	mode := p.SSLMode
 	if mode == "" {
-		mode = pgconn.SSLVerifyFull
+		mode = dbconn.SSLVerifyFull
 	}
-	conn, err := pgconn.Connect(ctx, pgconn.Options{
+	conn, err := dbconn.Connect(ctx, dbconn.Options{
 		Host: ep.Host, Port: ep.Port, Database: ep.Database, User: ep.User,
 		SSLMode: mode, CABundle: p.CABundle,
-		Credentials:     &pgconn.ManagedSecret{Client: sm, ARN: ep.SecretArn},
+		Credentials:     &dbconn.ManagedSecret{Client: sm, ARN: ep.SecretArn},
 		ConnectTimeout:  p.ConnectTimeout,
 		ApplicationName: "pgp-verify",
 	})
@@ -49,7 +49,7 @@ func (p PGPinger) Ping(ctx context.Context, ep Endpoint) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if mode == pgconn.SSLVerifyFull {
+	if mode == dbconn.SSLVerifyFull {
 		if _, ok := conn.PgConn().Conn().(*tls.Conn); !ok {
 			return fmt.Errorf("the connection to %s:%d is not TLS", ep.Host, ep.Port)
 		}

@@ -22,7 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/pglocal"
 	"github.com/pgplatform/platform/scripts/verify"
 )
@@ -123,7 +123,7 @@ func TestPGPingerVerifyFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-local"
-	secrets := func(context.Context, string) (pgconn.SecretsGetter, error) { return secret{arn: arn}, nil }
+	secrets := func(context.Context, string) (dbconn.SecretsGetter, error) { return secret{arn: arn}, nil }
 	ep := verify.Endpoint{Region: "eu-west-1", Host: "127.0.0.1", Port: s.Port, Database: "postgres", User: "postgres", SecretArn: arn}
 
 	if err := (verify.PGPinger{Secrets: secrets, CABundle: goodCA}).Ping(ctx, ep); err != nil {

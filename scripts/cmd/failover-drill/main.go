@@ -31,8 +31,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/failover"
-	"github.com/pgplatform/platform/scripts/pgconn"
 	"github.com/pgplatform/platform/scripts/stackout"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -58,7 +58,7 @@ func main() {
 // awsClients are the AWS APIs the drill calls.
 type awsClients struct {
 	rds     failover.RDSAPI
-	secrets pgconn.SecretsGetter
+	secrets dbconn.SecretsGetter
 	creds   aws.CredentialsProvider
 	region  string
 }
@@ -145,7 +145,7 @@ Without --secret-arn or --iam-auth the password is read from $PGPASSWORD.
 	fs.StringVar(&o.secretArn, "secret-arn", "", "ARN of the RDS-managed master user secret (outputs: masterSecretArn)")
 	fs.StringVar(&o.inst, "instance-id", "", "RDS DB instance identifier to fail over (outputs: instanceIdentifier)")
 	fs.StringVar(&o.region, "region", "", "AWS region (default: from the endpoint name, else the AWS SDK's chain)")
-	fs.StringVar(&o.sslmode, "sslmode", pgconn.SSLVerifyFull, "TLS mode: "+strings.Join(pgconn.SSLModes, ", "))
+	fs.StringVar(&o.sslmode, "sslmode", dbconn.SSLVerifyFull, "TLS mode: "+strings.Join(dbconn.SSLModes, ", "))
 	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM file of trusted CAs; for RDS the global bundle (global-bundle.pem)")
 	fs.BoolVar(&o.iamAuth, "iam-auth", false, "authenticate with an RDS IAM auth token instead of a password")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "timeout of one connection attempt")
@@ -323,19 +323,19 @@ func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failo
 		}
 	}
 
-	opts := pgconn.Options{
+	opts := dbconn.Options{
 		Host: o.host, Port: o.port, Database: o.db, User: o.user,
 		SSLMode: o.sslmode, CABundle: o.caBundle,
 		ConnectTimeout: o.connectTimeout, ApplicationName: "failover-drill",
 	}
 	switch {
 	case o.iamAuth:
-		opts.Credentials = &pgconn.IAMToken{Region: clients.region, AWS: clients.creds}
+		opts.Credentials = &dbconn.IAMToken{Region: clients.region, AWS: clients.creds}
 	case o.secretArn != "":
-		opts.Credentials = &pgconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
+		opts.Credentials = &dbconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
 	default:
 		if pw, ok := os.LookupEnv("PGPASSWORD"); ok {
-			opts.Credentials = pgconn.Static{Password: pw}
+			opts.Credentials = dbconn.Static{Password: pw}
 		}
 	}
 	var resolver *net.Resolver
@@ -361,7 +361,7 @@ func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failo
 		trigger = failover.RDSTrigger{API: clients.rds, InstanceID: o.inst}
 	}
 	cfg := failover.Config{
-		Connect: func(ctx context.Context) (*pgx.Conn, error) { return pgconn.Connect(ctx, opts) },
+		Connect: func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, opts) },
 		Host:    o.host,
 		Trigger: trigger,
 		Rate:    o.rate, WriteTimeout: o.writeTimeout, ProbeInterval: o.probeInterval, DNSInterval: o.dnsEvery,

@@ -29,7 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/restore"
 	"github.com/pgplatform/platform/scripts/stackout"
 	"github.com/pgplatform/platform/scripts/verify/check"
@@ -66,7 +66,7 @@ func interrupts(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writ
 // clients are the AWS APIs of the stack's region.
 type clients struct {
 	rds     restore.RDS
-	secrets pgconn.SecretsGetter
+	secrets dbconn.SecretsGetter
 }
 
 // deps are the command's connections to the outside, replaced in tests.
@@ -155,7 +155,7 @@ func run(ctx context.Context, args []string, d deps) int {
 	connect := d.connect
 	if connect == nil {
 		connect = restore.PGConnector{
-			Secrets:        func(context.Context, string) (pgconn.SecretsGetter, error) { return c.secrets, nil },
+			Secrets:        func(context.Context, string) (dbconn.SecretsGetter, error) { return c.secrets, nil },
 			CABundle:       o.caBundle,
 			ConnectTimeout: o.connectTimeout,
 		}.Connect

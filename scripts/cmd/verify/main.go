@@ -26,7 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/pgconn"
+	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/stackout"
 	"github.com/pgplatform/platform/scripts/verify"
 	"github.com/pgplatform/platform/scripts/verify/check"
@@ -45,7 +45,7 @@ func main() {
 type clients struct {
 	rds     verify.RDS
 	ec2     verify.EC2
-	secrets pgconn.SecretsGetter
+	secrets dbconn.SecretsGetter
 }
 
 // deps are the command's connections to the outside, replaced in tests.
@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, d deps) int {
 	pinger := d.db
 	if pinger == nil {
 		pinger = verify.PGPinger{
-			Secrets: func(ctx context.Context, region string) (pgconn.SecretsGetter, error) {
+			Secrets: func(ctx context.Context, region string) (dbconn.SecretsGetter, error) {
 				c, err := regional(ctx, region)
 				return c.secrets, err
 			},

@@ -1,4 +1,4 @@
-// Package pgconn builds pgx connection configurations for the platform's
+// Package dbconn builds pgx connection configurations for the platform's
 // operational tools (failover-drill, verify, restore-drill), against RDS and
 // against local test servers.
 //
@@ -12,7 +12,7 @@
 //
 // Local tests use sslmode=disable or prefer on loopback with Static
 // credentials (or none, for trust authentication).
-package pgconn
+package dbconn
 
 import (
 	"context"
