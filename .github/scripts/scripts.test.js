@@ -166,3 +166,41 @@ test('a malformed target is refused', async () => {
   const gh = fakeGitHub();
   await assert.rejects(syncDriftIssue({ github: gh.github, context, core, target: 'orders-dev', drifting: true, report: '' }), /want <project>\/<stack>/);
 });
+
+// Every action the workflows use is pinned to a commit SHA.
+const fs = require('node:fs');
+const path = require('node:path');
+const unpinnedActions = require('./pins.js');
+
+test('unpinnedActions finds tags, branches and short SHAs, and passes SHAs and local actions', () => {
+  const text = [
+    'steps:',
+    '  - uses: actions/checkout@v5',
+    '  - uses: actions/cache/restore@main',
+    "  - uses: 'owner/repo@0057852'",
+    '  - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0',
+    '  - uses: ./.github/actions/setup',
+    '    uses: actions/cache/restore@0057852bfaa89a56745cba8c7296529d2fc39830',
+  ].join('\n');
+  assert.deepEqual(unpinnedActions(text), [
+    { line: 2, ref: 'actions/checkout@v5' },
+    { line: 3, ref: 'actions/cache/restore@main' },
+    { line: 4, ref: 'owner/repo@0057852' },
+  ]);
+});
+
+test('every workflow and composite action pins its actions to a commit SHA', () => {
+  const root = path.join(__dirname, '..');
+  const files = [
+    ...fs.readdirSync(path.join(root, 'workflows')).filter(f => /\.ya?ml$/.test(f)).map(f => path.join(root, 'workflows', f)),
+    ...fs.readdirSync(path.join(root, 'actions')).map(d => path.join(root, 'actions', d, 'action.yml')).filter(f => fs.existsSync(f)),
+  ];
+  assert.ok(files.length >= 8, `found only ${files.length} workflow files`);
+  let uses = 0;
+  for (const f of files) {
+    const text = fs.readFileSync(f, 'utf8');
+    uses += (text.match(/^\s*(?:-\s*)?uses:/gm) || []).length;
+    assert.deepEqual(unpinnedActions(text), [], `${path.relative(root, f)} uses actions not pinned to a commit SHA`);
+  }
+  assert.ok(uses > 0, 'no uses: lines found');
+});
