@@ -21,6 +21,8 @@
 //
 // Cleanup (registered by ForTest) stops every server, kills any process left
 // behind and removes the directory, whatever state the test left them in.
+// When a test binary dies before its Cleanup, the next New stops the servers
+// it left (see SweepStale).
 package pglocal
 
 import (
@@ -142,11 +144,23 @@ func New() (*Cluster, error) {
 		}
 		c.asUser = u
 	}
-	dir, err := os.MkdirTemp("", "pglocal-")
+	// Servers an interrupted earlier run left behind would hold ports and
+	// memory until the machine restarts; stop them first. A failure here
+	// does not stop this run.
+	if swept, err := SweepStale(); err != nil {
+		fmt.Fprintf(os.Stderr, "pglocal: stale clusters: %v\n", err)
+	} else if len(swept) > 0 {
+		fmt.Fprintf(os.Stderr, "pglocal: stopped the servers of %d cluster(s) an interrupted run left behind: %s\n", len(swept), strings.Join(swept, ", "))
+	}
+	dir, err := os.MkdirTemp("", clusterPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("create cluster directory: %w", err)
 	}
 	c.Dir = dir
+	if err := writeOwner(dir); err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
+	}
 	if err := c.chown(dir); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
