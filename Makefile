@@ -66,19 +66,19 @@ vet: fmt ## go vet every module, with the test build tags
 	go vet -tags pgtest,e2e $(foreach m,$(MODULES),./$(m)/...)
 	for m in $(MODULES); do (cd $$m && GOWORK=off go build ./...); done
 
-lint: vet ## vet, actionlint on every workflow, and the workflow scripts' tests
+lint: vet tools deps ## vet, actionlint on every workflow, and the workflow scripts' tests
 	$(BIN)/actionlint -color=false
 	node --test .github/scripts/
 
-test-pg: ## the drills against real PostgreSQL servers on loopback (failover, point-in-time restore)
+test-pg: deps ## the drills against real PostgreSQL servers on loopback (failover, point-in-time restore)
 	go test -tags pgtest -count=1 -timeout 20m ./scripts/...
 
-e2e: ## the whole platform through the real Pulumi engine with the AWS provider double
+e2e: tools ## the whole platform through the real Pulumi engine with the AWS provider double
 	go test -tags e2e -count=1 -timeout 40m ./e2e/... ./scripts/deploy/... ./scripts/stackout/...
 
 fuzz: ## fuzz the config validators (FUZZTIME each, default 30s)
 	go test -run '^$$' -fuzz '^FuzzLoadNetwork$$' -fuzztime $(FUZZTIME) ./shared/config
 	go test -run '^$$' -fuzz '^FuzzLoadDatabase$$' -fuzztime $(FUZZTIME) ./shared/config
 
-bench: setup ## measure build, test and engine timings; writes BENCHMARKS.md
+bench: deps setup ## measure build, test and engine timings; writes BENCHMARKS.md
 	scripts/bench.sh

@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Installs the system packages the checks need that are not Go modules, from
 # Debian's packages, and only those that are missing:
-#   postgresql, postgresql-client  the failover and restore drills' tests
-#   shellcheck                     actionlint checks workflow scripts with it
-#   nodejs                         the workflow scripts' tests (node --test)
+#   - postgresql, postgresql-client: the failover and restore drills' tests
+#   - shellcheck: actionlint checks workflow scripts with it
+#   - nodejs: the workflow scripts' tests (node --test)
+#   - time: GNU time, for make bench's peak-memory figures
 set -euo pipefail
 
 need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && command -v psql >/dev/null || need+=(postgresql postgresql-client)
 command -v shellcheck >/dev/null || need+=(shellcheck)
 command -v node >/dev/null || need+=(nodejs)
+[ -x /usr/bin/time ] || need+=(time)
 
 if [ ${#need[@]} -eq 0 ]; then
-	echo "deps: PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -n1), shellcheck and node already installed"
+	echo "deps: PostgreSQL $(ls /usr/lib/postgresql | sort -V | tail -n1), shellcheck, node and GNU time already installed"
 	exit 0
 fi
 
