@@ -79,7 +79,7 @@ func NewPlan(all []stacks.Stack, opts Options) (Plan, error) {
 		var prod []string
 		var first stacks.Stack
 		for _, s := range chosen {
-			if s.Tier == "prod" {
+			if mayBeProd(s) {
 				if len(prod) == 0 {
 					first = s
 				}
@@ -88,11 +88,19 @@ func NewPlan(all []stacks.Stack, opts Options) (Plan, error) {
 		}
 		if len(prod) > 0 {
 			return Plan{}, &StepError{Op: Destroy, Project: first.Project, Stack: first.Name, Err: &RefusalError{Op: Destroy, Reason: fmt.Sprintf(
-				"refusing to destroy %s: tier prod is never destroyed by this tool (its RDS instance is also protected); decommission prod by a reviewed change",
+				"refusing to destroy %s: prod is never destroyed by this tool (a stack is prod when its tier is prod or anything but dev or staging, or its environment is prod; its RDS instance is also protected); decommission prod by a reviewed change",
 				strings.Join(prod, ", "))}}
 		}
 	}
 	return Plan{Op: opts.Op, Env: opts.Env, Network: network, Stacks: chosen, Tier: strictest(chosen)}, nil
+}
+
+// mayBeProd reports whether destroy must treat s as prod: its tier is prod
+// or anything but dev and staging (destroy runs no program, so nothing else
+// validates the tier; "Prod" or "production" must not slip through), or its
+// environment is called prod whatever its tier says.
+func mayBeProd(s stacks.Stack) bool {
+	return (s.Tier != "dev" && s.Tier != "staging") || s.Environment == "prod"
 }
 
 // strictest returns the strictest tier of the stacks; an unknown tier counts

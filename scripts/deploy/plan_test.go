@@ -112,7 +112,7 @@ func TestNewPlanErrors(t *testing.T) {
 		{name: "unknown stack lists the valid ones", opts: Options{Op: Up, Env: "dev", Stacks: []string{"orders-prod"}},
 			wantErr: []string{`--stack "orders-prod"`, "not a stack of environment dev", "valid: dev, orders-dev, payments-dev"}},
 		{name: "destroy of the prod environment is refused", opts: Options{Op: Destroy, Env: "prod"}, refusal: true,
-			wantErr: []string{"destroy database/payments-prod", "refusing to destroy database/payments-prod, database/orders-prod, network/prod", "tier prod"}},
+			wantErr: []string{"destroy database/payments-prod", "refusing to destroy database/payments-prod, database/orders-prod, network/prod", "prod is never destroyed"}},
 		{name: "destroy of one prod database stack is refused", opts: Options{Op: Destroy, Env: "prod", Stacks: []string{"orders-prod"}}, refusal: true,
 			wantErr: []string{"refusing to destroy database/orders-prod:"}},
 	}
@@ -150,6 +150,41 @@ func TestNewPlanRefusesAnyProdTierStack(t *testing.T) {
 	}
 	if _, err := NewPlan(all, Options{Op: Up, Env: "staging"}); err != nil {
 		t.Fatalf("up of the same stacks: %v", err)
+	}
+}
+
+// Destroy runs no program, so nothing validates a tier before it: a
+// misspelt or unknown tier, or a lower tier in the prod environment, is
+// refused as prod.
+func TestNewPlanRefusesWhatMayBeProd(t *testing.T) {
+	tests := []struct {
+		name, env, stack, tier, environment string
+		refused                             bool
+	}{
+		{"tier Prod", "dev", "orders-dev", "Prod", "dev", true},
+		{"tier production", "dev", "orders-dev", "production", "dev", true},
+		{"empty tier", "dev", "orders-dev", "", "dev", true},
+		{"dev tier in the prod environment", "prod", "orders-prod", "dev", "prod", true},
+		{"dev", "dev", "orders-dev", "dev", "dev", false},
+		{"staging", "staging", "orders-staging", "staging", "staging", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			all := catalog()
+			for i := range all {
+				if all[i].Environment == tc.env {
+					all[i].Tier = "dev"
+				}
+				if all[i].Name == tc.stack {
+					all[i].Tier, all[i].Environment = tc.tier, tc.environment
+				}
+			}
+			_, err := NewPlan(all, Options{Op: Destroy, Env: tc.env, Stacks: []string{tc.stack}})
+			var refusal *RefusalError
+			if got := errors.As(err, &refusal); got != tc.refused {
+				t.Fatalf("destroy %s (tier %q, environment %q): err = %v, refused = %v, want %v", tc.stack, tc.tier, tc.environment, err, got, tc.refused)
+			}
+		})
 	}
 }
 

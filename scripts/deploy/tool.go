@@ -38,7 +38,8 @@ type Tool struct {
 
 // Run runs one command line. Checks that need no backend come first and
 // fail at once: the arguments, the environment and stack names, the prod
-// refusal, AWS credentials, the backend settings and the passphrase. Then
+// refusal, the config of every stack that will run, AWS credentials, the
+// backend settings and the passphrase. Then
 // the stacks run in order; the summary is written whether they succeed or
 // not. The error reads "<step> <project>/<stack>: <cause>" for a step.
 func (t Tool) Run(ctx context.Context, args []string) error {
@@ -63,6 +64,9 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 			return err
 		}
 		return &UsageError{Err: err}
+	}
+	if err := CheckConfig(plan, root); err != nil {
+		return err
 	}
 	source, err := AWSCredentials(t.Lookup, t.Home)
 	if err != nil {

@@ -21,8 +21,8 @@ func repo(t *testing.T) string {
 		"go.work": "go 1.26.6\n",
 	}
 	for _, env := range []string{"dev", "staging", "prod"} {
-		files["environments/network/Pulumi."+env+".yaml"] = fmt.Sprintf("config:\n  network:environment: %s\n  network:tier: %s\n", env, env)
-		files["environments/database/Pulumi.orders-"+env+".yaml"] = fmt.Sprintf("config:\n  database:environment: %s\n  database:tier: %s\n  database:app: orders\n", env, env)
+		files["environments/network/Pulumi."+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  network:environment: %s\n  network:tier: %s\n  network:vpcCidr: 10.20.0.0/16\n", env, env)
+		files["environments/database/Pulumi.orders-"+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  database:environment: %s\n  database:tier: %s\n  database:app: orders\n", env, env)
 	}
 	for name, body := range files {
 		p := filepath.Join(root, name)
@@ -46,11 +46,16 @@ type toolRun struct {
 
 func runTool(t *testing.T, env map[string]string, args ...string) toolRun {
 	t.Helper()
+	return runToolIn(t, repo(t), env, args...)
+}
+
+func runToolIn(t *testing.T, root string, env map[string]string, args ...string) toolRun {
+	t.Helper()
 	var r toolRun
 	r.engine = &fakeEngine{inventory: map[string]map[string]int{"network": {"dev": 3, "staging": 3, "prod": 3}}}
 	var out, errOut bytes.Buffer
 	tool := Tool{
-		Root:   repo(t),
+		Root:   root,
 		Lookup: envOf(env),
 		Home:   t.TempDir(),
 		Out:    &out,
@@ -155,7 +160,7 @@ func TestToolUsageErrors(t *testing.T) {
 func TestToolRefusesProdDestroyBeforeAnythingElse(t *testing.T) {
 	// No credentials, no passphrase: the refusal comes first.
 	r := runTool(t, nil, "destroy", "--env", "prod", "--stack", "orders-prod")
-	if r.err == nil || r.err.Error() != "destroy database/orders-prod: refusing to destroy database/orders-prod: tier prod is never destroyed by this tool (its RDS instance is also protected); decommission prod by a reviewed change" {
+	if r.err == nil || r.err.Error() != "destroy database/orders-prod: refusing to destroy database/orders-prod: prod is never destroyed by this tool (a stack is prod when its tier is prod or anything but dev or staging, or its environment is prod; its RDS instance is also protected); decommission prod by a reviewed change" {
 		t.Fatalf("err = %v", r.err)
 	}
 	if r.built {
@@ -198,5 +203,69 @@ func TestToolSummarisesAFailure(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// appendConfig adds lines to the config block of one stack file of root.
+func appendConfig(t *testing.T, root, file string, lines ...string) {
+	t.Helper()
+	p := filepath.Join(root, "environments", file)
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, l := range lines {
+		if _, err := f.WriteString("  " + l + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A bad value in the second stack of the run stops the run before the
+// first one starts, so nothing reaches AWS.
+func TestToolChecksEveryStacksConfigBeforeAnyRuns(t *testing.T) {
+	env := with(devKeys, "PULUMI_CONFIG_PASSPHRASE", "dev")
+	tests := []struct {
+		name, line, want string
+	}{
+		{"bad value", "database:instanceClass: r6g.large",
+			`up database/orders-dev: environments/database/Pulumi.orders-dev.yaml: config database:instanceClass = "r6g.large" is not allowed`},
+		{"misspelt key", "database:instanceClas: db.r6g.large",
+			`up database/orders-dev: environments/database/Pulumi.orders-dev.yaml: config database:instanceClas = "db.r6g.large" is not allowed: want one of the known keys:`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			root := repo(t)
+			appendConfig(t, root, "database/Pulumi.orders-dev.yaml", tc.line)
+			r := runToolIn(t, root, env, "up", "--env", "dev")
+			var step *StepError
+			if !errors.As(r.err, &step) || !strings.HasPrefix(r.err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a StepError starting %q", r.err, tc.want)
+			}
+			if r.built || len(r.engine.calls) != 0 {
+				t.Fatalf("the engine was built (%v) or ran %v before the config was checked", r.built, r.engine.calls)
+			}
+		})
+	}
+	t.Run("preview too", func(t *testing.T) {
+		root := repo(t)
+		appendConfig(t, root, "network/Pulumi.staging.yaml", "network:azCount: 7")
+		r := runToolIn(t, root, env, "preview", "--env", "staging")
+		if r.err == nil || !strings.Contains(r.err.Error(), "preview network/staging: environments/network/Pulumi.staging.yaml: config network:azCount = \"7\"") || r.built {
+			t.Fatalf("err = %v, built = %v", r.err, r.built)
+		}
+	})
+	// Destroy and refresh run no program: a stack whose config went bad can
+	// still be torn down or reconciled.
+	for _, op := range []string{"destroy", "refresh"} {
+		t.Run(op+" is not blocked", func(t *testing.T) {
+			root := repo(t)
+			appendConfig(t, root, "database/Pulumi.orders-dev.yaml", "database:instanceClass: r6g.large")
+			r := runToolIn(t, root, env, op, "--env", "dev", "--stack", "orders-dev")
+			if r.err != nil || !r.built {
+				t.Fatalf("%s: err = %v, built = %v", op, r.err, r.built)
+			}
+		})
 	}
 }
