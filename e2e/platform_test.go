@@ -222,6 +222,62 @@ func TestDevEnvironment(t *testing.T) {
 		assert.Zero(t, allowed.code, "the override lets it through\n%s", allowed)
 	})
 
+	step("a replacement and its revert each get their own final snapshot", func(t *testing.T, w *world, sb *sandbox) {
+		db := databases[0]
+		const instance = "aws:rds/instance:Instance"
+		// replace runs up and returns the instance it created and the final
+		// snapshot its predecessor was deleted with.
+		replace := func(what string) (created fakeaws.Call, deletedWith string) {
+			t.Helper()
+			before := len(w.calls())
+			r := sb.deploy("up", "--env", "dev", "--stack", db.Name)
+			require.Zero(t, r.code, "deploy up (%s)\n%s", what, r)
+			var creates, deletes []fakeaws.Call
+			for _, c := range changedCalls(w.calls()[before:]) {
+				if c.Type == instance && c.Stack == db.Name {
+					switch c.Method {
+					case "Create":
+						creates = append(creates, c)
+					case "Delete":
+						deletes = append(deletes, c)
+					}
+				}
+			}
+			require.Len(t, creates, 1, "%s creates one instance", what)
+			require.Len(t, deletes, 1, "%s deletes one instance", what)
+			note, found := strings.CutPrefix(deletes[0].Note, "final snapshot ")
+			require.True(t, found, "the old instance was deleted with a final snapshot: %q", deletes[0].Note)
+			return creates[0], note
+		}
+		snapshotOf := func(c fakeaws.Call) (id, snap string) {
+			id, _ = c.Inputs["identifier"].(string)
+			snap, _ = c.Inputs["finalSnapshotIdentifier"].(string)
+			return id, snap
+		}
+
+		sb.editEnv(contract.DatabaseProject, db.Name,
+			"database:databaseName: "+db.Config["database:databaseName"],
+			"database:databaseName: "+db.Config["database:databaseName"]+"_v2")
+		b, first := replace("the replacement")
+		bID, bSnap := snapshotOf(b)
+		assert.True(t, strings.HasPrefix(bSnap, bID+"-final-"), "the new instance's snapshot %q is named after its own identifier %q", bSnap, bID)
+		assert.NotEqual(t, first, bSnap, "the new instance must not carry its predecessor's snapshot name")
+
+		// Reverting brings the first identifier back: its new incarnation
+		// still needs a name of its own, as the first one's snapshot exists.
+		sb.restoreEnv(contract.DatabaseProject, db.Name)
+		a, second := replace("the revert")
+		aID, aSnap := snapshotOf(a)
+		assert.Equal(t, bSnap, second, "the replacement was deleted with its own snapshot name")
+		assert.True(t, strings.HasPrefix(aSnap, aID+"-final-"), "snapshot %q, identifier %q", aSnap, aID)
+		assert.True(t, strings.HasPrefix(first, aID+"-final-"), "the revert brought the first identifier %q back (first snapshot %q)", aID, first)
+		assert.NotEqual(t, first, aSnap, "the revert must not reuse the first incarnation's snapshot name")
+
+		// And the name stays put from run to run.
+		again := sb.deploy("up", "--env", "dev", "--stack", db.Name, "--expect-no-changes")
+		require.Zero(t, again.code, "a run after the revert changes nothing\n%s", again)
+	})
+
 	step("refusals", func(t *testing.T, w *world, sb *sandbox) {
 		before := len(w.calls())
 		recordsBefore := len(w.records())

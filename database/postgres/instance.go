@@ -108,8 +108,12 @@ func (b *builder) instance() error {
 		b.parent,
 		pulumi.DependsOn(deps),
 		pulumi.Protect(b.args.Plan.Protect),
-		// The final snapshot name dates the incarnation; keeping the first
-		// value makes it stable across runs and new on every replacement.
+		// The final snapshot name dates the incarnation; ignoring changes
+		// keeps the first value from run to run, while a replacement is
+		// created from the program's new inputs (the engine hands
+		// ignoreChanges to the provider's Diff and Update, not to Create),
+		// so each incarnation gets its own name. e2e's TestDevEnvironment
+		// replaces an instance and reverts it to hold the engine to that.
 		// allocatedStorage is a floor: once storage autoscaling grows the
 		// volume, the configured size must not read as a shrink.
 		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier", "allocatedStorage"}),

@@ -632,7 +632,7 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 					token, rec.ID, user.Type, user.ID, user.URN)
 			}
 			if t.CheckDelete != nil {
-				note, err := t.CheckDelete(rec.Outputs)
+				note, err := t.CheckDelete(rec.Outputs, r)
 				if err != nil {
 					return err
 				}

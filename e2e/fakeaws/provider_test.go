@@ -519,4 +519,12 @@ func TestDeleteRefusesWhatAWSRefuses(t *testing.T) {
 	calls, err := Calls(dir)
 	require.NoError(t, err)
 	assert.Equal(t, "final snapshot s-final", calls[len(calls)-3].Note)
+
+	// RDS keeps the final snapshot: a later instance deleted with the same
+	// snapshot name is refused and stays.
+	again, _ := create(t, p, db, "s2", map[string]any{"identifier": "s2", "finalSnapshotIdentifier": "s-final"})
+	assert.ErrorContains(t, del(db, "s2", again), "DBSnapshotAlreadyExists")
+	recs, err = Records(dir)
+	require.NoError(t, err)
+	assert.Len(t, recs, 3, "the refused instance stays")
 }

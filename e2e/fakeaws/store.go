@@ -44,6 +44,9 @@ type records struct {
 	// replacement gets a new ID although its URN is the same.
 	Generations map[string]int `json:"generations"`
 	Resources   []Record       `json:"resources"`
+	// Snapshots are the final snapshots deleted DB instances left, by
+	// name; RDS keeps them after the instance is gone.
+	Snapshots []string `json:"snapshots,omitempty"`
 }
 
 func (r *records) find(typ, id string) (int, bool) {

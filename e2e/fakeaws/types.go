@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"sort"
 	"strings"
 
@@ -37,8 +38,9 @@ type resourceType struct {
 	// Outputs computes the outputs beyond the inputs (into c.out).
 	Outputs func(c *comp)
 	// CheckDelete, if set, refuses a delete the way AWS would, given the
-	// resource's outputs; a note it returns goes to the call log.
-	CheckDelete func(outputs map[string]any) (note string, err error)
+	// resource's outputs and the records (which it may add to); a note it
+	// returns goes to the call log.
+	CheckDelete func(outputs map[string]any, r *records) (note string, err error)
 }
 
 const managedByPulumi = "Managed by Pulumi"
@@ -340,7 +342,7 @@ var types = map[string]resourceType{
 				}}
 			})
 		},
-		CheckDelete: func(out map[string]any) (string, error) {
+		CheckDelete: func(out map[string]any, r *records) (string, error) {
 			id := Unsecret(out["identifier"])
 			if Unsecret(out["deletionProtection"]) == true {
 				return "", fmt.Errorf("fakeaws: RDS refuses to delete DB instance %v: InvalidParameterCombination: "+
@@ -354,6 +356,11 @@ var types = map[string]resourceType{
 				return "", fmt.Errorf("fakeaws: deleting DB instance %v: final_snapshot_identifier is required "+
 					"when skip_final_snapshot is false", id)
 			}
+			if slices.Contains(r.Snapshots, snap) {
+				return "", fmt.Errorf("fakeaws: deleting DB instance %v: DBSnapshotAlreadyExists: "+
+					"Cannot create the snapshot because a snapshot with the identifier %s already exists", id, snap)
+			}
+			r.Snapshots = append(r.Snapshots, snap)
 			return "final snapshot " + snap, nil
 		},
 	},
