@@ -153,11 +153,11 @@ func LoadDatabase(src Source) (Database, error) {
 
 	ev := r.str("engineVersion", DefaultEngineVersion)
 	if !majorPattern.MatchString(ev) {
-		return Database{}, r.fail("engineVersion", ev, "a PostgreSQL major version only, e.g. \"16\" (a pinned minor turns into a planned downgrade after AWS upgrades it)")
+		return Database{}, r.breaks("supported-engine", "engineVersion", ev, "a PostgreSQL major version only, e.g. \"16\" (a pinned minor turns into a planned downgrade after AWS upgrades it)")
 	}
 	d.EngineMajor, _ = strconv.Atoi(ev)
 	if d.EngineMajor < MinEngineMajor || d.EngineMajor > 99 {
-		return Database{}, r.fail("engineVersion", ev, fmt.Sprintf("a supported PostgreSQL major, %d or later", MinEngineMajor))
+		return Database{}, r.breaks("supported-engine", "engineVersion", ev, fmt.Sprintf("a supported PostgreSQL major, %d or later", MinEngineMajor))
 	}
 	d.InstanceClass = r.str("instanceClass", DefaultInstanceClass)
 	if !instanceClassPattern.MatchString(d.InstanceClass) {
@@ -174,7 +174,7 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, err
 	}
 	if d.MaxAllocatedStorageGb <= d.AllocatedStorageGb || d.MaxAllocatedStorageGb > maxStorageGb {
-		return Database{}, r.fail("maxAllocatedStorageGb", strconv.Itoa(d.MaxAllocatedStorageGb), fmt.Sprintf("more than allocatedStorageGb (%d) and at most %d, so storage autoscaling is on", d.AllocatedStorageGb, maxStorageGb))
+		return Database{}, r.breaks("storage-autoscaling", "maxAllocatedStorageGb", strconv.Itoa(d.MaxAllocatedStorageGb), fmt.Sprintf("more than allocatedStorageGb (%d) and at most %d, so storage autoscaling is on", d.AllocatedStorageGb, maxStorageGb))
 	}
 
 	if d.MultiAZ, _, err = r.boolean("multiAz", true); err != nil {
@@ -189,7 +189,7 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, err
 	}
 	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > MaxBackupRetentionDays {
-		return Database{}, r.fail("backupRetentionDays", strconv.Itoa(d.BackupRetentionDays), "from 1 to 35 days")
+		return Database{}, r.breaks("backups", "backupRetentionDays", strconv.Itoa(d.BackupRetentionDays), "from 1 to 35 days")
 	}
 	d.BackupWindow = r.str("backupWindow", DefaultBackupWindow)
 	backup, err := parseDailyWindow(d.BackupWindow)
@@ -210,7 +210,7 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, r.fail("masterUsername", d.MasterUsername, "a lowercase identifier of 1-63 letters, digits and _ starting with a letter")
 	}
 	if slices.Contains(ForbiddenUsernames, d.MasterUsername) || strings.HasPrefix(d.MasterUsername, "pg_") || strings.HasPrefix(d.MasterUsername, "rds") {
-		return Database{}, r.fail("masterUsername", d.MasterUsername, "a name other than "+strings.Join(ForbiddenUsernames, ", ")+" and not starting with pg_ or rds (well-known admin names are the first ones guessed)")
+		return Database{}, r.breaks("admin-user-not-default", "masterUsername", d.MasterUsername, "a name other than "+strings.Join(ForbiddenUsernames, ", ")+" and not starting with pg_ or rds (well-known admin names are the first ones guessed)")
 	}
 	d.DatabaseName = r.str("databaseName", d.App)
 	if !pgIdentifier.MatchString(d.DatabaseName) || d.DatabaseName == "postgres" || strings.HasPrefix(d.DatabaseName, "template") || strings.HasPrefix(d.DatabaseName, "rdsadmin") {
@@ -226,13 +226,13 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, err
 	}
 	if !slices.Contains(MonitoringIntervals, d.MonitoringInterval) {
-		return Database{}, r.fail("monitoringIntervalSeconds", strconv.Itoa(d.MonitoringInterval), "one of "+joinInts(MonitoringIntervals)+" (enhanced monitoring stays on)")
+		return Database{}, r.breaks("enhanced-monitoring", "monitoringIntervalSeconds", strconv.Itoa(d.MonitoringInterval), "one of "+joinInts(MonitoringIntervals)+" (enhanced monitoring stays on)")
 	}
 	if d.PIRetentionDays, err = r.integer("performanceInsightsRetentionDays", DefaultPIRetentionDays); err != nil {
 		return Database{}, err
 	}
 	if !validPIRetention(d.PIRetentionDays) {
-		return Database{}, r.fail("performanceInsightsRetentionDays", strconv.Itoa(d.PIRetentionDays), "7, a multiple of 31 up to 713, or 731")
+		return Database{}, r.breaks("performance-insights", "performanceInsightsRetentionDays", strconv.Itoa(d.PIRetentionDays), "7, a multiple of 31 up to 713, or 731")
 	}
 	if d.LogRetentionDays, err = r.logRetention("logRetentionDays", DefaultLogRetentionDays); err != nil {
 		return Database{}, err
@@ -241,11 +241,11 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, err
 	}
 	if d.LogMinDurationMs < 0 || d.LogMinDurationMs > 3600000 {
-		return Database{}, r.fail("logMinDurationStatementMs", strconv.Itoa(d.LogMinDurationMs), "from 0 to 3600000 milliseconds (slow-query logging stays on)")
+		return Database{}, r.breaks("safe-query-logging", "logMinDurationStatementMs", strconv.Itoa(d.LogMinDurationMs), "from 0 to 3600000 milliseconds (slow-query logging stays on)")
 	}
 	d.LogStatement = r.str("logStatement", DefaultLogStatement)
 	if d.LogStatement != "ddl" && d.LogStatement != "none" {
-		return Database{}, r.fail("logStatement", d.LogStatement, "ddl or none (mod and all write the passwords of CREATE/ALTER ROLE to the log)")
+		return Database{}, r.breaks("safe-query-logging", "logStatement", d.LogStatement, "ddl or none (mod and all write the passwords of CREATE/ALTER ROLE to the log)")
 	}
 
 	// On by default where the guardrails require it; a dev environment
@@ -262,7 +262,7 @@ func LoadDatabase(src Source) (Database, error) {
 	}
 	for _, sg := range d.AllowedSecurityGroups {
 		if !sgPattern.MatchString(sg) {
-			return Database{}, r.fail("allowedSecurityGroupIds", sg, "security group ids such as sg-0123456789abcdef0")
+			return Database{}, r.breaks("least-privilege-ingress", "allowedSecurityGroupIds", sg, "security group ids such as sg-0123456789abcdef0")
 		}
 	}
 	cidrs, err := r.list("allowedCidrs")
@@ -272,17 +272,17 @@ func LoadDatabase(src Source) (Database, error) {
 	for _, c := range cidrs {
 		p, perr := netip.ParsePrefix(c)
 		if perr == nil && p.Bits() == 0 {
-			return Database{}, r.fail("allowedCidrs", c, "a private source range; 0.0.0.0/0 and ::/0 open the database to everyone")
+			return Database{}, r.breaks("least-privilege-ingress", "allowedCidrs", c, "a private source range; 0.0.0.0/0 and ::/0 open the database to everyone")
 		}
 		q, err := parsePrivateCIDR(c)
 		if err != nil {
-			return Database{}, r.fail("allowedCidrs", c, "IPv4 CIDRs in RFC 1918 space ("+privateRangesText+") with no host bits set ("+err.Error()+")")
+			return Database{}, r.breaks("least-privilege-ingress", "allowedCidrs", c, "IPv4 CIDRs in RFC 1918 space ("+privateRangesText+") with no host bits set ("+err.Error()+")")
 		}
 		d.AllowedCidrs = append(d.AllowedCidrs, q)
 	}
 	d.CACertIdentifier = r.str("caCertIdentifier", DefaultCACertIdentifier)
 	if !slices.Contains(CACertIdentifiers, d.CACertIdentifier) {
-		return Database{}, r.fail("caCertIdentifier", d.CACertIdentifier, "one of "+strings.Join(CACertIdentifiers, ", "))
+		return Database{}, r.breaks("current-ca", "caCertIdentifier", d.CACertIdentifier, "one of "+strings.Join(CACertIdentifiers, ", "))
 	}
 	if d.Alarms, err = r.alarms(); err != nil {
 		return Database{}, err

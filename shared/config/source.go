@@ -17,13 +17,20 @@ type Error struct {
 	Key     string // the full key, e.g. "network:vpcCidr"
 	Value   string // the value as written ("" when missing)
 	Allowed string // what would be accepted
+	// Rule is the GUARDRAILS.md rule the value breaks, when the refusal
+	// enforces one (the id of a guardrails.Rule, e.g. "safe-query-logging").
+	Rule string
 }
 
 func (e *Error) Error() string {
-	if e.Value == "" {
-		return fmt.Sprintf("config %s is missing or empty: want %s", e.Key, e.Allowed)
+	rule := ""
+	if e.Rule != "" {
+		rule = " (guardrail " + e.Rule + ")"
 	}
-	return fmt.Sprintf("config %s = %q is not allowed: want %s", e.Key, e.Value, e.Allowed)
+	if e.Value == "" {
+		return fmt.Sprintf("config %s is missing or empty%s: want %s", e.Key, rule, e.Allowed)
+	}
+	return fmt.Sprintf("config %s = %q is not allowed%s: want %s", e.Key, e.Value, rule, e.Allowed)
 }
 
 // Source reads the raw values of one project's config namespace. Values are
@@ -61,6 +68,12 @@ func (r reader) raw(key string) (string, bool) {
 
 func (r reader) fail(key, value, allowed string) error {
 	return &Error{Key: r.full(key), Value: value, Allowed: allowed}
+}
+
+// breaks is fail for a value that breaks a guardrail: the error names the
+// rule too.
+func (r reader) breaks(rule, key, value, allowed string) error {
+	return &Error{Key: r.full(key), Value: value, Allowed: allowed, Rule: rule}
 }
 
 func (r reader) str(key, def string) string {
