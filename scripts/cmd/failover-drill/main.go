@@ -291,21 +291,36 @@ func regionOf(host string) string {
 }
 
 func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failover.Report, error) {
-	db, err := readOutputs(ctx, o, d)
+	cfg, err := plan(ctx, o, set, d)
 	if err != nil {
 		return nil, err
+	}
+	rep, err := failover.Run(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep.Target.Port = o.port
+	return rep, nil
+}
+
+// plan turns the parsed flags (and the stack outputs they name) into the
+// drill's configuration, without touching the database.
+func plan(ctx context.Context, o *options, set map[string]bool, d deps) (failover.Config, error) {
+	db, err := readOutputs(ctx, o, d)
+	if err != nil {
+		return failover.Config{}, err
 	}
 	if db != nil {
 		applyOutputs(o, set, *db)
 	}
 	if o.host == "" {
-		return nil, errors.New("no target: give --outputs FILE, --stack NAME or --host")
+		return failover.Config{}, errors.New("no target: give --outputs FILE, --stack NAME or --host")
 	}
 	if o.triggerCmd == "" && o.inst == "" {
-		return nil, errors.New("no trigger: give --instance-id (RDS forced failover; also in the stack outputs) or --trigger-cmd")
+		return failover.Config{}, errors.New("no trigger: give --instance-id (RDS forced failover; also in the stack outputs) or --trigger-cmd")
 	}
 	if o.iamAuth && o.secretArn != "" && set["secret-arn"] {
-		return nil, errors.New("give --iam-auth or --secret-arn, not both")
+		return failover.Config{}, errors.New("give --iam-auth or --secret-arn, not both")
 	}
 	if o.region == "" {
 		o.region = regionOf(o.host)
@@ -315,33 +330,19 @@ func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failo
 	var clients awsClients
 	if needAWS {
 		if d.aws == nil {
-			return nil, errors.New("no AWS client factory")
+			return failover.Config{}, errors.New("no AWS client factory")
 		}
 		clients, err = d.aws(ctx, o.region)
 		if err != nil {
-			return nil, err
+			return failover.Config{}, err
 		}
 	}
 
-	opts := dbconn.Options{
-		Host: o.host, Port: o.port, Database: o.db, User: o.user,
-		SSLMode: o.sslmode, CABundle: o.caBundle,
-		ConnectTimeout: o.connectTimeout, ApplicationName: "failover-drill",
-	}
-	switch {
-	case o.iamAuth:
-		opts.Credentials = &dbconn.IAMToken{Region: clients.region, AWS: clients.creds}
-	case o.secretArn != "":
-		opts.Credentials = &dbconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
-	default:
-		if pw, ok := os.LookupEnv("PGPASSWORD"); ok {
-			opts.Credentials = dbconn.Static{Password: pw}
-		}
-	}
+	opts := connOptions(o, clients, os.LookupEnv)
 	var resolver *net.Resolver
 	if o.dnsServer != "" {
 		if _, _, err := net.SplitHostPort(o.dnsServer); err != nil {
-			return nil, fmt.Errorf("--dns-server %q: want host:port, e.g. 169.254.169.253:53: %w", o.dnsServer, err)
+			return failover.Config{}, fmt.Errorf("--dns-server %q: want host:port, e.g. 169.254.169.253:53: %w", o.dnsServer, err)
 		}
 		server := o.dnsServer
 		resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -351,7 +352,7 @@ func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failo
 		opts.Resolver = resolver
 	}
 	if err := opts.Validate(); err != nil {
-		return nil, fmt.Errorf("connection: %w", err)
+		return failover.Config{}, fmt.Errorf("connection: %w", err)
 	}
 
 	var trigger failover.Trigger
@@ -375,18 +376,38 @@ func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failo
 	}
 	for name, v := range map[string]time.Duration{"warmup": o.warmup, "settle": o.settle, "max-wait": o.maxWait, "max-rto": o.maxRTO, "write-timeout": o.writeTimeout, "probe-interval": o.probeInterval, "dns-interval": o.dnsEvery} {
 		if v <= 0 {
-			return nil, fmt.Errorf("--%s %s: must be positive", name, v)
+			return failover.Config{}, fmt.Errorf("--%s %s: must be positive", name, v)
 		}
 	}
 	if o.maxLost < 0 {
-		return nil, fmt.Errorf("--max-lost %d: must be 0 or more", o.maxLost)
+		return failover.Config{}, fmt.Errorf("--max-lost %d: must be 0 or more", o.maxLost)
 	}
-	rep, err := failover.Run(ctx, cfg)
-	if err != nil {
-		return nil, err
+	return cfg, nil
+}
+
+// connOptions builds the connection to the target from the flags and the
+// AWS clients. The credentials are, in this order: with --iam-auth an IAM
+// auth token signed for the clients' region; with a secret ARN (--secret-arn
+// or the masterSecretArn output) the RDS-managed secret; otherwise the
+// password in $PGPASSWORD when it is set (lookupEnv is os.LookupEnv), else
+// none.
+func connOptions(o *options, clients awsClients, lookupEnv func(string) (string, bool)) dbconn.Options {
+	opts := dbconn.Options{
+		Host: o.host, Port: o.port, Database: o.db, User: o.user,
+		SSLMode: o.sslmode, CABundle: o.caBundle,
+		ConnectTimeout: o.connectTimeout, ApplicationName: "failover-drill",
 	}
-	rep.Target.Port = o.port
-	return rep, nil
+	switch {
+	case o.iamAuth:
+		opts.Credentials = &dbconn.IAMToken{Region: clients.region, AWS: clients.creds}
+	case o.secretArn != "":
+		opts.Credentials = &dbconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
+	default:
+		if pw, ok := lookupEnv("PGPASSWORD"); ok {
+			opts.Credentials = dbconn.Static{Password: pw}
+		}
+	}
+	return opts
 }
 
 // backendOutputs reads a database stack's outputs through the Automation

@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"github.com/pgplatform/platform/scripts/dbconn"
+	"github.com/pgplatform/platform/scripts/failover"
 	"github.com/pgplatform/platform/shared/contract"
 )
 
@@ -181,5 +184,147 @@ func TestRegionOf(t *testing.T) {
 		if got := regionOf(host); got != want {
 			t.Errorf("regionOf(%q) = %q, want %q", host, got, want)
 		}
+	}
+}
+
+// fakeCreds stands in for the caller's AWS credentials; the test only
+// checks that the IAM token is signed with this provider.
+type fakeCreds struct{}
+
+func (*fakeCreds) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+}
+
+// parseFlags parses args as the command does and applies outputs (stack
+// outputs as in outputsJSON when withOutputs) under the flags given.
+func parseFlags(t *testing.T, args []string, withOutputs bool) (*options, map[string]bool) {
+	t.Helper()
+	var o options
+	fs := newFlags(&o, &bytes.Buffer{})
+	if withOutputs {
+		args = append([]string{"--outputs", "-"}, args...)
+	}
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if withOutputs {
+		db, err := readOutputs(context.Background(), &o, deps{stdin: strings.NewReader(outputsJSON)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyOutputs(&o, set, *db)
+	}
+	return &o, set
+}
+
+// Each way of authenticating picks its own credentials: --iam-auth an IAM
+// token for the AWS clients' region, a secret ARN the RDS-managed secret
+// through the Secrets Manager client, neither $PGPASSWORD.
+func TestConnOptionsPicksCredentials(t *testing.T) {
+	secrets := &fakeSecrets{}
+	creds := &fakeCreds{}
+	clients := awsClients{secrets: secrets, creds: creds, region: "eu-central-1"}
+	const arn = "arn:aws:secretsmanager:eu-central-1:111122223333:secret:rds!db-9"
+	env := func(vars map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+	}
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		withOutputs bool
+		env         map[string]string
+		check       func(t *testing.T, c dbconn.Credentials)
+	}{
+		{"secret arn flag", []string{"--host", "db.internal", "--secret-arn", arn}, false, map[string]string{"PGPASSWORD": "ignored"},
+			func(t *testing.T, c dbconn.Credentials) {
+				ms, ok := c.(*dbconn.ManagedSecret)
+				if !ok {
+					t.Fatalf("credentials %T, want *dbconn.ManagedSecret", c)
+				}
+				if ms.ARN != arn || ms.Client != secrets {
+					t.Errorf("managed secret ARN %q client %v, want %q and the Secrets Manager client", ms.ARN, ms.Client, arn)
+				}
+			}},
+		{"secret arn from outputs", nil, true, nil,
+			func(t *testing.T, c dbconn.Credentials) {
+				ms, ok := c.(*dbconn.ManagedSecret)
+				if !ok || !strings.HasSuffix(ms.ARN, "rds!db-1") || ms.Client != secrets {
+					t.Fatalf("credentials %#v, want the masterSecretArn output read through the Secrets Manager client", c)
+				}
+			}},
+		{"iam auth", []string{"--host", "db.internal", "--iam-auth"}, false, map[string]string{"PGPASSWORD": "ignored"},
+			func(t *testing.T, c dbconn.Credentials) {
+				tok, ok := c.(*dbconn.IAMToken)
+				if !ok {
+					t.Fatalf("credentials %T, want *dbconn.IAMToken", c)
+				}
+				if tok.Region != "eu-central-1" || tok.AWS != creds {
+					t.Errorf("IAM token region %q provider %v, want eu-central-1 and the AWS credentials", tok.Region, tok.AWS)
+				}
+			}},
+		// The outputs always carry masterSecretArn; --iam-auth still wins.
+		{"iam auth over secret from outputs", []string{"--iam-auth"}, true, nil,
+			func(t *testing.T, c dbconn.Credentials) {
+				if tok, ok := c.(*dbconn.IAMToken); !ok || tok.Region != "eu-central-1" {
+					t.Fatalf("credentials %#v, want an IAM token for eu-central-1", c)
+				}
+			}},
+		{"pgpassword", []string{"--host", "db.internal"}, false, map[string]string{"PGPASSWORD": "s3cret"},
+			func(t *testing.T, c dbconn.Credentials) {
+				if s, ok := c.(dbconn.Static); !ok || s.Password != "s3cret" || s.User != "" {
+					t.Fatalf("credentials %#v, want the static password from $PGPASSWORD", c)
+				}
+			}},
+		{"no password", []string{"--host", "db.internal"}, false, nil,
+			func(t *testing.T, c dbconn.Credentials) {
+				if c != nil {
+					t.Fatalf("credentials %#v without $PGPASSWORD, want none", c)
+				}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, _ := parseFlags(t, tc.args, tc.withOutputs)
+			opts := connOptions(o, clients, env(tc.env))
+			tc.check(t, opts.Credentials)
+			if opts.Host != o.host || opts.Port != o.port || opts.SSLMode != dbconn.SSLVerifyFull || opts.ApplicationName != "failover-drill" {
+				t.Errorf("connection options %+v do not follow the flags", opts)
+			}
+		})
+	}
+}
+
+// Both thresholds reach the drill: --max-lost and --max-rto end up in the
+// configuration that failover.Run gets, and their defaults are 0 and 120 s.
+func TestThresholdFlagsReachTheDrill(t *testing.T) {
+	base := []string{"--host", "db.internal", "--sslmode", "disable", "--trigger-cmd", "true"}
+	for _, tc := range []struct {
+		name     string
+		extra    []string
+		wantLost int
+		wantRTO  time.Duration
+	}{
+		{"defaults", nil, 0, failover.DefaultMaxDowntime},
+		{"max-lost 5", []string{"--max-lost", "5"}, 5, failover.DefaultMaxDowntime},
+		{"max-rto 45s", []string{"--max-rto", "45s"}, 0, 45 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, set := parseFlags(t, append(append([]string{}, base...), tc.extra...), false)
+			cfg, err := plan(context.Background(), o, set, deps{stderr: &bytes.Buffer{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MaxLost != tc.wantLost {
+				t.Errorf("drill MaxLost = %d, want %d", cfg.MaxLost, tc.wantLost)
+			}
+			if cfg.MaxDowntime != tc.wantRTO {
+				t.Errorf("drill MaxDowntime = %s, want %s", cfg.MaxDowntime, tc.wantRTO)
+			}
+		})
+	}
+	o, set := parseFlags(t, append(append([]string{}, base...), "--max-lost", "-1"), false)
+	if _, err := plan(context.Background(), o, set, deps{stderr: &bytes.Buffer{}}); err == nil || !strings.Contains(err.Error(), "--max-lost -1") {
+		t.Fatalf("--max-lost -1: err = %v, want a refusal", err)
 	}
 }
