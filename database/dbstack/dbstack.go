@@ -5,6 +5,7 @@ package dbstack
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -51,6 +52,10 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if env := values.String("environment"); env != cfg.Environment {
 		return &config.Error{Key: "database:networkStack", Value: netStack, Allowed: fmt.Sprintf("a network stack of environment %s (this one is %s)", cfg.Environment, env)}
 	}
+	appCidrs := values.Strings("appSubnetCidrs")
+	if err := CheckAppSubnets(netStack, values.String("vpcCidr"), appCidrs); err != nil {
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
 
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
@@ -65,7 +70,7 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 		Config:         cfg,
 		Plan:           plan,
 		Network:        network,
-		AppSubnetCidrs: values.Strings("appSubnetCidrs"),
+		AppSubnetCidrs: appCidrs,
 		AccountID:      identity.AccountId,
 		Partition:      partition.Partition,
 		Tags:           tags.New(cfg.Environment, string(cfg.Tier), ctx.Project(), ctx.Stack(), cfg.Tags),
@@ -189,4 +194,27 @@ func Plan(cfg config.Database, now time.Time) guardrails.Database {
 		TopicEncrypted:               true,
 		EventCategories:              append([]string(nil), guardrails.RequiredEventCategories...),
 	}
+}
+
+// CheckAppSubnets holds the application subnet CIDRs a network stack
+// exports to the least-privilege-ingress guardrail before the database
+// opens its port to them: the guardrail checks config-given CIDRs before
+// anything is declared, but these come from another stack's outputs, so a
+// wrong or tampered output (0.0.0.0/0, a public range, a range outside the
+// VPC) is caught here, still before any rule is declared.
+func CheckAppSubnets(netStack, vpcCidr string, cidrs []string) error {
+	vpc, err := netip.ParsePrefix(vpcCidr)
+	if err != nil {
+		return fmt.Errorf("guardrail least-privilege-ingress: network stack %s output vpcCidr = %q is not a CIDR", netStack, vpcCidr)
+	}
+	if len(cidrs) == 0 {
+		return fmt.Errorf("guardrail least-privilege-ingress: network stack %s output appSubnetCidrs is empty: want the application subnets the database admits", netStack)
+	}
+	for _, c := range cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil || p != p.Masked() || !p.Addr().Is4() || p.Bits() < vpc.Bits() || !vpc.Contains(p.Addr()) {
+			return fmt.Errorf("guardrail least-privilege-ingress: network stack %s output appSubnetCidrs holds %q: want IPv4 subnets inside the VPC %s, with no host bits set", netStack, c, vpcCidr)
+		}
+	}
+	return nil
 }

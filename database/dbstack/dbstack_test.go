@@ -249,6 +249,19 @@ func TestCommittedStacks(t *testing.T) {
 				for metric, threshold := range want {
 					assert.InDelta(t, threshold, alarms[metric].Input("threshold"), 1e-9, metric)
 				}
+				// Running low on storage or memory is the alarm, not
+				// having much of it.
+				direction := map[string]string{
+					"CPUUtilization":      "GreaterThanThreshold",
+					"FreeStorageSpace":    "LessThanThreshold",
+					"FreeableMemory":      "LessThanThreshold",
+					"DatabaseConnections": "GreaterThanThreshold",
+					"ReadLatency":         "GreaterThanThreshold",
+					"WriteLatency":        "GreaterThanThreshold",
+				}
+				for metric, op := range direction {
+					assert.Equal(t, op, alarms[metric].String("comparisonOperator"), metric)
+				}
 				ev := r.one(t, tEvents)
 				assert.Equal(t, "db-instance", ev.String("sourceType"))
 				assert.Equal(t, []string{id}, strs(ev.Input("sourceIds")))

@@ -10,6 +10,7 @@ import (
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -84,6 +85,39 @@ func TestIdentifierFollowsReplacingInputs(t *testing.T) {
 	r = runDatabase(t, s, resized)
 	require.NoError(t, r.err)
 	assert.Equal(t, id, r.one(t, tInstance).String("identifier"), "a class change is in place")
+}
+
+// TestAppSubnetsFromTheNetworkAreHeldToLeastPrivilege serves network
+// outputs whose application subnets would open the database too widely:
+// the run stops, naming the guardrail, the output and the value, before any
+// ingress rule is declared.
+func TestAppSubnetsFromTheNetworkAreHeldToLeastPrivilege(t *testing.T) {
+	s := stackNamed(t, "orders-dev")
+	for _, tc := range []struct {
+		name  string
+		cidrs []any
+		want  string
+	}{
+		{"everywhere", []any{"10.20.0.0/20", "0.0.0.0/0"}, `"0.0.0.0/0"`},
+		{"a public range", []any{"8.8.8.0/24"}, `"8.8.8.0/24"`},
+		{"outside the VPC", []any{"10.99.0.0/20"}, `"10.99.0.0/20"`},
+		{"wider than the VPC", []any{"10.0.0.0/8"}, `"10.0.0.0/8"`},
+		{"host bits set", []any{"10.20.0.1/20"}, `"10.20.0.1/20"`},
+		{"not a CIDR", []any{"app-subnet-a"}, `"app-subnet-a"`},
+		{"none", []any{}, "is empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outs := networkOutputs(t, s.Environment)
+			outs["appSubnetCidrs"] = tc.cidrs
+			m := newMocksWith(outs, s.Environment)
+			err := runWith(m, s)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "guardrail least-privilege-ingress")
+			assert.Contains(t, err.Error(), "appSubnetCidrs")
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Empty(t, m.OfType(tIngress), "an ingress rule was declared")
+		})
+	}
 }
 
 // TestMissingNetworkOutputFailsClearly serves a network stack without one
@@ -182,4 +216,57 @@ func TestDevMayRelax(t *testing.T) {
 	assert.Equal(t, false, inst.Input("deletionProtection"))
 	assert.Equal(t, true, inst.Input("skipFinalSnapshot"))
 	assert.Nil(t, inst.Input("finalSnapshotIdentifier"))
+}
+
+// orders-dev states no database:multiAz: Multi-AZ is the default in every
+// tier, and off only when a dev stack says so (as payments-dev does).
+func TestMultiAZIsTheDefaultEvenInDev(t *testing.T) {
+	s := stackNamed(t, "orders-dev")
+	_, set := s.Config["database:multiAz"]
+	require.False(t, set, "orders-dev must leave multiAz unset for this test")
+	r := runDatabase(t, s, s.Config)
+	require.NoError(t, r.err)
+	assert.Equal(t, true, r.one(t, tInstance).Input("multiAz"))
+
+	p := stackNamed(t, "payments-dev")
+	require.Equal(t, "false", p.Config["database:multiAz"])
+	r = runDatabase(t, p, p.Config)
+	require.NoError(t, r.err)
+	assert.Equal(t, false, r.one(t, tInstance).Input("multiAz"))
+}
+
+// database:networkStack picks the network to read: a bare stack name is
+// completed with the organization and the network project, a project/stack
+// with the organization, and a full name is taken as it is.
+func TestNetworkStackOverride(t *testing.T) {
+	s := stackNamed(t, "orders-dev")
+	outs := networkOutputs(t, s.Environment)
+	for _, tc := range []struct{ value, reads string }{
+		{"dev2", dbstack.LocalOrganization + "/network/dev2"},
+		{"network/dev2", dbstack.LocalOrganization + "/network/dev2"},
+		{"platform/shared-net", dbstack.LocalOrganization + "/platform/shared-net"},
+		{"acme/network/dev2", "acme/network/dev2"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			cfg := maps.Clone(s.Config)
+			cfg["database:networkStack"] = tc.value
+			m := mockaws.New()
+			m.StackOutputs[tc.reads] = outs
+			require.NoError(t, runWithConfig(m, s, cfg), "reading %s", tc.reads)
+			var names []string
+			for _, r := range m.OfType("pulumi:pulumi:StackReference") {
+				names = append(names, r.Name)
+			}
+			assert.Equal(t, []string{tc.reads}, names)
+		})
+	}
+	// A network of another environment is refused, naming the key.
+	cfg := maps.Clone(s.Config)
+	cfg["database:networkStack"] = "prod"
+	m := mockaws.New()
+	m.StackOutputs[dbstack.LocalOrganization+"/network/prod"] = networkOutputs(t, "prod")
+	err := runWithConfig(m, s, cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "database:networkStack")
+	assert.Contains(t, err.Error(), "a network stack of environment dev (this one is prod)")
 }
