@@ -273,6 +273,137 @@ func TestReportJSONIsComplete(t *testing.T) {
 	}
 }
 
+// The availability zones before and after reach the report: the
+// zone-changed flag, the JSON, the human report, and, when no write failed
+// although the zone changed, the note that the failover was shorter than
+// the write interval instead of a "not observed" failure.
+func TestAnalyzeReportsAvailabilityZones(t *testing.T) {
+	const zoneNote = "no write failed, yet the availability zone changed"
+	for _, tc := range []struct {
+		name        string
+		after       string
+		wantChanged bool
+	}{
+		{"moved to the standby's zone", "eu-west-1b", true},
+		{"same zone", "eu-west-1a", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// No write fails: only the zones can tell that a failover happened.
+			ws := series(3*time.Second, func(time.Duration) bool { return false })
+			rep := newReport()
+			rep.Placement.Before = &Placement{Instance: "orders-prod", Status: "available", AvailabilityZone: "eu-west-1a", SecondaryZone: "eu-west-1b", MultiAZ: true}
+			rep.Placement.After = &Placement{Instance: "orders-prod", Status: "available", AvailabilityZone: tc.after, SecondaryZone: "eu-west-1a", MultiAZ: true}
+			analyze(rep, analysisInput{writes: ws, present: presentAll(ws), tableFound: true,
+				trigStart: time.Second, trigEnd: time.Second, fired: true, end: 3 * time.Second, interval: 20 * msec})
+
+			if rep.Placement.Changed == nil {
+				t.Fatal("zone-changed flag not set although both zones are known")
+			}
+			if *rep.Placement.Changed != tc.wantChanged {
+				t.Errorf("zone changed = %v, want %v (eu-west-1a -> %s)", *rep.Placement.Changed, tc.wantChanged, tc.after)
+			}
+			notes := strings.Join(rep.Verdict.Notes, "\n")
+			failures := strings.Join(rep.Verdict.Failures, "\n")
+			if tc.wantChanged {
+				if !strings.Contains(notes, zoneNote) {
+					t.Errorf("notes %q do not say the zone changed without a failed write", notes)
+				}
+				if !rep.Verdict.Passed {
+					t.Errorf("a zone change with no failed write failed the verdict: %q", failures)
+				}
+			} else {
+				if strings.Contains(notes, zoneNote) {
+					t.Errorf("notes %q claim a zone change between equal zones", notes)
+				}
+				if rep.Verdict.Passed || !strings.Contains(failures, "not observed") {
+					t.Errorf("no failed write and no zone change: verdict %+v, want a \"not observed\" failure", rep.Verdict)
+				}
+			}
+
+			b, err := json.Marshal(rep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				Placement struct {
+					Before    struct{ AvailabilityZone string }
+					After     struct{ AvailabilityZone string }
+					AZChanged *bool `json:"azChanged"`
+				}
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+			if m.Placement.Before.AvailabilityZone != "eu-west-1a" || m.Placement.After.AvailabilityZone != tc.after || m.Placement.AZChanged == nil || *m.Placement.AZChanged != tc.wantChanged {
+				t.Errorf("JSON placement = %s", b)
+			}
+			var human bytes.Buffer
+			if err := rep.WriteHuman(&human); err != nil {
+				t.Fatal(err)
+			}
+			if want := "availability zone eu-west-1a -> " + tc.after; !strings.Contains(human.String(), want) {
+				t.Errorf("human report lacks %q:\n%s", want, human.String())
+			}
+		})
+	}
+
+	// When the instance cannot be described afterwards, the flag stays
+	// unset rather than claiming "unchanged".
+	ws := series(3*time.Second, func(t time.Duration) bool { return t >= 1500*msec && t < 2*time.Second })
+	rep := newReport()
+	rep.Placement.Before = &Placement{AvailabilityZone: "eu-west-1a"}
+	analyze(rep, analysisInput{writes: ws, present: presentAll(ws), tableFound: true,
+		trigStart: time.Second, trigEnd: time.Second, fired: true, end: 3 * time.Second, interval: 20 * msec})
+	if rep.Placement.Changed != nil {
+		t.Errorf("zone changed = %v with no zone after the failover, want unset", *rep.Placement.Changed)
+	}
+	var human bytes.Buffer
+	if err := rep.WriteHuman(&human); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(human.String(), "availability zone eu-west-1a -> unknown") {
+		t.Errorf("human report:\n%s", human.String())
+	}
+}
+
+// The lost-write threshold is honoured at a value other than 0: with a
+// threshold of 3, three lost acknowledged writes pass and four fail.
+func TestAnalyzeLostWriteThreshold(t *testing.T) {
+	// A 1 s outage, well inside the 5 s RTO threshold of newReport.
+	ws := series(6*time.Second, func(t time.Duration) bool { return t >= 2*time.Second && t < 3*time.Second })
+	for _, tc := range []struct {
+		name     string
+		lost     []int64
+		wantPass bool
+	}{
+		{"3 lost", []int64{40, 41, 42}, true},
+		{"4 lost", []int64{40, 41, 42, 43}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := newReport()
+			rep.Thresholds.MaxLostWrites = 3
+			analyze(rep, analysisInput{writes: ws, present: presentAll(ws, tc.lost...), tableFound: true,
+				trigStart: time.Second, trigEnd: time.Second, fired: true, end: 6 * time.Second, interval: 20 * msec})
+			if rep.Loss.LostAcknowledged != len(tc.lost) {
+				t.Fatalf("lost acknowledged = %d, want %d", rep.Loss.LostAcknowledged, len(tc.lost))
+			}
+			if !rep.Outage.Recovered || rep.Outage.DowntimeMs > rep.Thresholds.MaxDowntimeMs {
+				t.Fatalf("outage %+v: the RTO must pass for this test to be about the loss threshold", rep.Outage)
+			}
+			if rep.Verdict.Passed != tc.wantPass {
+				t.Errorf("verdict passed = %v with %d lost and threshold 3, want %v; failures %q", rep.Verdict.Passed, len(tc.lost), tc.wantPass, rep.Verdict.Failures)
+			}
+			failures := strings.Join(rep.Verdict.Failures, "\n")
+			if tc.wantPass && failures != "" {
+				t.Errorf("failures %q, want none", failures)
+			}
+			if !tc.wantPass && !strings.Contains(failures, "4 acknowledged writes are missing after the failover (threshold 3)") {
+				t.Errorf("failures %q do not name 4 lost writes against threshold 3", failures)
+			}
+		})
+	}
+}
+
 func TestConfigValidation(t *testing.T) {
 	base := Config{Connect: func(context.Context) (*pgxConn, error) { return nil, nil }, Trigger: FuncTrigger{}}
 	for _, tc := range []struct {
