@@ -86,6 +86,10 @@ func TestDevEnvironment(t *testing.T) {
 		}
 		subnetIDs := netOut["databaseSubnetIds"]
 		require.NotEmpty(t, subnetIDs)
+		// The component registered its outputs, as the stack's exports.
+		comps := netState.ofType("pgplatform:network:Network")
+		require.Len(t, comps, 1)
+		assert.Equal(t, netOut["vpcId"], comps[0].Outputs["vpcId"], "the Network component's registered outputs")
 		// The exported IDs are the subnets the network stack created.
 		var created []any
 		for _, rec := range w.records() {
@@ -98,6 +102,10 @@ func TestDevEnvironment(t *testing.T) {
 		for _, db := range databases {
 			st := w.state(contract.DatabaseProject, db.Name)
 			out := st.outputs()
+			dbComps := st.ofType("pgplatform:database:MultiAZPostgres")
+			require.Len(t, dbComps, 1)
+			assert.NotEmpty(t, dbComps[0].Outputs["endpoint"], "%s: the MultiAZPostgres component's registered outputs", db.Name)
+			assert.Equal(t, out["endpoint"], dbComps[0].Outputs["endpoint"], db.Name)
 			for _, name := range contract.Names(contract.Database{}) {
 				assert.Contains(t, out, name, "%s exports %s", db.Name, name)
 			}
