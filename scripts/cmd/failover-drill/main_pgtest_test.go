@@ -47,14 +47,15 @@ func restartDrill(t *testing.T, s *pglocal.Server, c *pglocal.Cluster, extra ...
 }
 
 // TestCommandTriggerAgainstLocalServer: the drill must see the outage, lose
-// nothing, pass, drop its table and print a JSON report on stdout.
+// nothing, pass, drop its table and print a JSON report on stdout that
+// carries the thresholds it was given.
 func TestCommandTriggerAgainstLocalServer(t *testing.T) {
 	c := pglocal.ForTest(t)
 	s, err := c.StartPrimary("solo", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, rep, stderr := restartDrill(t, s, c)
+	code, rep, stderr := restartDrill(t, s, c, "--max-lost", "5")
 	if code != exitPassed {
 		t.Fatalf("exit code %d, want %d", code, exitPassed)
 	}
@@ -72,6 +73,9 @@ func TestCommandTriggerAgainstLocalServer(t *testing.T) {
 	}
 	if rep.TableKept {
 		t.Error("report says the table was kept without --keep-table")
+	}
+	if rep.Thresholds.MaxLostWrites != 5 || rep.Thresholds.MaxDowntimeMs != 20000 {
+		t.Errorf("thresholds %+v, want --max-lost 5 and --max-rto 20s", rep.Thresholds)
 	}
 	if !strings.Contains(stderr, "Failover drill: PASSED") {
 		t.Error("no human report on stderr")
