@@ -5,6 +5,7 @@ package restore_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // time, and the backup restored with recovery_target_time into a new data
 // directory on another loopback port. Restored to the target, the first
 // marker is there and the second is not; restored to a time after the
-// second marker, both are. Every server and directory is removed, also
-// when the test fails (pglocal.ForTest).
+// second marker, both are. Each restored result, held to the other
+// variant's expectation, is refused by the drill's data check. Every server
+// and directory is removed, also when the test fails (pglocal.ForTest).
 func TestLocalPointInTimeRestore(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -91,9 +93,12 @@ func TestLocalPointInTimeRestore(t *testing.T) {
 		name      string
 		target    time.Time
 		wantAfter bool
+		// wrong is what the data check must say when this restore is
+		// held to the other variant's expectation.
+		wrong string
 	}{
-		{"between-markers", tl.Target, false},
-		{"after-both", later, true},
+		{"between-markers", tl.Target, false, "the restore stopped early"},
+		{"after-both", later, true, "the restore did not stop at the target time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, err := c.StartRestored(ctx, tc.name, backup, pglocal.Recovery{ArchiveDir: archive, TargetTime: tc.target}, nil)
@@ -108,16 +113,20 @@ func TestLocalPointInTimeRestore(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("restored to %s: %+v", tc.target.Format(time.RFC3339Nano), dc)
+			if want := (restore.DataCheck{BeforePresent: true, AfterPresent: tc.wantAfter}); dc != want {
+				t.Errorf("timeline %+v, target %s: restored database holds %+v, want %+v", tl, tc.target, dc, want)
+			}
 			if err := dc.Expect(tc.wantAfter); err != nil {
 				t.Fatalf("timeline %+v, target %s: %v", tl, tc.target, err)
 			}
+			// The data check tells the two restores apart: this real
+			// result, held to the other variant's expectation, is refused
+			// for the marker that differs.
+			err = dc.Expect(!tc.wantAfter)
+			if err == nil || !strings.Contains(err.Error(), tc.wrong) {
+				t.Errorf("restore to %s held to wantAfter=%t: %v, want an error saying %q", tc.name, !tc.wantAfter, err, tc.wrong)
+			}
 		})
-	}
-
-	// The data check can fail: the wrong expectation on the between-markers
-	// restore is refused.
-	if err := (restore.DataCheck{BeforePresent: true}).Expect(true); err == nil {
-		t.Fatal("a restore without the second marker passed a check that wants it")
 	}
 
 	pids := map[string]int{}

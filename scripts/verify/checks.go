@@ -79,13 +79,14 @@ func checkMultiAZ(inst rdstypes.DBInstance, exp Expect, live bool) check.Result 
 	if !on {
 		return check.Failf(CheckMultiAZ, "Multi-AZ is off (primary %s, no standby)%s: tier %s requires a standby in a second AZ; turned off outside Pulumi? run the deploy to restore it", primary, pending, exp.Tier)
 	}
+	status := deref(inst.DBInstanceStatus)
 	switch {
 	case standby == "" && !live:
-		return check.Unknownf(CheckMultiAZ, "Multi-AZ on, but RDS reports no standby AZ yet (status %s)", deref(inst.DBInstanceStatus))
+		return check.Unknownf(CheckMultiAZ, "Multi-AZ on (primary %s), but RDS reports no standby AZ yet (status %s)", primary, status)
 	case standby == "":
-		return check.Failf(CheckMultiAZ, "Multi-AZ on but RDS reports no secondary AZ on an %s instance", deref(inst.DBInstanceStatus))
+		return check.Failf(CheckMultiAZ, "Multi-AZ on (primary %s), but RDS reports no standby AZ although the instance is %s: there is no standby to fail over to", primary, status)
 	case standby == primary:
-		return check.Failf(CheckMultiAZ, "standby AZ %s is the primary's AZ", standby)
+		return check.Failf(CheckMultiAZ, "primary %s and standby %s are in the same AZ: an outage of that AZ takes both down", primary, standby)
 	}
 	return check.Passf(CheckMultiAZ, "Multi-AZ on: primary %s, standby %s", primary, standby)
 }
