@@ -38,18 +38,30 @@ build: ## build the platform's commands into bin/
 
 # ---- the main job: deploys ------------------------------------------------------
 
+# Each first builds only bin/deploy and runs its checks (arguments, refusals,
+# config, AWS credentials, passphrase), so a missing credential is reported
+# before the minutes it takes to build the pinned Pulumi CLI on a fresh
+# machine; then it builds the tools and runs.
+define deploy_step
+	@mkdir -p $(BIN)
+	go build -o $(BIN)/ ./scripts/cmd/deploy
+	$(BIN)/deploy $(1) --check --env $(ENV) $(stack_flags)
+	@$(MAKE) --no-print-directory setup
+	$(BIN)/deploy $(1) --env $(ENV) $(stack_flags)
+endef
+
 .PHONY: preview up refresh destroy
-preview: setup ## preview every stack of ENV (network first)
-	$(BIN)/deploy preview --env $(ENV) $(stack_flags)
+preview: ## preview every stack of ENV (network first)
+	$(call deploy_step,preview)
 
-up: setup ## deploy ENV: its network, then its database stacks
-	$(BIN)/deploy up --env $(ENV) $(stack_flags)
+up: ## deploy ENV: its network, then its database stacks
+	$(call deploy_step,up)
 
-refresh: setup ## refresh the state of every stack of ENV from AWS
-	$(BIN)/deploy refresh --env $(ENV) $(stack_flags)
+refresh: ## refresh the state of every stack of ENV from AWS
+	$(call deploy_step,refresh)
 
-destroy: setup ## destroy ENV's database stacks, then its network (never prod)
-	$(BIN)/deploy destroy --env $(ENV) $(stack_flags)
+destroy: ## destroy ENV's database stacks, then its network (never prod)
+	$(call deploy_step,destroy)
 
 # ---- checks ---------------------------------------------------------------------
 

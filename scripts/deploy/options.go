@@ -44,6 +44,11 @@ type Options struct {
 	Refresh bool
 	// Diff prints a detailed diff.
 	Diff bool
+	// Check runs only the checks that need no backend and no Pulumi CLI
+	// (arguments, refusals, config, AWS credentials, passphrase), then
+	// stops: make runs it before building the CLI, so a missing credential
+	// is reported at once.
+	Check bool
 }
 
 // Usage is the command line synopsis.
@@ -58,6 +63,9 @@ const Usage = `usage: deploy preview|up|refresh|destroy --env <env> [--stack <st
   --expect-no-changes   fail if any stack would change (preview, up, refresh)
   --json-dir DIR        write each stack's engine events as newline-delimited
                         JSON to DIR/<project>-<stack>.json
+  --check               only run the checks that need no backend or CLI
+                        (arguments, refusals, config, AWS credentials,
+                        passphrase) and stop
 `
 
 // ErrHelp is returned by ParseArgs when help was asked for.
@@ -99,6 +107,7 @@ func ParseArgs(args []string) (Options, error) {
 	fs.BoolVar(&o.ExpectNoChanges, "expect-no-changes", false, "")
 	fs.BoolVar(&o.Refresh, "refresh", false, "")
 	fs.BoolVar(&o.Diff, "diff", false, "")
+	fs.BoolVar(&o.Check, "check", false, "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Options{}, ErrHelp

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/pgplatform/platform/scripts/workspace"
@@ -78,6 +79,14 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 	}
 	if err := settings.CheckPassphrase(plan.Tier); err != nil {
 		return err
+	}
+	if opts.Check {
+		names := make([]string, len(plan.Stacks))
+		for i, s := range plan.Stacks {
+			names[i] = s.Project + "/" + s.Name
+		}
+		_, _ = fmt.Fprintf(t.Out, "deploy: checks passed for %s of %s (AWS credentials: %s)\n", opts.Op, strings.Join(names, ", "), source)
+		return nil
 	}
 	engine, err := t.NewEngine(settings)
 	if err != nil {

@@ -269,3 +269,28 @@ func TestToolChecksEveryStacksConfigBeforeAnyRuns(t *testing.T) {
 		})
 	}
 }
+
+// --check stops after the checks: it reports what it would run and never
+// builds the engine; a failing check fails it as it would the real run.
+func TestToolCheckOnly(t *testing.T) {
+	env := with(devKeys, "PULUMI_CONFIG_PASSPHRASE", "dev")
+	r := runTool(t, env, "up", "--check", "--env", "dev")
+	if r.err != nil {
+		t.Fatalf("up --check: %v", r.err)
+	}
+	if r.built {
+		t.Fatal("--check built the engine")
+	}
+	if want := "deploy: checks passed for up of network/dev, database/orders-dev (AWS credentials: static keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)\n"; r.out != want {
+		t.Errorf("output = %q, want %q", r.out, want)
+	}
+	r = runTool(t, map[string]string{"PULUMI_CONFIG_PASSPHRASE": "dev"}, "up", "--check", "--env", "dev")
+	if r.err == nil || !strings.Contains(r.err.Error(), "no AWS credentials found") || r.built {
+		t.Fatalf("up --check without credentials: err = %v, built = %v", r.err, r.built)
+	}
+	r = runTool(t, env, "destroy", "--check", "--env", "prod")
+	var refusal *RefusalError
+	if !errors.As(r.err, &refusal) {
+		t.Fatalf("destroy --check --env prod: err = %v, want the refusal", r.err)
+	}
+}
