@@ -204,3 +204,54 @@ test('every workflow and composite action pins its actions to a commit SHA', () 
   }
   assert.ok(uses > 0, 'no uses: lines found');
 });
+
+// jobsOf splits a workflow into its top-level text and its jobs' blocks,
+// by indentation (no YAML parser: Node ships none).
+function jobsOf(text) {
+  const lines = text.split('\n');
+  const start = lines.findIndex(l => /^jobs:\s*$/.test(l));
+  const top = lines.slice(0, start < 0 ? lines.length : start).join('\n');
+  const jobs = {};
+  let name = null;
+  for (const line of lines.slice(start + 1)) {
+    const m = /^  ([A-Za-z0-9_-]+):\s*$/.exec(line);
+    if (m) { name = m[1]; jobs[name] = ''; continue; }
+    if (/^\S/.test(line)) name = null;
+    if (name) jobs[name] += line + '\n';
+  }
+  return { top, jobs };
+}
+
+// A job's (or else its workflow's) concurrency block.
+function concurrencyOf(block) {
+  const m = /^(\s*)concurrency:\s*\n((?:\1\s+.*\n?)+)/m.exec(block);
+  return m ? m[2] : '';
+}
+
+test('every job that changes stacks or fails a database over holds its environment\'s deploy- group, never cancelled', () => {
+  const dir = path.join(__dirname, '..', 'workflows');
+  const writes = /bin\/(deploy (up|destroy|refresh)\b|failover-drill\b)/;
+  let checked = 0;
+  for (const f of fs.readdirSync(dir).filter(f => /\.ya?ml$/.test(f))) {
+    const { top, jobs } = jobsOf(fs.readFileSync(path.join(dir, f), 'utf8'));
+    for (const [name, block] of Object.entries(jobs)) {
+      if (!writes.test(block)) continue;
+      checked++;
+      const conc = concurrencyOf(block) || concurrencyOf(top + '\n');
+      assert.match(conc, /group:\s*deploy-/, `${f} job ${name} changes stacks outside a deploy-<env> concurrency group`);
+      assert.match(conc, /cancel-in-progress:\s*false/, `${f} job ${name} may be cancelled mid-deploy`);
+    }
+  }
+  assert.ok(checked >= 4, `only ${checked} jobs found that change stacks`);
+});
+
+test('the concurrency check sees a missing group and a cancellable one', () => {
+  const bad = 'on: push\njobs:\n  dev:\n    runs-on: x\n    steps:\n      - run: bin/deploy up --env dev\n';
+  assert.equal(concurrencyOf(jobsOf(bad).jobs.dev), '');
+  const cancellable = 'jobs:\n  dev:\n    concurrency:\n      group: deploy-dev\n      cancel-in-progress: true\n    steps:\n      - run: bin/deploy up --env dev\n';
+  assert.doesNotMatch(concurrencyOf(jobsOf(cancellable).jobs.dev), /cancel-in-progress:\s*false/);
+  const good = 'concurrency:\n  group: deploy-${{ inputs.environment }}\n  cancel-in-progress: false\njobs:\n  drill:\n    steps:\n      - run: bin/failover-drill --stack x\n';
+  const { top, jobs } = jobsOf(good);
+  assert.equal(concurrencyOf(jobs.drill), '');
+  assert.match(concurrencyOf(top + '\n'), /group:\s*deploy-/);
+});
