@@ -183,6 +183,8 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Equal(t, cfg.BackupWindow, inst.String("backupWindow"))
 				assert.Equal(t, cfg.MaintenanceWindow, inst.String("maintenanceWindow"))
 				assert.Equal(t, true, inst.Input("autoMinorVersionUpgrade"))
+				assert.Equal(t, true, inst.Input("allowMajorVersionUpgrade"), "a major bump in the stack file must be able to apply")
+				assert.Equal(t, false, inst.Input("applyImmediately"), "changes wait for the maintenance window")
 				assert.Equal(t, true, inst.Input("copyTagsToSnapshot"))
 				assert.Contains(t, config.CACertIdentifiers, inst.String("caCertIdentifier"))
 				assert.Equal(t, true, inst.Input("performanceInsightsEnabled"))
