@@ -20,10 +20,11 @@ const ComponentType = "pgplatform:network:Network"
 
 // NetworkArgs are the inputs of the network component.
 type NetworkArgs struct {
+	// Config gives the environment, tier and tags.
 	Config config.Network
-	// Zones are the availability zones, one subnet of each kind per zone,
-	// in this order.
-	Zones []string
+	// Layout is what the component declares, from NewLayout. The guardrails
+	// are checked on its plan and the resources are rendered from it.
+	Layout Layout
 }
 
 // Network is an environment's VPC with everything the database stacks rely
@@ -46,17 +47,21 @@ type Network struct {
 	Outputs contract.Network
 }
 
+// kindText is how messages name a kind of subnet.
+var kindText = map[SubnetKind]string{DatabaseSubnet: "database", AppSubnet: "application", PublicSubnet: "public"}
+
 // NewNetwork declares the network. The guardrails are checked on the plan
-// before any child is declared.
+// of the layout before any child is declared; the children are then
+// rendered from that same layout.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
 		return nil, errors.New("network: args are required")
 	}
-	cfg := args.Config
-	if len(args.Zones) != cfg.AZCount || len(cfg.DatabaseSubnets) != cfg.AZCount || len(cfg.AppSubnets) != cfg.AZCount {
-		return nil, fmt.Errorf("network: %d zones for %d database and %d application subnets (want %d of each)", len(args.Zones), len(cfg.DatabaseSubnets), len(cfg.AppSubnets), cfg.AZCount)
+	cfg, l := args.Config, args.Layout
+	if len(l.Zones) == 0 {
+		return nil, errors.New("network: the layout has no zones (build it with NewLayout)")
 	}
-	if err := guardrails.CheckNetwork(Plan(cfg, args.Zones)); err != nil {
+	if err := guardrails.CheckNetwork(l.Plan(cfg.Tier)); err != nil {
 		return nil, fmt.Errorf("network stack %s: %w", ctx.Stack(), err)
 	}
 	identity, err := aws.GetCallerIdentity(ctx, nil)
@@ -73,7 +78,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	env := cfg.Environment
 
 	n.Vpc, err = ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(cfg.VpcCidr.String()),
+		CidrBlock:          pulumi.String(l.VpcCidr),
 		EnableDnsSupport:   pulumi.Bool(true),
 		EnableDnsHostnames: pulumi.Bool(true),
 		Tags:               t.Named("pgp-" + env),
@@ -83,27 +88,38 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 	// Managing the default security group without rules strips the rules
 	// AWS puts on it, so nothing can use it by accident (Security Hub EC2.2).
-	n.DefaultSecurityGroup, err = ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+	sgArgs := &ec2.DefaultSecurityGroupArgs{
 		VpcId: n.Vpc.ID(),
 		Tags:  t.Named("pgp-" + env + "-default-unused"),
-	}, parent)
+	}
+	var ingress ec2.DefaultSecurityGroupIngressArray
+	var egress ec2.DefaultSecurityGroupEgressArray
+	for _, r := range l.DefaultSecurityGroupRules {
+		if r.Egress {
+			egress = append(egress, ec2.DefaultSecurityGroupEgressArgs{
+				Protocol: pulumi.String(r.Protocol), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort),
+				CidrBlocks: pulumi.ToStringArray(r.CidrBlocks), Self: pulumi.Bool(r.Self),
+			})
+		} else {
+			ingress = append(ingress, ec2.DefaultSecurityGroupIngressArgs{
+				Protocol: pulumi.String(r.Protocol), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort),
+				CidrBlocks: pulumi.ToStringArray(r.CidrBlocks), Self: pulumi.Bool(r.Self),
+			})
+		}
+	}
+	if len(ingress) > 0 {
+		sgArgs.Ingress = ingress
+	}
+	if len(egress) > 0 {
+		sgArgs.Egress = egress
+	}
+	n.DefaultSecurityGroup, err = ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", sgArgs, parent)
 	if err != nil {
 		return nil, fmt.Errorf("network: manage the default security group: %w", err)
 	}
 
-	// Database subnets share one route table with the VPC's local route
-	// only: no internet or NAT gateway is reachable from them.
-	n.DatabaseRouteTable, err = ec2.NewRouteTable(ctx, name+"-db-rt", &ec2.RouteTableArgs{
-		VpcId: n.Vpc.ID(),
-		Tags:  t.Named("pgp-" + env + "-db-isolated"),
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("network: create the database route table: %w", err)
-	}
-
 	var igw *ec2.InternetGateway
-	var publicRT *ec2.RouteTable
-	if cfg.NatGateway {
+	if l.InternetGateway {
 		igw, err = ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
 			VpcId: n.Vpc.ID(),
 			Tags:  t.Named("pgp-" + env),
@@ -111,82 +127,52 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		if err != nil {
 			return nil, fmt.Errorf("network: create the internet gateway: %w", err)
 		}
-		publicRT, err = ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
-			VpcId: n.Vpc.ID(),
-			Tags:  t.Named("pgp-" + env + "-public"),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("network: create the public route table: %w", err)
-		}
-		if _, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
-			RouteTableId:         publicRT.ID(),
-			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-			GatewayId:            igw.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("network: route the public subnets to the internet gateway: %w", err)
-		}
 	}
 
-	var sharedAppRT *ec2.RouteTable
-	if !cfg.NatGateway {
-		sharedAppRT, err = ec2.NewRouteTable(ctx, name+"-app-rt", &ec2.RouteTableArgs{
-			VpcId: n.Vpc.ID(),
-			Tags:  t.Named("pgp-" + env + "-app"),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("network: create the application route table: %w", err)
+	subnets := map[SubnetRef]*ec2.Subnet{}
+	for _, s := range l.Subnets {
+		if _, known := kindText[s.Kind]; !known || s.Zone < 0 || s.Zone >= len(l.Zones) {
+			return nil, fmt.Errorf("network: subnet %s of kind %q in zone %d of %d", s.Cidr, s.Kind, s.Zone, len(l.Zones))
 		}
-		n.AppRouteTables = append(n.AppRouteTables, sharedAppRT)
-	}
-
-	for i, az := range args.Zones {
-		suffix := fmt.Sprintf("%d", i)
-		db, err := ec2.NewSubnet(ctx, name+"-db-"+suffix, &ec2.SubnetArgs{
+		az := l.Zones[s.Zone]
+		sub, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-%s-%d", name, s.Kind, s.Zone), &ec2.SubnetArgs{
 			VpcId:               n.Vpc.ID(),
-			CidrBlock:           pulumi.String(cfg.DatabaseSubnets[i].String()),
+			CidrBlock:           pulumi.String(s.Cidr),
 			AvailabilityZone:    pulumi.String(az),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
-			Tags:                t.Named(fmt.Sprintf("pgp-%s-db-%s", env, az)),
+			Tags:                t.Named(fmt.Sprintf("pgp-%s-%s-%s", env, s.Kind, az)),
 		}, parent)
 		if err != nil {
-			return nil, fmt.Errorf("network: create database subnet in %s: %w", az, err)
+			return nil, fmt.Errorf("network: create %s subnet in %s: %w", kindText[s.Kind], az, err)
 		}
-		n.DatabaseSubnets = append(n.DatabaseSubnets, db)
-		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-db-rta-"+suffix, &ec2.RouteTableAssociationArgs{
-			SubnetId:     db.ID(),
-			RouteTableId: n.DatabaseRouteTable.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("network: associate database subnet in %s: %w", az, err)
-		}
-
-		app, err := ec2.NewSubnet(ctx, name+"-app-"+suffix, &ec2.SubnetArgs{
-			VpcId:               n.Vpc.ID(),
-			CidrBlock:           pulumi.String(cfg.AppSubnets[i].String()),
-			AvailabilityZone:    pulumi.String(az),
-			MapPublicIpOnLaunch: pulumi.Bool(false),
-			Tags:                t.Named(fmt.Sprintf("pgp-%s-app-%s", env, az)),
-		}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("network: create application subnet in %s: %w", az, err)
-		}
-		n.AppSubnets = append(n.AppSubnets, app)
-
-		appRT := sharedAppRT
-		if cfg.NatGateway {
-			if appRT, err = n.natForZone(ctx, name, suffix, az, cfg, igw, publicRT, parent); err != nil {
-				return nil, err
-			}
-		}
-		if _, err := ec2.NewRouteTableAssociation(ctx, name+"-app-rta-"+suffix, &ec2.RouteTableAssociationArgs{
-			SubnetId:     app.ID(),
-			RouteTableId: appRT.ID(),
-		}, parent); err != nil {
-			return nil, fmt.Errorf("network: associate application subnet in %s: %w", az, err)
+		subnets[s.SubnetRef] = sub
+		switch s.Kind {
+		case DatabaseSubnet:
+			n.DatabaseSubnets = append(n.DatabaseSubnets, sub)
+		case AppSubnet:
+			n.AppSubnets = append(n.AppSubnets, sub)
+		case PublicSubnet:
+			n.PublicSubnets = append(n.PublicSubnets, sub)
 		}
 	}
 
-	if err := n.flowLogs(ctx, name, cfg, identity.AccountId, parent); err != nil {
-		return nil, err
+	nats := map[int]*ec2.NatGateway{}
+	for _, zone := range l.NatGateways {
+		if nats[zone], err = n.natGateway(ctx, name, cfg, l, zone, subnets, igw, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	for _, rt := range l.RouteTables {
+		if err := n.routeTable(ctx, name, cfg, rt, subnets, igw, nats, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	if l.FlowLogs != nil {
+		if err := n.flowLogs(ctx, name, cfg, *l.FlowLogs, identity.AccountId, parent); err != nil {
+			return nil, err
+		}
 	}
 
 	n.Outputs = contract.Network{
@@ -195,7 +181,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		DatabaseSubnetIDs: subnetIDs(n.DatabaseSubnets),
 		AppSubnetIDs:      subnetIDs(n.AppSubnets),
 		AppSubnetCidrs:    subnetCidrs(n.AppSubnets),
-		AvailabilityZones: pulumi.ToStringArray(args.Zones).ToStringArrayOutput(),
+		AvailabilityZones: pulumi.ToStringArray(l.Zones).ToStringArrayOutput(),
 		Environment:       pulumi.String(cfg.Environment).ToStringOutput(),
 		Tier:              pulumi.String(string(cfg.Tier)).ToStringOutput(),
 	}
@@ -209,69 +195,96 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	return n, nil
 }
 
-// natForZone declares a zone's public subnet, NAT gateway and the
-// application route table that sends outbound traffic through it.
-func (n *Network) natForZone(ctx *pulumi.Context, name, suffix, az string, cfg config.Network, igw *ec2.InternetGateway, publicRT *ec2.RouteTable, parent pulumi.ResourceOption) (*ec2.RouteTable, error) {
+// natGateway declares a zone's NAT gateway, with its address, in the
+// zone's public subnet.
+func (n *Network) natGateway(ctx *pulumi.Context, name string, cfg config.Network, l Layout, zone int, subnets map[SubnetRef]*ec2.Subnet, igw *ec2.InternetGateway, parent pulumi.ResourceOption) (*ec2.NatGateway, error) {
+	pub, ok := subnets[SubnetRef{PublicSubnet, zone}]
+	if !ok || igw == nil {
+		return nil, fmt.Errorf("network: a NAT gateway in zone %d needs a public subnet there and the internet gateway", zone)
+	}
 	t := stackTags(ctx, cfg)
-	env := cfg.Environment
-	i := len(n.PublicSubnets)
-	pub, err := ec2.NewSubnet(ctx, name+"-public-"+suffix, &ec2.SubnetArgs{
-		VpcId:               n.Vpc.ID(),
-		CidrBlock:           pulumi.String(cfg.PublicSubnets[i].String()),
-		AvailabilityZone:    pulumi.String(az),
-		MapPublicIpOnLaunch: pulumi.Bool(false),
-		Tags:                t.Named(fmt.Sprintf("pgp-%s-public-%s", env, az)),
-	}, parent)
-	if err != nil {
-		return nil, fmt.Errorf("network: create public subnet in %s: %w", az, err)
-	}
-	n.PublicSubnets = append(n.PublicSubnets, pub)
-	if _, err := ec2.NewRouteTableAssociation(ctx, name+"-public-rta-"+suffix, &ec2.RouteTableAssociationArgs{
-		SubnetId:     pub.ID(),
-		RouteTableId: publicRT.ID(),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("network: associate public subnet in %s: %w", az, err)
-	}
-	eip, err := ec2.NewEip(ctx, name+"-nat-eip-"+suffix, &ec2.EipArgs{
+	az := l.Zones[zone]
+	eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-eip-%d", name, zone), &ec2.EipArgs{
 		Domain: pulumi.String("vpc"),
-		Tags:   t.Named(fmt.Sprintf("pgp-%s-nat-%s", env, az)),
+		Tags:   t.Named(fmt.Sprintf("pgp-%s-nat-%s", cfg.Environment, az)),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("network: allocate the NAT address in %s: %w", az, err)
 	}
-	nat, err := ec2.NewNatGateway(ctx, name+"-nat-"+suffix, &ec2.NatGatewayArgs{
+	nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%d", name, zone), &ec2.NatGatewayArgs{
 		AllocationId: eip.ID(),
 		SubnetId:     pub.ID(),
-		Tags:         t.Named(fmt.Sprintf("pgp-%s-nat-%s", env, az)),
+		Tags:         t.Named(fmt.Sprintf("pgp-%s-nat-%s", cfg.Environment, az)),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 	if err != nil {
 		return nil, fmt.Errorf("network: create the NAT gateway in %s: %w", az, err)
 	}
-	rt, err := ec2.NewRouteTable(ctx, name+"-app-rt-"+suffix, &ec2.RouteTableArgs{
+	return nat, nil
+}
+
+// routeTable declares a route table, its routes and its subnet
+// associations.
+func (n *Network) routeTable(ctx *pulumi.Context, name string, cfg config.Network, spec RouteTable, subnets map[SubnetRef]*ec2.Subnet, igw *ec2.InternetGateway, nats map[int]*ec2.NatGateway, parent pulumi.ResourceOption) error {
+	t := stackTags(ctx, cfg)
+	rt, err := ec2.NewRouteTable(ctx, name+"-"+spec.Name, &ec2.RouteTableArgs{
 		VpcId: n.Vpc.ID(),
-		Tags:  t.Named(fmt.Sprintf("pgp-%s-app-%s", env, az)),
+		Tags:  t.Named("pgp-" + cfg.Environment + "-" + spec.Label),
 	}, parent)
 	if err != nil {
-		return nil, fmt.Errorf("network: create the application route table in %s: %w", az, err)
+		return fmt.Errorf("network: create route table %s: %w", spec.Name, err)
 	}
-	n.AppRouteTables = append(n.AppRouteTables, rt)
-	if _, err := ec2.NewRoute(ctx, name+"-app-default-"+suffix, &ec2.RouteArgs{
-		RouteTableId:         rt.ID(),
-		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-		NatGatewayId:         nat.ID(),
-	}, parent); err != nil {
-		return nil, fmt.Errorf("network: route application subnets in %s through the NAT gateway: %w", az, err)
+	if spec.hasDatabaseSubnet() && n.DatabaseRouteTable == nil {
+		n.DatabaseRouteTable = rt
 	}
-	return rt, nil
+	for _, s := range spec.Subnets {
+		if s.Kind == AppSubnet {
+			n.AppRouteTables = append(n.AppRouteTables, rt)
+			break
+		}
+	}
+	for _, r := range spec.Routes {
+		args := &ec2.RouteArgs{RouteTableId: rt.ID(), DestinationCidrBlock: pulumi.String(r.Destination)}
+		switch r.Target {
+		case ToInternetGateway:
+			if igw == nil {
+				return fmt.Errorf("network: route %s goes to an internet gateway the layout does not declare", r.Name)
+			}
+			args.GatewayId = igw.ID()
+		case ToNatGateway:
+			nat, ok := nats[r.Zone]
+			if !ok {
+				return fmt.Errorf("network: route %s goes to a NAT gateway in zone %d the layout does not declare", r.Name, r.Zone)
+			}
+			args.NatGatewayId = nat.ID()
+		default:
+			return fmt.Errorf("network: route %s has unknown target %q", r.Name, r.Target)
+		}
+		if _, err := ec2.NewRoute(ctx, name+"-"+r.Name, args, parent); err != nil {
+			return fmt.Errorf("network: create route %s in %s: %w", r.Name, spec.Name, err)
+		}
+	}
+	for _, s := range spec.Subnets {
+		sub, ok := subnets[s]
+		if !ok {
+			return fmt.Errorf("network: route table %s names %s subnet %d the layout does not declare", spec.Name, kindText[s.Kind], s.Zone)
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-%s-rta-%d", name, s.Kind, s.Zone), &ec2.RouteTableAssociationArgs{
+			SubnetId:     sub.ID(),
+			RouteTableId: rt.ID(),
+		}, parent); err != nil {
+			return fmt.Errorf("network: associate %s subnet %d with %s: %w", kindText[s.Kind], s.Zone, spec.Name, err)
+		}
+	}
+	return nil
 }
 
 // flowLogs sends the VPC's flow logs to a log group with a retention,
-// through a role that may write only to that group.
-func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network, accountID string, parent pulumi.ResourceOption) error {
+// through a role whose policy is the layout's.
+func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network, spec FlowLogs, accountID string, parent pulumi.ResourceOption) error {
 	t := stackTags(ctx, cfg)
 	var err error
 	n.FlowLogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
-		RetentionInDays: pulumi.Int(cfg.FlowLogRetentionDays),
+		RetentionInDays: pulumi.Int(spec.RetentionDays),
 		Tags:            t.Named("pgp-" + cfg.Environment + "-flow-logs"),
 	}, parent)
 	if err != nil {
@@ -289,7 +302,9 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network,
 	if err != nil {
 		return fmt.Errorf("network: create the flow-log role: %w", err)
 	}
-	policy := n.FlowLogGroup.Arn.ApplyT(flowLogPolicy).(pulumi.StringOutput)
+	policy := n.FlowLogGroup.Arn.ApplyT(func(arn string) (string, error) {
+		return flowLogPolicy(spec.Actions, spec.policyResources(arn))
+	}).(pulumi.StringOutput)
 	rp, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
 		Role:   n.FlowLogRole.ID(),
 		Policy: policy,

@@ -13,7 +13,6 @@ import (
 
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
-	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/tags"
 )
 
@@ -32,7 +31,11 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc) error {
 	if err != nil {
 		return err
 	}
-	net, err := NewNetwork(ctx, "network", &NetworkArgs{Config: cfg, Zones: azs})
+	layout, err := NewLayout(cfg, azs)
+	if err != nil {
+		return err
+	}
+	net, err := NewNetwork(ctx, "network", &NetworkArgs{Config: cfg, Layout: layout})
 	if err != nil {
 		return err
 	}
@@ -72,29 +75,6 @@ func ResolveZones(ctx *pulumi.Context, cfg config.Network) ([]string, error) {
 	return available[:cfg.AZCount], nil
 }
 
-// Plan is what the network guardrails check. It is derived from the config
-// and the same values drive the resources below.
-func Plan(cfg config.Network, zones []string) guardrails.Network {
-	p := guardrails.Network{
-		Tier:                     cfg.Tier,
-		VpcCidr:                  cfg.VpcCidr.String(),
-		AZs:                      zones,
-		FlowLogs:                 true,
-		FlowLogRetentionDays:     cfg.FlowLogRetentionDays,
-		FlowLogRoleScopedToGroup: true,
-	}
-	for _, s := range cfg.DatabaseSubnets {
-		p.DatabaseSubnets = append(p.DatabaseSubnets, s.String())
-	}
-	for _, s := range cfg.AppSubnets {
-		p.AppSubnets = append(p.AppSubnets, s.String())
-	}
-	for _, s := range cfg.PublicSubnets {
-		p.AppSubnets = append(p.AppSubnets, s.String())
-	}
-	return p
-}
-
 // flowLogTrust lets only the flow-logs service of this account assume the
 // role.
 func flowLogTrust(accountID string) (string, error) {
@@ -114,14 +94,15 @@ func flowLogTrust(accountID string) (string, error) {
 	return string(b), nil
 }
 
-// flowLogPolicy allows writing to one log group and nothing else.
-func flowLogPolicy(logGroupArn string) (string, error) {
+// flowLogPolicy allows the actions on the resources, and nothing else.
+// The layout gives both (FlowLogs), and its plan checks them.
+func flowLogPolicy(actions, resources []string) (string, error) {
 	doc := map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
 			"Effect":   "Allow",
-			"Action":   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-			"Resource": []string{logGroupArn, logGroupArn + ":*"},
+			"Action":   actions,
+			"Resource": resources,
 		}},
 	}
 	b, err := json.Marshal(doc)

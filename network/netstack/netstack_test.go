@@ -1,8 +1,11 @@
 package netstack_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -163,12 +166,39 @@ func TestCommittedStacks(t *testing.T) {
 				assert.EqualValues(t, r.cfg.FlowLogRetentionDays, group.Input("retentionInDays"))
 				assert.Contains(t, fl.String("logDestination"), group.ID)
 
+				groupArn := fl.String("logDestination")
+
+				role, ok := m.Named(tRole, "network-flow-logs")
+				require.True(t, ok)
+				assert.True(t, strings.HasPrefix(fl.String("iamRoleArn"), "arn:aws:iam:") && strings.HasSuffix(fl.String("iamRoleArn"), ":"+role.ID),
+					"the flow log writes through the flow-log role, not %s", fl.String("iamRoleArn"))
 				policies := m.OfType(tRolePolicy)
 				require.Len(t, policies, 1)
-				doc := policies[0].String("policy")
-				assert.Contains(t, doc, group.ID, "the flow-log policy names its log group")
-				assert.NotContains(t, doc, `"Resource":"*"`)
-				assert.NotContains(t, doc, `"*"`)
+				assert.Equal(t, role.ID, policies[0].String("role"), "the policy is on the flow-log role")
+				doc := decodePolicy(t, policies[0].String("policy"))
+				assert.Equal(t, "2012-10-17", doc.Version)
+				require.Len(t, doc.Statement, 1)
+				st := doc.Statement[0]
+				assert.Equal(t, "Allow", st.Effect)
+				assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, []string(st.Action))
+				assert.ElementsMatch(t, []string{groupArn, groupArn + ":*"}, []string(st.Resource), "the policy names the log group and its streams only")
+				assert.Empty(t, st.Principal)
+				assert.Empty(t, st.Condition)
+			})
+
+			t.Run("flow-log role trusted only by the flow-logs service of this account", func(t *testing.T) {
+				role, ok := m.Named(tRole, "network-flow-logs")
+				require.True(t, ok)
+				trust := decodePolicy(t, role.String("assumeRolePolicy"))
+				assert.Equal(t, "2012-10-17", trust.Version)
+				require.Len(t, trust.Statement, 1)
+				st := trust.Statement[0]
+				assert.Equal(t, "Allow", st.Effect)
+				assert.Equal(t, []string{"sts:AssumeRole"}, []string(st.Action))
+				assert.Equal(t, map[string]stringList{"Service": {"vpc-flow-logs.amazonaws.com"}}, st.Principal)
+				assert.Equal(t, map[string]map[string]stringList{"StringEquals": {"aws:SourceAccount": {mockaws.Account}}}, st.Condition,
+					"the confused-deputy guard: only flow logs of this account may assume the role")
+				assert.Empty(t, st.Resource)
 			})
 
 			t.Run("default security group has no rules", func(t *testing.T) {
@@ -183,6 +213,142 @@ func TestCommittedStacks(t *testing.T) {
 				assertContract(t, r)
 			})
 		})
+	}
+}
+
+// stringList is an IAM policy field that holds one string or a list.
+type stringList []string
+
+func (s *stringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = stringList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return err
+	}
+	*s = many
+	return nil
+}
+
+type policyStatement struct {
+	Sid       string
+	Effect    string
+	Action    stringList
+	Resource  stringList
+	Principal map[string]stringList
+	Condition map[string]map[string]stringList
+}
+
+type policyDocument struct {
+	Version   string
+	Statement []policyStatement
+}
+
+// decodePolicy decodes an IAM policy document and fails on any key it does
+// not know, so a NotAction or NotResource cannot slip past the checks.
+func decodePolicy(t *testing.T, doc string) policyDocument {
+	t.Helper()
+	var p policyDocument
+	dec := json.NewDecoder(strings.NewReader(doc))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&p), "policy %s", doc)
+	return p
+}
+
+// TestZoneIGetsSubnetI checks the zone-to-subnet mapping of every committed
+// stack: network-<kind>-<i> is in zone i and has subnet i of its kind, and
+// the exported zones and subnet ids keep that order. Zones come from config
+// when it names them, else in the order the region reports them, so each
+// stack also runs against a region that reports its zones out of order.
+func TestZoneIGetsSubnetI(t *testing.T) {
+	regions := []struct {
+		name  string
+		zones []string
+	}{
+		{"region reports a,b,c", []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
+		{"region reports c,a,b", []string{"eu-west-1c", "eu-west-1a", "eu-west-1b"}},
+	}
+	for _, s := range networkStacks(t) {
+		for _, region := range regions {
+			t.Run(s.Name+"/"+region.name, func(t *testing.T) {
+				assertZoneMapping(t, s.Name, s.Config, region.zones, nil)
+			})
+		}
+	}
+	t.Run("config names c,a,b", func(t *testing.T) {
+		cfg := maps.Clone(stackNamedT(t, "dev").Config)
+		cfg["network:availabilityZones"] = `["eu-west-1c","eu-west-1a","eu-west-1b"]`
+		assertZoneMapping(t, "dev", cfg, []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, []string{"eu-west-1c", "eu-west-1a", "eu-west-1b"})
+	})
+}
+
+// assertZoneMapping runs the program as stack on raw config in a region reporting
+// regionZones and checks the mapping against want (nil: what config names,
+// else the region's first zones).
+func assertZoneMapping(t *testing.T, stack string, raw map[string]string, regionZones, want []string) {
+	t.Helper()
+	m := mockaws.New()
+	m.Zones = regionZones
+	exports := mockaws.Exports{}
+	require.NoError(t, mockaws.Run(m, "network", stack, raw, func(ctx *pulumi.Context) error {
+		return netstack.Program(ctx, exports.Export)
+	}))
+	cfg, err := config.LoadNetwork(config.MapSource("network", raw))
+	require.NoError(t, err)
+	if want == nil {
+		want = cfg.AvailabilityZones
+	}
+	if want == nil {
+		want = regionZones[:cfg.AZCount]
+	}
+	require.Len(t, want, cfg.AZCount)
+
+	kinds := []struct {
+		kind  string
+		cidrs []netip.Prefix
+	}{{"db", cfg.DatabaseSubnets}, {"app", cfg.AppSubnets}}
+	if cfg.NatGateway {
+		kinds = append(kinds, struct {
+			kind  string
+			cidrs []netip.Prefix
+		}{"public", cfg.PublicSubnets})
+	}
+	ids := map[string][]string{}
+	for _, k := range kinds {
+		require.Len(t, k.cidrs, len(want), "%s subnets in config", k.kind)
+		for i, zone := range want {
+			name := fmt.Sprintf("network-%s-%d", k.kind, i)
+			sub, ok := m.Named(tSubnet, name)
+			if !assert.True(t, ok, "%s not declared", name) {
+				continue
+			}
+			assert.Equal(t, zone, sub.String("availabilityZone"), "%s must be in zone %d", name, i)
+			assert.Equal(t, k.cidrs[i].String(), sub.String("cidrBlock"), "%s must have subnet %d of its kind", name, i)
+			ids[k.kind] = append(ids[k.kind], sub.ID)
+		}
+	}
+	assert.Len(t, m.OfType(tSubnet), len(kinds)*len(want), "subnets other than network-<kind>-<i>")
+
+	var appCidrs []string
+	for _, p := range cfg.AppSubnets {
+		appCidrs = append(appCidrs, p.String())
+	}
+	for key, expected := range map[string][]string{
+		"availabilityZones": want,
+		"databaseSubnetIds": ids["db"],
+		"appSubnetIds":      ids["app"],
+		"appSubnetCidrs":    appCidrs,
+	} {
+		out, ok := exports[key].(pulumi.Output)
+		if !assert.True(t, ok, "%s not exported as an output", key) {
+			continue
+		}
+		got, err := mockaws.Await(out)
+		require.NoError(t, err, key)
+		assert.Equal(t, expected, got, "export %s must keep the zone order", key)
 	}
 }
 
