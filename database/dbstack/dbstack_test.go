@@ -143,7 +143,8 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Contains(t, params["shared_preload_libraries"]["value"], "pg_stat_statements")
 				assert.Equal(t, "pending-reboot", params["shared_preload_libraries"]["applyMethod"])
 				assert.Equal(t, fmt.Sprint(cfg.LogMinDurationMs), params["log_min_duration_statement"]["value"])
-				assert.Equal(t, "ddl", params["log_statement"]["value"])
+				assert.Equal(t, cfg.LogStatement, params["log_statement"]["value"])
+				assert.Equal(t, "none", params["log_statement"]["value"], "no committed stack logs DDL: it would log clear-text role passwords")
 				if strict {
 					assert.Equal(t, "1", params["log_connections"]["value"])
 					assert.Equal(t, "1", params["log_disconnections"]["value"])

@@ -23,16 +23,19 @@ var DatabaseKeys = []string{
 
 // Defaults of the database config.
 const (
-	DefaultEngineVersion         = "16"
-	MinEngineMajor               = 14
-	DefaultInstanceClass         = "db.t4g.medium"
-	DefaultAllocatedStorageGb    = 20
-	DefaultPort                  = 5432
-	DefaultMonitoringInterval    = 60
-	DefaultPIRetentionDays       = 7
-	DefaultLogRetentionDays      = 30
-	DefaultLogMinDurationMs      = 1000
-	DefaultLogStatement          = "ddl"
+	DefaultEngineVersion      = "16"
+	MinEngineMajor            = 14
+	DefaultInstanceClass      = "db.t4g.medium"
+	DefaultAllocatedStorageGb = 20
+	DefaultPort               = 5432
+	DefaultMonitoringInterval = 60
+	DefaultPIRetentionDays    = 7
+	DefaultLogRetentionDays   = 30
+	DefaultLogMinDurationMs   = 1000
+	DefaultLogStatement       = "none"
+	// MinLogMinDurationMs is the lowest slow-query threshold: below it the
+	// log holds nearly every statement.
+	MinLogMinDurationMs          = 100
 	DefaultCACertIdentifier      = "rds-ca-rsa2048-g1"
 	DefaultBackupWindow          = "02:00-03:00"
 	DefaultMaintenanceWindow     = "sun:04:00-sun:05:00"
@@ -240,12 +243,12 @@ func LoadDatabase(src Source) (Database, error) {
 	if d.LogMinDurationMs, err = r.integer("logMinDurationStatementMs", DefaultLogMinDurationMs); err != nil {
 		return Database{}, err
 	}
-	if d.LogMinDurationMs < 0 || d.LogMinDurationMs > 3600000 {
-		return Database{}, r.breaks("safe-query-logging", "logMinDurationStatementMs", strconv.Itoa(d.LogMinDurationMs), "from 0 to 3600000 milliseconds (slow-query logging stays on)")
+	if d.LogMinDurationMs < MinLogMinDurationMs || d.LogMinDurationMs > 3600000 {
+		return Database{}, r.breaks("safe-query-logging", "logMinDurationStatementMs", strconv.Itoa(d.LogMinDurationMs), fmt.Sprintf("from %d to 3600000 milliseconds: slow-query logging stays on, and below %d ms it logs nearly every statement's text, passwords in CREATE/ALTER ROLE included", MinLogMinDurationMs, MinLogMinDurationMs))
 	}
 	d.LogStatement = r.str("logStatement", DefaultLogStatement)
 	if d.LogStatement != "ddl" && d.LogStatement != "none" {
-		return Database{}, r.breaks("safe-query-logging", "logStatement", d.LogStatement, "ddl or none (mod and all write the passwords of CREATE/ALTER ROLE to the log)")
+		return Database{}, r.breaks("safe-query-logging", "logStatement", d.LogStatement, "none (the default) or ddl: mod and all log the text of writes, and all three log CREATE/ALTER ROLE statements with any clear-text password in them (set passwords with psql's \\password, which sends a hash)")
 	}
 
 	// On by default where the guardrails require it; a dev environment

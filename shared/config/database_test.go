@@ -151,13 +151,15 @@ func TestLoadDatabaseRejects(t *testing.T) {
 		{"log retention 2", map[string]string{"database:logRetentionDays": "2"}, "database:logRetentionDays", "2", "one of 1, 3, 5"},
 		{"log retention 366", map[string]string{"database:logRetentionDays": "366"}, "database:logRetentionDays", "366", "365, 400"},
 		{"log retention text", map[string]string{"database:logRetentionDays": "month"}, "database:logRetentionDays", "month", "a whole number"},
-		{"log min duration -1", map[string]string{"database:logMinDurationStatementMs": "-1"}, "database:logMinDurationStatementMs", "-1", "from 0 to 3600000 milliseconds (slow-query logging stays on)"},
+		{"log min duration -1", map[string]string{"database:logMinDurationStatementMs": "-1"}, "database:logMinDurationStatementMs", "-1", "from 100 to 3600000 milliseconds: slow-query logging stays on"},
+		{"log min duration 0 logs every statement", map[string]string{"database:logMinDurationStatementMs": "0"}, "database:logMinDurationStatementMs", "0", "passwords in CREATE/ALTER ROLE included"},
+		{"log min duration below the floor", map[string]string{"database:logMinDurationStatementMs": "99"}, "database:logMinDurationStatementMs", "99", "from 100"},
 		{"log min duration above an hour", map[string]string{"database:logMinDurationStatementMs": "3600001"}, "database:logMinDurationStatementMs", "3600001", "to 3600000"},
 		{"log min duration with unit", map[string]string{"database:logMinDurationStatementMs": "500ms"}, "database:logMinDurationStatementMs", "500ms", "a whole number"},
-		{"log statement all", map[string]string{"database:logStatement": "all"}, "database:logStatement", "all", "ddl or none (mod and all write the passwords of CREATE/ALTER ROLE to the log)"},
-		{"log statement mod", map[string]string{"database:logStatement": "mod"}, "database:logStatement", "mod", "ddl or none"},
-		{"log statement upper case", map[string]string{"database:logStatement": "DDL"}, "database:logStatement", "DDL", "ddl or none"},
-		{"log statement unknown", map[string]string{"database:logStatement": "verbose"}, "database:logStatement", "verbose", "ddl or none"},
+		{"log statement all", map[string]string{"database:logStatement": "all"}, "database:logStatement", "all", "none (the default) or ddl: mod and all log the text of writes"},
+		{"log statement mod", map[string]string{"database:logStatement": "mod"}, "database:logStatement", "mod", "none (the default) or ddl"},
+		{"log statement upper case", map[string]string{"database:logStatement": "DDL"}, "database:logStatement", "DDL", "none (the default) or ddl"},
+		{"log statement unknown", map[string]string{"database:logStatement": "verbose"}, "database:logStatement", "verbose", "none (the default) or ddl"},
 
 		// access
 		{"security groups not a list", map[string]string{"database:allowedSecurityGroupIds": "sg-0123456789abcdef0"}, "database:allowedSecurityGroupIds", "sg-0123456789abcdef0", "a list of strings"},
@@ -239,7 +241,7 @@ func TestLoadDatabaseDefaults(t *testing.T) {
 		{"PIRetentionDays", d.PIRetentionDays, 7},
 		{"LogRetentionDays", d.LogRetentionDays, 30},
 		{"LogMinDurationMs", d.LogMinDurationMs, 1000},
-		{"LogStatement", d.LogStatement, "ddl"},
+		{"LogStatement", d.LogStatement, "none"},
 		{"DeletionProtection", d.DeletionProtection, true},
 		{"SkipFinalSnapshot", d.SkipFinalSnapshot, false},
 		{"CACertIdentifier", d.CACertIdentifier, "rds-ca-rsa2048-g1"},
@@ -315,8 +317,8 @@ func TestLoadDatabaseAccepts(t *testing.T) {
 			}
 		}},
 		{"engine 17", map[string]string{"database:engineVersion": "17"}, func(t *testing.T, d config.Database) { wantInt(t, d.EngineMajor, 17) }},
-		{"log statement none, slow log at 0", map[string]string{"database:logStatement": "none", "database:logMinDurationStatementMs": "0"}, func(t *testing.T, d config.Database) {
-			if d.LogStatement != "none" || d.LogMinDurationMs != 0 {
+		{"log statement ddl, slow log at the floor", map[string]string{"database:logStatement": "ddl", "database:logMinDurationStatementMs": "100"}, func(t *testing.T, d config.Database) {
+			if d.LogStatement != "ddl" || d.LogMinDurationMs != 100 {
 				t.Errorf("logStatement %q, min duration %d", d.LogStatement, d.LogMinDurationMs)
 			}
 		}},

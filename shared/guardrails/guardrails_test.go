@@ -134,7 +134,7 @@ var databaseCases = []dbCase{
 	{name: "dev backups 7 days", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
 	{name: "backups 35 days", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 35 }},
 	{name: "log_statement none", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "none", "immediate") }},
-	{name: "slow-query log at 0 ms", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "0", "immediate") }},
+	{name: "slow-query log at the 100 ms floor", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "100", "immediate") }},
 	{name: "dynamic parameter applied immediately", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "work_mem", "65536", "immediate") }},
 	{name: "static parameter applied at reboot", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "max_connections", "500", "pending-reboot") }},
 	{name: "engine 14", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.EngineVersion, p.ParameterFamily = "14", "postgres14" }},
@@ -220,6 +220,8 @@ var databaseCases = []dbCase{
 	{name: "log_statement missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { dropParam(p, "log_statement") }},
 	{name: "slow-query log off", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "-1", "immediate") }},
 	{name: "slow-query log missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { dropParam(p, "log_min_duration_statement") }},
+	{name: "slow-query log at 0 ms logs every statement", tier: config.Dev, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "0", "immediate") }},
+	{name: "slow-query log below the floor", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "99", "immediate") }},
 	// static-parameters
 	{name: "static parameter applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter shared_preload_libraries applyMethod", mutate: func(p *guardrails.Database) {
 		setParam(p, "shared_preload_libraries", "pg_stat_statements", "immediate")

@@ -155,9 +155,11 @@ var DatabaseRules = []Rule{
 	{"safe-query-logging", "CKV2_AWS_30", func(p Database) *Violation {
 		if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
 			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
+		} else if ms, err := strconv.Atoi(v); err != nil || ms < config.MinLogMinDurationMs {
+			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: fmt.Sprintf("at least %d ms: below that nearly every statement's text, role passwords included, is logged", config.MinLogMinDurationMs)}
 		}
 		if v, _ := param(p, "log_statement"); v != "ddl" && v != "none" {
-			return &Violation{Key: "database:logStatement", Value: v, Want: "ddl or none: all and mod write role passwords to the log"}
+			return &Violation{Key: "database:logStatement", Value: v, Want: "none or ddl: all and mod write the text of writes, role passwords included, to the log"}
 		}
 		return nil
 	}},
