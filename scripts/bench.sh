@@ -94,11 +94,7 @@ done
 inline=$(median <"$work/inline")
 compiled=$(median <"$work/compiled")
 ratio=$(awk -v a="$compiled" -v b="$inline" 'BEGIN{printf "%.2f", a/b}')
-# A fresh CI runner has no build cache: compile-per-run there costs the two
-# cold builds measured above on top of the preview.
-fresh=$(awk -v a="${cold[network]}" -v b="${cold[database]}" -v c="$inline" 'BEGIN{printf "%.1f", a+b+c}')
-fresh_ratio=$(awk -v a="$fresh" -v b="$inline" 'BEGIN{printf "%.0f", a/b}')
-say "median inline $inline s, compile-per-run $compiled s (ratio $ratio), on a fresh runner $fresh s (ratio $fresh_ratio)"
+say "median inline $inline s, compile-per-run $compiled s (ratio $ratio)"
 
 say "failover drill resolution and overhead against local PostgreSQL (about a minute)..."
 (cd scripts && go test -tags pgtest -run '^$' -bench . -benchtime 1x -timeout 15m ./failover/) >"$work/failover" 2>&1 || {
@@ -129,14 +125,14 @@ Offline \`preview\` of the dev network plus \`orders-dev\` through the real engi
 | how the programs run | time | ratio to inline |
 |---|---|---|
 | inline, from the prebuilt deploy binary (this platform) | ${inline} s | 1 |
-| compiled before every run, warm build cache (measured: \`go build\` of both programs, then the same preview) | ${compiled} s | ${ratio} |
-| compiled before every run on a fresh runner (derived: the two cold builds above plus the inline preview) | ${fresh} s | ${fresh_ratio} |
+| compiled before every run, warm build cache (\`go build\` of both programs, then the same preview) | ${compiled} s | ${ratio} |
 
-The compiled rows stand in for the Go language host, which compiles the
+The compiled row stands in for the Go language host, which compiles the
 program before each run: \`pulumi-language-go\` cannot be installed on these
 machines, so the compile is timed with \`go build\` and the preview itself
-runs inline in both cases. The warm row is what a developer's machine pays;
-the fresh-runner row is what a CI job without a warm cache pays.
+runs inline in both rows. On a runner without a build cache either way first
+pays a cold compile (about ${cold[database]} s, table above): \`bin/deploy\` once
+per job, the language host once per program per job.
 
 For comparison: pulumi/pulumi#12186 reports 30 s of a 35-40 s preview spent in
 \`go build\`, and pulumi/pulumi#4140 reports \`go run\` invoked four times per
