@@ -43,28 +43,48 @@ func procStart(pid int) (string, error) {
 	return f[19], nil
 }
 
-// writeOwner records this process as the owner of cluster directory dir.
+// pidNamespace names this process's PID namespace: a PID recorded in
+// another one (a container sharing /tmp) means nothing here.
+func pidNamespace() string {
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return "unknown"
+	}
+	return ns
+}
+
+// writeOwner records this process as the owner of cluster directory dir,
+// atomically, so that a reader never sees half an owner.
 func writeOwner(dir string) error {
 	start, err := procStart(os.Getpid())
 	if err != nil {
 		return fmt.Errorf("record the cluster's owner: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())+" "+start+"\n"), 0o644); err != nil {
+	tmp := filepath.Join(dir, ownerFile+".tmp")
+	body := strconv.Itoa(os.Getpid()) + " " + start + " " + pidNamespace() + "\n"
+	if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+		return fmt.Errorf("record the cluster's owner: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, ownerFile)); err != nil {
 		return fmt.Errorf("record the cluster's owner: %w", err)
 	}
 	return nil
 }
 
 // ownerAlive reports whether the process that made cluster directory dir
-// still runs. A directory without a readable owner file counts as owned
-// (it may be one a New elsewhere has just made), so it is never swept.
+// may still run. Only a directory whose owner file is whole, written in
+// this PID namespace, and whose PID now runs another process (or none)
+// counts as dead; anything else, including a directory without an owner
+// file (one a New elsewhere has just made), is left alone. Liveness comes
+// from /proc, which any user can read, never from kill(pid, 0), which fails
+// for another user's live process.
 func ownerAlive(dir string) bool {
 	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
 	if err != nil {
 		return true
 	}
 	f := strings.Fields(string(b))
-	if len(f) != 2 {
+	if len(f) != 3 || f[2] != pidNamespace() {
 		return true
 	}
 	pid, err := strconv.Atoi(f[0])
@@ -72,7 +92,10 @@ func ownerAlive(dir string) bool {
 		return true
 	}
 	start, err := procStart(pid)
-	return err == nil && start == f[1] && Alive(pid)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist) // gone: dead; unreadable: unsure
+	}
+	return start == f[1]
 }
 
 // SweepStale stops the servers of cluster directories whose owner has died
@@ -109,7 +132,10 @@ func sweepStale(tmp string) ([]string, error) {
 
 // stopStale kills the postmaster of every data directory in dir, with its
 // children. A postmaster.pid names its data directory on its second line;
-// a PID whose process does not serve that directory is left alone.
+// the process it names is signalled only if it is a postgres started on
+// that directory (its command line) and working in it (its cwd). A live
+// postgres that fails those checks is an error, and dir is then kept.
+// Every signal goes to a process whose start time is checked just before.
 func stopStale(dir string) error {
 	var errs []error
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -117,26 +143,54 @@ func stopStale(dir string) error {
 			return nil
 		}
 		pid, dataDir, ok := readPidFile(path)
-		if !ok || dataDir != filepath.Dir(path) || !Alive(pid) || !servesDir(pid, dataDir) {
+		if !ok || !Alive(pid) || !isPostgres(pid) {
+			return nil // no server, or the PID now belongs to something else
+		}
+		if dataDir != filepath.Dir(path) || !servesDir(pid, dataDir) {
+			errs = append(errs, fmt.Errorf("stale cluster %s: postgres %d does not look like the server of %s; left alone", dir, pid, filepath.Dir(path)))
 			return nil
 		}
-		kids := children(pid)
-		// SIGQUIT is PostgreSQL's immediate shutdown; SIGKILL what remains.
-		_ = syscall.Kill(pid, syscall.SIGQUIT)
-		if !waitGone(pid, 5*time.Second) {
-			killTree(pid)
+		procs := []proc{{pid, startOf(pid)}}
+		for _, k := range children(pid) {
+			procs = append(procs, proc{k, startOf(k)})
 		}
-		for _, p := range append(kids, pid) {
-			if !waitGone(p, 2*time.Second) {
-				_ = syscall.Kill(p, syscall.SIGKILL)
-				if !waitGone(p, 2*time.Second) {
-					errs = append(errs, fmt.Errorf("stale server %d of %s is still running", p, dataDir))
+		// SIGQUIT is PostgreSQL's immediate shutdown; SIGKILL what remains.
+		procs[0].signal(syscall.SIGQUIT)
+		for _, p := range procs {
+			if !waitGone(p.pid, 5*time.Second) {
+				p.signal(syscall.SIGKILL)
+				if !waitGone(p.pid, 2*time.Second) && p.same() {
+					errs = append(errs, fmt.Errorf("stale server %d of %s is still running", p.pid, dataDir))
 				}
 			}
 		}
 		return nil
 	})
 	return errors.Join(errs...)
+}
+
+// proc is a process as first seen: its PID and start time.
+type proc struct {
+	pid   int
+	start string
+}
+
+func startOf(pid int) string {
+	s, _ := procStart(pid)
+	return s
+}
+
+// same reports whether p's PID still names the process first seen.
+func (p proc) same() bool {
+	s, err := procStart(p.pid)
+	return err == nil && p.start != "" && s == p.start
+}
+
+// signal sends sig to p only if its PID still names the same process.
+func (p proc) signal(sig syscall.Signal) {
+	if p.same() {
+		_ = syscall.Kill(p.pid, sig)
+	}
 }
 
 // readPidFile reads the PID and data directory of a postmaster.pid.
@@ -161,21 +215,36 @@ func readPidFile(path string) (pid int, dataDir string, ok bool) {
 	return pid, lines[1], true
 }
 
-// servesDir reports whether process pid is a postgres whose command line
-// names dataDir (pg_ctl starts it with -D <dataDir>).
-func servesDir(pid int, dataDir string) bool {
+// isPostgres reports whether process pid runs the postgres binary.
+func isPostgres(pid int) bool {
+	args := cmdline(pid)
+	return len(args) > 0 && filepath.Base(args[0]) == "postgres"
+}
+
+func cmdline(pid int) []string {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	if err != nil {
+		return nil
+	}
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+}
+
+// servesDir reports whether process pid was started on dataDir (pg_ctl
+// passes -D <dataDir>) and works in it (the postmaster changes into its
+// data directory).
+func servesDir(pid int, dataDir string) bool {
+	args := cmdline(pid)
+	named := false
+	for _, a := range args[min(1, len(args)):] {
+		named = named || a == dataDir
+	}
+	if !named {
+		return false
+	}
+	cwd, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid), "cwd"))
 	if err != nil {
 		return false
 	}
-	args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-	if len(args) == 0 || filepath.Base(args[0]) != "postgres" {
-		return false
-	}
-	for _, a := range args[1:] {
-		if a == dataDir {
-			return true
-		}
-	}
-	return false
+	dd, err := os.Stat(dataDir)
+	return err == nil && os.SameFile(cwd, dd)
 }

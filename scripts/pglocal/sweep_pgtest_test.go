@@ -17,6 +17,9 @@ import (
 // Cleanup: its cluster's owner is dead and its server still runs. The next
 // sweep must stop the server and remove the directory.
 func TestSweepStopsTheServersOfADeadRun(t *testing.T) {
+	// A private temp directory: a parallel test binary's New must not
+	// sweep this test's cluster before the test does.
+	privateTmp(t)
 	c := pglocal.ForTest(t) // its Cleanup is the safety net if the sweep fails
 	primary, err := c.StartPrimary("primary", nil)
 	if err != nil {
@@ -30,7 +33,11 @@ func TestSweepStopsTheServersOfADeadRun(t *testing.T) {
 	if err := gone.Run(); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(c.Dir, "owner"), []byte(strconv.Itoa(gone.Process.Pid)+" 1\n"), 0o644); err != nil {
+	ns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.Dir, "owner"), []byte(strconv.Itoa(gone.Process.Pid)+" 1 "+ns+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 
@@ -66,4 +73,19 @@ func TestSweepLeavesLiveRunsAlone(t *testing.T) {
 	if !pglocal.Alive(primary.PID()) {
 		t.Fatal("the live cluster's server was stopped")
 	}
+}
+
+// privateTmp points TMPDIR at a fresh directory the postgres user can
+// traverse, for the rest of the test.
+func privateTmp(t *testing.T) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "pglocal-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	t.Setenv("TMPDIR", dir)
 }

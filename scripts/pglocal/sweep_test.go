@@ -40,12 +40,18 @@ func TestSweepStaleRemovesOnlyClustersOfDeadOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := mkCluster(t, tmp, "dead", strconv.Itoa(deadPID(t))+" 1\n")
+	ns := " " + pidNamespace() + "\n"
+	dead := mkCluster(t, tmp, "dead", strconv.Itoa(deadPID(t))+" 1"+ns)
 	// Our PID with another start time: the PID was reused, the owner died.
-	reused := mkCluster(t, tmp, "reused", self+" 1\n")
-	live := mkCluster(t, tmp, "live", self+" "+start+"\n")
+	reused := mkCluster(t, tmp, "reused", self+" 1"+ns)
+	live := mkCluster(t, tmp, "live", self+" "+start+ns)
 	noOwner := mkCluster(t, tmp, "new", "")
 	garbled := mkCluster(t, tmp, "garbled", "not a pid\n")
+	// A two-field owner file of an older version, or a cut-off one.
+	short := mkCluster(t, tmp, "short", strconv.Itoa(deadPID(t))+" 1\n")
+	// Written in another PID namespace (a container sharing /tmp): its PID
+	// means nothing here.
+	foreign := mkCluster(t, tmp, "foreign", strconv.Itoa(deadPID(t))+" 1 pid:[1]\n")
 	other := filepath.Join(tmp, "other-dir")
 	if err := os.Mkdir(other, 0o755); err != nil {
 		t.Fatal(err)
@@ -64,7 +70,7 @@ func TestSweepStaleRemovesOnlyClustersOfDeadOwners(t *testing.T) {
 			t.Errorf("%s still exists (err %v)", d, err)
 		}
 	}
-	for _, d := range []string{live, noOwner, garbled, other} {
+	for _, d := range []string{live, noOwner, garbled, short, foreign, other} {
 		if _, err := os.Stat(d); err != nil {
 			t.Errorf("%s was removed: %v", d, err)
 		}
@@ -81,7 +87,7 @@ func TestSweepStaleNeverKillsWhatIsNotItsServer(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
 
-	dir := mkCluster(t, tmp, "stale", strconv.Itoa(deadPID(t))+" 1\n")
+	dir := mkCluster(t, tmp, "stale", strconv.Itoa(deadPID(t))+" 1 "+pidNamespace()+"\n")
 	data := filepath.Join(dir, "primary")
 	pidFile := strconv.Itoa(sleeper.Process.Pid) + "\n" + data + "\n1700000000\n5432\n"
 	if err := os.WriteFile(filepath.Join(data, "postmaster.pid"), []byte(pidFile), 0o600); err != nil {
