@@ -354,6 +354,13 @@ func TestBadConfigStopsBeforeAWS(t *testing.T) {
 			old: "database:instanceClass: db.t4g.medium", new: "database:instanceClass: t4g.medium",
 			want: []string{"database:instanceClass", `"t4g.medium"`},
 		},
+		{
+			// Valid as a value, but below the tier's guardrail: checked
+			// before the run too, by the guardrails the program applies.
+			name: "database guardrail", project: contract.DatabaseProject, stack: "orders-dev",
+			old: "database:backupRetentionDays: 7", new: "database:backupRetentionDays: 3",
+			want: []string{"guardrail backups", "database:backupRetentionDays", `"3"`},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,7 +375,7 @@ func TestBadConfigStopsBeforeAWS(t *testing.T) {
 			}
 			// The deploy tool checks every stack's config before the first
 			// one runs: the bad database stack must stop the network too.
-			assert.Contains(t, r.stdout+r.stderr, "up "+tc.project+"/"+tc.stack+": environments/"+tc.project+"/Pulumi."+tc.stack+".yaml: config ",
+			assert.Contains(t, r.stdout+r.stderr, "up "+tc.project+"/"+tc.stack+": environments/"+tc.project+"/Pulumi."+tc.stack+".yaml: ",
 				"the error names the step, the stack and its file")
 			assert.Empty(t, w.calls(), "calls reached the double although the config was bad")
 		})

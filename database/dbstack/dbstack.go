@@ -81,6 +81,13 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	return contract.Export(db.Outputs, export)
 }
 
+// CheckGuardrails checks the plan a config gives against every guardrail,
+// as the program does before it declares anything. The deploy tool calls it
+// for every database stack before the first stack of a run starts.
+func CheckGuardrails(cfg config.Database) error {
+	return guardrails.CheckDatabase(Plan(cfg, time.Now()))
+}
+
 // LoadConfig reads and validates the stack's database config.
 func LoadConfig(ctx *pulumi.Context) (config.Database, error) {
 	cfg, err := config.LoadDatabase(config.Source{Namespace: contract.DatabaseProject, Get: ctx.GetConfig})

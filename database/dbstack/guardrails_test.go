@@ -270,3 +270,17 @@ func TestNetworkStackOverride(t *testing.T) {
 	assert.Contains(t, err.Error(), "database:networkStack")
 	assert.Contains(t, err.Error(), "a network stack of environment dev (this one is prod)")
 }
+
+// CheckGuardrails, which the deploy tool runs before any stack, refuses what
+// the program would: the tier's rules, not only the value ranges.
+func TestCheckGuardrailsAppliesTheTier(t *testing.T) {
+	s := stackNamed(t, "orders-staging")
+	cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
+	require.NoError(t, err)
+	require.NoError(t, dbstack.CheckGuardrails(cfg), "the committed staging stack passes")
+	cfg.DeletionProtection = false
+	err = dbstack.CheckGuardrails(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "guardrail deletion-protection")
+	assert.Contains(t, err.Error(), "database:deletionProtection")
+}

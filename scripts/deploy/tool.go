@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pgplatform/platform/scripts/workspace"
+	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -35,6 +36,9 @@ type Tool struct {
 	Now func() time.Time
 	// Stop, once closed, starts no further stack (see Runner.Stop).
 	Stop <-chan struct{}
+	// Guardrails, if set, checks a database stack's loaded config against
+	// the guardrails of its tier before anything runs (dbstack.CheckGuardrails).
+	Guardrails func(config.Database) error
 }
 
 // Run runs one command line. Checks that need no backend come first and
@@ -66,7 +70,7 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 		}
 		return &UsageError{Err: err}
 	}
-	if err := CheckConfig(plan, root); err != nil {
+	if err := CheckConfig(plan, root, t.Guardrails); err != nil {
 		return err
 	}
 	source, err := AWSCredentials(t.Lookup, t.Home)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pgplatform/platform/scripts/workspace"
+	"github.com/pgplatform/platform/shared/config"
 )
 
 // repo writes a repository with stack files for dev, staging and prod.
@@ -248,6 +249,24 @@ func TestToolChecksEveryStacksConfigBeforeAnyRuns(t *testing.T) {
 			}
 		})
 	}
+	t.Run("guardrails of the tier", func(t *testing.T) {
+		var checked []string
+		tool := Tool{
+			Root: repo(t), Lookup: envOf(env), Home: t.TempDir(), Out: &bytes.Buffer{}, Err: &bytes.Buffer{},
+			NewEngine: func(workspace.Settings) (Engine, error) { t.Fatal("the engine was built"); return nil, nil },
+			Guardrails: func(c config.Database) error {
+				checked = append(checked, c.App+"-"+c.Environment)
+				return errors.New("guardrail deletion-protection (RDS.8): database:deletionProtection = \"false\": true in staging and prod")
+			},
+		}
+		err := tool.Run(context.Background(), []string{"up", "--env", "staging"})
+		if err == nil || !strings.HasPrefix(err.Error(), "up database/orders-staging: environments/database/Pulumi.orders-staging.yaml: guardrail deletion-protection") {
+			t.Fatalf("err = %v", err)
+		}
+		if len(checked) != 1 || checked[0] != "orders-staging" {
+			t.Errorf("guardrails checked %v, want the one database stack", checked)
+		}
+	})
 	t.Run("preview too", func(t *testing.T) {
 		root := repo(t)
 		appendConfig(t, root, "network/Pulumi.staging.yaml", "network:azCount: 7")

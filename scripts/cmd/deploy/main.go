@@ -57,6 +57,7 @@ func run() int {
 		NewEngine: func(s workspace.Settings) (deploy.Engine, error) {
 			return deploy.NewEngine(s, programs)
 		},
+		Guardrails: dbstack.CheckGuardrails,
 	}
 	err = tool.Run(ctx, os.Args[1:])
 	if err == nil {
