@@ -221,7 +221,7 @@ func (rt RouteTable) hasDatabaseSubnet() bool {
 }
 
 // scopedToGroup is true when the policy names only the flow-log group (and
-// its streams) and no action with a wildcard.
+// its streams) and only actions the flow-logs service needs.
 func (fl FlowLogs) scopedToGroup() bool {
 	if len(fl.Resources) == 0 || len(fl.Actions) == 0 {
 		return false
@@ -232,7 +232,7 @@ func (fl FlowLogs) scopedToGroup() bool {
 		}
 	}
 	for _, a := range fl.Actions {
-		if !strings.HasPrefix(a, "logs:") || strings.Contains(a, "*") {
+		if !slices.Contains(flowLogActions, a) {
 			return false
 		}
 	}

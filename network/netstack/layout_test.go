@@ -101,6 +101,9 @@ func TestLayoutChangesFireTheGuardrails(t *testing.T) {
 		{name: "flow-log policy with a wildcard action", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
 			l.FlowLogs.Actions = append(l.FlowLogs.Actions, "logs:*")
 		}},
+		{name: "flow-log policy with an action the service does not need", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
+			l.FlowLogs.Actions = append(l.FlowLogs.Actions, "logs:DeleteLogGroup")
+		}},
 		{name: "flow-log policy with no resource", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) { l.FlowLogs.Resources = nil }},
 	}
 	for _, s := range networkStacks(t) {

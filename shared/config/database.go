@@ -191,8 +191,10 @@ func LoadDatabase(src Source) (Database, error) {
 	if d.BackupRetentionDays, err = r.integer("backupRetentionDays", defRetention); err != nil {
 		return Database{}, err
 	}
-	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > MaxBackupRetentionDays {
-		return Database{}, r.breaks("backups", "backupRetentionDays", strconv.Itoa(d.BackupRetentionDays), "from 1 to 35 days")
+	// The tier's floor is the guardrail's (which also checks the plan); it
+	// is stated here so that one refusal says all that is allowed.
+	if d.BackupRetentionDays < defRetention || d.BackupRetentionDays > MaxBackupRetentionDays {
+		return Database{}, r.breaks("backups", "backupRetentionDays", strconv.Itoa(d.BackupRetentionDays), fmt.Sprintf("from %d to %d days in %s", defRetention, MaxBackupRetentionDays, d.Tier))
 	}
 	d.BackupWindow = r.str("backupWindow", DefaultBackupWindow)
 	backup, err := parseDailyWindow(d.BackupWindow)

@@ -64,9 +64,11 @@ func TestLoadDatabaseRejects(t *testing.T) {
 		{"skipFinalSnapshot not a boolean", map[string]string{"database:skipFinalSnapshot": "nope"}, "database:skipFinalSnapshot", "nope", "true or false"},
 
 		// backups
-		{"backup retention 0", map[string]string{"database:backupRetentionDays": "0"}, "database:backupRetentionDays", "0", "from 1 to 35 days"},
-		{"backup retention 36", map[string]string{"database:backupRetentionDays": "36"}, "database:backupRetentionDays", "36", "from 1 to 35 days"},
-		{"backup retention negative", map[string]string{"database:backupRetentionDays": "-1"}, "database:backupRetentionDays", "-1", "from 1 to 35"},
+		{"backup retention 0", map[string]string{"database:backupRetentionDays": "0"}, "database:backupRetentionDays", "0", "from 14 to 35 days in prod"},
+		{"backup retention below the dev floor", map[string]string{"database:tier": "dev", "database:backupRetentionDays": "6"}, "database:backupRetentionDays", "6", "from 7 to 35 days in dev"},
+		{"backup retention below the prod floor", map[string]string{"database:backupRetentionDays": "13"}, "database:backupRetentionDays", "13", "from 14 to 35 days in prod"},
+		{"backup retention 36", map[string]string{"database:backupRetentionDays": "36"}, "database:backupRetentionDays", "36", "to 35 days"},
+		{"backup retention negative", map[string]string{"database:backupRetentionDays": "-1"}, "database:backupRetentionDays", "-1", "from 14 to 35"},
 		{"backup retention text", map[string]string{"database:backupRetentionDays": "two weeks"}, "database:backupRetentionDays", "two weeks", "a whole number"},
 
 		// windows: malformed
@@ -269,10 +271,10 @@ func TestBackupRetentionDefaultsByTier(t *testing.T) {
 			}
 		})
 	}
-	// An explicit value wins over the tier's default; the tier floor is a
-	// guardrail on the plan, not a config rule.
-	if d := loadDB(t, map[string]string{"database:backupRetentionDays": "1"}); d.BackupRetentionDays != 1 {
-		t.Errorf("explicit retention 1 read as %d", d.BackupRetentionDays)
+	// An explicit value wins over the tier's default, down to the tier's
+	// floor (the backups guardrail, stated by the loader too).
+	if d := loadDB(t, map[string]string{"database:tier": "dev", "database:backupRetentionDays": "7"}); d.BackupRetentionDays != 7 {
+		t.Errorf("explicit retention 7 read as %d", d.BackupRetentionDays)
 	}
 	if d := loadDB(t, map[string]string{"database:backupRetentionDays": "35"}); d.BackupRetentionDays != 35 {
 		t.Errorf("explicit retention 35 read as %d", d.BackupRetentionDays)
