@@ -166,7 +166,7 @@ func TestBadInputFailsBeforeAnythingIsDeclared(t *testing.T) {
 		{"orders-prod", "multi-az off in prod", map[string]string{"database:multiAz": "false"}, []string{"guardrail multi-az", "database:multiAz"}},
 		{"orders-staging", "multi-az off in staging", map[string]string{"database:multiAz": "false"}, []string{"guardrail multi-az"}},
 		{"orders-prod", "prod backups below 14 days", map[string]string{"database:backupRetentionDays": "7"}, []string{"guardrail backups", "database:backupRetentionDays", "7"}},
-		{"orders-dev", "backups above 35 days", map[string]string{"database:backupRetentionDays": "36"}, []string{"database:backupRetentionDays", "36", "1 to 35"}},
+		{"orders-dev", "backups above 35 days", map[string]string{"database:backupRetentionDays": "36"}, []string{"guardrail backups", "database:backupRetentionDays", "36", "7 to 35 days in dev"}},
 		{"orders-dev", "backups below the floor", map[string]string{"database:backupRetentionDays": "3"}, []string{"guardrail backups", "3"}},
 		{"orders-staging", "deletion protection off in staging", map[string]string{"database:deletionProtection": "false"}, []string{"guardrail deletion-protection", "database:deletionProtection"}},
 		{"orders-prod", "skip final snapshot in prod", map[string]string{"database:skipFinalSnapshot": "true"}, []string{"guardrail final-snapshot", "database:skipFinalSnapshot"}},
