@@ -240,6 +240,14 @@ test('every job that changes stacks or fails a database over holds its environme
       const conc = concurrencyOf(block) || concurrencyOf(top + '\n');
       assert.match(conc, /group:\s*deploy-/, `${f} job ${name} changes stacks outside a deploy-<env> concurrency group`);
       assert.match(conc, /cancel-in-progress:\s*false/, `${f} job ${name} may be cancelled mid-deploy`);
+      // The group is the environment the job writes to: a literal --env
+      // must match it; otherwise the group follows the workflow's input.
+      const env = /--env\s+"?([A-Za-z0-9_${}.\s-]+?)"?(\s|$)/m.exec(block);
+      if (env && /^[a-z0-9]+$/.test(env[1])) {
+        assert.match(conc, new RegExp(`group:\\s*deploy-${env[1]}\\s*$`, 'm'), `${f} job ${name} deploys ${env[1]} under another environment's group`);
+      } else {
+        assert.match(conc, /group:\s*deploy-\$\{\{\s*(inputs|matrix)\.environment\s*\}\}/, `${f} job ${name}: its group must follow the environment it writes to`);
+      }
     }
   }
   assert.ok(checked >= 4, `only ${checked} jobs found that change stacks`);
