@@ -74,14 +74,22 @@ func TestMultiAZStandby(t *testing.T) {
 			if r.Name != CheckMultiAZ {
 				t.Errorf("result named %s, want %s", r.Name, CheckMultiAZ)
 			}
-			if r.Status != tc.want {
-				t.Errorf("status %s (%s), want %s", r.Status, r.Detail, tc.want)
-			}
-			for _, s := range tc.details {
-				if !strings.Contains(r.Detail, s) {
-					t.Errorf("detail %q lacks %q", r.Detail, s)
-				}
-			}
+			checkResult(t, r, tc.want, tc.details...)
 		})
 	}
+}
+
+// checkResult reports an error unless r has status want and its detail
+// holds every one of details; it returns whether the status was right.
+func checkResult(t *testing.T, r check.Result, want check.Status, details ...string) bool {
+	t.Helper()
+	if r.Status != want {
+		t.Errorf("status %s (%s), want %s", r.Status, r.Detail, want)
+	}
+	for _, s := range details {
+		if !strings.Contains(r.Detail, s) {
+			t.Errorf("detail %q lacks %q", r.Detail, s)
+		}
+	}
+	return r.Status == want
 }

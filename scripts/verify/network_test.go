@@ -173,13 +173,8 @@ func TestSubnetGroup(t *testing.T) {
 			if r.Name != CheckSubnetGroup {
 				t.Errorf("result named %s, want %s", r.Name, CheckSubnetGroup)
 			}
-			if r.Status != tc.want {
-				t.Fatalf("status %s (%s), want %s", r.Status, r.Detail, tc.want)
-			}
-			for _, s := range tc.details {
-				if !strings.Contains(r.Detail, s) {
-					t.Errorf("detail %q lacks %q", r.Detail, s)
-				}
+			if !checkResult(t, r, tc.want, tc.details...) {
+				t.FailNow()
 			}
 			if tc.want != check.Fail {
 				return
@@ -247,14 +242,7 @@ func TestSubnetGroupAnswers(t *testing.T) {
 			if len(api.asked) != tc.asked {
 				t.Errorf("%d DescribeDBSubnetGroups calls (%q), want %d", len(api.asked), api.asked, tc.asked)
 			}
-			if r.Status != tc.want {
-				t.Errorf("status %s (%s), want %s", r.Status, r.Detail, tc.want)
-			}
-			for _, s := range tc.detail {
-				if !strings.Contains(r.Detail, s) {
-					t.Errorf("detail %q lacks %q", r.Detail, s)
-				}
-			}
+			checkResult(t, r, tc.want, tc.detail...)
 		})
 	}
 }
