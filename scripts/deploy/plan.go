@@ -22,6 +22,15 @@ type Plan struct {
 	Tier string
 }
 
+// Names lists the stacks the plan runs, as <project>/<stack>, in order.
+func (p Plan) Names() []string {
+	names := make([]string, len(p.Stacks))
+	for i, s := range p.Stacks {
+		names[i] = s.Project + "/" + s.Name
+	}
+	return names
+}
+
 // Runs reports whether the plan runs the given stack.
 func (p Plan) Runs(project, name string) bool {
 	for _, s := range p.Stacks {
@@ -95,12 +104,13 @@ func NewPlan(all []stacks.Stack, opts Options) (Plan, error) {
 	return Plan{Op: opts.Op, Env: opts.Env, Network: network, Stacks: chosen, Tier: strictest(chosen)}, nil
 }
 
-// mayBeProd reports whether destroy must treat s as prod: its tier is prod
-// or anything but dev and staging (destroy runs no program, so nothing else
-// validates the tier; "Prod" or "production" must not slip through), or its
-// environment is called prod whatever its tier says.
+// mayBeProd reports whether destroy must treat s as prod: its tier ranks as
+// prod in strictest, which counts any tier but dev and staging as prod
+// (destroy runs no program, so nothing else validates the tier; "Prod" or
+// "production" must not slip through), or its environment is called prod
+// whatever its tier says.
 func mayBeProd(s stacks.Stack) bool {
-	return (s.Tier != "dev" && s.Tier != "staging") || s.Environment == "prod"
+	return strictest([]stacks.Stack{s}) == "prod" || s.Environment == "prod"
 }
 
 // strictest returns the strictest tier of the stacks; an unknown tier counts

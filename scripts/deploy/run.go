@@ -102,12 +102,8 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 	for i, st := range plan.Stacks {
 		results[i] = Result{Project: st.Project, Stack: st.Name, Op: plan.Op, Status: StatusSkipped}
 	}
-	var names []string
-	for _, st := range plan.Stacks {
-		names = append(names, st.Project+"/"+st.Name)
-	}
 	r.logf("deploy %s --env %s: %s", plan.Op, plan.Env, r.Engine.Describe())
-	r.logf("deploy: order: %s", strings.Join(names, ", "))
+	r.logf("deploy: order: %s", strings.Join(plan.Names(), ", "))
 
 	if err := r.preflight(ctx, all, plan); err != nil {
 		status := StatusFailed

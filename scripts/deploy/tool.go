@@ -85,11 +85,7 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if opts.Check {
-		names := make([]string, len(plan.Stacks))
-		for i, s := range plan.Stacks {
-			names[i] = s.Project + "/" + s.Name
-		}
-		_, _ = fmt.Fprintf(t.Out, "deploy: checks passed for %s of %s (AWS credentials: %s)\n", opts.Op, strings.Join(names, ", "), source)
+		_, _ = fmt.Fprintf(t.Out, "deploy: checks passed for %s of %s (AWS credentials: %s)\n", opts.Op, strings.Join(plan.Names(), ", "), source)
 		return nil
 	}
 	engine, err := t.NewEngine(settings)
