@@ -13,7 +13,7 @@ import (
 // stack's config file, never guessed from its name.
 type Tier string
 
-// The tiers. dev may relax what GUARDRAILS.md marks prod/staging; staging and
+// The tiers. dev may relax what docs/guardrails.md marks prod/staging; staging and
 // prod may not.
 const (
 	Dev     Tier = "dev"

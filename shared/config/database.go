@@ -125,7 +125,7 @@ var (
 )
 
 // LoadDatabase reads and validates the database config. Tier-independent
-// shape checks live here; the tier rules of GUARDRAILS.md are checked by the
+// shape checks live here; the tier rules of docs/guardrails.md are checked by the
 // guardrails package on the plan built from this config.
 func LoadDatabase(src Source) (Database, error) {
 	r := reader{src: src}

@@ -17,7 +17,7 @@ type Error struct {
 	Key     string // the full key, e.g. "network:vpcCidr"
 	Value   string // the value as written ("" when missing)
 	Allowed string // what would be accepted
-	// Rule is the GUARDRAILS.md rule the value breaks, when the refusal
+	// Rule is the docs/guardrails.md rule the value breaks, when the refusal
 	// enforces one (the id of a guardrails.Rule, e.g. "safe-query-logging").
 	Rule string
 }

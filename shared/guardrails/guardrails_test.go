@@ -501,7 +501,7 @@ func TestEveryRuleHasCases(t *testing.T) {
 }
 
 // TestRequiredEventCategories pins the list the event-subscription rule and
-// the stack share to what GUARDRAILS.md asks for.
+// the stack share to what docs/guardrails.md asks for.
 func TestRequiredEventCategories(t *testing.T) {
 	want := []string{"configuration change", "failover", "failure", "low storage", "maintenance"}
 	got := slices.Sorted(slices.Values(guardrails.RequiredEventCategories))

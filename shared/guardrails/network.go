@@ -13,15 +13,15 @@ type NetworkRule struct {
 	check   func(Network) *Violation
 }
 
-// NetworkRules are the network rules of GUARDRAILS.md.
+// NetworkRules are the network rules of docs/guardrails.md.
 var NetworkRules = []NetworkRule{
-	{"isolation", "GUARDRAILS.md network: isolation", func(p Network) *Violation {
+	{"isolation", "this project: database isolation", func(p Network) *Violation {
 		if p.DatabaseRoutesToGateway != 0 {
 			return &Violation{Key: "databaseRouteTable.routes", Value: strconv.Itoa(p.DatabaseRoutesToGateway), Want: "no route from a database subnet to an internet or NAT gateway"}
 		}
 		return nil
 	}},
-	{"spread", "GUARDRAILS.md network: spread", func(p Network) *Violation {
+	{"spread", "this project: zone spread", func(p Network) *Violation {
 		if len(p.AZs) < 2 {
 			return &Violation{Key: "network:azCount", Value: strconv.Itoa(len(p.AZs)), Want: "at least 2 availability zones"}
 		}

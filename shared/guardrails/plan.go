@@ -1,5 +1,5 @@
 // Package guardrails enforces the platform's security and reliability rules
-// (GUARDRAILS.md in the docs) in code. Each program first turns its validated
+// (docs/guardrails.md) in code. Each program first turns its validated
 // config into a plan: the plain-Go settings it is about to give its
 // resources. The rules are checked on that plan before any resource is
 // declared, and the program then renders the plan into resource inputs

@@ -30,7 +30,7 @@ type Rule struct {
 	check   func(Database) *Violation
 }
 
-// DatabaseRules are the rules of GUARDRAILS.md that apply to a database
+// DatabaseRules are the rules of docs/guardrails.md that apply to a database
 // stack, in the order of that document.
 var DatabaseRules = []Rule{
 	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", func(p Database) *Violation {
@@ -227,7 +227,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"least-privilege-ingress", "GUARDRAILS.md network: least-privilege database access", func(p Database) *Violation {
+	{"least-privilege-ingress", "this project: least-privilege database access", func(p Database) *Violation {
 		for _, in := range p.Ingress {
 			if in.Port != 0 && in.Port < 1150 {
 				return &Violation{Key: "ingress.port", Value: strconv.Itoa(in.Port), Want: "the database port only"}
