@@ -80,7 +80,7 @@ vet: fmt ## go vet every module, with the test build tags
 
 lint: vet tools deps ## vet, actionlint on every workflow, and the workflow scripts' tests
 	$(BIN)/actionlint -color=false
-	node --test .github/scripts/
+	node --test .github/scripts/*.test.js
 
 test-pg: deps ## the drills against real PostgreSQL servers on loopback (failover, point-in-time restore)
 	go test -tags pgtest -count=1 -timeout 20m ./scripts/...

@@ -1,5 +1,6 @@
 // Tests of the workflow scripts against an in-memory GitHub API.
-// Run: node --test .github/scripts/   (Node 18 or later, no packages)
+// Run: node --test .github/scripts/*.test.js   (Node 20 or later, no packages;
+// a folder argument fails on Node 22, which loads it as a module)
 'use strict';
 
 const test = require('node:test');
@@ -205,61 +206,101 @@ test('every workflow and composite action pins its actions to a commit SHA', () 
   assert.ok(uses > 0, 'no uses: lines found');
 });
 
-// jobsOf splits a workflow into its top-level text and its jobs' blocks,
-// by indentation (no YAML parser: Node ships none).
-function jobsOf(text) {
-  const lines = text.split('\n');
-  const start = lines.findIndex(l => /^jobs:\s*$/.test(l));
-  const top = lines.slice(0, start < 0 ? lines.length : start).join('\n');
-  const jobs = {};
-  let name = null;
-  for (const line of lines.slice(start + 1)) {
-    const m = /^  ([A-Za-z0-9_-]+):\s*$/.exec(line);
-    if (m) { name = m[1]; jobs[name] = ''; continue; }
-    if (/^\S/.test(line)) name = null;
-    if (name) jobs[name] += line + '\n';
-  }
-  return { top, jobs };
-}
+// ---- the override label counts only for the head commit it was given on ----
 
-// A job's (or else its workflow's) concurrency block.
-function concurrencyOf(block) {
-  const m = /^(\s*)concurrency:\s*\n((?:\1\s+.*\n?)+)/m.exec(block);
-  return m ? m[2] : '';
-}
+const { overrideFor, overrideForMergedCommit } = require('./override.js');
+const HEAD = 'a'.repeat(40);
+const OLD = 'b'.repeat(40);
 
-test('every job that changes stacks or fails a database over holds its environment\'s deploy- group, never cancelled', () => {
-  const dir = path.join(__dirname, '..', 'workflows');
-  const writes = /bin\/(deploy (up|destroy|refresh)\b|failover-drill\b)/;
-  let checked = 0;
-  for (const f of fs.readdirSync(dir).filter(f => /\.ya?ml$/.test(f))) {
-    const { top, jobs } = jobsOf(fs.readFileSync(path.join(dir, f), 'utf8'));
-    for (const [name, block] of Object.entries(jobs)) {
-      if (!writes.test(block)) continue;
-      checked++;
-      const conc = concurrencyOf(block) || concurrencyOf(top + '\n');
-      assert.match(conc, /group:\s*deploy-/, `${f} job ${name} changes stacks outside a deploy-<env> concurrency group`);
-      assert.match(conc, /cancel-in-progress:\s*false/, `${f} job ${name} may be cancelled mid-deploy`);
-      // The group is the environment the job writes to: a literal --env
-      // must match it; otherwise the group follows the workflow's input.
-      const env = /--env\s+"?([A-Za-z0-9_${}.\s-]+?)"?(\s|$)/m.exec(block);
-      if (env && /^[a-z0-9]+$/.test(env[1])) {
-        assert.match(conc, new RegExp(`group:\\s*deploy-${env[1]}\\s*$`, 'm'), `${f} job ${name} deploys ${env[1]} under another environment's group`);
-      } else {
-        assert.match(conc, /group:\s*deploy-\$\{\{\s*(inputs|matrix)\.environment\s*\}\}/, `${f} job ${name}: its group must follow the environment it writes to`);
-      }
-    }
-  }
-  assert.ok(checked >= 4, `only ${checked} jobs found that change stacks`);
+// fakeOverrideAPI serves issue events, workflow runs and the pull requests
+// of a commit.
+function fakeOverrideAPI({ events = [], runs = [], pulls = [] }) {
+  return {
+    paginate: async (fn, params) => (await fn(params)).data,
+    rest: {
+      issues: { listEvents: async () => ({ data: events }) },
+      actions: { listWorkflowRunsForRepo: async ({ head_sha }) => ({ data: runs.filter(r => r.head_sha === head_sha) }) },
+      repos: { listPullRequestsAssociatedWithCommit: async () => ({ data: pulls }) },
+    },
+  };
+}
+const labeled = (at, event = 'labeled', name = 'allow-destructive-change') => ({ id: Date.parse(at), event, created_at: at, label: { name }, actor: { login: 'reviewer' } });
+const run = (sha, at, event = 'pull_request') => ({ head_sha: sha, created_at: at, event });
+const ask = (api, headSha = HEAD) => overrideFor({ github: api, owner: 'o', repo: 'r', number: 7, headSha });
+
+test('the label counts when it was added after the head commit reached the pull request', async () => {
+  const api = fakeOverrideAPI({
+    events: [labeled('2026-01-01T10:05:00Z')],
+    runs: [run(HEAD, '2026-01-01T10:00:00Z'), run(HEAD, '2026-01-01T10:05:02Z')],
+  });
+  const r = await ask(api);
+  assert.equal(r.allow, true, r.reason);
 });
 
-test('the concurrency check sees a missing group and a cancellable one', () => {
-  const bad = 'on: push\njobs:\n  dev:\n    runs-on: x\n    steps:\n      - run: bin/deploy up --env dev\n';
-  assert.equal(concurrencyOf(jobsOf(bad).jobs.dev), '');
-  const cancellable = 'jobs:\n  dev:\n    concurrency:\n      group: deploy-dev\n      cancel-in-progress: true\n    steps:\n      - run: bin/deploy up --env dev\n';
-  assert.doesNotMatch(concurrencyOf(jobsOf(cancellable).jobs.dev), /cancel-in-progress:\s*false/);
-  const good = 'concurrency:\n  group: deploy-${{ inputs.environment }}\n  cancel-in-progress: false\njobs:\n  drill:\n    steps:\n      - run: bin/failover-drill --stack x\n';
-  const { top, jobs } = jobsOf(good);
-  assert.equal(concurrencyOf(jobs.drill), '');
-  assert.match(concurrencyOf(top + '\n'), /group:\s*deploy-/);
+test('a push after the label voids it', async () => {
+  const api = fakeOverrideAPI({
+    events: [labeled('2026-01-01T10:05:00Z')],
+    runs: [run(OLD, '2026-01-01T10:00:00Z'), run(HEAD, '2026-01-01T11:00:00Z')],
+  });
+  const r = await ask(api);
+  assert.equal(r.allow, false);
+  assert.match(r.reason, /before aaaaaaaaaaaa reached the pull request/);
+});
+
+test('a label removed, another label, or no label at all: no override', async () => {
+  const runs = [run(HEAD, '2026-01-01T10:00:00Z')];
+  assert.equal((await ask(fakeOverrideAPI({ runs, events: [labeled('2026-01-01T10:05:00Z'), labeled('2026-01-01T10:06:00Z', 'unlabeled')] }))).allow, false);
+  assert.equal((await ask(fakeOverrideAPI({ runs, events: [labeled('2026-01-01T10:05:00Z', 'labeled', 'other')] }))).allow, false);
+  assert.equal((await ask(fakeOverrideAPI({ runs, events: [] }))).allow, false);
+  // Removed, then added again after the push: counts.
+  const again = [labeled('2026-01-01T09:00:00Z'), labeled('2026-01-01T09:30:00Z', 'unlabeled'), labeled('2026-01-01T10:30:00Z')];
+  assert.equal((await ask(fakeOverrideAPI({ runs, events: again }))).allow, true);
+});
+
+test('the push time is GitHub\'s first pull_request run of the SHA; none found fails closed', async () => {
+  const events = [labeled('2026-01-01T10:05:00Z')];
+  // Only a push-event run (e.g. a branch push) is not the pull request's.
+  assert.equal((await ask(fakeOverrideAPI({ events, runs: [run(HEAD, '2026-01-01T09:00:00Z', 'push')] }))).allow, false);
+  assert.equal((await ask(fakeOverrideAPI({ events, runs: [] }))).allow, false);
+  await assert.rejects(ask(fakeOverrideAPI({ events }), 'abc'), /want 40 hex digits/);
+});
+
+test('a deploy finds the pull request that merged its commit and that pull request\'s head commit', async () => {
+  const merge = 'c'.repeat(40);
+  const pulls = [{ number: 7, merged_at: '2026-01-01T12:00:00Z', merge_commit_sha: merge, head: { sha: HEAD } }];
+  const events = [labeled('2026-01-01T10:05:00Z')];
+  const ok = await overrideForMergedCommit({ github: fakeOverrideAPI({ pulls, events, runs: [run(HEAD, '2026-01-01T10:00:00Z')] }), owner: 'o', repo: 'r', sha: merge });
+  assert.equal(ok.allow, true, ok.reason);
+  assert.equal(ok.headSha, HEAD);
+  const late = await overrideForMergedCommit({ github: fakeOverrideAPI({ pulls, events, runs: [run(HEAD, '2026-01-01T11:00:00Z')] }), owner: 'o', repo: 'r', sha: merge });
+  assert.equal(late.allow, false, 'the label predates the merged head commit');
+  const none = await overrideForMergedCommit({ github: fakeOverrideAPI({ pulls: [], events }), owner: 'o', repo: 'r', sha: merge });
+  assert.equal(none.allow, false);
+  assert.match(none.reason, /no single pull request merged/);
+  const open = await overrideForMergedCommit({ github: fakeOverrideAPI({ pulls: [{ ...pulls[0], merged_at: null }], events }), owner: 'o', repo: 'r', sha: merge });
+  assert.equal(open.allow, false, 'an unmerged pull request containing the commit approves nothing');
+});
+
+// ---- a superseded run writes no comment ----
+
+test('the comment is left alone when a newer push moved the head', async () => {
+  const gh = fakeGitHub();
+  gh.github.rest.pulls = { get: async () => ({ data: { head: { sha: HEAD } } }) };
+  const stale = await upsertReportComment({ github: gh.github, context, core, body: report('old push'), headSha: OLD });
+  assert.equal(stale.action, 'skipped');
+  assert.equal(gh.writes.length, 0);
+  const fresh = await upsertReportComment({ github: gh.github, context, core, body: report('new push'), headSha: HEAD });
+  assert.equal(fresh.action, 'created');
+});
+
+// ---- artifacts of re-run jobs ----
+
+const { superseded } = require('./latest-attempt.js');
+
+test('only each stack\'s latest attempt is read', () => {
+  assert.deepEqual(superseded([
+    'preview-database-orders-dev-1', 'preview-database-orders-dev-2', 'preview-network-dev-1',
+    'preview-database-orders-dev-10', 'preview-network-prod-3',
+  ]), ['preview-database-orders-dev-1', 'preview-database-orders-dev-2']);
+  assert.throws(() => superseded(['preview-network-dev']), /want preview-<project>-<stack>-<attempt>/);
 });
