@@ -61,12 +61,25 @@ type Change struct {
 	StatefulReason string
 	// Protected and RetainOnDelete are the resource's options.
 	Protected, RetainOnDelete bool
+	// Lowers says why an update is gated although it replaces nothing: it
+	// cannot be undone, or it lowers a protection (see Lowering). Empty
+	// for every other change.
+	Lowers []string
 }
 
 // Destructive reports whether the change replaces or deletes a stateful
-// resource.
+// resource, or updates one in a way that cannot be undone or lowers a
+// protection.
 func (c Change) Destructive() bool {
-	return c.StatefulReason != "" && (c.Op == apitype.OpReplace || c.Op == apitype.OpDelete)
+	return len(c.Lowers) > 0 || c.StatefulReason != "" && (c.Op == apitype.OpReplace || c.Op == apitype.OpDelete)
+}
+
+// Reason says why a destructive change is gated.
+func (c Change) Reason() string {
+	if len(c.Lowers) > 0 {
+		return strings.Join(c.Lowers, "; ")
+	}
+	return c.StatefulReason
 }
 
 // PropertyChange is one property path that changes.
@@ -233,6 +246,9 @@ func change(op apitype.OpType, s Step) Change {
 	}
 	if op != apitype.OpCreate && op != apitype.OpDelete {
 		c.Properties = propertyChanges(s)
+	}
+	if op == apitype.OpUpdate {
+		c.Lowers = loweringReasons(c.Type, c.Properties)
 	}
 	return c
 }

@@ -131,7 +131,14 @@ func render(stacks []StackReport, v Verdict, o Options, d detail) string {
 	}
 
 	if len(v.Destructive) > 0 {
-		b.WriteString("\n**Replaces and deletes of stateful resources**\n\n")
+		heading := "Replaces and deletes of stateful resources"
+		for _, f := range v.Destructive {
+			if len(f.Change.Lowers) > 0 {
+				heading += ", and updates that cannot be undone or lower a protection"
+				break
+			}
+		}
+		fmt.Fprintf(&b, "\n**%s**\n\n", heading)
 		for _, f := range v.Destructive {
 			c := f.Change
 			icon := "⛔"
@@ -142,7 +149,7 @@ func render(stacks []StackReport, v Verdict, o Options, d detail) string {
 			if forced := forcedBy(c); len(forced) > 0 {
 				fmt.Fprintf(&b, ", forced by %s", strings.Join(forced, ", "))
 			}
-			fmt.Fprintf(&b, ". %s.", capitalize(c.StatefulReason))
+			fmt.Fprintf(&b, ". %s.", capitalize(c.Reason()))
 			if c.RetainOnDelete {
 				b.WriteString(" The resource has retainOnDelete: AWS keeps it, but the stack stops managing it.")
 			}
@@ -194,10 +201,10 @@ func verdictLine(stacks []StackReport, v Verdict, o Options) string {
 	switch {
 	case len(v.Destructive) > 0 && !v.Overridden:
 		lines = append(lines, fmt.Sprintf("⛔ **Blocked.** %s a stateful resource. Review %s; to let %s through, add the label %s to the pull request.",
-			replaceOrDelete(len(v.Destructive)), them(len(v.Destructive), "it", "them"), them(len(v.Destructive), "it", "them"), code(OverrideLabel)))
+			replaceOrDelete(v.Destructive), them(len(v.Destructive), "it", "them"), them(len(v.Destructive), "it", "them"), code(OverrideLabel)))
 	case len(v.Destructive) > 0:
 		lines = append(lines, fmt.Sprintf("⚠️ **Allowed by override.** %s a stateful resource, let through by the label %s.",
-			replaceOrDelete(len(v.Destructive)), code(OverrideLabel)))
+			replaceOrDelete(v.Destructive), code(OverrideLabel)))
 	case len(v.Failed) == 0:
 		total := 0
 		for _, s := range stacks {
@@ -208,11 +215,22 @@ func verdictLine(stacks []StackReport, v Verdict, o Options) string {
 	return strings.Join(lines, "\n\n")
 }
 
-func replaceOrDelete(n int) string {
-	if n == 1 {
-		return "1 change replaces or deletes"
+func replaceOrDelete(findings []Finding) string {
+	n, lowers := len(findings), 0
+	for _, f := range findings {
+		if len(f.Change.Lowers) > 0 {
+			lowers++
+		}
 	}
-	return fmt.Sprintf("%d changes replace or delete", n)
+	switch {
+	case lowers == 0 && n == 1:
+		return "1 change replaces or deletes"
+	case lowers == 0:
+		return fmt.Sprintf("%d changes replace or delete", n)
+	case n == 1:
+		return "1 change cannot be undone or lowers a protection of"
+	}
+	return fmt.Sprintf("%d changes replace, delete, irreversibly change or lower a protection of", n)
 }
 
 func them(n int, one, many string) string {

@@ -2,7 +2,10 @@
 // previews into one Markdown report, and gates the change: it exits non-zero
 // when a preview would replace or delete a stateful resource (the RDS
 // instance, its KMS key, its subnet group, the VPC or its subnets, a log
-// group), unless --allow-destructive is given, and when a preview failed.
+// group) or update one in a way that cannot be undone or lowers a
+// protection (an engine major, deletion protection or Multi-AZ off, backup
+// retention lowered, the tier, environment or storage type changed), unless
+// --allow-destructive is given, and when a preview failed.
 //
 // Usage:
 //
@@ -69,12 +72,13 @@ Flags:
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, `
 Exit status: 0 pass; 1 bad flags or input; 2 blocked (a replace or delete of
-a stateful resource without --allow-destructive, or a failed preview); 3 with
+a stateful resource, or an update that cannot be undone or lowers a
+protection, without --allow-destructive; or a failed preview); 3 with
 --expect-no-changes, a stack has changes.
 `)
 	}
 	fs.StringVar(&o.out, "out", "-", "`file` to write the Markdown report to (- for stdout)")
-	fs.BoolVar(&o.allowDestructive, "allow-destructive", false, "let replaces and deletes of stateful resources through (CI sets it when the pull request has the label "+report.OverrideLabel+")")
+	fs.BoolVar(&o.allowDestructive, "allow-destructive", false, "let replaces and deletes of stateful resources, and updates that cannot be undone or lower a protection, through (CI sets it when the pull request has the label "+report.OverrideLabel+")")
 	fs.BoolVar(&o.expectNoChanges, "expect-no-changes", false, "drift check: word the report as drift and exit 3 when any stack has changes")
 	fs.BoolVar(&o.noGate, "no-gate", false, "write the report and exit 0 even when the gate would block (the gate runs as its own step)")
 	fs.Func("expect", "stacks (`project/stack`, comma-separated or repeated) that must have a preview; a missing one counts as a failed preview", func(v string) error {
