@@ -65,6 +65,10 @@ type Change struct {
 	// cannot be undone, or it lowers a protection (see Lowering). Empty
 	// for every other change.
 	Lowers []string
+	// Landings say how the change reaches a running database (now, at the
+	// maintenance window, after a reboot, blue/green, replacement) and
+	// its downtime; set for the RDS instance and its parameter group.
+	Landings []Landing
 }
 
 // Destructive reports whether the change replaces or deletes a stateful
@@ -250,6 +254,7 @@ func change(op apitype.OpType, s Step) Change {
 	if op == apitype.OpUpdate {
 		c.Lowers = loweringReasons(c.Type, c.Properties)
 	}
+	c.Landings = landings(op, s, c.Properties)
 	return c
 }
 

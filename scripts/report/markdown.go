@@ -254,6 +254,7 @@ func stackDetails(b *strings.Builder, s StackReport, d detail) {
 	} else if !s.Failed {
 		b.WriteString("No resource changes.\n")
 	}
+	landingList(b, s.Changes)
 	if len(s.Drift) > 0 {
 		b.WriteString("\nA refresh found these resources changed outside Pulumi:\n\n| Drift | Resource | Type | Changes |\n|:--|:--|:--|:--|\n")
 		for _, c := range s.Drift {
@@ -439,4 +440,23 @@ func cut(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// landingList says how each database change reaches the running database,
+// and its downtime.
+func landingList(b *strings.Builder, changes []Change) {
+	first := true
+	for _, c := range changes {
+		for _, l := range c.Landings {
+			if first {
+				b.WriteString("\n**How these changes reach the database**\n\n")
+				first = false
+			}
+			what := code(c.Name)
+			if len(l.Properties) > 0 {
+				what += " " + joinCode(l.Properties)
+			}
+			fmt.Fprintf(b, "- %s: **%s**: %s. Downtime: %s.\n", what, l.Path, l.When, l.Downtime)
+		}
+	}
 }
