@@ -168,7 +168,9 @@ test('the gate\'s code comes from the base branch: affected and report check out
     const setup = stepsOf(job).findIndex(s => s.uses === './.github/actions/setup');
     assert.ok(setup > idx, `preview.yml job ${name}: the setup action must come from the base checkout`);
   }
-  assert.match(runOf(PREVIEW.jobs.affected), /bin\/affected --root pr\b/, 'affected reads the pull request\'s tree with the base branch\'s rules');
+  const calls = runOf(PREVIEW.jobs.affected).match(/bin\/affected\b[^\n]*/g) || [];
+  assert.ok(calls.length > 0, 'the affected job runs no bin/affected');
+  for (const c of calls) assert.match(c, /^bin\/affected --root pr\b/, `affected must read the pull request's tree (pr/) with the base branch's rules: ${c}`);
   assert.match(PREVIEW.jobs.report.steps.find(s => s.uses === './.github/actions/setup').with.commands, /\bpreview-report\b/);
 });
 
@@ -232,7 +234,7 @@ test('a cancelled run writes no comment and the comment step checks the head is 
 test('the override comes from override.js for the head commit, never from the label list alone', () => {
   for (const [f, wf] of Object.entries(WF)) {
     const text = JSON.stringify(wf);
-    assert.doesNotMatch(text, /\/labels['"\s]|pull_request\.labels|contains\(github\.event/, `${f} reads the labels directly`);
+    assert.doesNotMatch(text, /\/labels\b|pull_request\.labels|contains\(github\.event/, `${f} reads the labels directly`);
   }
   const report = PREVIEW.jobs.report;
   const ov = report.steps.find(s => s.id === 'override');
@@ -372,6 +374,7 @@ test('pull-request workflows only ever reach the -read environments', () => {
     for (const [name, job] of Object.entries(wf.jobs)) {
       if (job.environment) assert.match(String(job.environment), /-read$/, `${f} job ${name}`);
       assert.ok(!job.uses || !/deploy|verify|drill/.test(job.uses), `${f} job ${name} calls ${job.uses}`);
+      assert.doesNotMatch(JSON.stringify(job['runs-on']), /DATABASE_RUNNER/, `${f} job ${name} runs pull-request code on the in-VPC runner`);
     }
   }
 });
@@ -447,7 +450,7 @@ test('CODEOWNERS gives an owner to the workflows, the gate, the affected rules a
     '.github/workflows/preview.yml', '.github/CODEOWNERS', '.github/scripts/override.js', '.github/policies/read.json',
     'scripts/report/gate.go', 'scripts/report/stateful.go', 'scripts/cmd/preview-report/main.go',
     'scripts/affected/affected.go', 'scripts/cmd/affected/main.go',
-    'shared/guardrails/rules.go', 'docs/guardrails.md', 'docs/GUARDRAILS.md', 'docs/THREAT-MODEL.md',
+    'shared/guardrails/rules.go', 'scripts/deploy/run.go', 'scripts/cmd/deploy/main.go', 'docs/guardrails.md', 'docs/GUARDRAILS.md', 'docs/THREAT-MODEL.md',
   ];
   for (const p of must) assert.ok(owners(text, p).length > 0 && owners(text, p).every(o => /^@/.test(o)), `CODEOWNERS leaves ${p} without an owner`);
   assert.deepEqual(owners('/.github/ @a\n/.github/x @b\n', '.github/x'), ['@b'], 'the last match wins');
