@@ -466,3 +466,17 @@ test('the threat model is one page, linked from README and WORKFLOWS.md, and nam
     assert.match(tm, new RegExp(w, 'i'), `the threat model says nothing of ${w}`);
   }
 });
+
+test('no checkout keeps the token, and every workflow defaults to read-only contents', () => {
+  let n = 0;
+  for (const [f, wf] of Object.entries(WF)) {
+    assert.deepEqual(wf.permissions, { contents: 'read' }, `${f}: workflow-level permissions`);
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      for (const s of usesIn(job, 'actions/checkout')) {
+        n++;
+        assert.equal(s.with && s.with['persist-credentials'], false, `${f} job ${name}: a checkout keeps the GITHUB_TOKEN in .git/config, where later steps (and the pull request's code) can read it`);
+      }
+    }
+  }
+  assert.ok(n >= 10, `only ${n} checkouts found`);
+});
