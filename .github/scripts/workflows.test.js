@@ -480,3 +480,23 @@ test('no checkout keeps the token, and every workflow defaults to read-only cont
   }
   assert.ok(n >= 10, `only ${n} checkouts found`);
 });
+
+test('every job that gets a role other than the previews\' runs only from main', () => {
+  let n = 0;
+  for (const [f, wf] of Object.entries(WF)) {
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (!job.environment || /-read$/.test(String(job.environment))) continue;
+      n++;
+      // deploy-env.yml's job is guarded by its caller (deploy.yml's dev job
+      // and the needs chain after it).
+      const guards = [job.if, ...callersOf(f).map(c => c.job.if || (c.job.needs ? `needs ${c.job.needs}` : ''))];
+      const ok = job.if === "github.ref == 'refs/heads/main'" ||
+        (callersOf(f).length > 0 && callersOf(f).every(c => c.job.if === "github.ref == 'refs/heads/main'" || c.job.needs));
+      assert.ok(ok, `${f} job ${name} (environment ${job.environment}) may run from any branch: ${guards.join(', ')}`);
+    }
+  }
+  assert.ok(n >= 5, `only ${n} jobs checked`);
+  const dev = WF['deploy.yml'].jobs.dev;
+  assert.equal(dev.if, "github.ref == 'refs/heads/main'");
+  for (const j of Object.values(WF['deploy.yml'].jobs)) assert.ok(j === dev || j.needs, 'every later environment follows dev');
+});
