@@ -85,6 +85,24 @@ func (e *autoEngine) Open(ctx context.Context, st stacks.Stack, create bool) (St
 	return &autoStack{ws: s}, nil
 }
 
+func (e *autoEngine) Backend() string { return e.settings.BackendURL }
+
+func (e *autoEngine) OpenThrowaway(ctx context.Context, st stacks.Stack, copies []workspace.Ref) (Stack, error) {
+	program, err := e.programs.For(st.Project)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := e.settings.NewThrowaway(ctx, e.cmd, copies)
+	if err != nil {
+		return nil, fmt.Errorf("new stack: prepare its throwaway backend: %w", err)
+	}
+	s, err := tb.Settings.Open(ctx, e.cmd, st, program, true)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("new stack: open it on the throwaway backend: %w", condense(err, nil)), tb.Close())
+	}
+	return &autoStack{ws: s, throwaway: tb}, nil
+}
+
 func (e *autoEngine) Inventory(ctx context.Context, project string) (map[string]int, error) {
 	inv, err := e.settings.Inventory(ctx, e.cmd, project)
 	if err != nil {
@@ -95,9 +113,18 @@ func (e *autoEngine) Inventory(ctx context.Context, project string) (map[string]
 
 type autoStack struct {
 	ws *workspace.Stack
+	// throwaway, if not nil, is the throwaway backend the stack was
+	// opened on, removed by Close.
+	throwaway *workspace.Throwaway
 }
 
-func (s *autoStack) Close() error { return s.ws.Close() }
+func (s *autoStack) Close() error {
+	err := s.ws.Close()
+	if s.throwaway != nil {
+		err = errors.Join(err, s.throwaway.Close())
+	}
+	return err
+}
 
 func (s *autoStack) Run(ctx context.Context, op Op, o RunOptions) (map[string]int, error) {
 	if op != Preview && op != Up && op != Refresh && op != Destroy {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
+	"github.com/pgplatform/platform/scripts/workspace"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -37,7 +39,8 @@ func catalog() []stacks.Stack {
 // empties it in the inventory, as the real engine would.
 type fakeEngine struct {
 	mu sync.Mutex
-	// calls: "open <project>/<stack> create=<bool>", "<op> <project>/<stack>".
+	// calls: "open <project>/<stack> create=<bool>", "throwaway
+	// <project>/<stack> copies=<refs>", "<op> <project>/<stack>".
 	calls []string
 	// inventory: project -> stack -> resources on the backend.
 	inventory map[string]map[string]int
@@ -78,6 +81,18 @@ func (f *fakeEngine) Open(_ context.Context, st stacks.Stack, create bool) (Stac
 	return &fakeStack{f: f, st: st}, nil
 }
 
+func (f *fakeEngine) Backend() string { return "file:///fake-backend" }
+
+func (f *fakeEngine) OpenThrowaway(_ context.Context, st stacks.Stack, copies []workspace.Ref) (Stack, error) {
+	key := st.Project + "/" + st.Name
+	var names []string
+	for _, c := range copies {
+		names = append(names, c.String())
+	}
+	f.record(fmt.Sprintf("throwaway %s copies=%s", key, strings.Join(names, ",")))
+	return &fakeStack{f: f, st: st, throwaway: true}, nil
+}
+
 func (f *fakeEngine) Inventory(_ context.Context, project string) (map[string]int, error) {
 	f.record("inventory " + project)
 	if f.inventoryErr != nil {
@@ -99,7 +114,7 @@ func (f *fakeEngine) runs() []string {
 	var out []string
 	for _, c := range f.calls {
 		var op, key string
-		if _, err := fmt.Sscanf(c, "%s %s", &op, &key); err == nil && op != "open" && op != "inventory" && op != "close" {
+		if _, err := fmt.Sscanf(c, "%s %s", &op, &key); err == nil && op != "open" && op != "inventory" && op != "close" && op != "throwaway" {
 			out = append(out, c)
 		}
 	}
@@ -109,11 +124,18 @@ func (f *fakeEngine) runs() []string {
 type fakeStack struct {
 	f  *fakeEngine
 	st stacks.Stack
+	// throwaway: opened by OpenThrowaway; its runs are recorded as
+	// "<op> <project>/<stack> throwaway".
+	throwaway bool
 }
 
 func (s *fakeStack) Run(_ context.Context, op Op, o RunOptions) (map[string]int, error) {
 	key := s.st.Project + "/" + s.st.Name
-	s.f.record(fmt.Sprintf("%s %s", op, key))
+	call := fmt.Sprintf("%s %s", op, key)
+	if s.throwaway {
+		call += " throwaway"
+	}
+	s.f.record(call)
 	s.f.mu.Lock()
 	s.f.seen = append(s.f.seen, o)
 	onRun := s.f.onRun

@@ -24,11 +24,19 @@ type Engine interface {
 	// Open opens a committed stack; with create, it is created on the
 	// backend when missing, otherwise a missing stack is ErrNotFound.
 	Open(ctx context.Context, st stacks.Stack, create bool) (Stack, error)
+	// OpenThrowaway opens a committed stack that the backend does not have
+	// on a throwaway local backend that holds read-only copies of the
+	// stacks in copies, exported from the backend, for a preview: nothing
+	// is written to the backend. The stack's Close removes the throwaway
+	// backend.
+	OpenThrowaway(ctx context.Context, st stacks.Stack, copies []workspace.Ref) (Stack, error)
 	// Inventory lists a project's stacks on the backend with the number
 	// of resources each holds.
 	Inventory(ctx context.Context, project string) (map[string]int, error)
 	// Describe says where state lives, for the log.
 	Describe() string
+	// Backend is the state backend's URL.
+	Backend() string
 }
 
 // Stack is an opened stack.
@@ -204,9 +212,17 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		}
 	}
 
-	create := plan.Op == Up || plan.Op == Preview
-	stack, err := r.Engine.Open(ctx, st, create)
+	var stack Stack
+	if plan.Op == Preview {
+		stack, err = r.openForPreview(ctx, st, label)
+	} else {
+		stack, err = r.Engine.Open(ctx, st, plan.Op == Up)
+	}
+	var refusal *RefusalError
 	switch {
+	case errors.As(err, &refusal):
+		res.Status = StatusRefused
+		return res, err
 	case errors.Is(err, ErrNotFound) && plan.Op == Destroy:
 		res.Status = StatusAbsent
 		r.logf("[%s] not on the backend: nothing to destroy", label)
@@ -251,4 +267,67 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 	}
 	res.Status = StatusOK
 	return res, nil
+}
+
+// openForPreview opens a stack for a preview without writing to the
+// backend: a stack the backend has is opened there (a preview writes no
+// state, history, lock or backup; see README); one it does not have yet is
+// previewed on a throwaway local backend that holds read-only copies of the
+// stacks its program references, so that neither a read-only role nor an
+// unmerged pull request creates it. A stack whose referenced stacks are not
+// deployed either is refused: its program could not read their outputs.
+func (r *Runner) openForPreview(ctx context.Context, st stacks.Stack, label string) (Stack, error) {
+	stack, err := r.Engine.Open(ctx, st, false)
+	if !errors.Is(err, ErrNotFound) {
+		return stack, err
+	}
+	copies, err := References(st)
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range copies {
+		inv, err := r.Engine.Inventory(ctx, ref.Project)
+		if err != nil {
+			return nil, fmt.Errorf("new stack: check that %s, which it reads, is deployed: %w", ref, err)
+		}
+		if inv[ref.Stack] == 0 {
+			return nil, &RefusalError{Op: Preview, Reason: fmt.Sprintf(
+				"new stack: it reads %s, which is not deployed on %s either, so its preview cannot read the outputs it needs: "+
+					"deploy %s first (a new environment's network goes in a pull request of its own, its database stacks in a later one)",
+				ref, r.Engine.Backend(), ref)}
+		}
+	}
+	r.logf("[%s] new stack: previewing in a throwaway backend; nothing is written to %s", label, r.Engine.Backend())
+	return r.Engine.OpenThrowaway(ctx, st, copies)
+}
+
+// References lists the stacks a stack's program reads through a
+// StackReference: a database stack reads its network, named by
+// database:networkStack (<stack>, <project>/<stack> or
+// <organization>/<project>/<stack>) or else the network of its environment;
+// a network stack reads none.
+func References(st stacks.Stack) ([]workspace.Ref, error) {
+	if st.Project != contract.DatabaseProject {
+		return nil, nil
+	}
+	key := contract.DatabaseProject + ":networkStack"
+	name := strings.TrimSpace(st.Config[key])
+	if name == "" {
+		return []workspace.Ref{{Project: contract.NetworkProject, Stack: st.Environment}}, nil
+	}
+	parts := strings.Split(name, "/")
+	for _, p := range parts {
+		if p == "" {
+			return nil, fmt.Errorf("%s: %q has an empty part (allowed: <stack>, <project>/<stack> or <organization>/<project>/<stack>)", key, name)
+		}
+	}
+	switch len(parts) {
+	case 1:
+		return []workspace.Ref{{Project: contract.NetworkProject, Stack: parts[0]}}, nil
+	case 2:
+		return []workspace.Ref{{Project: parts[0], Stack: parts[1]}}, nil
+	case 3:
+		return []workspace.Ref{{Org: parts[0], Project: parts[1], Stack: parts[2]}}, nil
+	}
+	return nil, fmt.Errorf("%s: %q has %d parts (allowed: <stack>, <project>/<stack> or <organization>/<project>/<stack>)", key, name, len(parts))
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgplatform/platform/shared/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	pworkspace "github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -206,9 +207,14 @@ func (s Settings) Inventory(ctx context.Context, cmd auto.PulumiCommand, project
 			out[name] = *sum.ResourceCount
 			continue
 		}
-		dep, err := ws.ExportStack(ctx, sum.Name)
+		// Not ws.ExportStack: it asks for the secrets in plain text.
+		exported, stderr, _, err := cmd.Run(ctx, dir, nil, nil, nil, s.envList(), "stack", "export", "--stack", sum.Name)
 		if err != nil {
-			return nil, fmt.Errorf("export %s/%s from %s: %w", project, name, s.BackendURL, err)
+			return nil, fmt.Errorf("export %s/%s from %s: %w", project, name, s.BackendURL, cliError(err, stderr))
+		}
+		var dep apitype.UntypedDeployment
+		if err := json.Unmarshal([]byte(exported), &dep); err != nil {
+			return nil, fmt.Errorf("export %s/%s from %s: read the deployment: %w", project, name, s.BackendURL, err)
 		}
 		n, err := CountResources(dep.Deployment)
 		if err != nil {
