@@ -169,7 +169,7 @@ func render(stacks []StackReport, v Verdict, o Options, d detail) string {
 		stackDetails(&b, s, d)
 	}
 	if d == withoutValuesDetail {
-		b.WriteString("\n_Property values are left out: with them the report is too long for a comment._\n")
+		b.WriteString("\n_Property values are left out: with them the report is too long for a comment. The workflow run's artifacts hold the full previews._\n")
 	}
 	footer(&b, stacks, o)
 	return b.String()

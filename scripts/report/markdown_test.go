@@ -2,6 +2,7 @@ package report
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,4 +137,41 @@ func TestRenderShrinksToFitAComment(t *testing.T) {
 	cut := Render(stacks, v, Options{MaxLen: 1000})
 	assert.LessOrEqual(t, utf8.RuneCountInString(cut), 1000)
 	assert.True(t, strings.HasPrefix(cut, Marker), "a cut report keeps its marker")
+}
+
+// TestFortyStacksFitOneComment: an environment with forty affected database
+// stacks still gets one comment under GitHub's 65,536-character limit, with
+// the summary table (a row per stack) first and a pointer to the full
+// previews when the details do not fit.
+func TestFortyStacksFitOneComment(t *testing.T) {
+	const githubLimit = 65536
+	// Half the stacks are created from nothing, half change properties
+	// with values (a replace and a parameter update): together far more
+	// than one comment holds.
+	created, changed := load(t, "orders-staging.events.ndjson"), load(t, "orders-dev.events.ndjson")
+	var stacks []StackReport
+	for i := range 40 {
+		s := created
+		if i%2 == 1 {
+			s = changed
+		}
+		s.Stack = fmt.Sprintf("app%02d-staging", i)
+		stacks = append(stacks, s)
+	}
+	v := Decide(stacks, false)
+	md := Render(stacks, v, Options{Commit: "0123456789ab", RunURL: "https://example.invalid/run/1"})
+	require.LessOrEqual(t, utf8.RuneCountInString(md), githubLimit)
+	assert.LessOrEqual(t, utf8.RuneCountInString(md), DefaultMaxLen)
+	table := strings.Index(md, "| Stack | Create |")
+	require.GreaterOrEqual(t, table, 0, "no summary table")
+	for _, s := range stacks {
+		row := strings.Index(md, "| "+code(s.Name())+" |")
+		assert.Greater(t, row, table, "%s has no row in the summary table", s.Name())
+	}
+	if d := strings.Index(md, "<details>"); d >= 0 {
+		assert.Greater(t, d, table, "details come after the summary")
+	}
+	full := Render(stacks, v, Options{MaxLen: 1 << 30})
+	require.Greater(t, utf8.RuneCountInString(full), githubLimit, "the test needs a report longer than a comment")
+	assert.Contains(t, md, "artifacts hold the full previews", "a shortened report says where the rest is")
 }
