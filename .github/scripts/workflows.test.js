@@ -389,8 +389,8 @@ test('the read role used by previews reads the state and decrypts it, nothing el
   for (const a of actionsOf(p)) assert.ok(allowed.has(a), `read.json allows ${a}`);
   for (const s of p.Statement) {
     assert.equal(s.NotAction, undefined);
-    if ([].concat(s.Action).some(a => a.startsWith('s3:'))) assert.match(String(s.Resource), /^arn:aws:s3:::pgplatform-state-[a-z]+(\/\*)?$/, 'read.json: S3 beyond the state bucket');
-    if ([].concat(s.Action).includes('kms:Decrypt')) assert.match(JSON.stringify(s.Condition), /kms:ResourceAliases.*alias\/pgplatform-state-/, 'read.json decrypts with keys other than the state key');
+    if ([].concat(s.Action).some(a => a.startsWith('s3:'))) assert.match(String(s.Resource), /^arn:aws:s3:::pgplatform-state-<env>(\/\*)?$/, 'read.json: S3 beyond the state bucket');
+    if ([].concat(s.Action).includes('kms:Decrypt')) assert.match(JSON.stringify(s.Condition), /kms:ResourceAliases.*alias\/pgplatform-state-<env>/, 'read.json decrypts with keys other than the state key');
   }
 });
 
@@ -499,4 +499,21 @@ test('every job that gets a role other than the previews\' runs only from main',
   const dev = WF['deploy.yml'].jobs.dev;
   assert.equal(dev.if, "github.ref == 'refs/heads/main'");
   for (const j of Object.values(WF['deploy.yml'].jobs)) assert.ok(j === dev || j.needs, 'every later environment follows dev');
+});
+
+test('the deploy role cannot change or pass the workflows\' own roles (no escalation through IAM)', () => {
+  const glob = g => new RegExp('^' + g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
+  const own = ['deploy', 'read', 'drift', 'verify', 'restore-drill', 'failover-drill'].map(r => `arn:aws:iam::<account>:role/pgplatform-<env>-${r}`);
+  let iamStatements = 0;
+  for (const s of policy('deploy').Statement) {
+    if (s.Effect !== 'Allow' || ![].concat(s.Action).some(a => a.startsWith('iam:'))) continue;
+    iamStatements++;
+    for (const r of [].concat(s.Resource)) {
+      assert.notEqual(r, '*', `deploy.json: ${s.Sid} on every IAM resource`);
+      for (const arn of own) assert.doesNotMatch(arn, glob(r), `deploy.json: ${s.Sid} reaches ${arn}`);
+    }
+  }
+  assert.ok(iamStatements >= 2);
+  const pass = policy('deploy').Statement.find(s => [].concat(s.Action).includes('iam:PassRole'));
+  assert.ok(pass.Condition && pass.Condition.StringEquals && pass.Condition.StringEquals['iam:PassedToService'], 'PassRole without iam:PassedToService');
 });
