@@ -517,3 +517,21 @@ test('the deploy role cannot change or pass the workflows\' own roles (no escala
   const pass = policy('deploy').Statement.find(s => [].concat(s.Action).includes('iam:PassRole'));
   assert.ok(pass.Condition && pass.Condition.StringEquals && pass.Condition.StringEquals['iam:PassedToService'], 'PassRole without iam:PassedToService');
 });
+
+test('WORKFLOWS.md lists every workflow, and every required check it names is a job that exists', () => {
+  const doc = read('.github/WORKFLOWS.md');
+  for (const f of Object.keys(WF)) assert.match(doc, new RegExp('^\\| `' + f.replace(/\./g, '\\.') + '` \\|', 'm'), `WORKFLOWS.md's table does not list ${f}`);
+  const required = /Require the checks ([\s\S]*?), and\s/.exec(doc);
+  assert.ok(required, 'WORKFLOWS.md names no required checks');
+  const names = [...required[1].matchAll(/`([^`]+)`/g)].map(m => m[1]);
+  assert.ok(names.includes('preview / gate'), 'the gate job must be the required preview check');
+  const checks = new Set();
+  for (const wf of Object.values(WF)) {
+    for (const job of Object.values(wf.jobs)) {
+      const n = String(job.name || '');
+      if (/matrix\.node/.test(n)) for (const v of job.strategy.matrix.node) checks.add(`${wf.name} / ${n.replace(/\$\{\{\s*matrix\.node\s*\}\}/, v)}`);
+      else checks.add(`${wf.name} / ${n}`);
+    }
+  }
+  for (const n of names) assert.ok(checks.has(n.replace(/\s+/g, ' ')), `WORKFLOWS.md requires the check "${n}", which no job is named`);
+});
