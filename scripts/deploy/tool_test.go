@@ -21,9 +21,11 @@ func repo(t *testing.T) string {
 	files := map[string]string{
 		"go.work": "go 1.26.6\n",
 	}
+	// Each environment pins its own account, as the committed files do.
+	accounts := map[string]string{"dev": "123456789012", "staging": "444455556666", "prod": "111122223333"}
 	for _, env := range []string{"dev", "staging", "prod"} {
-		files["environments/network/Pulumi."+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  network:environment: %s\n  network:tier: %s\n  network:vpcCidr: 10.20.0.0/16\n", env, env)
-		files["environments/database/Pulumi.orders-"+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  database:environment: %s\n  database:tier: %s\n  database:app: orders\n", env, env)
+		files["environments/network/Pulumi."+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds: [\"%s\"]\n  network:environment: %s\n  network:tier: %s\n  network:vpcCidr: 10.20.0.0/16\n", accounts[env], env, env)
+		files["environments/database/Pulumi.orders-"+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds: [\"%s\"]\n  database:environment: %s\n  database:tier: %s\n  database:app: orders\n", accounts[env], env, env)
 	}
 	for name, body := range files {
 		p := filepath.Join(root, name)

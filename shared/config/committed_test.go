@@ -31,6 +31,7 @@ func TestCommittedEnvironmentFiles(t *testing.T) {
 		projects[s.Project]++
 		t.Run(s.Project+"/"+s.Name, func(t *testing.T) {
 			src := config.MapSource(s.Project, s.Config)
+			var pinned []string
 			switch s.Project {
 			case "network":
 				if err := config.CheckKeys("network", s.Config, config.NetworkKeys); err != nil {
@@ -40,6 +41,7 @@ func TestCommittedEnvironmentFiles(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", s.File, err)
 				}
+				pinned = n.AllowedAccountIDs
 				if n.Environment != s.Environment || string(n.Tier) != s.Tier {
 					t.Errorf("loaded %s/%s, the catalog says %s/%s", n.Environment, n.Tier, s.Environment, s.Tier)
 				}
@@ -51,6 +53,7 @@ func TestCommittedEnvironmentFiles(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", s.File, err)
 				}
+				pinned = d.AllowedAccountIDs
 				if d.Environment != s.Environment || string(d.Tier) != s.Tier {
 					t.Errorf("loaded %s/%s, the catalog says %s/%s", d.Environment, d.Tier, s.Environment, s.Tier)
 				}
@@ -59,6 +62,11 @@ func TestCommittedEnvironmentFiles(t *testing.T) {
 				}
 			default:
 				t.Fatalf("unknown project %q", s.Project)
+			}
+			// Each environment file pins its account, whatever its tier:
+			// the loader requires it only from staging up.
+			if len(pinned) == 0 {
+				t.Errorf("%s: no aws:allowedAccountIds: every committed stack file pins its environment's AWS account", s.File)
 			}
 			for k := range s.Config {
 				if ns, _, _ := strings.Cut(k, ":"); ns != s.Project && ns != "aws" {

@@ -77,6 +77,10 @@ type Database struct {
 	Environment string
 	Tier        Tier
 	Region      string
+	// AllowedAccountIDs pins the AWS accounts the stack may deploy to
+	// (aws:allowedAccountIds, read by the AWS provider too); required in
+	// staging and prod tiers.
+	AllowedAccountIDs []string
 	// App names the service that owns the database; it makes physical
 	// names unique among the app stacks of one environment.
 	App string
@@ -138,6 +142,12 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, err
 	}
 	if d.Region, err = region(src); err != nil {
+		return Database{}, err
+	}
+	if err = r.checkTierFloor(d.Tier, d.Environment); err != nil {
+		return Database{}, err
+	}
+	if d.AllowedAccountIDs, err = allowedAccountIDs(src, d.Tier); err != nil {
 		return Database{}, err
 	}
 	d.App = r.str("app", "")

@@ -65,7 +65,7 @@ func TestLoadDatabaseRejects(t *testing.T) {
 
 		// backups
 		{"backup retention 0", map[string]string{"database:backupRetentionDays": "0"}, "database:backupRetentionDays", "0", "from 14 to 35 days in prod"},
-		{"backup retention below the dev floor", map[string]string{"database:tier": "dev", "database:backupRetentionDays": "6"}, "database:backupRetentionDays", "6", "from 7 to 35 days in dev"},
+		{"backup retention below the dev floor", map[string]string{"database:environment": "dev", "database:tier": "dev", "database:backupRetentionDays": "6"}, "database:backupRetentionDays", "6", "from 7 to 35 days in dev"},
 		{"backup retention below the prod floor", map[string]string{"database:backupRetentionDays": "13"}, "database:backupRetentionDays", "13", "from 14 to 35 days in prod"},
 		{"backup retention 36", map[string]string{"database:backupRetentionDays": "36"}, "database:backupRetentionDays", "36", "to 35 days"},
 		{"backup retention negative", map[string]string{"database:backupRetentionDays": "-1"}, "database:backupRetentionDays", "-1", "from 14 to 35"},
@@ -265,7 +265,7 @@ func TestLoadDatabaseDefaults(t *testing.T) {
 func TestBackupRetentionDefaultsByTier(t *testing.T) {
 	for tier, want := range map[string]int{"prod": 14, "staging": 7, "dev": 7} {
 		t.Run(tier, func(t *testing.T) {
-			d := loadDB(t, map[string]string{"database:tier": tier})
+			d := loadDB(t, map[string]string{"database:environment": tier, "database:tier": tier})
 			if d.BackupRetentionDays != want {
 				t.Errorf("%s default backup retention = %d, want %d", tier, d.BackupRetentionDays, want)
 			}
@@ -273,7 +273,7 @@ func TestBackupRetentionDefaultsByTier(t *testing.T) {
 	}
 	// An explicit value wins over the tier's default, down to the tier's
 	// floor (the backups guardrail, stated by the loader too).
-	if d := loadDB(t, map[string]string{"database:tier": "dev", "database:backupRetentionDays": "7"}); d.BackupRetentionDays != 7 {
+	if d := loadDB(t, map[string]string{"database:environment": "dev", "database:tier": "dev", "database:backupRetentionDays": "7"}); d.BackupRetentionDays != 7 {
 		t.Errorf("explicit retention 7 read as %d", d.BackupRetentionDays)
 	}
 	if d := loadDB(t, map[string]string{"database:backupRetentionDays": "35"}); d.BackupRetentionDays != 35 {
@@ -324,7 +324,7 @@ func TestLoadDatabaseAccepts(t *testing.T) {
 				t.Errorf("logStatement %q, min duration %d", d.LogStatement, d.LogMinDurationMs)
 			}
 		}},
-		{"dev may turn things off", map[string]string{"database:tier": "dev", "database:multiAz": "false", "database:deletionProtection": "false", "database:skipFinalSnapshot": "true"}, func(t *testing.T, d config.Database) {
+		{"dev may turn things off", map[string]string{"database:environment": "dev", "database:tier": "dev", "database:multiAz": "false", "database:deletionProtection": "false", "database:skipFinalSnapshot": "true"}, func(t *testing.T, d config.Database) {
 			if d.MultiAZ || d.DeletionProtection || !d.SkipFinalSnapshot {
 				t.Errorf("multiAz %v, deletionProtection %v, skipFinalSnapshot %v", d.MultiAZ, d.DeletionProtection, d.SkipFinalSnapshot)
 			}

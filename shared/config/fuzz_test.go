@@ -85,7 +85,7 @@ type networkInput struct {
 }
 
 func (in networkInput) config() map[string]string {
-	cfg := map[string]string{"aws:region": "eu-west-1", "network:environment": "dev"}
+	cfg := map[string]string{"aws:region": "eu-west-1", "aws:allowedAccountIds": `["123456789012"]`, "network:environment": "dev"}
 	for k, v := range map[string]string{
 		"tier": in.tier, "vpcCidr": in.vpcCidr, "azCount": in.azCount, "availabilityZones": in.zones,
 		"appSubnetPrefix": in.appPrefix, "databaseSubnetPrefix": in.dbPrefix,
@@ -225,14 +225,15 @@ func FuzzLoadNetwork(f *testing.F) {
 }
 
 // assertOneConfigError fails unless err is a *config.Error that names a key
-// of the namespace (or aws:region) and says what is allowed.
+// of the namespace (or aws:region, aws:allowedAccountIds) and says what is
+// allowed.
 func assertOneConfigError(t *testing.T, err error, namespace string) {
 	t.Helper()
 	ce, ok := err.(*config.Error)
 	if !ok {
 		t.Fatalf("error %v (%T) is not a *config.Error", err, err)
 	}
-	if !strings.HasPrefix(ce.Key, namespace+":") && ce.Key != "aws:region" || ce.Allowed == "" {
+	if !strings.HasPrefix(ce.Key, namespace+":") && ce.Key != "aws:region" && ce.Key != "aws:allowedAccountIds" || ce.Allowed == "" {
 		t.Fatalf("error %+v does not name a key and what is allowed", ce)
 	}
 }
@@ -353,7 +354,7 @@ func FuzzLoadDatabase(f *testing.F) {
 		add(set)
 	}
 	f.Fuzz(func(t *testing.T, tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated string) {
-		cfg := map[string]string{"aws:region": "eu-west-1", "database:environment": "prod"}
+		cfg := map[string]string{"aws:region": "eu-west-1", "aws:allowedAccountIds": `["111122223333"]`, "database:environment": "prod"}
 		for i, v := range []string{tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated} {
 			if v != "" {
 				cfg["database:"+keys[i]] = v

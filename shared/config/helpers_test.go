@@ -14,20 +14,22 @@ import (
 // each case of a table changes a few keys of a copy.
 func networkBase() map[string]string {
 	return map[string]string{
-		"aws:region":          "eu-west-1",
-		"network:tier":        "dev",
-		"network:environment": "dev",
-		"network:vpcCidr":     "10.20.0.0/16",
+		"aws:region":            "eu-west-1",
+		"aws:allowedAccountIds": `["123456789012"]`,
+		"network:tier":          "dev",
+		"network:environment":   "dev",
+		"network:vpcCidr":       "10.20.0.0/16",
 	}
 }
 
 // databaseBase is a valid prod database config with only the required keys.
 func databaseBase() map[string]string {
 	return map[string]string{
-		"aws:region":           "eu-west-1",
-		"database:tier":        "prod",
-		"database:environment": "prod",
-		"database:app":         "orders",
+		"aws:region":            "eu-west-1",
+		"aws:allowedAccountIds": `["111122223333"]`,
+		"database:tier":         "prod",
+		"database:environment":  "prod",
+		"database:app":          "orders",
 	}
 }
 

@@ -34,7 +34,11 @@ type Network struct {
 	Environment string
 	Tier        Tier
 	Region      string
-	VpcCidr     netip.Prefix
+	// AllowedAccountIDs pins the AWS accounts the stack may deploy to
+	// (aws:allowedAccountIds, read by the AWS provider too); required in
+	// staging and prod tiers.
+	AllowedAccountIDs []string
+	VpcCidr           netip.Prefix
 	// AvailabilityZones named in config; empty means "ask the region".
 	AvailabilityZones []string
 	// AZCount is how many zones get a subnet of each kind.
@@ -65,6 +69,12 @@ func LoadNetwork(src Source) (Network, error) {
 		return Network{}, err
 	}
 	if n.Region, err = region(src); err != nil {
+		return Network{}, err
+	}
+	if err = r.checkTierFloor(n.Tier, n.Environment); err != nil {
+		return Network{}, err
+	}
+	if n.AllowedAccountIDs, err = allowedAccountIDs(src, n.Tier); err != nil {
 		return Network{}, err
 	}
 	cidr := r.str("vpcCidr", "")

@@ -137,16 +137,22 @@ func (r reader) stringMap(key string) (map[string]string, error) {
 
 // CheckKeys fails on any key in the namespace that is not one of known, so
 // a misspelt key is an error instead of a silently ignored setting. Keys of
-// other namespaces (aws:region) are left alone.
+// the aws namespace are the AWS provider's own settings: only AWSKeys
+// (region and allowedAccountIds) are accepted there. Keys of other
+// namespaces are left alone.
 func CheckKeys(namespace string, cfg map[string]string, known []string) error {
 	allowed := map[string]bool{}
 	for _, k := range known {
 		allowed[k] = true
 	}
+	awsAllowed := map[string]bool{}
+	for _, k := range AWSKeys {
+		awsAllowed[k] = true
+	}
 	var unknown []string
 	for k := range cfg {
 		ns, key, ok := strings.Cut(k, ":")
-		if ok && ns == namespace && !allowed[key] {
+		if ok && (ns == namespace && !allowed[key] || ns == "aws" && !awsAllowed[key]) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -154,7 +160,14 @@ func CheckKeys(namespace string, cfg map[string]string, known []string) error {
 		return nil
 	}
 	sort.Strings(unknown)
+	first := unknown[0]
+	if strings.HasPrefix(first, "aws:") && namespace != "aws" {
+		sorted := append([]string(nil), AWSKeys...)
+		sort.Strings(sorted)
+		return &Error{Key: first, Value: cfg[first], Allowed: "one of the aws: keys the platform validates: " + strings.Join(sorted, ", ") +
+			" (other provider settings, such as endpoints or credentials, would redirect or loosen the provider unreviewed)"}
+	}
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)
-	return &Error{Key: unknown[0], Value: cfg[unknown[0]], Allowed: "one of the known keys: " + strings.Join(sorted, ", ")}
+	return &Error{Key: first, Value: cfg[first], Allowed: "one of the known keys: " + strings.Join(sorted, ", ")}
 }

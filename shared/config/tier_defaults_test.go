@@ -12,7 +12,7 @@ func TestDeletionProtectionDefaultsByTier(t *testing.T) {
 	for tier, want := range map[string]bool{"dev": false, "staging": true, "prod": true} {
 		t.Run(tier, func(t *testing.T) {
 			d, err := config.LoadDatabase(config.MapSource("database", map[string]string{
-				"aws:region": "eu-west-1", "database:environment": tier, "database:tier": tier, "database:app": "orders",
+				"aws:region": "eu-west-1", "aws:allowedAccountIds": `["111122223333"]`, "database:environment": tier, "database:tier": tier, "database:app": "orders",
 			}))
 			if err != nil {
 				t.Fatal(err)

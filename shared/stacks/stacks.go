@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -76,7 +77,83 @@ func Discover(root string) ([]Stack, error) {
 			out = append(out, s)
 		}
 	}
+	if err := checkCatalog(root, out); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// checkCatalog applies the rules that no single file can break on its own:
+// one database stack per app and environment (two would declare the same
+// physical names and fight over them), and one set of pinned AWS accounts
+// per environment (a database stack must deploy to the account its
+// network is in).
+func checkCatalog(root string, all []Stack) error {
+	rel := func(file string) string {
+		if r, err := filepath.Rel(root, file); err == nil {
+			return r
+		}
+		return file
+	}
+	apps := map[[2]string]Stack{}
+	for _, s := range all {
+		app := strings.TrimSpace(s.Config["database:app"])
+		if s.Project != "database" || app == "" {
+			continue // a missing app is the config loader's to report
+		}
+		k := [2]string{s.Environment, app}
+		if first, dup := apps[k]; dup {
+			return fmt.Errorf("%s and %s both state database:app %q in environment %q: one database stack per app and environment (they would declare the same resources)", rel(first.File), rel(s.File), app, s.Environment)
+		}
+		apps[k] = s
+	}
+
+	// The network stack of an environment sets the accounts; without one,
+	// its first stack does.
+	pins := map[string]Stack{}
+	for _, s := range all {
+		if first, ok := pins[s.Environment]; !ok || s.Project == "network" && first.Project != "network" {
+			pins[s.Environment] = s
+		}
+	}
+	for _, s := range all {
+		ref := pins[s.Environment]
+		want, werr := accounts(ref)
+		got, gerr := accounts(s)
+		if werr != nil || gerr != nil {
+			continue // malformed: the config loader names the key and value
+		}
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("%s: %s is %s, but in %s, of the same environment %q, it is %s: every stack of an environment pins the same AWS accounts", rel(s.File), AllowedAccountIDsKey, show(got), rel(ref.File), s.Environment, show(want))
+		}
+	}
+	return nil
+}
+
+// AllowedAccountIDsKey is the AWS provider setting that pins the accounts a
+// stack may deploy to.
+const AllowedAccountIDsKey = "aws:allowedAccountIds"
+
+// accounts returns the stack's pinned accounts, sorted; nil when it pins
+// none.
+func accounts(s Stack) ([]string, error) {
+	v := strings.TrimSpace(s.Config[AllowedAccountIDsKey])
+	if v == "" {
+		return nil, nil
+	}
+	var ids []string
+	if err := json.Unmarshal([]byte(v), &ids); err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", s.File, AllowedAccountIDsKey, err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func show(ids []string) string {
+	if len(ids) == 0 {
+		return "unset"
+	}
+	return "[" + strings.Join(ids, ", ") + "]"
 }
 
 // Load reads one stack config file of a project.

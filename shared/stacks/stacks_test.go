@@ -357,3 +357,86 @@ func TestFind(t *testing.T) {
 		t.Errorf("error %q lists stacks of another project", err)
 	}
 }
+
+// TestDiscoverRefusesConflicts: rules no single file can break alone stop
+// discovery with an error naming both files.
+func TestDiscoverRefusesConflicts(t *testing.T) {
+	db := func(env, app, accounts string) string {
+		s := stackFile("database", env, env) + "  database:app: " + app + "\n"
+		if accounts != "" {
+			s += "  aws:allowedAccountIds: " + accounts + "\n"
+		}
+		return s
+	}
+	net := func(env, accounts string) string {
+		s := stackFile("network", env, env)
+		if accounts != "" {
+			s += "  aws:allowedAccountIds: " + accounts + "\n"
+		}
+		return s
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  []string // substrings of the error; none: accepted
+	}{
+		{"same app in two environments", map[string]string{
+			"database/Pulumi.orders-dev.yaml":     db("dev", "orders", ""),
+			"database/Pulumi.orders-staging.yaml": db("staging", "orders", ""),
+		}, nil},
+		{"two stacks with the same app in one environment", map[string]string{
+			"database/Pulumi.orders-dev.yaml":  db("dev", "orders", ""),
+			"database/Pulumi.orders2-dev.yaml": db("dev", "orders", ""),
+		}, []string{"environments/database/Pulumi.orders-dev.yaml", "environments/database/Pulumi.orders2-dev.yaml", `database:app "orders"`, `environment "dev"`}},
+		{"same accounts in another order", map[string]string{
+			"network/Pulumi.prod.yaml":         net("prod", `["111122223333", "444455556666"]`),
+			"database/Pulumi.orders-prod.yaml": db("prod", "orders", `["444455556666", "111122223333"]`),
+		}, nil},
+		{"environments pin different accounts", map[string]string{
+			"network/Pulumi.prod.yaml":    net("prod", `["111122223333"]`),
+			"network/Pulumi.staging.yaml": net("staging", `["444455556666"]`),
+		}, nil},
+		{"database pins another account than its network", map[string]string{
+			"network/Pulumi.prod.yaml":         net("prod", `["111122223333"]`),
+			"database/Pulumi.orders-prod.yaml": db("prod", "orders", `["444455556666"]`),
+		}, []string{"environments/database/Pulumi.orders-prod.yaml", "[444455556666]", "environments/network/Pulumi.prod.yaml", "[111122223333]", "same AWS accounts"}},
+		{"database pins an account its network does not", map[string]string{
+			"network/Pulumi.dev.yaml":         net("dev", ""),
+			"database/Pulumi.orders-dev.yaml": db("dev", "orders", `["123456789012"]`),
+		}, []string{"environments/database/Pulumi.orders-dev.yaml", "[123456789012]", "environments/network/Pulumi.dev.yaml", "it is unset"}},
+		{"network pins an account its database does not", map[string]string{
+			"network/Pulumi.dev.yaml":         net("dev", `["123456789012"]`),
+			"database/Pulumi.orders-dev.yaml": db("dev", "orders", ""),
+		}, []string{"environments/database/Pulumi.orders-dev.yaml", "aws:allowedAccountIds is unset", "environments/network/Pulumi.dev.yaml"}},
+		{"two databases of an environment without a network disagree", map[string]string{
+			"database/Pulumi.a-dev.yaml": db("dev", "a", `["123456789012"]`),
+			"database/Pulumi.b-dev.yaml": db("dev", "b", `["777788889999"]`),
+		}, []string{"environments/database/Pulumi.b-dev.yaml", "environments/database/Pulumi.a-dev.yaml"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			for rel, content := range tc.files {
+				writeFile(t, root, filepath.Join(stacks.Dir, rel), content)
+			}
+			all, err := stacks.Discover(root)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("Discover: %v", err)
+				}
+				if len(all) != len(tc.files) {
+					t.Errorf("Discover found %v, want %d stacks", names(all), len(tc.files))
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("Discover accepted %v", names(all))
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
