@@ -129,7 +129,7 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 	}
 	// A new region makes every resource of the old provider unmanageable:
 	// the provider, and so its resources, are replaced.
-	resp := diff(olds, news, req.GetIgnoreChanges(), func(k string) bool { return k == "region" })
+	resp := diff(olds, news, req.GetIgnoreChanges(), func(k string) bool { return k == "region" }, nil)
 	err = p.logCall(Call{Method: "DiffConfig", URN: req.GetUrn(), Inputs: Plain(news),
 		Replaces: resp.GetReplaces(), Changes: resp.GetDiffs()})
 	return resp, err
@@ -341,7 +341,11 @@ func (p *Provider) diffResource(req *pulumirpc.DiffRequest, token string) (*pulu
 	if err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(firstStruct(req.GetOldInputs(), req.GetOlds()), "old inputs of "+req.GetUrn())
+	oldInputs, err := unmarshal(firstStruct(req.GetOldInputs(), req.GetOlds()), "old inputs of "+req.GetUrn())
+	if err != nil {
+		return nil, err
+	}
+	oldState, err := unmarshal(req.GetOlds(), "old state of "+req.GetUrn())
 	if err != nil {
 		return nil, err
 	}
@@ -349,7 +353,17 @@ func (p *Provider) diffResource(req *pulumirpc.DiffRequest, token string) (*pulu
 	if err != nil {
 		return nil, err
 	}
-	resp := diff(olds, news, req.GetIgnoreChanges(), t.forcesReplace)
+	// Like the bridged provider, which plans from the prior state: each
+	// input is compared with the value the last read or update returned
+	// (what AWS runs), so a modification AWS still holds for the
+	// maintenance window shows as a diff again.
+	olds := oldInputs.Copy()
+	for _, k := range userKeys(oldInputs, news) {
+		if v, ok := oldState[resource.PropertyKey(k)]; ok {
+			olds[resource.PropertyKey(k)] = v
+		}
+	}
+	resp := diff(olds, news, req.GetIgnoreChanges(), t.forcesReplace, t.Suppress)
 	// The real provider deletes first when the program fixed the name and
 	// the name stays the same: AWS would refuse a second resource of that
 	// name.
@@ -374,7 +388,9 @@ func listed(v resource.PropertyValue, key string) bool {
 }
 
 // diff compares two input maps key by key.
-func diff(olds, news resource.PropertyMap, ignore []string, forcesReplace func(string) bool) *pulumirpc.DiffResponse {
+func diff(olds, news resource.PropertyMap, ignore []string, forcesReplace func(string) bool,
+	suppress func(key string, old, new resource.PropertyValue, news resource.PropertyMap) bool,
+) *pulumirpc.DiffResponse {
 	ignored := map[string]bool{}
 	for _, k := range ignore {
 		ignored[k] = true
@@ -389,7 +405,7 @@ func diff(olds, news resource.PropertyMap, ignore []string, forcesReplace func(s
 			continue
 		}
 		o, n := olds[resource.PropertyKey(key)], news[resource.PropertyKey(key)]
-		if sameValue(o, n) {
+		if sameValue(o, n) || (suppress != nil && suppress(key, o, n, news)) {
 			continue
 		}
 		kind := pulumirpc.PropertyDiff_UPDATE
@@ -588,9 +604,20 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 				c.in[resource.PropertyKey(t.Name)] = fromPlainValue(v)
 			}
 		}
+		if req.GetPreview() {
+			out = c.run(t, tags)
+			return nil
+		}
+		// What AWS runs after the modification, and what it holds for the
+		// maintenance window (modify.go). Like the real provider's Update,
+		// which ends with a read, the outputs are the running values.
+		running, pending := modify(t, fromPlain(rec.Inputs), fromPlain(rec.Pending), c.in)
+		c.in = running
 		out = c.run(t, tags)
-		if !req.GetPreview() {
-			rec.Inputs, rec.Outputs = Plain(in), Plain(out)
+		rec.Inputs, rec.Outputs, rec.Pending = Plain(running), Plain(out), nil
+		if len(pending) > 0 {
+			rec.Pending = Plain(pending)
+			call.Note = fmt.Sprintf("pending until the maintenance window: %v", rec.PendingModifiedValues())
 		}
 		return nil
 	}
@@ -627,16 +654,17 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 			}
 			rec := r.Resources[i]
 			call.Outputs = rec.Outputs
-			if user := r.referrer(i); user != nil {
-				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (DependencyViolation): %s %s (%s) still uses it",
-					token, rec.ID, user.Type, user.ID, user.URN)
-			}
+			// The type's own refusal first: it names the error AWS gives.
 			if t.CheckDelete != nil {
 				note, err := t.CheckDelete(rec.Outputs, r)
 				if err != nil {
 					return err
 				}
 				call.Note = note
+			}
+			if user := r.referrer(i); user != nil {
+				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (DependencyViolation): %s %s (%s) still uses it",
+					token, rec.ID, user.Type, user.ID, user.URN)
 			}
 			r.Resources = slices.Delete(r.Resources, i, i+1)
 			return nil

@@ -216,9 +216,11 @@ func TestDiffReportsReplacementsFromTheTable(t *testing.T) {
 		value    any
 		replace  bool
 	}{
-		{"aws:rds/instance:Instance", "identifier", "orders-dev-2", true},
+		// A rename (ModifyDBInstance NewDBInstanceIdentifier) and a move to
+		// another subnet group happen in place.
+		{"aws:rds/instance:Instance", "identifier", "orders-dev-2", false},
 		{"aws:rds/instance:Instance", "engine", "mysql", true},
-		{"aws:rds/instance:Instance", "dbSubnetGroupName", "g2", true},
+		{"aws:rds/instance:Instance", "dbSubnetGroupName", "g2", false},
 		{"aws:rds/instance:Instance", "storageEncrypted", false, true},
 		{"aws:rds/instance:Instance", "kmsKeyId", "arn:k2", true},
 		{"aws:rds/instance:Instance", "instanceClass", "db.r6g.large", false},
@@ -252,15 +254,26 @@ func TestDiffReportsReplacementsFromTheTable(t *testing.T) {
 			assert.Equal(t, pulumirpc.DiffResponse_DIFF_NONE, same.GetChanges())
 		})
 	}
-	// The list is in the table.
+	// The provider's ForceNew attributes are in the table, and what it
+	// updates in place is not.
 	for typ, keys := range map[string][]string{
-		"aws:rds/instance:Instance": {"identifier", "engine", "dbSubnetGroupName", "storageEncrypted", "kmsKeyId"},
+		"aws:rds/instance:Instance": {"engine", "dbName", "username", "storageEncrypted", "kmsKeyId"},
 		"aws:ec2/subnet:Subnet":     {"cidrBlock", "availabilityZone"},
 		"aws:ec2/vpc:Vpc":           {"cidrBlock"},
 	} {
 		got, ok := ReplaceProperties(typ)
 		require.True(t, ok)
 		assert.Subset(t, got, keys, typ)
+	}
+	for typ, keys := range map[string][]string{
+		"aws:rds/instance:Instance":                   {"identifier", "identifierPrefix", "dbSubnetGroupName", "instanceClass"},
+		"aws:rds/eventSubscription:EventSubscription": {"snsTopic", "sourceIds"},
+	} {
+		got, ok := ReplaceProperties(typ)
+		require.True(t, ok)
+		for _, k := range keys {
+			assert.NotContains(t, got, k, "%s: the provider updates %s in place", typ, k)
+		}
 	}
 }
 

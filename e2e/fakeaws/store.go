@@ -36,6 +36,10 @@ type Record struct {
 	Region  string         `json:"region"`
 	Inputs  map[string]any `json:"inputs"`
 	Outputs map[string]any `json:"outputs"`
+	// Pending are the modifications AWS holds for the maintenance window
+	// (Pulumi input names; PendingModifiedValues renders them as
+	// DescribeDBInstances does). Inputs and Outputs are what runs now.
+	Pending map[string]any `json:"pending,omitempty"`
 }
 
 // records is the content of records.json.

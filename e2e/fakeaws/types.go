@@ -27,8 +27,19 @@ type resourceType struct {
 	// Unique is where AWS refuses a second resource of the same name:
 	// "region", "account", "vpc" (the vpcId input) or "" (no check).
 	Unique string
-	// Replace lists the inputs whose change forces a replacement in AWS.
+	// Replace lists the inputs whose change forces a replacement: the
+	// provider schema's ForceNew attributes (see the table's comment).
 	Replace []string
+	// InPlace lists the inputs the provider updates in place (attributes
+	// without ForceNew). Every input a program sets is in one of the two
+	// lists; TestEveryPropertyTheProgramsSetIsClassified holds that.
+	InPlace []string
+	// Defer, if set, reports whether AWS holds a change of key for the
+	// maintenance window unless applyImmediately is on (modify.go).
+	Defer func(key string, running, next resource.PropertyMap) bool
+	// Suppress, if set, is the provider schema's DiffSuppressFunc: a
+	// change it suppresses is no diff and is not sent to AWS.
+	Suppress func(key string, old, new resource.PropertyValue, news resource.PropertyMap) bool
 	// Defaults are inputs the real provider fills in when they are absent.
 	Defaults map[string]any
 	// Tagged types get tagsAll (default tags merged with tags).
@@ -48,12 +59,34 @@ const managedByPulumi = "Managed by Pulumi"
 // types is the double's one table of the AWS resource types the programs
 // use. A type that is not here fails loudly in every call, naming the token:
 // adding one is one entry.
+//
+// Replace and InPlace follow the Terraform AWS provider's resource schemas,
+// which pulumi-aws bridges: an attribute with ForceNew (SDKv2) or a
+// RequiresReplace plan modifier (plugin framework: the vpc security group
+// rules) is Replace, every other configurable attribute is InPlace, under
+// its Pulumi name (alarm_name is name, parameter is parameters, route is
+// routes, inline_policy is inlinePolicies). pulumi-aws v6.83 bridges
+// provider 5.x; the schemas read are those of v6.0.0 (the index at
+// github.com/lonegunmanb/terraform-provider-aws-index, commit 4f930f62,
+// index/internal/service/<svc>/func.resource<Type>.goindex), the oldest
+// release the index holds: it has no 5.x. For the properties the programs
+// set, v6.0.0 and 5.x agree as far as their changelogs tell (6.0 removed
+// aws_eip's deprecated vpc and aws_flow_log's log_group_name, which the
+// programs do not set). Notably aws_db_instance's identifier,
+// identifier_prefix and db_subnet_group_name have no ForceNew (a rename
+// is ModifyDBInstance NewDBInstanceIdentifier, a subnet group change a
+// move), nor has aws_db_event_subscription's sns_topic.
 var types = map[string]resourceType{
 	// ---- network ----
 	"aws:ec2/vpc:Vpc": {
 		Replace: []string{"cidrBlock", "ipv4IpamPoolId", "ipv4NetmaskLength"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.hexID("vpc-", 17) },
+		InPlace: []string{
+			"assignGeneratedIpv6CidrBlock", "enableDnsHostnames", "enableDnsSupport",
+			"enableNetworkAddressUsageMetrics", "instanceTenancy", "ipv6CidrBlock", "ipv6CidrBlockNetworkBorderGroup",
+			"ipv6IpamPoolId", "ipv6NetmaskLength", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("vpc-", 17) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("ec2", "vpc/"+c.ID()) })
 			c.set("ownerId", func() any { return Account })
@@ -68,9 +101,16 @@ var types = map[string]resourceType{
 		},
 	},
 	"aws:ec2/subnet:Subnet": {
-		Replace: []string{"cidrBlock", "availabilityZone", "availabilityZoneId", "vpcId", "outpostArn"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.hexID("subnet-", 17) },
+		Replace: []string{
+			"availabilityZone", "availabilityZoneId", "cidrBlock", "ipv6Native", "outpostArn", "vpcId",
+		},
+		InPlace: []string{
+			"assignIpv6AddressOnCreation", "customerOwnedIpv4Pool", "enableDns64", "enableLniAtDeviceIndex",
+			"enableResourceNameDnsAaaaRecordOnLaunch", "enableResourceNameDnsARecordOnLaunch", "ipv6CidrBlock",
+			"mapCustomerOwnedIpOnLaunch", "mapPublicIpOnLaunch", "privateDnsHostnameTypeOnLaunch", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("subnet-", 17) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("ec2", "subnet/"+c.ID()) })
 			c.set("ownerId", func() any { return Account })
@@ -84,6 +124,7 @@ var types = map[string]resourceType{
 	},
 	"aws:ec2/routeTable:RouteTable": {
 		Replace: []string{"vpcId"},
+		InPlace: []string{"propagatingVgws", "routes", "tags"},
 		Tagged:  true,
 		ID:      func(c *comp) string { return c.hexID("rtb-", 17) },
 		Outputs: func(c *comp) {
@@ -92,12 +133,19 @@ var types = map[string]resourceType{
 		},
 	},
 	"aws:ec2/routeTableAssociation:RouteTableAssociation": {
-		Replace: []string{"subnetId", "gatewayId"},
+		Replace: []string{"gatewayId", "subnetId"},
+		InPlace: []string{"routeTableId"},
 		ID:      func(c *comp) string { return c.hexID("rtbassoc-", 17) },
 		Outputs: func(c *comp) {},
 	},
 	"aws:ec2/route:Route": {
-		Replace: []string{"routeTableId", "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"},
+		Replace: []string{
+			"routeTableId", "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId",
+		},
+		InPlace: []string{
+			"carrierGatewayId", "coreNetworkArn", "egressOnlyGatewayId", "gatewayId", "localGatewayId",
+			"natGatewayId", "networkInterfaceId", "transitGatewayId", "vpcEndpointId", "vpcPeeringConnectionId",
+		},
 		ID: func(c *comp) string {
 			dest := c.str("destinationCidrBlock") + c.str("destinationIpv6CidrBlock") + c.str("destinationPrefixListId")
 			return "r-" + c.str("routeTableId") + fmt.Sprint(crc32.ChecksumIEEE([]byte(dest)))
@@ -108,17 +156,21 @@ var types = map[string]resourceType{
 		},
 	},
 	"aws:ec2/internetGateway:InternetGateway": {
-		Tagged: true,
-		ID:     func(c *comp) string { return c.hexID("igw-", 17) },
+		InPlace: []string{"vpcId", "tags"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("igw-", 17) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("ec2", "internet-gateway/"+c.ID()) })
 			c.set("ownerId", func() any { return Account })
 		},
 	},
 	"aws:ec2/natGateway:NatGateway": {
-		Replace: []string{"allocationId", "subnetId", "connectivityType", "privateIp"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.hexID("nat-", 17) },
+		Replace: []string{"allocationId", "connectivityType", "privateIp", "subnetId"},
+		InPlace: []string{
+			"secondaryAllocationIds", "secondaryPrivateIpAddressCount", "secondaryPrivateIpAddresses", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("nat-", 17) },
 		Outputs: func(c *comp) {
 			c.set("networkInterfaceId", func() any { return c.hexID("eni-", 17) })
 			c.fill("connectivityType", func() any { return "public" })
@@ -126,9 +178,12 @@ var types = map[string]resourceType{
 		},
 	},
 	"aws:ec2/eip:Eip": {
-		Replace: []string{"domain", "vpc", "address", "customerOwnedIpv4Pool", "networkBorderGroup", "publicIpv4Pool", "ipamPoolId"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.hexID("eipalloc-", 17) },
+		Replace: []string{"address", "domain", "ipamPoolId", "networkBorderGroup", "publicIpv4Pool"},
+		InPlace: []string{
+			"associateWithPrivateIp", "customerOwnedIpv4Pool", "instance", "networkInterface", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("eipalloc-", 17) },
 		Outputs: func(c *comp) {
 			c.set("allocationId", func() any { return c.ID() })
 			c.set("arn", func() any { return c.arn("ec2", "elastic-ip/"+c.ID()) })
@@ -144,6 +199,7 @@ var types = map[string]resourceType{
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": {
 		// Adopts the VPC's default security group rather than creating one.
 		Replace: []string{"vpcId"},
+		InPlace: []string{"revokeRulesOnDelete", "tags"},
 		Tagged:  true,
 		ID:      func(c *comp) string { return defaultSecurityGroupID(c.str("vpcId")) },
 		Outputs: func(c *comp) {
@@ -155,12 +211,13 @@ var types = map[string]resourceType{
 	},
 	"aws:ec2/flowLog:FlowLog": {
 		Replace: []string{
-			"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId",
-			"iamRoleArn", "logDestination", "logDestinationType", "logFormat", "logGroupName",
-			"trafficType", "maxAggregationInterval", "deliverCrossAccountRole", "destinationOptions",
+			"deliverCrossAccountRole", "destinationOptions", "eniId", "iamRoleArn", "logDestination",
+			"logDestinationType", "logFormat", "maxAggregationInterval", "subnetId", "trafficType",
+			"transitGatewayAttachmentId", "transitGatewayId", "vpcId",
 		},
-		Tagged: true,
-		ID:     func(c *comp) string { return c.hexID("fl-", 17) },
+		InPlace: []string{"tags"},
+		Tagged:  true,
+		ID:      func(c *comp) string { return c.hexID("fl-", 17) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("ec2", "vpc-flow-log/"+c.ID()) })
 			c.fill("logDestinationType", func() any { return "cloud-watch-logs" })
@@ -169,7 +226,8 @@ var types = map[string]resourceType{
 	},
 	"aws:cloudwatch/logGroup:LogGroup": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 512, Unique: "region",
-		Replace: []string{"name", "namePrefix", "logGroupClass"},
+		Replace: []string{"logGroupClass", "name", "namePrefix"},
+		InPlace: []string{"kmsKeyId", "retentionInDays", "skipDestroy", "tags"},
 		Tagged:  true,
 		ID:      func(c *comp) string { return c.str("name") },
 		Outputs: func(c *comp) {
@@ -180,8 +238,12 @@ var types = map[string]resourceType{
 	"aws:iam/role:Role": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 64, Unique: "account",
 		Replace: []string{"name", "namePrefix", "path"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.str("name") },
+		InPlace: []string{
+			"assumeRolePolicy", "description", "forceDetachPolicies", "inlinePolicies", "managedPolicyArns",
+			"maxSessionDuration", "permissionsBoundary", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.str("name") },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any {
 				path := c.str("path")
@@ -199,20 +261,25 @@ var types = map[string]resourceType{
 	"aws:iam/rolePolicy:RolePolicy": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 128,
 		Replace: []string{"name", "namePrefix", "role"},
+		InPlace: []string{"policy"},
 		ID:      func(c *comp) string { return c.str("role") + ":" + c.str("name") },
 		Outputs: func(c *comp) {},
 	},
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment": {
-		Replace: []string{"role", "policyArn"},
+		Replace: []string{"policyArn", "role"},
 		ID:      func(c *comp) string { return c.str("role") + "-" + c.digest("attachment")[:26] },
 		Outputs: func(c *comp) {},
 	},
 
 	// ---- database ----
 	"aws:kms/key:Key": {
-		Replace: []string{"customerMasterKeySpec", "keySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.uuid("key") },
+		Replace: []string{"customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"},
+		InPlace: []string{
+			"bypassPolicyLockoutSafetyCheck", "deletionWindowInDays", "description", "enableKeyRotation", "isEnabled",
+			"policy", "rotationPeriodInDays", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.uuid("key") },
 		Outputs: func(c *comp) {
 			c.set("keyId", func() any { return c.ID() })
 			c.set("arn", func() any { return c.arn("kms", "key/"+c.ID()) })
@@ -225,6 +292,7 @@ var types = map[string]resourceType{
 	"aws:kms/alias:Alias": {
 		Name: "name", NamePrefix: "namePrefix", AutoPrefix: "alias/", NameMaxLen: 256, Unique: "region",
 		Replace: []string{"name", "namePrefix"},
+		InPlace: []string{"targetKeyId"},
 		ID:      func(c *comp) string { return c.str("name") },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("kms", c.str("name")) })
@@ -240,6 +308,7 @@ var types = map[string]resourceType{
 	"aws:rds/subnetGroup:SubnetGroup": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, NameLower: true, Unique: "region",
 		Replace:  []string{"name", "namePrefix"},
+		InPlace:  []string{"description", "subnetIds", "tags"},
 		Defaults: map[string]any{"description": managedByPulumi},
 		Tagged:   true,
 		ID:       func(c *comp) string { return c.str("name") },
@@ -257,7 +326,8 @@ var types = map[string]resourceType{
 	},
 	"aws:ec2/securityGroup:SecurityGroup": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, Unique: "vpc",
-		Replace:  []string{"name", "namePrefix", "description", "vpcId"},
+		Replace:  []string{"description", "name", "namePrefix", "vpcId"},
+		InPlace:  []string{"revokeRulesOnDelete", "tags"},
 		Defaults: map[string]any{"description": managedByPulumi, "revokeRulesOnDelete": false},
 		Tagged:   true,
 		ID:       func(c *comp) string { return c.hexID("sg-", 17) },
@@ -268,8 +338,12 @@ var types = map[string]resourceType{
 	},
 	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
 		Replace: []string{"securityGroupId"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.hexID("sgr-", 17) },
+		InPlace: []string{
+			"cidrIpv4", "cidrIpv6", "description", "fromPort", "ipProtocol", "prefixListId",
+			"referencedSecurityGroupId", "toPort", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("sgr-", 17) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
 			c.set("securityGroupRuleId", func() any { return c.ID() })
@@ -277,8 +351,12 @@ var types = map[string]resourceType{
 	},
 	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
 		Replace: []string{"securityGroupId"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.hexID("sgr-", 17) },
+		InPlace: []string{
+			"cidrIpv4", "cidrIpv6", "description", "fromPort", "ipProtocol", "prefixListId",
+			"referencedSecurityGroupId", "toPort", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.hexID("sgr-", 17) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
 			c.set("securityGroupRuleId", func() any { return c.ID() })
@@ -286,23 +364,73 @@ var types = map[string]resourceType{
 	},
 	"aws:rds/parameterGroup:ParameterGroup": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, NameLower: true, Unique: "region",
-		Replace:  []string{"name", "namePrefix", "family", "description"},
+		Replace:  []string{"description", "family", "name", "namePrefix"},
+		InPlace:  []string{"parameters", "skipDestroy", "tags"},
 		Defaults: map[string]any{"description": managedByPulumi},
 		Tagged:   true,
 		ID:       func(c *comp) string { return c.str("name") },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("rds", "pg:"+c.str("name")) })
 		},
+		// DeleteDBParameterGroup
+		// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBParameterGroup.html):
+		// "The DB parameter group to be deleted can't be associated with any
+		// DB instances"; else InvalidDBParameterGroupState, "The DB
+		// parameter group is in use or is in an invalid state". The double
+		// counts an instance that waits to take the group up in its
+		// maintenance window as associated too. The real provider (resourceParameterGroupDelete)
+		// retries on that error for 3 minutes, then fails with it; the double
+		// fails at once.
+		CheckDelete: func(out map[string]any, r *records) (string, error) {
+			name := Unsecret(out["name"])
+			for _, rec := range r.Resources {
+				if rec.Type != "aws:rds/instance:Instance" {
+					continue
+				}
+				how := ""
+				switch {
+				case Unsecret(rec.Inputs["parameterGroupName"]) == name:
+					how = "uses it"
+				case Unsecret(rec.Pending["parameterGroupName"]) == name:
+					how = "takes it up in its next maintenance window"
+				default:
+					continue
+				}
+				return "", fmt.Errorf("fakeaws: RDS refuses to delete DB parameter group %v: InvalidDBParameterGroupState: "+
+					"DB instance %v %s", name, Unsecret(rec.Outputs["identifier"]), how)
+			}
+			return "", nil
+		},
 	},
 	"aws:rds/instance:Instance": {
 		Name: "identifier", NamePrefix: "identifierPrefix", NameMaxLen: 63, NameLower: true, Unique: "region",
 		Replace: []string{
-			"identifier", "identifierPrefix", "engine", "dbSubnetGroupName", "storageEncrypted", "kmsKeyId",
-			"availabilityZone", "characterSetName", "ncharCharacterSetName", "dbName", "username", "timezone",
-			"customIamInstanceProfile", "snapshotIdentifier", "restoreToPointInTime", "s3Import",
+			"availabilityZone", "backupTarget", "characterSetName", "customIamInstanceProfile", "dbName", "engine",
+			"kmsKeyId", "ncharCharacterSetName", "restoreToPointInTime", "snapshotIdentifier", "storageEncrypted",
+			"timezone", "username",
+		},
+		InPlace: []string{
+			"allocatedStorage", "allowMajorVersionUpgrade", "applyImmediately", "autoMinorVersionUpgrade",
+			"backupRetentionPeriod", "backupWindow", "blueGreenUpdate", "caCertIdentifier", "copyTagsToSnapshot",
+			"customerOwnedIpEnabled", "databaseInsightsMode", "dbSubnetGroupName", "dedicatedLogVolume",
+			"deleteAutomatedBackups", "deletionProtection", "domain", "domainAuthSecretArn", "domainDnsIps",
+			"domainFqdn", "domainIamRoleName", "domainOu", "enabledCloudwatchLogsExports", "engineLifecycleSupport",
+			"engineVersion", "finalSnapshotIdentifier", "iamDatabaseAuthenticationEnabled", "identifier",
+			"identifierPrefix", "instanceClass", "iops", "licenseModel", "maintenanceWindow",
+			"manageMasterUserPassword", "masterUserSecretKmsKeyId", "maxAllocatedStorage", "monitoringInterval",
+			"monitoringRoleArn", "multiAz", "networkType", "optionGroupName", "parameterGroupName", "password",
+			"passwordWo", "passwordWoVersion", "performanceInsightsEnabled", "performanceInsightsKmsKeyId",
+			"performanceInsightsRetentionPeriod", "port", "publiclyAccessible", "replicaMode", "replicateSourceDb",
+			"s3Import", "skipFinalSnapshot", "storageThroughput", "storageType", "upgradeStorageConfig",
+			"vpcSecurityGroupIds", "tags",
 		},
 		Tagged: true,
-		ID:     func(c *comp) string { return c.upperID("db-", 26) },
+		// Modifications wait for the maintenance window unless
+		// applyImmediately; the diff on allocatedStorage is suppressed
+		// after autoscaling grew it (modify.go).
+		Defer:    deferRDS,
+		Suppress: suppressRDS,
+		ID:       func(c *comp) string { return c.upperID("db-", 26) },
 		Outputs: func(c *comp) {
 			c.set("resourceId", func() any { return c.ID() })
 			c.set("arn", func() any { return c.arn("rds", "db:"+c.str("identifier")) })
@@ -366,9 +494,19 @@ var types = map[string]resourceType{
 	},
 	"aws:sns/topic:Topic": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 256,
-		Replace: []string{"name", "namePrefix", "fifoTopic"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.arn("sns", c.str("name")) },
+		Replace: []string{"fifoTopic", "name", "namePrefix"},
+		InPlace: []string{
+			"applicationFailureFeedbackRoleArn", "applicationSuccessFeedbackRoleArn",
+			"applicationSuccessFeedbackSampleRate", "archivePolicy", "contentBasedDeduplication", "deliveryPolicy",
+			"displayName", "fifoThroughputScope", "firehoseFailureFeedbackRoleArn", "firehoseSuccessFeedbackRoleArn",
+			"firehoseSuccessFeedbackSampleRate", "httpFailureFeedbackRoleArn", "httpSuccessFeedbackRoleArn",
+			"httpSuccessFeedbackSampleRate", "kmsMasterKeyId", "lambdaFailureFeedbackRoleArn",
+			"lambdaSuccessFeedbackRoleArn", "lambdaSuccessFeedbackSampleRate", "policy", "signatureVersion",
+			"sqsFailureFeedbackRoleArn", "sqsSuccessFeedbackRoleArn", "sqsSuccessFeedbackSampleRate", "tracingConfig",
+			"tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.arn("sns", c.str("name")) },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("sns", c.str("name")) })
 			c.set("owner", func() any { return Account })
@@ -377,6 +515,7 @@ var types = map[string]resourceType{
 	},
 	"aws:sns/topicPolicy:TopicPolicy": {
 		Replace: []string{"arn"},
+		InPlace: []string{"policy"},
 		ID:      func(c *comp) string { return c.str("arn") },
 		Outputs: func(c *comp) {
 			c.set("owner", func() any { return Account })
@@ -385,15 +524,22 @@ var types = map[string]resourceType{
 	"aws:cloudwatch/metricAlarm:MetricAlarm": {
 		Name: "name", NameMaxLen: 255,
 		Replace: []string{"name"},
-		Tagged:  true,
-		ID:      func(c *comp) string { return c.str("name") },
+		InPlace: []string{
+			"actionsEnabled", "alarmActions", "alarmDescription", "comparisonOperator", "datapointsToAlarm",
+			"dimensions", "evaluateLowSampleCountPercentiles", "evaluationPeriods", "extendedStatistic",
+			"insufficientDataActions", "metricName", "metricQueries", "namespace", "okActions", "period", "statistic",
+			"threshold", "thresholdMetricId", "treatMissingData", "unit", "tags",
+		},
+		Tagged: true,
+		ID:     func(c *comp) string { return c.str("name") },
 		Outputs: func(c *comp) {
 			c.set("arn", func() any { return c.arn("cloudwatch", "alarm:"+c.str("name")) })
 		},
 	},
 	"aws:rds/eventSubscription:EventSubscription": {
 		Name: "name", NamePrefix: "namePrefix", NameMaxLen: 255, NameLower: true, Unique: "region",
-		Replace: []string{"name", "namePrefix", "snsTopic"},
+		Replace: []string{"name", "namePrefix"},
+		InPlace: []string{"enabled", "eventCategories", "snsTopic", "sourceIds", "sourceType", "tags"},
 		Tagged:  true,
 		ID:      func(c *comp) string { return c.str("name") },
 		Outputs: func(c *comp) {
