@@ -10,7 +10,9 @@
 // last labeled/unlabeled event in the issue's events, also set by GitHub.
 // The label counts when its last event is `labeled` and strictly later
 // than the first pull_request run of the head SHA. No run found (or an
-// unreadable event list) means no override: the check fails closed.
+// unreadable event list) means no override: the check fails closed. The
+// label must also come from someone other than the pull request's author
+// (given as `author`): the override is a second person's decision.
 //
 // Used by .github/workflows/preview.yml (report job, for the pull request
 // being checked) and .github/workflows/deploy-env.yml (for the pull request
@@ -27,7 +29,7 @@ const time = s => {
 
 // overrideFor reports whether the label counts for headSha of pull request
 // `number`, and why.
-async function overrideFor({ github, owner, repo, number, headSha }) {
+async function overrideFor({ github, owner, repo, number, headSha, author }) {
   if (!/^[0-9a-f]{40}$/.test(headSha || '')) throw new Error(`head SHA ${JSON.stringify(headSha)}: want 40 hex digits`);
   const events = await github.paginate(github.rest.issues.listEvents, { owner, repo, issue_number: number, per_page: 100 });
   const labelEvents = events
@@ -44,7 +46,12 @@ async function overrideFor({ github, owner, repo, number, headSha }) {
   }
   const pushedAt = Math.min(...mine.map(r => time(r.created_at)));
   const labeledAt = time(last.created_at);
-  const who = last.actor && last.actor.login ? ` by ${last.actor.login}` : '';
+  const labeler = last.actor && last.actor.login;
+  const who = labeler ? ` by ${labeler}` : '';
+  if (!author) throw new Error('the pull request\'s author is required: the label must come from someone else');
+  if (!labeler || labeler === author) {
+    return { allow: false, reason: `the label ${LABEL} was added by the pull request's author (${author}) or by no one known: it needs someone else` };
+  }
   if (labeledAt <= pushedAt) {
     return {
       allow: false,
@@ -66,7 +73,7 @@ async function overrideForMergedCommit({ github, owner, repo, sha }) {
     return { allow: false, reason: `no single pull request merged as ${sha} (found ${merged.length}): destructive changes are not approved` };
   }
   const pr = merged[0];
-  const r = await overrideFor({ github, owner, repo, number: pr.number, headSha: pr.head.sha });
+  const r = await overrideFor({ github, owner, repo, number: pr.number, headSha: pr.head.sha, author: pr.user && pr.user.login });
   return { ...r, number: pr.number, headSha: pr.head.sha };
 }
 

@@ -226,7 +226,7 @@ function fakeOverrideAPI({ events = [], runs = [], pulls = [] }) {
 }
 const labeled = (at, event = 'labeled', name = 'allow-destructive-change') => ({ id: Date.parse(at), event, created_at: at, label: { name }, actor: { login: 'reviewer' } });
 const run = (sha, at, event = 'pull_request') => ({ head_sha: sha, created_at: at, event });
-const ask = (api, headSha = HEAD) => overrideFor({ github: api, owner: 'o', repo: 'r', number: 7, headSha });
+const ask = (api, headSha = HEAD, author = 'alice') => overrideFor({ github: api, owner: 'o', repo: 'r', number: 7, headSha, author });
 
 test('the label counts when it was added after the head commit reached the pull request', async () => {
   const api = fakeOverrideAPI({
@@ -235,6 +235,18 @@ test('the label counts when it was added after the head commit reached the pull 
   });
   const r = await ask(api);
   assert.equal(r.allow, true, r.reason);
+});
+
+test('the pull request\'s author cannot approve their own destructive change', async () => {
+  const api = fakeOverrideAPI({
+    events: [{ ...labeled('2026-01-01T10:05:00Z'), actor: { login: 'alice' } }],
+    runs: [run(HEAD, '2026-01-01T10:00:00Z')],
+  });
+  const r = await ask(api, HEAD, 'alice');
+  assert.equal(r.allow, false);
+  assert.match(r.reason, /needs someone else/);
+  assert.equal((await ask(api, HEAD, 'bob')).allow, true);
+  await assert.rejects(ask(api, HEAD, ''), /author is required/);
 });
 
 test('a push after the label voids it', async () => {
@@ -267,7 +279,7 @@ test('the push time is GitHub\'s first pull_request run of the SHA; none found f
 
 test('a deploy finds the pull request that merged its commit and that pull request\'s head commit', async () => {
   const merge = 'c'.repeat(40);
-  const pulls = [{ number: 7, merged_at: '2026-01-01T12:00:00Z', merge_commit_sha: merge, head: { sha: HEAD } }];
+  const pulls = [{ number: 7, merged_at: '2026-01-01T12:00:00Z', merge_commit_sha: merge, head: { sha: HEAD }, user: { login: 'alice' } }];
   const events = [labeled('2026-01-01T10:05:00Z')];
   const ok = await overrideForMergedCommit({ github: fakeOverrideAPI({ pulls, events, runs: [run(HEAD, '2026-01-01T10:00:00Z')] }), owner: 'o', repo: 'r', sha: merge });
   assert.equal(ok.allow, true, ok.reason);

@@ -240,6 +240,7 @@ test('the override comes from override.js for the head commit, never from the la
   const ov = report.steps.find(s => s.id === 'override');
   assert.match(ov.with.script, /overrideFor\(/);
   assert.match(ov.with.script, /headSha: context\.payload\.pull_request\.head\.sha/);
+  assert.match(ov.with.script, /author: context\.payload\.pull_request\.user\.login/);
   assert.match(JSON.stringify(report.steps.map(s => s.env || {})), /steps\.override\.outputs\.allow/);
 });
 
