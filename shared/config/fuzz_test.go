@@ -79,6 +79,30 @@ func tagProblem(k, v string) string {
 	return ""
 }
 
+// bindingProblems restates, independently of the validator, how a stack is
+// bound to where it runs: its tier no looser than its environment's (dev
+// allows any, staging requires staging or prod, any other name prod), and
+// its pinned accounts 12-digit IDs, at least one from the staging tier up.
+func bindingProblems(environment string, tier config.Tier, accounts []string) []string {
+	var bad []string
+	allowed := map[string][]config.Tier{"dev": {"dev", "staging", "prod"}, "staging": {"staging", "prod"}}[environment]
+	if allowed == nil {
+		allowed = []config.Tier{"prod"}
+	}
+	if !slices.Contains(allowed, tier) {
+		bad = append(bad, fmt.Sprintf("tier %s in environment %s", tier, environment))
+	}
+	if tier != "dev" && len(accounts) == 0 {
+		bad = append(bad, fmt.Sprintf("a %s tier without a pinned account", tier))
+	}
+	for i, id := range accounts {
+		if len(id) != 12 || strings.Trim(id, "0123456789") != "" || slices.Contains(accounts[:i], id) {
+			bad = append(bad, fmt.Sprintf("account ID %q in %q", id, accounts))
+		}
+	}
+	return bad
+}
+
 // networkInput is what FuzzLoadNetwork varies; "" leaves a key out.
 type networkInput struct {
 	tier, vpcCidr, azCount, zones, appPrefix, dbPrefix, appList, dbList, nat, publicPrefix, flowLog, tags string
@@ -113,6 +137,7 @@ func networkViolations(in networkInput, n config.Network) []string {
 	if !slices.Contains([]config.Tier{"dev", "staging", "prod"}, n.Tier) || string(n.Tier) != strings.TrimSpace(in.tier) {
 		fail("tier %q from input %q", n.Tier, in.tier)
 	}
+	bad = append(bad, bindingProblems(n.Environment, n.Tier, n.AllowedAccountIDs)...)
 	if !wellFormedIPv4(n.VpcCidr) || !private(n.VpcCidr) || n.VpcCidr.String() != strings.TrimSpace(in.vpcCidr) {
 		fail("VPC %s from input %q", n.VpcCidr, in.vpcCidr)
 	}
@@ -298,10 +323,11 @@ func databaseViolations(d config.Database) []string {
 	if !slices.Contains([]config.Tier{"dev", "staging", "prod"}, d.Tier) {
 		fail("tier %q", d.Tier)
 	}
+	bad = append(bad, bindingProblems(d.Environment, d.Tier, d.AllowedAccountIDs)...)
 	if d.EngineMajor < 14 {
 		fail("engine major %d", d.EngineMajor)
 	}
-	if d.AllocatedStorageGb < 20 || d.MaxAllocatedStorageGb <= d.AllocatedStorageGb || d.MaxAllocatedStorageGb > 65536 {
+	if d.AllocatedStorageGb < 20 || d.MaxAllocatedStorageGb*10 < d.AllocatedStorageGb*11 || d.MaxAllocatedStorageGb > 65536 {
 		fail("storage %d..%d", d.AllocatedStorageGb, d.MaxAllocatedStorageGb)
 	}
 	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
@@ -384,21 +410,26 @@ func TestInvariantCheckersCatchBadValues(t *testing.T) {
 	}
 	p := netip.MustParsePrefix
 	breakers := map[string]func(n *config.Network){
-		"tier":               func(n *config.Network) { n.Tier = "qa" },
-		"public VPC":         func(n *config.Network) { n.VpcCidr = p("8.8.0.0/16") },
-		"one zone":           func(n *config.Network) { n.AZCount = 1 },
-		"zones count":        func(n *config.Network) { n.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b"} },
-		"foreign zone":       func(n *config.Network) { n.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "us-east-1c"} },
-		"missing subnet":     func(n *config.Network) { n.DatabaseSubnets = n.DatabaseSubnets[:2] },
-		"subnet outside VPC": func(n *config.Network) { n.AppSubnets[1] = p("10.21.0.0/20") },
-		"overlap":            func(n *config.Network) { n.PublicSubnets[2] = p("10.20.49.0/26") },
-		"overlap across":     func(n *config.Network) { n.DatabaseSubnets[0] = p("10.20.0.0/24") },
-		"tiny subnet":        func(n *config.Network) { n.DatabaseSubnets[0] = p("10.20.48.0/29") },
-		"public without NAT": func(n *config.Network) { n.NatGateway = false },
-		"retention":          func(n *config.Network) { n.FlowLogRetentionDays = 2 },
-		"reserved tag":       func(n *config.Network) { n.Tags = map[string]string{"Name": "x"} },
-		"aws tag":            func(n *config.Network) { n.Tags = map[string]string{"AWS:x": "x"} },
-		"tag character":      func(n *config.Network) { n.Tags = map[string]string{"x": "a*b"} },
+		"tier":                          func(n *config.Network) { n.Tier = "qa" },
+		"public VPC":                    func(n *config.Network) { n.VpcCidr = p("8.8.0.0/16") },
+		"one zone":                      func(n *config.Network) { n.AZCount = 1 },
+		"zones count":                   func(n *config.Network) { n.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b"} },
+		"foreign zone":                  func(n *config.Network) { n.AvailabilityZones = []string{"eu-west-1a", "eu-west-1b", "us-east-1c"} },
+		"missing subnet":                func(n *config.Network) { n.DatabaseSubnets = n.DatabaseSubnets[:2] },
+		"subnet outside VPC":            func(n *config.Network) { n.AppSubnets[1] = p("10.21.0.0/20") },
+		"overlap":                       func(n *config.Network) { n.PublicSubnets[2] = p("10.20.49.0/26") },
+		"overlap across":                func(n *config.Network) { n.DatabaseSubnets[0] = p("10.20.0.0/24") },
+		"tiny subnet":                   func(n *config.Network) { n.DatabaseSubnets[0] = p("10.20.48.0/29") },
+		"public without NAT":            func(n *config.Network) { n.NatGateway = false },
+		"retention":                     func(n *config.Network) { n.FlowLogRetentionDays = 2 },
+		"reserved tag":                  func(n *config.Network) { n.Tags = map[string]string{"Name": "x"} },
+		"aws tag":                       func(n *config.Network) { n.Tags = map[string]string{"AWS:x": "x"} },
+		"tag character":                 func(n *config.Network) { n.Tags = map[string]string{"x": "a*b"} },
+		"tier looser than environment":  func(n *config.Network) { n.Environment, n.Tier = "staging", "dev" },
+		"unknown environment in dev":    func(n *config.Network) { n.Environment = "qa" },
+		"prod without a pinned account": func(n *config.Network) { n.Tier, n.AllowedAccountIDs = "prod", nil },
+		"short account ID":              func(n *config.Network) { n.AllowedAccountIDs = []string{"12345678901"} },
+		"account ID twice":              func(n *config.Network) { n.AllowedAccountIDs = []string{"123456789012", "123456789012"} },
 	}
 	for name, breakIt := range breakers {
 		n := good
@@ -419,16 +450,19 @@ func TestInvariantCheckersCatchBadValues(t *testing.T) {
 		t.Fatalf("a valid database is flagged: %v", bad)
 	}
 	dbBreakers := map[string]func(d *config.Database){
-		"overlap":             func(d *config.Database) { d.MaintenanceWindow = "tue:02:59-tue:04:00" },
-		"overlap over sunday": func(d *config.Database) { d.BackupWindow, d.MaintenanceWindow = "00:00-01:00", "sun:23:00-mon:00:01" },
-		"short window":        func(d *config.Database) { d.BackupWindow = "02:00-02:29" },
-		"malformed window":    func(d *config.Database) { d.MaintenanceWindow = "sun:4:00-sun:05:00" },
-		"forbidden username":  func(d *config.Database) { d.MasterUsername = "admin" },
-		"pg_ username":        func(d *config.Database) { d.MasterUsername = "pg_x" },
-		"old engine":          func(d *config.Database) { d.EngineMajor = 13 },
-		"no autoscaling":      func(d *config.Database) { d.MaxAllocatedStorageGb = d.AllocatedStorageGb },
-		"open CIDR":           func(d *config.Database) { d.AllowedCidrs = []netip.Prefix{p("0.0.0.0/0")} },
-		"cpu alarm":           func(d *config.Database) { d.Alarms.CPUPercent = 101 },
+		"overlap":                      func(d *config.Database) { d.MaintenanceWindow = "tue:02:59-tue:04:00" },
+		"overlap over sunday":          func(d *config.Database) { d.BackupWindow, d.MaintenanceWindow = "00:00-01:00", "sun:23:00-mon:00:01" },
+		"short window":                 func(d *config.Database) { d.BackupWindow = "02:00-02:29" },
+		"malformed window":             func(d *config.Database) { d.MaintenanceWindow = "sun:4:00-sun:05:00" },
+		"forbidden username":           func(d *config.Database) { d.MasterUsername = "admin" },
+		"pg_ username":                 func(d *config.Database) { d.MasterUsername = "pg_x" },
+		"old engine":                   func(d *config.Database) { d.EngineMajor = 13 },
+		"no autoscaling":               func(d *config.Database) { d.MaxAllocatedStorageGb = d.AllocatedStorageGb },
+		"open CIDR":                    func(d *config.Database) { d.AllowedCidrs = []netip.Prefix{p("0.0.0.0/0")} },
+		"cpu alarm":                    func(d *config.Database) { d.Alarms.CPUPercent = 101 },
+		"tier looser than environment": func(d *config.Database) { d.Tier = "staging" },
+		"account ID with a letter":     func(d *config.Database) { d.AllowedAccountIDs = []string{"11112222333x"} },
+		"no pinned account":            func(d *config.Database) { d.AllowedAccountIDs = nil },
 	}
 	for name, breakIt := range dbBreakers {
 		d := db
