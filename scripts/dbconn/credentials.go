@@ -113,6 +113,9 @@ type IAMToken struct {
 	AWS aws.CredentialsProvider
 	// User is the database user; Options.User takes precedence.
 	User string
+	// Build signs the token; nil is auth.BuildAuthToken. Tests replace it
+	// to stand in for RDS, which alone can check a real token.
+	Build func(ctx context.Context, endpoint, region, user string, creds aws.CredentialsProvider) (string, error)
 }
 
 // Get builds a token for Options.Host:Port.
@@ -131,7 +134,13 @@ func (t *IAMToken) Get(ctx context.Context, o Options) (string, string, error) {
 		return "", "", errors.New("IAM authentication needs AWS credentials")
 	}
 	endpoint := net.JoinHostPort(o.Host, strconv.Itoa(o.Port))
-	token, err := auth.BuildAuthToken(ctx, endpoint, t.Region, user, t.AWS)
+	build := t.Build
+	if build == nil {
+		build = func(ctx context.Context, endpoint, region, user string, creds aws.CredentialsProvider) (string, error) {
+			return auth.BuildAuthToken(ctx, endpoint, region, user, creds)
+		}
+	}
+	token, err := build(ctx, endpoint, t.Region, user, t.AWS)
 	if err != nil {
 		return "", "", fmt.Errorf("build IAM auth token for %s@%s: %w", user, endpoint, err)
 	}

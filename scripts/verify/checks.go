@@ -201,17 +201,16 @@ func (v *Verifier) checkConnect(ctx context.Context, inst rdstypes.DBInstance, o
 		return check.Unknownf(CheckConnect, "not tried: no database connector configured")
 	}
 	ep := Endpoint{
-		Region:    exp.Region,
-		Host:      out.Address,
-		Port:      out.Port,
-		Database:  out.DatabaseName,
-		User:      out.MasterUsername,
-		SecretArn: out.MasterSecretArn,
+		Region:   exp.Region,
+		Host:     out.Address,
+		Port:     out.Port,
+		Database: out.DatabaseName,
+		User:     LoginRole,
 	}
 	if err := v.DB.Ping(ctx, ep); err != nil {
-		return check.Failf(CheckConnect, "TLS verify-full connection to %s:%d as %s with the managed secret: %v", ep.Host, ep.Port, ep.User, err)
+		return check.Failf(CheckConnect, "TLS verify-full connection to %s:%d as %s with an IAM token: %v", ep.Host, ep.Port, ep.User, err)
 	}
-	return check.Passf(CheckConnect, "select 1 over TLS verify-full as %s with the managed secret", ep.User)
+	return check.Passf(CheckConnect, "select 1 over TLS verify-full as %s with an IAM token", ep.User)
 }
 
 func orNone(s string) string {

@@ -15,10 +15,11 @@ import (
 
 func stackOf(tier string, extra map[string]string) stacks.Stack {
 	cfg := map[string]string{
-		"aws:region":           "eu-west-1",
-		"database:environment": tier,
-		"database:tier":        tier,
-		"database:app":         "orders",
+		"aws:region":            "eu-west-1",
+		"aws:allowedAccountIds": `["111122223333"]`,
+		"database:environment":  tier,
+		"database:tier":         tier,
+		"database:app":          "orders",
 	}
 	for k, v := range extra {
 		cfg[k] = v

@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net"
 	"os"
@@ -20,21 +21,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/pglocal"
 	"github.com/pgplatform/platform/scripts/verify"
 )
 
-type secret struct{ arn string }
-
-func (s secret) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
-	if *in.SecretId != s.arn {
-		return nil, os.ErrNotExist
+// token stands in for RDS's IAM authentication: the local server trusts
+// every login, so the token only has to be built for the right user.
+func token(want string) func(context.Context, string, string, string, aws.CredentialsProvider) (string, error) {
+	return func(_ context.Context, _, _, user string, _ aws.CredentialsProvider) (string, error) {
+		if user != want {
+			return "", fmt.Errorf("token for %q, want %q", user, want)
+		}
+		return "local-token", nil
 	}
-	v := `{"username":"postgres","password":"not-checked-by-trust-auth"}`
-	return &secretsmanager.GetSecretValueOutput{SecretString: &v}, nil
 }
 
 // writePEM writes a PEM file the server user can read.
@@ -103,7 +105,7 @@ func newCA(t *testing.T, dir, prefix string, ips []net.IP, names []string) (caFi
 
 // TestPGPingerVerifyFull runs the connection check against a local server
 // with TLS: it passes with the right CA and host, and fails with another
-// CA, with a certificate for another name, and with a wrong secret.
+// CA, with a certificate for another name, and as a privileged role.
 func TestPGPingerVerifyFull(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -122,20 +124,38 @@ func TestPGPingerVerifyFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-local"
-	secrets := func(context.Context, string) (dbconn.SecretsGetter, error) { return secret{arn: arn}, nil }
-	ep := verify.Endpoint{Region: "eu-west-1", Host: "127.0.0.1", Port: s.Port, Database: "postgres", User: "postgres", SecretArn: arn}
-
-	if err := (verify.PGPinger{Secrets: secrets, CABundle: goodCA}).Ping(ctx, ep); err != nil {
-		t.Fatalf("verify-full with the server's CA: %v", err)
+	conn, err := s.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := (verify.PGPinger{Secrets: secrets, CABundle: otherCA}).Ping(ctx, ep); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
+	// The role as scripts/verify/README.md creates it; rds_iam is RDS's.
+	for _, q := range []string{"CREATE ROLE rds_iam", "CREATE ROLE pgplatform_verify WITH LOGIN", "GRANT rds_iam TO pgplatform_verify"} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	conn.Close(ctx)
+	creds := func(context.Context, string) (aws.CredentialsProvider, error) {
+		return credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", ""), nil
+	}
+	pinger := func(ca string) verify.PGPinger {
+		return verify.PGPinger{Credentials: creds, BuildToken: token(verify.LoginRole), CABundle: ca}
+	}
+	ep := verify.Endpoint{Region: "eu-west-1", Host: "127.0.0.1", Port: s.Port, Database: "postgres", User: verify.LoginRole}
+
+	if err := pinger(goodCA).Ping(ctx, ep); err != nil {
+		t.Fatalf("verify-full with the server's CA as %s: %v", verify.LoginRole, err)
+	}
+	if err := pinger(otherCA).Ping(ctx, ep); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
 		t.Errorf("another CA: %v, want a certificate error", err)
 	}
-	bad := ep
-	bad.SecretArn = arn + "-other"
-	if err := (verify.PGPinger{Secrets: secrets, CABundle: goodCA}).Ping(ctx, bad); err == nil || !strings.Contains(err.Error(), "read secret") {
-		t.Errorf("wrong secret: %v, want the secret read to fail", err)
+	// Logged in as a privileged role (here the superuser), the check fails.
+	super := ep
+	super.User = pglocal.Superuser
+	p := pinger(goodCA)
+	p.BuildToken = token(pglocal.Superuser)
+	if err := p.Ping(ctx, super); err == nil || !strings.Contains(err.Error(), "role postgres holds SUPERUSER") {
+		t.Errorf("as the superuser: %v, want a refusal of the privileged role", err)
 	}
 
 	// The same server with a certificate for another name: verify-full
@@ -143,7 +163,7 @@ func TestPGPingerVerifyFull(t *testing.T) {
 	if err := s.Configure(pglocal.Settings{"ssl_cert_file": wrongNameCert, "ssl_key_file": wrongNameKey}); err != nil {
 		t.Fatal(err)
 	}
-	if err := (verify.PGPinger{Secrets: secrets, CABundle: wrongNameCA}).Ping(ctx, ep); err == nil || !strings.Contains(err.Error(), "cannot validate certificate for 127.0.0.1") {
+	if err := pinger(wrongNameCA).Ping(ctx, ep); err == nil || !strings.Contains(err.Error(), "cannot validate certificate for 127.0.0.1") {
 		t.Errorf("certificate for another name: %v, want a host name error", err)
 	}
 }

@@ -4,7 +4,8 @@
 // backups, deletion protection, IAM auth, Performance Insights, log exports),
 // its live parameter group (rds.force_ssl=1, nothing left pending reboot for
 // too long), its subnet group and the ingress of its security groups. It
-// then connects with TLS verify-full and runs select 1.
+// then connects with TLS verify-full as its own low-privilege login role
+// (LoginRole, IAM authentication) and runs select 1.
 //
 // Every AWS call goes through the small RDS and EC2 interfaces, so the tests
 // drive the checks with recorded API responses (testdata/) and no AWS.
@@ -46,13 +47,12 @@ type Endpoint struct {
 	Host     string
 	Port     int
 	Database string
-	User     string
-	// SecretArn is the RDS-managed master user secret.
-	SecretArn string
+	// User is LoginRole, never the master user.
+	User string
 }
 
-// Pinger opens a TLS verify-full connection with the managed secret's
-// credentials and runs select 1.
+// Pinger opens a TLS verify-full connection as the endpoint's user with an
+// IAM authentication token and runs select 1.
 type Pinger interface {
 	Ping(ctx context.Context, ep Endpoint) error
 }

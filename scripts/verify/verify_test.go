@@ -218,17 +218,22 @@ func TestRecordedScenarios(t *testing.T) {
 	}
 }
 
-func TestConnectUsesOutputsAndManagedSecret(t *testing.T) {
+// The connection check logs in as verify's own role, never as the master
+// user the outputs name (orders_admin in the recordings).
+func TestConnectUsesOutputsAndTheVerifyRole(t *testing.T) {
 	dir := filepath.Join("testdata", "compliant")
 	db := &fakePinger{}
-	newVerifier(recorded.New(dir), db).Verify(context.Background(), loadTarget(t, dir))
+	rep := newVerifier(recorded.New(dir), db).Verify(context.Background(), loadTarget(t, dir))
 	if len(db.calls) != 1 {
 		t.Fatalf("%d connection attempts, want 1", len(db.calls))
 	}
 	ep := db.calls[0]
 	if ep.Host != "orders-staging-5e1f0a9c.c9akciq32.eu-west-1.rds.amazonaws.com" || ep.Port != 5432 || ep.Database != "orders" ||
-		ep.User != "orders_admin" || !strings.Contains(ep.SecretArn, ":secret:rds!db-") || ep.Region != "eu-west-1" {
-		t.Errorf("connected to %+v", ep)
+		ep.User != "pgplatform_verify" || ep.Region != "eu-west-1" {
+		t.Errorf("connected to %+v, want the outputs' endpoint as pgplatform_verify", ep)
+	}
+	if d := detail(rep, CheckConnect); !strings.Contains(d, "as pgplatform_verify with an IAM token") {
+		t.Errorf("connect detail %q does not name the role and the IAM token", d)
 	}
 }
 

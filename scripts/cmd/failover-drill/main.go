@@ -339,6 +339,9 @@ func plan(ctx context.Context, o *options, set map[string]bool, d deps) (failove
 	}
 
 	opts := connOptions(o, clients, os.LookupEnv)
+	if err := requireVerifyFull(opts, o); err != nil {
+		return failover.Config{}, err
+	}
 	var resolver *net.Resolver
 	if o.dnsServer != "" {
 		if _, _, err := net.SplitHostPort(o.dnsServer); err != nil {
@@ -403,11 +406,35 @@ func connOptions(o *options, clients awsClients, lookupEnv func(string) (string,
 	case o.secretArn != "":
 		opts.Credentials = &dbconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
 	default:
-		if pw, ok := lookupEnv("PGPASSWORD"); ok {
+		if pw, ok := lookupEnv("PGPASSWORD"); ok && pw != "" {
 			opts.Credentials = dbconn.Static{Password: pw}
 		}
 	}
 	return opts
+}
+
+// requireVerifyFull refuses to send a password or token over anything but
+// sslmode verify-full: require, verify-ca, prefer and disable do not check
+// that the server is the database named by --host (libpq's "SSL Mode
+// Descriptions": only verify-full protects against an impostor with a
+// certificate of the same CA; https://www.postgresql.org/docs/current/libpq-ssl.html),
+// so the master password, an IAM token or $PGPASSWORD could go to whoever
+// answers. Other modes stay for servers that need no password (trust
+// authentication on a test server).
+func requireVerifyFull(opts dbconn.Options, o *options) error {
+	if opts.Credentials == nil || o.sslmode == dbconn.SSLVerifyFull {
+		return nil
+	}
+	var what string
+	switch opts.Credentials.(type) {
+	case *dbconn.IAMToken:
+		what = "an IAM authentication token (--iam-auth)"
+	case *dbconn.ManagedSecret:
+		what = "the password from the secret " + o.secretArn
+	default:
+		what = "the password in $PGPASSWORD"
+	}
+	return fmt.Errorf("--sslmode %s: the drill would send %s, which only sslmode %s protects from a server posing as %s; use --sslmode %s with --ca-bundle (other modes are allowed only without a password)", o.sslmode, what, dbconn.SSLVerifyFull, o.host, dbconn.SSLVerifyFull)
 }
 
 // backendOutputs reads a database stack's outputs through the Automation

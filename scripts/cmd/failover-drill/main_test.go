@@ -328,3 +328,54 @@ func TestThresholdFlagsReachTheDrill(t *testing.T) {
 		t.Fatalf("--max-lost -1: err = %v, want a refusal", err)
 	}
 }
+
+// A password or token goes only over verify-full: every weaker mode is
+// refused with one error that names the flag, the value and the remedy,
+// before any connection or AWS call; without a password the weaker modes
+// stay usable (trust authentication on a test server).
+func TestPasswordOrTokenRequiresVerifyFull(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1"
+	secrets := &fakeSecrets{}
+	clients := func(context.Context, string) (awsClients, error) {
+		return awsClients{rds: &fakeRDS{multiAZ: true}, secrets: secrets, creds: &fakeCreds{}, region: "eu-west-1"}, nil
+	}
+	ca := caBundle(t)
+	for _, mode := range []string{dbconn.SSLRequire, dbconn.SSLPrefer, dbconn.SSLDisable, dbconn.SSLVerifyCA} {
+		for _, tc := range []struct {
+			name, pgpassword string
+			args             []string
+			what             string
+		}{
+			{"secret", "", []string{"--secret-arn", arn}, "the password from the secret " + arn},
+			{"iam token", "", []string{"--iam-auth", "--user", "pgplatform_drill"}, "an IAM authentication token (--iam-auth)"},
+			{"pgpassword", "s3cret", nil, "the password in $PGPASSWORD"},
+		} {
+			t.Run(mode+"/"+tc.name, func(t *testing.T) {
+				t.Setenv("PGPASSWORD", tc.pgpassword)
+				args := append([]string{"--host", "db.internal", "--trigger-cmd", "true", "--ca-bundle", ca, "--sslmode", mode}, tc.args...)
+				o, set := parseFlags(t, args, false)
+				_, err := plan(context.Background(), o, set, deps{stderr: &bytes.Buffer{}, aws: clients})
+				want := "--sslmode " + mode + ": the drill would send " + tc.what + ", which only sslmode verify-full protects"
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Fatalf("err = %v, want %q", err, want)
+				}
+			})
+		}
+	}
+	if secrets.calls != 0 {
+		t.Errorf("the secret was read %d times before the refusal", secrets.calls)
+	}
+	t.Run("verify-full with the secret", func(t *testing.T) {
+		o, set := parseFlags(t, []string{"--host", "db.internal", "--trigger-cmd", "true", "--ca-bundle", ca, "--secret-arn", arn}, false)
+		if _, err := plan(context.Background(), o, set, deps{stderr: &bytes.Buffer{}, aws: clients}); err != nil {
+			t.Fatalf("verify-full with a password refused: %v", err)
+		}
+	})
+	t.Run("disable without a password", func(t *testing.T) {
+		t.Setenv("PGPASSWORD", "")
+		o, set := parseFlags(t, []string{"--host", "127.0.0.1", "--trigger-cmd", "true", "--sslmode", "disable"}, false)
+		if _, err := plan(context.Background(), o, set, deps{stderr: &bytes.Buffer{}}); err != nil {
+			t.Fatalf("sslmode disable without a password refused: %v", err)
+		}
+	})
+}

@@ -44,8 +44,8 @@ func repo(t *testing.T) string {
 		"ca.pem":  "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
 	}
 	for _, env := range []string{"dev", "staging", "prod"} {
-		files["environments/network/Pulumi."+env+".yaml"] = "config:\n  aws:region: eu-west-1\n  network:environment: " + env + "\n  network:tier: " + env + "\n"
-		files["environments/database/Pulumi.orders-"+env+".yaml"] = "config:\n  aws:region: eu-west-1\n  database:environment: " + env + "\n  database:tier: " + env + "\n  database:app: orders\n"
+		files["environments/network/Pulumi."+env+".yaml"] = "config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds:\n    - \"111122223333\"\n  network:environment: " + env + "\n  network:tier: " + env + "\n"
+		files["environments/database/Pulumi.orders-"+env+".yaml"] = "config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds:\n    - \"111122223333\"\n  database:environment: " + env + "\n  database:tier: " + env + "\n  database:app: orders\n"
 		files["outputs-"+env+".json"] = strings.ReplaceAll(outputsJSON, "%ENV%", env)
 	}
 	for rel, data := range files {

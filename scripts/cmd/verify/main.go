@@ -1,6 +1,7 @@
 // Command verify checks the deployed database stacks of an environment
 // against the platform's guardrails through the AWS API, then connects to
-// each with TLS verify-full and runs select 1. It prints one line per
+// each with TLS verify-full as the pgplatform_verify role with an IAM
+// authentication token (never as the master user) and runs select 1. It prints one line per
 // check, writes a JSON report with --report, and exits 0 when every check
 // passed, 1 when one failed, 2 on bad usage, 3 when nothing failed but some
 // check could not tell.
@@ -21,12 +22,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/dbconn"
 	"github.com/pgplatform/platform/scripts/stackout"
 	"github.com/pgplatform/platform/scripts/verify"
 	"github.com/pgplatform/platform/scripts/verify/check"
@@ -41,11 +41,12 @@ func main() {
 	os.Exit(code)
 }
 
-// clients are the AWS APIs of one region.
+// clients are the AWS APIs of one region, and the credentials that sign
+// the IAM token of the connection check. verify reads no secret.
 type clients struct {
-	rds     verify.RDS
-	ec2     verify.EC2
-	secrets dbconn.SecretsGetter
+	rds   verify.RDS
+	ec2   verify.EC2
+	creds aws.CredentialsProvider
 }
 
 // deps are the command's connections to the outside, replaced in tests.
@@ -64,7 +65,7 @@ func loadAWS(ctx context.Context, region string) (clients, error) {
 	if err != nil {
 		return clients{}, fmt.Errorf("load AWS configuration for %s: %w", region, err)
 	}
-	return clients{rds: rds.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), secrets: secretsmanager.NewFromConfig(cfg)}, nil
+	return clients{rds: rds.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), creds: cfg.Credentials}, nil
 }
 
 // stackList collects --stack, repeated or comma-separated.
@@ -162,9 +163,9 @@ func run(ctx context.Context, args []string, d deps) int {
 	pinger := d.db
 	if pinger == nil {
 		pinger = verify.PGPinger{
-			Secrets: func(ctx context.Context, region string) (dbconn.SecretsGetter, error) {
+			Credentials: func(ctx context.Context, region string) (aws.CredentialsProvider, error) {
 				c, err := regional(ctx, region)
-				return c.secrets, err
+				return c.creds, err
 			},
 			CABundle:       o.caBundle,
 			ConnectTimeout: o.connectTimeout,

@@ -33,7 +33,7 @@ func repo(t *testing.T, scenario string) string {
 		}
 	}
 	write("go.work", "go 1.26\n")
-	write("environments/network/Pulumi.staging.yaml", "config:\n  aws:region: eu-west-1\n  network:environment: staging\n  network:tier: staging\n")
+	write("environments/network/Pulumi.staging.yaml", "config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds:\n    - \"111122223333\"\n  network:environment: staging\n  network:tier: staging\n")
 	write("environments/network/Pulumi.dev.yaml", "config:\n  aws:region: eu-west-1\n  network:environment: dev\n  network:tier: dev\n")
 	stack, err := os.ReadFile(filepath.Join(fixtures, scenario, "Pulumi.orders-staging.yaml"))
 	if err != nil {
