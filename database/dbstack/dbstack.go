@@ -65,6 +65,9 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if err != nil {
 		return fmt.Errorf("database stack %s: look up the partition: %w", ctx.Stack(), err)
 	}
+	if err := CheckKeyAdmins(cfg.KeyAdminRoleArns, partition.Partition, identity.AccountId); err != nil {
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
 
 	db, err := postgres.NewMultiAZ(ctx, naming.Base(cfg.App, cfg.Environment), &postgres.Args{
 		Config:         cfg,
@@ -199,8 +202,39 @@ func Plan(cfg config.Database, now time.Time) guardrails.Database {
 		LogGroupsEncrypted:           true,
 		Ingress:                      ingress,
 		TopicEncrypted:               true,
-		EventCategories:              append([]string(nil), guardrails.RequiredEventCategories...),
+		EventSubscriptions:           eventSubscriptions(),
+		AlarmSubscriptions:           alarmSubscriptions(cfg.AlarmSubscriptions),
 	}
+}
+
+// eventSubscriptions are the RDS event subscriptions the stack declares:
+// one per source type the guardrails require, with their categories.
+func eventSubscriptions() []guardrails.EventSubscription {
+	var out []guardrails.EventSubscription
+	for _, s := range guardrails.RequiredEventSubscriptions {
+		out = append(out, guardrails.EventSubscription{SourceType: s.SourceType, Categories: append([]string(nil), s.Categories...)})
+	}
+	return out
+}
+
+func alarmSubscriptions(subs []config.AlarmSubscription) []guardrails.Subscription {
+	var out []guardrails.Subscription
+	for _, s := range subs {
+		out = append(out, guardrails.Subscription{Protocol: s.Protocol, Endpoint: s.Endpoint})
+	}
+	return out
+}
+
+// CheckKeyAdmins holds the roles database:keyAdminRoleArns names to the
+// account and partition the stack deploys to: the key policy may name
+// only roles of its own account.
+func CheckKeyAdmins(arns []string, partition, account string) error {
+	for _, a := range arns {
+		if p, acct, ok := config.RolePartitionAccount(a); !ok || p != partition || acct != account {
+			return &config.Error{Key: "database:keyAdminRoleArns", Value: a, Allowed: fmt.Sprintf("IAM roles of the account this stack deploys to, arn:%s:iam::%s:role/<name>", partition, account)}
+		}
+	}
+	return nil
 }
 
 // CheckAppSubnets holds the application subnet CIDRs a network stack

@@ -18,6 +18,8 @@ import (
 
 const (
 	tKey        = "aws:kms/key:Key"
+	tKeyPolicy  = "aws:kms/keyPolicy:KeyPolicy"
+	tTopicSub   = "aws:sns/topicSubscription:TopicSubscription"
 	tAlias      = "aws:kms/alias:Alias"
 	tSubnetGrp  = "aws:rds/subnetGroup:SubnetGroup"
 	tSG         = "aws:ec2/securityGroup:SecurityGroup"
@@ -40,6 +42,7 @@ var taggable = map[string]bool{
 	tKey: true, tSubnetGrp: true, tSG: true, tIngress: true, tRole: true, tParams: true, tInstance: true,
 	tLogGroup: true, tTopic: true, tAlarm: true, tEvents: true,
 	tAlias: false, tAttachment: false, tTopicPol: false, tStackRef: false, postgres.ComponentType: false,
+	tKeyPolicy: false, tTopicSub: false,
 }
 
 func strs(v any) []string {
@@ -75,10 +78,15 @@ func TestCommittedStacks(t *testing.T) {
 
 			t.Run("kms key", func(t *testing.T) {
 				assert.Equal(t, true, key.Input("enableKeyRotation"))
-				policy := key.String("policy")
+				// The exact documents are TestKeyPolicies'; here every
+				// stack's full policy names each service it serves.
+				kp := r.one(t, tKeyPolicy)
+				assert.Equal(t, key.ID, kp.String("keyId"))
+				policy := kp.String("policy")
 				for _, svc := range []string{"rds.eu-west-1.amazonaws.com", "secretsmanager.eu-west-1.amazonaws.com", "logs.eu-west-1.amazonaws.com", "cloudwatch.amazonaws.com", "events.rds.amazonaws.com"} {
 					assert.Contains(t, policy, svc)
 				}
+				assert.NotContains(t, policy, `"*"}`, "no wildcard principal")
 				alias := r.one(t, tAlias)
 				assert.Equal(t, "alias/pgp/"+cfg.App+"-"+cfg.Environment, alias.String("name"))
 			})
@@ -265,10 +273,27 @@ func TestCommittedStacks(t *testing.T) {
 				for metric, op := range direction {
 					assert.Equal(t, op, alarms[metric].String("comparisonOperator"), metric)
 				}
-				ev := r.one(t, tEvents)
-				assert.Equal(t, "db-instance", ev.String("sourceType"))
-				assert.Equal(t, []string{id}, strs(ev.Input("sourceIds")))
-				assert.ElementsMatch(t, []string{"failover", "failure", "maintenance", "low storage", "configuration change"}, strs(ev.Input("eventCategories")))
+				events := map[string]mockaws.Resource{}
+				for _, ev := range r.mocks.OfType(tEvents) {
+					events[ev.String("sourceType")] = ev
+					assert.True(t, strings.HasSuffix(ev.String("snsTopic"), ":"+topic.ID))
+				}
+				require.Len(t, events, 3)
+				assert.Equal(t, []string{id}, strs(events["db-instance"].Input("sourceIds")))
+				assert.ElementsMatch(t, []string{"failover", "failure", "maintenance", "low storage", "configuration change"}, strs(events["db-instance"].Input("eventCategories")))
+				assert.Equal(t, []string{mockaws.AutoName(r.one(t, tParams).Name)}, strs(events["db-parameter-group"].Input("sourceIds")), "RDS.21: the stack's parameter group")
+				assert.Equal(t, []string{"configuration change"}, strs(events["db-parameter-group"].Input("eventCategories")))
+				assert.Nil(t, events["db-security-group"].Input("sourceIds"), "RDS.22: DB security groups are not the instance's VPC security group")
+				assert.ElementsMatch(t, []string{"configuration change", "failure"}, strs(events["db-security-group"].Input("eventCategories")))
+				var subs []config.AlarmSubscription
+				for _, sub := range r.mocks.OfType(tTopicSub) {
+					assert.True(t, strings.HasSuffix(sub.String("topic"), ":"+topic.ID))
+					subs = append(subs, config.AlarmSubscription{Protocol: sub.String("protocol"), Endpoint: sub.String("endpoint")})
+				}
+				assert.ElementsMatch(t, cfg.AlarmSubscriptions, subs)
+				if cfg.Tier == config.Prod {
+					assert.NotEmpty(t, subs, "prod alarms reach someone")
+				}
 			})
 
 			t.Run("contract complete", func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/naming"
 )
 
@@ -24,10 +25,30 @@ type builder struct {
 
 func (b *builder) child(suffix string) string { return b.name + "-" + suffix }
 
+// scope is what the stack's key policy binds its principals to.
+func (b *builder) scope(logGroupArns []string) keyScope {
+	return keyScope{
+		Partition:     b.args.Partition,
+		Account:       b.args.AccountID,
+		Region:        b.args.Config.Region,
+		AdminRoleArns: b.args.Config.KeyAdminRoleArns,
+		LogGroupArns:  logGroupArns,
+	}
+}
+
+// key declares the stack's key with the bootstrap policy (administration
+// only). The policy string is rendered once: the guardrails check that
+// string, and the same string is the key's policy. The full policy is the
+// KeyPolicy resource's (keyPolicy); the key ignores later changes of its
+// own policy input, so a refresh that reads the full policy back never
+// makes an update put the bootstrap one over it.
 func (b *builder) key() error {
 	cfg := b.args.Config
-	policy, err := keyPolicy(b.args.Partition, b.args.AccountID, cfg.Region)
+	policy, err := bootstrapKeyPolicy(b.scope(nil))
 	if err != nil {
+		return err
+	}
+	if err := guardrails.CheckKeyPolicy(policy, guardrails.PolicyScope{Account: b.args.AccountID}); err != nil {
 		return err
 	}
 	b.db.Key, err = kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
@@ -36,13 +57,49 @@ func (b *builder) key() error {
 		DeletionWindowInDays: pulumi.Int(30),
 		Policy:               pulumi.String(policy),
 		Tags:                 b.args.Tags.Named(b.name),
-	}, b.parent)
+	}, b.parent, pulumi.IgnoreChanges([]string{"policy"}))
 	if err != nil {
 		return err
 	}
 	_, err = kms.NewAlias(b.ctx, b.child("key-alias"), &kms.AliasArgs{
 		Name:        pulumi.String(naming.KeyAlias(cfg.App, cfg.Environment)),
 		TargetKeyId: b.db.Key.KeyId,
+	}, b.parent)
+	return err
+}
+
+// logGroupArns are the ARNs of the log groups the instance exports to.
+func (b *builder) logGroupArns(identifier string) []string {
+	var arns []string
+	for _, export := range b.args.Plan.Instance.LogExports {
+		arns = append(arns, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s",
+			b.args.Partition, b.args.Config.Region, b.args.AccountID, naming.InstanceLogGroup(identifier, export)))
+	}
+	return arns
+}
+
+// keyPolicy puts the stack's full key policy on the key once the instance
+// identifier, and with it the log groups' ARNs, is known. It is rendered
+// once, checked by the guardrails, and that same string is the resource's
+// policy; a policy that breaks a rule stops the run before it is put. The
+// log groups and the instance wait for it.
+func (b *builder) keyPolicy() error {
+	b.db.Identifier = b.identifier()
+	policy := b.db.Identifier.ApplyT(func(id string) (string, error) {
+		arns := b.logGroupArns(id)
+		doc, err := keyPolicy(b.scope(arns))
+		if err != nil {
+			return "", err
+		}
+		if err := guardrails.CheckKeyPolicy(doc, guardrails.PolicyScope{Account: b.args.AccountID, LogGroupArns: arns}); err != nil {
+			return "", fmt.Errorf("postgres %s: %w", b.name, err)
+		}
+		return doc, nil
+	}).(pulumi.StringOutput)
+	var err error
+	b.db.KeyPolicy, err = kms.NewKeyPolicy(b.ctx, b.child("key-policy"), &kms.KeyPolicyArgs{
+		KeyId:  b.db.Key.ID(),
+		Policy: policy,
 	}, b.parent)
 	return err
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/pgplatform/platform/shared/naming"
@@ -32,9 +31,9 @@ func (b *builder) identifier() pulumi.StringOutput {
 func (b *builder) instance() error {
 	cfg := b.args.Config
 	p := b.args.Plan.Instance
-	b.db.Identifier = b.identifier()
-
-	var deps []pulumi.Resource
+	// The log groups, and through them the instance, wait for the key's
+	// full policy: CloudWatch Logs and RDS may use the key only then.
+	deps := []pulumi.Resource{b.db.KeyPolicy}
 	for _, export := range p.LogExports {
 		export := export
 		lg, err := cloudwatch.NewLogGroup(b.ctx, b.child("log-"+export), &cloudwatch.LogGroupArgs{
@@ -44,7 +43,7 @@ func (b *builder) instance() error {
 			RetentionInDays: pulumi.Int(b.args.Plan.LogGroupRetentionDays),
 			KmsKeyId:        b.keyIf(b.args.Plan.LogGroupsEncrypted),
 			Tags:            b.args.Tags.Named(b.name),
-		}, b.parent)
+		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.db.KeyPolicy}))
 		if err != nil {
 			return fmt.Errorf("log group %s: %w", export, err)
 		}
@@ -136,26 +135,6 @@ func (b *builder) keyIf(customer bool) pulumi.StringPtrInput {
 	return b.db.Key.Arn
 }
 
-func (b *builder) topic() error {
-	var err error
-	b.db.AlarmTopic, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
-		DisplayName:    pulumi.Sprintf("PostgreSQL %s alarms and events", b.name),
-		KmsMasterKeyId: b.keyIf(b.args.Plan.TopicEncrypted),
-		Tags:           b.args.Tags.Named(b.name),
-	}, b.parent)
-	if err != nil {
-		return err
-	}
-	policy := b.db.AlarmTopic.Arn.ApplyT(func(arn string) (string, error) {
-		return topicPolicy(arn, b.args.AccountID)
-	}).(pulumi.StringOutput)
-	_, err = sns.NewTopicPolicy(b.ctx, b.child("alarms"), &sns.TopicPolicyArgs{
-		Arn:    b.db.AlarmTopic.Arn,
-		Policy: policy,
-	}, b.parent)
-	return err
-}
-
 // alarm is one CloudWatch alarm on an instance metric.
 type alarm struct {
 	suffix, metric, comparison, description string
@@ -200,17 +179,4 @@ func (b *builder) alarms() error {
 		b.db.Alarms = append(b.db.Alarms, al)
 	}
 	return nil
-}
-
-func (b *builder) events() error {
-	var err error
-	b.db.Events, err = rds.NewEventSubscription(b.ctx, b.child("events"), &rds.EventSubscriptionArgs{
-		SnsTopic:        b.db.AlarmTopic.Arn,
-		SourceType:      pulumi.String("db-instance"),
-		SourceIds:       pulumi.StringArray{b.db.Instance.Identifier},
-		EventCategories: pulumi.ToStringArray(b.args.Plan.EventCategories),
-		Enabled:         pulumi.Bool(true),
-		Tags:            b.args.Tags.Named(b.name),
-	}, b.parent)
-	return err
 }

@@ -15,48 +15,132 @@ func encode(what string, statements ...statement) (string, error) {
 	return string(b), nil
 }
 
-// keyPolicy lets the account administer the key and lets exactly the
-// services that encrypt with it use it: RDS (storage, Performance Insights)
-// and Secrets Manager (the master secret) on behalf of this account,
-// CloudWatch Logs for the instance's log groups, and CloudWatch and RDS
-// events publishing to the encrypted alarm topic.
-func keyPolicy(partition, account, region string) (string, error) {
-	root := fmt.Sprintf("arn:%s:iam::%s:root", partition, account)
-	use := []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant", "kms:ListGrants"}
+// keyScope is what the key policy binds each principal to: the account,
+// the roles that administer the key and the stack's log groups.
+type keyScope struct {
+	Partition, Account, Region string
+	// AdminRoleArns are the roles database:keyAdminRoleArns names.
+	AdminRoleArns []string
+	// LogGroupArns are the exact ARNs of the instance's log groups.
+	LogGroupArns []string
+}
+
+func (k keyScope) root() string { return fmt.Sprintf("arn:%s:iam::%s:root", k.Partition, k.Account) }
+
+// keyAdminActions administer the key and never use it: no Encrypt,
+// Decrypt, ReEncrypt, GenerateDataKey or CreateGrant, so that a principal
+// of the account can use the key only through the services below, and
+// only when an IAM policy grants it that use too. The list is the
+// "Allows key administrators to administer the KMS key" statement of the
+// AWS KMS default key policy
+// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators)
+// with its wildcards spelt out, so that kms:Create* does not bring in
+// kms:CreateGrant.
+var keyAdminActions = []string{
+	"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
+	"kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+	"kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand", "kms:ListKeyRotations",
+	"kms:EnableKey", "kms:DisableKey", "kms:UpdateKeyDescription",
+	"kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
+	"kms:ListGrants", "kms:RevokeGrant",
+	"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+}
+
+// keyUse are the actions a service uses the key with on the caller's
+// behalf (kms:CreateGrant is granted apart, for AWS resources only).
+var keyUse = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+
+// administration lets the account root and the configured roles
+// administer the key. Naming the root delegates to IAM: a principal of
+// the account needs an IAM policy allowing the action as well
+// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+func (k keyScope) administration() statement {
+	admins := append([]string{k.root()}, k.AdminRoleArns...)
+	return statement{
+		"Sid":       "KeyAdministration",
+		"Effect":    "Allow",
+		"Principal": map[string]any{"AWS": admins},
+		"Action":    keyAdminActions,
+		"Resource":  "*",
+	}
+}
+
+// bootstrapKeyPolicy is the policy the key is created with: administration
+// only. Nothing uses the key until the stack's full policy (keyPolicy)
+// replaces it; that one names the log groups, whose names hold the
+// instance identifier, which digests the key's ARN, so it cannot be
+// written before the key exists.
+func bootstrapKeyPolicy(k keyScope) (string, error) {
+	return encode("the bootstrap key policy", k.administration())
+}
+
+// keyPolicy names every principal and binds each service to this stack:
+//   - administration for the account root and the configured roles;
+//   - RDS (storage, Performance Insights) and Secrets Manager (the master
+//     secret) for principals of this account only through those services
+//     (kms:ViaService, kms:CallerAccount:
+//     https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service),
+//     grants only for AWS resources (kms:GrantIsForAWSResource:
+//     https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource);
+//   - Secrets Manager only for secrets of this account and region, by the
+//     SecretARN encryption context it sends with every call
+//     (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html).
+//     The master secret's own ARN cannot be named: RDS creates the secret
+//     with the instance, encrypted under this key, so the key must allow
+//     it before its ARN exists, and again for a replacement instance;
+//   - CloudWatch Logs for this instance's log groups only, by their exact
+//     ARNs in the kms:EncryptionContext:aws:logs:arn context
+//     (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html);
+//   - CloudWatch alarms and RDS events publishing to the encrypted alarm
+//     topic, for this account (aws:SourceAccount); the topic's own policy
+//     binds them to this stack's alarms and sources by aws:SourceArn.
+func keyPolicy(k keyScope) (string, error) {
+	root := map[string]any{"AWS": k.root()}
+	via := func(service string) map[string]any {
+		return map[string]any{"kms:ViaService": service + "." + k.Region + ".amazonaws.com", "kms:CallerAccount": k.Account}
+	}
 	return encode("the key policy",
+		k.administration(),
 		statement{
-			"Sid":       "AccountAdministers",
+			"Sid":       "RdsUseForThisAccount",
 			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": root},
-			"Action":    "kms:*",
+			"Principal": root,
+			"Action":    keyUse,
 			"Resource":  "*",
+			"Condition": map[string]any{"StringEquals": via("rds")},
 		},
 		statement{
-			"Sid":       "RdsAndSecretsManagerForThisAccount",
+			"Sid":       "RdsGrantsForAwsResources",
 			"Effect":    "Allow",
-			"Principal": map[string]any{"AWS": "*"},
-			"Action":    use,
+			"Principal": root,
+			"Action":    "kms:CreateGrant",
 			"Resource":  "*",
 			"Condition": map[string]any{
-				"StringEquals": map[string]any{
-					"kms:CallerAccount": account,
-					"kms:ViaService": []string{
-						"rds." + region + ".amazonaws.com",
-						"secretsmanager." + region + ".amazonaws.com",
-					},
+				"StringEquals": via("rds"),
+				"Bool":         map[string]any{"kms:GrantIsForAWSResource": "true"},
+			},
+		},
+		statement{
+			"Sid":       "SecretsManagerForThisAccountsSecrets",
+			"Effect":    "Allow",
+			"Principal": root,
+			"Action":    keyUse,
+			"Resource":  "*",
+			"Condition": map[string]any{
+				"StringEquals": via("secretsmanager"),
+				"ArnLike": map[string]any{
+					"kms:EncryptionContext:SecretARN": fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:*", k.Partition, k.Region, k.Account),
 				},
 			},
 		},
 		statement{
-			"Sid":       "CloudWatchLogsForRdsLogGroups",
+			"Sid":       "CloudWatchLogsForThisInstance",
 			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "logs." + region + ".amazonaws.com"},
+			"Principal": map[string]any{"Service": "logs." + k.Region + ".amazonaws.com"},
 			"Action":    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
 			"Resource":  "*",
 			"Condition": map[string]any{
-				"ArnLike": map[string]any{
-					"kms:EncryptionContext:aws:logs:arn": fmt.Sprintf("arn:%s:logs:%s:%s:log-group:/aws/rds/instance/*", partition, region, account),
-				},
+				"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": k.LogGroupArns},
 			},
 		},
 		statement{
@@ -65,7 +149,7 @@ func keyPolicy(partition, account, region string) (string, error) {
 			"Principal": map[string]any{"Service": []string{"cloudwatch.amazonaws.com", "events.rds.amazonaws.com"}},
 			"Action":    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 			"Resource":  "*",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": k.Account}},
 		},
 	)
 }
@@ -81,15 +165,29 @@ func monitoringTrust(service, account string) (string, error) {
 	})
 }
 
-// topicPolicy lets CloudWatch alarms and RDS events of this account publish
-// to the alarm topic.
-func topicPolicy(topicArn, account string) (string, error) {
-	return encode("the alarm topic policy", statement{
-		"Sid":       "AlarmAndEventPublishers",
-		"Effect":    "Allow",
-		"Principal": map[string]any{"Service": []string{"cloudwatch.amazonaws.com", "events.rds.amazonaws.com"}},
-		"Action":    "sns:Publish",
-		"Resource":  topicArn,
-		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
-	})
+// topicPolicy lets exactly this stack's CloudWatch alarms and RDS event
+// sources publish to the alarm topic: aws:SourceArn names the alarms
+// (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html)
+// and the RDS sources, the instance, its parameter group and the DB
+// security groups of the account
+// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.GrantingPermissions.html),
+// and aws:SourceAccount this account.
+func topicPolicy(topicArn, account string, alarmArns, rdsSourceArns []string) (string, error) {
+	publish := func(sid, service string, sources []string) statement {
+		return statement{
+			"Sid":       sid,
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": service},
+			"Action":    "sns:Publish",
+			"Resource":  topicArn,
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": account},
+				"ArnLike":      map[string]any{"aws:SourceArn": sources},
+			},
+		}
+	}
+	return encode("the alarm topic policy",
+		publish("ThisStacksAlarms", "cloudwatch.amazonaws.com", alarmArns),
+		publish("ThisStacksRdsEvents", "events.rds.amazonaws.com", rdsSourceArns),
+	)
 }

@@ -44,16 +44,21 @@ type Args struct {
 type MultiAZ struct {
 	pulumi.ResourceState
 
-	Key             *kms.Key
-	SubnetGroup     *rds.SubnetGroup
-	SecurityGroup   *ec2.SecurityGroup
-	MonitoringRole  *iam.Role
-	ParameterGroup  *rds.ParameterGroup
-	LogGroups       []*cloudwatch.LogGroup
-	Instance        *rds.Instance
-	AlarmTopic      *sns.Topic
-	Alarms          []*cloudwatch.MetricAlarm
-	Events          *rds.EventSubscription
+	Key            *kms.Key
+	KeyPolicy      *kms.KeyPolicy
+	SubnetGroup    *rds.SubnetGroup
+	SecurityGroup  *ec2.SecurityGroup
+	MonitoringRole *iam.Role
+	ParameterGroup *rds.ParameterGroup
+	LogGroups      []*cloudwatch.LogGroup
+	Instance       *rds.Instance
+	AlarmTopic     *sns.Topic
+	TopicPolicy    *sns.TopicPolicy
+	Subscriptions  []*sns.TopicSubscription
+	Alarms         []*cloudwatch.MetricAlarm
+	// Events are the RDS event subscriptions, one per source type of the
+	// plan (the instance first).
+	Events          []*rds.EventSubscription
 	Identifier      pulumi.StringOutput
 	SnapshotName    pulumi.StringOutput
 	Outputs         contract.Database
@@ -83,13 +88,15 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	}{
 		{"KMS key", b.key},
 		{"subnet group", b.subnetGroup},
+		{"key policy", b.keyPolicy},
 		{"security group", b.securityGroup},
 		{"monitoring role", b.monitoringRole},
 		{"parameter group", b.parameterGroup},
 		{"instance and its log groups", b.instance},
 		{"alarm topic", b.topic},
 		{"alarms", b.alarms},
-		{"event subscription", b.events},
+		{"alarm topic policy", b.topicPolicy},
+		{"event subscriptions", b.events},
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {

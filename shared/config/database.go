@@ -19,6 +19,7 @@ var DatabaseKeys = []string{
 	"logMinDurationStatementMs", "logStatement", "deletionProtection",
 	"skipFinalSnapshot", "allowedSecurityGroupIds", "allowedCidrs",
 	"caCertIdentifier", "alarms", "tags",
+	"alarmSubscriptions", "keyAdminRoleArns",
 }
 
 // Defaults of the database config.
@@ -110,6 +111,11 @@ type Database struct {
 	CACertIdentifier      string
 	Alarms                Alarms
 	Tags                  map[string]string
+	// AlarmSubscriptions are the alarm topic's subscribers.
+	AlarmSubscriptions []AlarmSubscription
+	// KeyAdminRoleArns are IAM roles of the account that administer the
+	// stack's KMS key besides the account root.
+	KeyAdminRoleArns []string
 }
 
 // EngineVersion is the version given to RDS: the major only, so that AWS's
@@ -300,6 +306,12 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, r.breaks("current-ca", "caCertIdentifier", d.CACertIdentifier, "one of "+strings.Join(CACertIdentifiers, ", "))
 	}
 	if d.Alarms, err = r.alarms(); err != nil {
+		return Database{}, err
+	}
+	if d.AlarmSubscriptions, err = r.alarmSubscriptions(); err != nil {
+		return Database{}, err
+	}
+	if d.KeyAdminRoleArns, err = r.keyAdminRoleArns(d.Region, d.AllowedAccountIDs); err != nil {
 		return Database{}, err
 	}
 	if d.Tags, err = r.stringMap("tags"); err != nil {

@@ -41,7 +41,15 @@ func docRuleIDs(t *testing.T) map[string][]string {
 // renamed or dropped in one place only.
 func TestGuardrailsDocNamesEveryRule(t *testing.T) {
 	doc := docRuleIDs(t)
-	var db, nw []string
+	var db, nw, pol []string
+	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules} {
+		for _, r := range rules {
+			pol = append(pol, r.ID)
+		}
+	}
+	if !slices.Equal(doc["Policies"], pol) {
+		t.Errorf("docs/guardrails.md Policies rules = %v\nshared/guardrails KeyPolicyRules, TrustPolicyRules = %v", doc["Policies"], pol)
+	}
 	for _, r := range guardrails.DatabaseRules {
 		db = append(db, r.ID)
 	}

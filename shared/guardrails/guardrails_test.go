@@ -71,8 +71,23 @@ func goodDatabase(tier config.Tier) guardrails.Database {
 		LogGroupsEncrypted:           true,
 		Ingress:                      []guardrails.Ingress{{FromApps: true, Port: 5432}},
 		TopicEncrypted:               true,
-		EventCategories:              []string{"failover", "failure", "maintenance", "low storage", "configuration change"},
+		EventSubscriptions: []guardrails.EventSubscription{
+			{SourceType: "db-instance", Categories: []string{"failover", "failure", "maintenance", "low storage", "configuration change"}},
+			{SourceType: "db-parameter-group", Categories: []string{"configuration change"}},
+			{SourceType: "db-security-group", Categories: []string{"configuration change", "failure"}},
+		},
+		AlarmSubscriptions: []guardrails.Subscription{{Protocol: "email", Endpoint: "orders-oncall@example.com"}},
 	}
+}
+
+// eventSub returns the plan's subscription of a source type.
+func eventSub(p *guardrails.Database, sourceType string) *guardrails.EventSubscription {
+	for i := range p.EventSubscriptions {
+		if p.EventSubscriptions[i].SourceType == sourceType {
+			return &p.EventSubscriptions[i]
+		}
+	}
+	panic("no " + sourceType + " subscription in the plan")
 }
 
 // goodNetwork is the plan netstack builds for the committed prod network:
@@ -146,7 +161,20 @@ var databaseCases = []dbCase{
 			guardrails.Ingress{CIDR: "192.168.7.0/24", Port: 5432},
 			guardrails.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 5432})
 	}},
-	{name: "extra event categories", tier: config.Prod, mutate: func(p *guardrails.Database) { p.EventCategories = append(p.EventCategories, "backup") }},
+	{name: "extra event categories", tier: config.Prod, mutate: func(p *guardrails.Database) {
+		s := eventSub(p, "db-instance")
+		s.Categories = append(s.Categories, "backup")
+	}},
+	{name: "dev without alarm subscribers", tier: config.Dev, mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
+	{name: "staging without alarm subscribers", tier: config.Staging, mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
+	{name: "every subscriber protocol", tier: config.Prod, mutate: func(p *guardrails.Database) {
+		p.AlarmSubscriptions = []guardrails.Subscription{
+			{Protocol: "email", Endpoint: "dba@example.com"},
+			{Protocol: "https", Endpoint: "https://events.pagerduty.com/integration/abc/enqueue"},
+			{Protocol: "sqs", Endpoint: "arn:aws:sqs:eu-west-1:123456789012:orders-alarms"},
+			{Protocol: "lambda", Endpoint: "arn:aws:lambda:eu-west-1:123456789012:function:notify"},
+		}
+	}},
 	{name: "extra log exports", tier: config.Prod, mutate: func(p *guardrails.Database) {
 		p.Instance.LogExports = append(p.Instance.LogExports, "iam-db-auth-error")
 	}},
@@ -246,11 +274,32 @@ var databaseCases = []dbCase{
 	// tags-on-snapshots
 	{name: "tags not copied to snapshots", tier: config.Prod, rule: "tags-on-snapshots", key: "copyTagsToSnapshot", mutate: func(p *guardrails.Database) { p.Instance.CopyTagsToSnapshot = false }},
 	// event-subscriptions
-	{name: "failover events not subscribed", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription.eventCategories", mutate: func(p *guardrails.Database) {
-		p.EventCategories = slices.DeleteFunc(p.EventCategories, func(c string) bool { return c == "failover" })
+	{name: "failover events not subscribed", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-instance].eventCategories", mutate: func(p *guardrails.Database) {
+		s := eventSub(p, "db-instance")
+		s.Categories = slices.DeleteFunc(s.Categories, func(c string) bool { return c == "failover" })
 	}},
-	{name: "no event subscription", tier: config.Dev, rule: "event-subscriptions", key: "eventSubscription.eventCategories", mutate: func(p *guardrails.Database) { p.EventCategories = nil }},
+	{name: "no event subscription", tier: config.Dev, rule: "event-subscriptions", key: "eventSubscription[db-instance].eventCategories", mutate: func(p *guardrails.Database) { p.EventSubscriptions = nil }},
+	{name: "no parameter-group events (RDS.21)", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-parameter-group].eventCategories", mutate: func(p *guardrails.Database) {
+		p.EventSubscriptions = slices.DeleteFunc(p.EventSubscriptions, func(s guardrails.EventSubscription) bool { return s.SourceType == "db-parameter-group" })
+	}},
+	{name: "security-group events without failure (RDS.22)", tier: config.Staging, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *guardrails.Database) {
+		eventSub(p, "db-security-group").Categories = []string{"configuration change"}
+	}},
+	{name: "parameter-group categories on the instance subscription only", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *guardrails.Database) {
+		p.EventSubscriptions = p.EventSubscriptions[:2]
+	}},
 	{name: "alarm topic not encrypted", tier: config.Prod, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicEncrypted = false }},
+	// alarm-subscribers
+	{name: "prod without alarm subscribers", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
+	{name: "subscriber with an unknown protocol", tier: config.Dev, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {
+		p.AlarmSubscriptions = []guardrails.Subscription{{Protocol: "sms", Endpoint: "+15555550100"}}
+	}},
+	{name: "email subscriber that is not an address", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {
+		p.AlarmSubscriptions = []guardrails.Subscription{{Protocol: "email", Endpoint: "orders on-call"}}
+	}},
+	{name: "plain http subscriber", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {
+		p.AlarmSubscriptions = append(p.AlarmSubscriptions, guardrails.Subscription{Protocol: "https", Endpoint: "http://hooks.example.com/alarms"})
+	}},
 	// storage-autoscaling
 	{name: "no storage autoscaling", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = p.Instance.AllocatedStorageGb }},
 	{name: "max storage below allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = 50 }},
@@ -498,6 +547,7 @@ func TestEveryRuleHasCases(t *testing.T) {
 			t.Errorf("case %q names unknown rule %q", tc.name, tc.rule)
 		}
 	}
+	policyRulesWithCases(t)
 }
 
 // TestRequiredEventCategories pins the list the event-subscription rule and

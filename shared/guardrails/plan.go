@@ -47,9 +47,26 @@ type Database struct {
 	LogGroupsEncrypted    bool
 	// Security group.
 	Ingress []Ingress
-	// Alarm topic and the RDS event subscription.
-	TopicEncrypted  bool
-	EventCategories []string
+	// Alarm topic, its subscribers and the RDS event subscriptions.
+	TopicEncrypted     bool
+	EventSubscriptions []EventSubscription
+	// AlarmSubscriptions are the alarm topic's subscriptions, one
+	// sns.TopicSubscription each, rendered from this list.
+	AlarmSubscriptions []Subscription
+}
+
+// EventSubscription is one RDS event subscription to the alarm topic: the
+// source type (its source is the stack's own instance or parameter group)
+// and the categories.
+type EventSubscription struct {
+	SourceType string
+	Categories []string
+}
+
+// Subscription is one subscriber of the alarm topic.
+type Subscription struct {
+	Protocol string
+	Endpoint string
 }
 
 // Instance holds the RDS instance settings that the rules look at.

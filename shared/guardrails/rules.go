@@ -207,14 +207,26 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"event-subscriptions", "RDS.20/21", func(p Database) *Violation {
-		for _, c := range RequiredEventCategories {
-			if !slices.Contains(p.EventCategories, c) {
-				return &Violation{Key: "eventSubscription.eventCategories", Value: strings.Join(p.EventCategories, ","), Want: "all of " + strings.Join(RequiredEventCategories, ", ")}
+	{"event-subscriptions", "RDS.20/21/22", func(p Database) *Violation {
+		// https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html
+		for _, want := range RequiredEventSubscriptions {
+			if !subscribed(p.EventSubscriptions, want) {
+				return &Violation{Key: "eventSubscription[" + want.SourceType + "].eventCategories", Value: strings.Join(categories(p.EventSubscriptions, want.SourceType), ","), Want: "a " + want.SourceType + " subscription with all of " + strings.Join(want.Categories, ", ")}
 			}
 		}
 		if !p.TopicEncrypted {
 			return &Violation{Key: "alarmTopic.kmsMasterKeyId", Value: "", Want: "the topic encrypted with the stack's key"}
+		}
+		return nil
+	}},
+	{"alarm-subscribers", "this project: alarms that reach someone", func(p Database) *Violation {
+		if p.Tier == config.Prod && len(p.AlarmSubscriptions) == 0 {
+			return &Violation{Key: "database:alarmSubscriptions", Value: "", Want: "at least one subscriber of the alarm topic in prod"}
+		}
+		for _, s := range p.AlarmSubscriptions {
+			if err := config.CheckSubscription(s.Protocol, s.Endpoint); err != "" {
+				return &Violation{Key: "database:alarmSubscriptions", Value: s.Protocol + ":" + s.Endpoint, Want: err}
+			}
 		}
 		return nil
 	}},
@@ -261,8 +273,59 @@ func private(p netip.Prefix) bool {
 }
 
 // RequiredEventCategories are the RDS event categories the stack subscribes
-// its alarm topic to.
+// its alarm topic to for its instance: the three Security Hub RDS.20 wants
+// (maintenance, configuration change, failure), plus failover and low
+// storage.
 var RequiredEventCategories = []string{"failover", "failure", "maintenance", "low storage", "configuration change"}
+
+// RequiredEventSubscriptions are the RDS event subscriptions a stack needs,
+// by source type, with the categories Security Hub RDS.20 (db-instance),
+// RDS.21 (db-parameter-group) and RDS.22 (db-security-group) check
+// (https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html).
+var RequiredEventSubscriptions = []EventSubscription{
+	{SourceType: "db-instance", Categories: RequiredEventCategories},
+	{SourceType: "db-parameter-group", Categories: []string{"configuration change"}},
+	{SourceType: "db-security-group", Categories: []string{"configuration change", "failure"}},
+}
+
+// subscribed reports whether one of subs covers want's source type with
+// all of its categories.
+func subscribed(subs []EventSubscription, want EventSubscription) bool {
+	for _, s := range subs {
+		if s.SourceType != want.SourceType {
+			continue
+		}
+		all := true
+		for _, c := range want.Categories {
+			all = all && slices.Contains(s.Categories, c)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func categories(subs []EventSubscription, sourceType string) []string {
+	var out []string
+	for _, s := range subs {
+		if s.SourceType == sourceType {
+			out = append(out, s.Categories...)
+		}
+	}
+	return out
+}
+
+// PreviousFamily is the parameter group family of the engine major before
+// engineVersion, or "" when that major is older than the platform allows
+// (no stack can run it) or engineVersion is not a major.
+func PreviousFamily(engineVersion string) string {
+	n, err := strconv.Atoi(engineVersion)
+	if err != nil || n-1 < config.MinEngineMajor {
+		return ""
+	}
+	return fmt.Sprintf("postgres%d", n-1)
+}
 
 // staticParameters need a reboot to apply; RDS refuses apply method
 // "immediate" for them.

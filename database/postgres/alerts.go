@@ -1,0 +1,104 @@
+package postgres
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/pgplatform/platform/shared/naming"
+)
+
+// topic declares the encrypted alarm topic and one subscription per
+// subscriber of the plan (the list the alarm-subscribers guardrail
+// checked), each named by a digest of its protocol and endpoint so that
+// reordering the config replaces nothing.
+func (b *builder) topic() error {
+	var err error
+	b.db.AlarmTopic, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
+		DisplayName:    pulumi.Sprintf("PostgreSQL %s alarms and events", b.name),
+		KmsMasterKeyId: b.keyIf(b.args.Plan.TopicEncrypted),
+		Tags:           b.args.Tags.Named(b.name),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	for _, s := range b.args.Plan.AlarmSubscriptions {
+		sub, err := sns.NewTopicSubscription(b.ctx, b.child("alarms-to-"+naming.Digest(s.Protocol, s.Endpoint)), &sns.TopicSubscriptionArgs{
+			Topic:    b.db.AlarmTopic.Arn,
+			Protocol: pulumi.String(s.Protocol),
+			Endpoint: pulumi.String(s.Endpoint),
+		}, b.parent)
+		if err != nil {
+			return fmt.Errorf("subscription %s: %w", s.Protocol, err)
+		}
+		b.db.Subscriptions = append(b.db.Subscriptions, sub)
+	}
+	return nil
+}
+
+// topicPolicy lets this stack's alarms and RDS event sources, and only
+// them, publish to the alarm topic. It is declared after the alarms, whose
+// ARNs it names; the event subscriptions wait for it.
+func (b *builder) topicPolicy() error {
+	var alarmArns []any
+	for _, a := range b.db.Alarms {
+		alarmArns = append(alarmArns, a.Arn)
+	}
+	securityGroups := fmt.Sprintf("arn:%s:rds:%s:%s:secgrp:*", b.args.Partition, b.args.Config.Region, b.args.AccountID)
+	inputs := append([]any{b.db.AlarmTopic.Arn, b.db.Instance.Arn, b.db.ParameterGroup.Arn}, alarmArns...)
+	policy := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
+		topicArn, _ := v[0].(string)
+		instanceArn, _ := v[1].(string)
+		paramsArn, _ := v[2].(string)
+		var alarms []string
+		for _, a := range v[3:] {
+			s, _ := a.(string)
+			alarms = append(alarms, s)
+		}
+		return topicPolicy(topicArn, b.args.AccountID, alarms, []string{instanceArn, paramsArn, securityGroups})
+	}).(pulumi.StringOutput)
+	var err error
+	b.db.TopicPolicy, err = sns.NewTopicPolicy(b.ctx, b.child("alarms"), &sns.TopicPolicyArgs{
+		Arn:    b.db.AlarmTopic.Arn,
+		Policy: policy,
+	}, b.parent)
+	return err
+}
+
+// events subscribes the alarm topic to the RDS events of each source type
+// of the plan: the instance (Security Hub RDS.20), its parameter group
+// (RDS.21) and DB security groups (RDS.22). DB security groups are not the
+// VPC security group the instance uses (they belong to EC2-Classic), so
+// that subscription names no source and covers every DB security group of
+// the account.
+func (b *builder) events() error {
+	for _, es := range b.args.Plan.EventSubscriptions {
+		var name string
+		var sources pulumi.StringArrayInput
+		switch es.SourceType {
+		case "db-instance":
+			name, sources = b.child("events"), pulumi.StringArray{b.db.Instance.Identifier}
+		case "db-parameter-group":
+			name, sources = b.child("events-params"), pulumi.StringArray{b.db.ParameterGroup.Name}
+		case "db-security-group":
+			name = b.child("events-security-groups")
+		default:
+			return fmt.Errorf("no source of type %q to subscribe to", es.SourceType)
+		}
+		sub, err := rds.NewEventSubscription(b.ctx, name, &rds.EventSubscriptionArgs{
+			SnsTopic:        b.db.AlarmTopic.Arn,
+			SourceType:      pulumi.String(es.SourceType),
+			SourceIds:       sources,
+			EventCategories: pulumi.ToStringArray(es.Categories),
+			Enabled:         pulumi.Bool(true),
+			Tags:            b.args.Tags.Named(b.name),
+		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.db.TopicPolicy}))
+		if err != nil {
+			return fmt.Errorf("%s: %w", es.SourceType, err)
+		}
+		b.db.Events = append(b.db.Events, sub)
+	}
+	return nil
+}
