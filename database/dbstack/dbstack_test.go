@@ -193,7 +193,10 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Equal(t, cfg.MaintenanceWindow, inst.String("maintenanceWindow"))
 				assert.Equal(t, true, inst.Input("autoMinorVersionUpgrade"))
 				assert.Equal(t, true, inst.Input("allowMajorVersionUpgrade"), "a major bump in the stack file must be able to apply")
-				assert.Equal(t, false, inst.Input("applyImmediately"), "changes wait for the maintenance window")
+				// The rendered input: dev applies modifications at once,
+				// staging and prod leave them to the maintenance window
+				// (the committed files do not ask otherwise).
+				assert.Equal(t, cfg.Tier == config.Dev, inst.Input("applyImmediately"), "applyImmediately in %s", cfg.Tier)
 				assert.Equal(t, true, inst.Input("copyTagsToSnapshot"))
 				assert.Contains(t, config.CACertIdentifiers, inst.String("caCertIdentifier"))
 				assert.Equal(t, true, inst.Input("performanceInsightsEnabled"))
@@ -213,7 +216,8 @@ func TestCommittedStacks(t *testing.T) {
 					assert.Equal(t, id+"-final-20261125-210000", inst.String("finalSnapshotIdentifier"))
 					assert.Contains(t, inst.IgnoreChanges, "finalSnapshotIdentifier", "the first incarnation's name must stay stable across runs")
 				}
-				assert.Contains(t, inst.IgnoreChanges, "allocatedStorage", "allocated storage is a floor under autoscaling")
+				assert.NotContains(t, inst.IgnoreChanges, "allocatedStorage",
+					"a storage increase in the stack file must be applied; the provider suppresses autoscaling growth itself")
 			})
 
 			t.Run("log groups declared first with retention and key", func(t *testing.T) {
@@ -351,4 +355,25 @@ func sortedExportNames(e mockaws.Exports) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestApplyImmediatelyIsVisibleOnTheInstance: a staging stack that asks
+// for its next change to apply now renders applyImmediately true on the
+// instance, so the preview shows it as a change.
+func TestApplyImmediatelyIsVisibleOnTheInstance(t *testing.T) {
+	for _, s := range databaseStacks(t) {
+		if s.Tier == string(config.Dev) {
+			continue
+		}
+		cfg := map[string]string{}
+		for k, v := range s.Config {
+			cfg[k] = v
+		}
+		cfg["database:applyImmediately"] = "true"
+		r := runDatabase(t, s, cfg)
+		require.NoError(t, r.err, s.Name)
+		assert.Equal(t, true, r.one(t, tInstance).Input("applyImmediately"), s.Name)
+		return
+	}
+	t.Fatal("no committed staging or prod database stack")
 }

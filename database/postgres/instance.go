@@ -10,10 +10,14 @@ import (
 	"github.com/pgplatform/platform/shared/naming"
 )
 
-// identifier is the instance identifier: <app>-<env>-<digest of every input
-// that makes AWS replace the instance>. A replacement therefore gets a new
-// identifier, Pulumi can create it before deleting the old one, and its log
-// groups and final snapshot get new names too.
+// identifier is the instance identifier: <app>-<env>-<digest of the inputs
+// that make AWS replace the instance (engine, database name, user,
+// encryption and key) and of the subnet group>. A replacement therefore
+// gets a new identifier, Pulumi can create it before deleting the old one,
+// and its log groups and final snapshot get new names too. The subnet
+// group does not force a replacement (the provider moves the instance in
+// place); a change of it renames the instance in place, which RDS does with
+// ModifyDBInstance NewDBInstanceIdentifier.
 func (b *builder) identifier() pulumi.StringOutput {
 	cfg := b.args.Config
 	p := b.args.Plan.Instance
@@ -93,8 +97,14 @@ func (b *builder) instance() error {
 		// file changes, a reviewed change whose preview shows it; without
 		// this flag RDS refuses it and the auto-named parameter group of the
 		// new family could never be used.
-		AllowMajorVersionUpgrade:           pulumi.Bool(true),
-		ApplyImmediately:                   pulumi.Bool(false),
+		AllowMajorVersionUpgrade: pulumi.Bool(true),
+		// RDS holds most modifications (class, engine version, Multi-AZ,
+		// storage, identifier, subnet group, CA) for the maintenance window
+		// unless ApplyImmediately (ModifyDBInstance). dev applies at once;
+		// staging and prod wait unless the stack file sets
+		// database:applyImmediately, which the preview shows as a change
+		// of this input.
+		ApplyImmediately:                   pulumi.Bool(cfg.ApplyImmediately),
 		CaCertIdentifier:                   pulumi.String(p.CACertIdentifier),
 		MonitoringInterval:                 pulumi.Int(p.MonitoringInterval),
 		MonitoringRoleArn:                  b.db.MonitoringRole.Arn,
@@ -117,9 +127,13 @@ func (b *builder) instance() error {
 		// ignoreChanges to the provider's Diff and Update, not to Create),
 		// so each incarnation gets its own name. e2e's TestDevEnvironment
 		// replaces an instance and reverts it to hold the engine to that.
-		// allocatedStorage is a floor: once storage autoscaling grows the
-		// volume, the configured size must not read as a shrink.
-		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier", "allocatedStorage"}),
+		// allocatedStorage is not ignored: an increase in the stack file is
+		// applied, and once storage autoscaling has grown the volume past
+		// the configured size the provider itself suppresses the diff
+		// (allocated_storage's DiffSuppressFunc in the Terraform provider's
+		// aws_db_instance schema: running > configured and
+		// max_allocated_storage > configured).
+		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier"}),
 	}
 	var err error
 	b.db.Instance, err = rds.NewInstance(b.ctx, b.child("db"), args, opts...)

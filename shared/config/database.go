@@ -18,7 +18,7 @@ var DatabaseKeys = []string{
 	"performanceInsightsRetentionDays", "logRetentionDays",
 	"logMinDurationStatementMs", "logStatement", "deletionProtection",
 	"skipFinalSnapshot", "allowedSecurityGroupIds", "allowedCidrs",
-	"caCertIdentifier", "alarms", "tags",
+	"caCertIdentifier", "alarms", "tags", "applyImmediately",
 	"alarmSubscriptions", "keyAdminRoleArns",
 }
 
@@ -92,6 +92,10 @@ type Database struct {
 	InstanceClass         string
 	AllocatedStorageGb    int
 	MaxAllocatedStorageGb int
+	// ApplyImmediately makes RDS apply the instance's modifications now
+	// instead of in the next maintenance window: always in dev, in
+	// staging and prod only when the stack file asks for it.
+	ApplyImmediately      bool
 	MultiAZ               bool
 	BackupRetentionDays   int
 	BackupWindow          string
@@ -117,6 +121,10 @@ type Database struct {
 	// stack's KMS key besides the account root.
 	KeyAdminRoleArns []string
 }
+
+// MinMaxAllocatedStorageGb is the smallest storage autoscaling ceiling RDS
+// accepts for an allocated size: 10% above it, rounded up.
+func MinMaxAllocatedStorageGb(allocated int) int { return (allocated*11 + 9) / 10 }
 
 // EngineVersion is the version given to RDS: the major only, so that AWS's
 // minor upgrades never show up as a planned downgrade.
@@ -186,14 +194,27 @@ func LoadDatabase(src Source) (Database, error) {
 	if d.AllocatedStorageGb, err = r.integer("allocatedStorageGb", DefaultAllocatedStorageGb); err != nil {
 		return Database{}, err
 	}
-	if d.AllocatedStorageGb < gp3MinStorageGb || d.AllocatedStorageGb >= maxStorageGb {
-		return Database{}, r.fail("allocatedStorageGb", strconv.Itoa(d.AllocatedStorageGb), fmt.Sprintf("from %d to %d GiB (gp3 holds at most %d, and storage autoscaling needs room above the start)", gp3MinStorageGb, maxStorageGb-1, maxStorageGb))
+	maxAllocated := maxStorageGb * 10 / 11 // the largest size whose ceiling still fits in gp3
+	if d.AllocatedStorageGb < gp3MinStorageGb || d.AllocatedStorageGb > maxAllocated {
+		return Database{}, r.fail("allocatedStorageGb", strconv.Itoa(d.AllocatedStorageGb), fmt.Sprintf("from %d to %d GiB (gp3 holds at most %d, and storage autoscaling needs room above the start: a ceiling at least 10%% higher)", gp3MinStorageGb, maxAllocated, maxStorageGb))
 	}
 	if d.MaxAllocatedStorageGb, err = r.integer("maxAllocatedStorageGb", min(d.AllocatedStorageGb*defaultMaxStorageMultiplier, maxStorageGb)); err != nil {
 		return Database{}, err
 	}
-	if d.MaxAllocatedStorageGb <= d.AllocatedStorageGb || d.MaxAllocatedStorageGb > maxStorageGb {
-		return Database{}, r.breaks("storage-autoscaling", "maxAllocatedStorageGb", strconv.Itoa(d.MaxAllocatedStorageGb), fmt.Sprintf("more than allocatedStorageGb (%d) and at most %d, so storage autoscaling is on", d.AllocatedStorageGb, maxStorageGb))
+	// RDS: "the maximum storage threshold must be at least 10% greater than
+	// the current allocated storage" (RDS User Guide, "Managing capacity
+	// automatically with Amazon RDS storage autoscaling",
+	// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_PIOPS.Autoscaling.html).
+	if ceiling := MinMaxAllocatedStorageGb(d.AllocatedStorageGb); d.MaxAllocatedStorageGb < ceiling || d.MaxAllocatedStorageGb > maxStorageGb {
+		return Database{}, r.breaks("storage-autoscaling", "maxAllocatedStorageGb", strconv.Itoa(d.MaxAllocatedStorageGb), fmt.Sprintf("from %d to %d GiB: at least 10%% more than allocatedStorageGb (%d), as RDS requires of the storage autoscaling ceiling, and at most %d", ceiling, maxStorageGb, d.AllocatedStorageGb, maxStorageGb))
+	}
+	// RDS holds most instance modifications for the maintenance window
+	// unless ApplyImmediately is set (ModifyDBInstance). dev applies them
+	// at once; staging and prod wait, unless the stack file asks, in
+	// words the preview shows as a change of the instance's
+	// applyImmediately, for the next change to apply now.
+	if d.ApplyImmediately, _, err = r.boolean("applyImmediately", d.Tier == Dev); err != nil {
+		return Database{}, err
 	}
 
 	if d.MultiAZ, _, err = r.boolean("multiAz", true); err != nil {

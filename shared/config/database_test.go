@@ -47,20 +47,25 @@ func TestLoadDatabaseRejects(t *testing.T) {
 		{"instanceClass upper case", map[string]string{"database:instanceClass": "DB.R6G.LARGE"}, "database:instanceClass", "DB.R6G.LARGE", "such as db.r6g.large"},
 
 		// storage
-		{"allocated below gp3 minimum", map[string]string{"database:allocatedStorageGb": "19"}, "database:allocatedStorageGb", "19", "from 20 to 65535 GiB"},
+		{"allocated below gp3 minimum", map[string]string{"database:allocatedStorageGb": "19"}, "database:allocatedStorageGb", "19", "from 20 to 59578 GiB"},
 		{"allocated 0", map[string]string{"database:allocatedStorageGb": "0"}, "database:allocatedStorageGb", "0", "from 20"},
-		{"allocated above maximum", map[string]string{"database:allocatedStorageGb": "65537"}, "database:allocatedStorageGb", "65537", "to 65535"},
+		{"allocated above maximum", map[string]string{"database:allocatedStorageGb": "65537"}, "database:allocatedStorageGb", "65537", "to 59578"},
 		{"allocated at gp3's maximum leaves no room to grow", map[string]string{"database:allocatedStorageGb": "65536"}, "database:allocatedStorageGb", "65536", "storage autoscaling needs room above the start"},
+		{"allocated whose ceiling cannot fit in gp3", map[string]string{"database:allocatedStorageGb": "59579"}, "database:allocatedStorageGb", "59579", "a ceiling at least 10% higher"},
 		{"allocated not a number", map[string]string{"database:allocatedStorageGb": "100GB"}, "database:allocatedStorageGb", "100GB", "a whole number"},
 		{"allocated fraction", map[string]string{"database:allocatedStorageGb": "20.5"}, "database:allocatedStorageGb", "20.5", "a whole number"},
-		{"max equals allocated", map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "100"}, "database:maxAllocatedStorageGb", "100", "more than allocatedStorageGb (100)"},
-		{"max below allocated", map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "50"}, "database:maxAllocatedStorageGb", "50", "so storage autoscaling is on"},
+		{"max equals allocated", map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "100"}, "database:maxAllocatedStorageGb", "100", "from 110 to 65536 GiB: at least 10% more than allocatedStorageGb (100)"},
+		// RDS wants the autoscaling ceiling at least 10% above the start.
+		{"max only 5% above allocated", map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "105"}, "database:maxAllocatedStorageGb", "105", "from 110 to 65536 GiB: at least 10% more than allocatedStorageGb (100)"},
+		{"max just under 10% above allocated", map[string]string{"database:allocatedStorageGb": "21", "database:maxAllocatedStorageGb": "23"}, "database:maxAllocatedStorageGb", "23", "from 24 to 65536 GiB"},
+		{"max below allocated", map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "50"}, "database:maxAllocatedStorageGb", "50", "as RDS requires of the storage autoscaling ceiling"},
 		{"max above maximum", map[string]string{"database:maxAllocatedStorageGb": "65537"}, "database:maxAllocatedStorageGb", "65537", "at most 65536"},
 		{"max not a number", map[string]string{"database:maxAllocatedStorageGb": "lots"}, "database:maxAllocatedStorageGb", "lots", "a whole number"},
 
 		// booleans
 		{"multiAz not a boolean", map[string]string{"database:multiAz": "yes"}, "database:multiAz", "yes", "true or false"},
 		{"deletionProtection not a boolean", map[string]string{"database:deletionProtection": "maybe"}, "database:deletionProtection", "maybe", "true or false"},
+		{"applyImmediately not a boolean", map[string]string{"database:applyImmediately": "now"}, "database:applyImmediately", "now", "true or false"},
 		{"skipFinalSnapshot not a boolean", map[string]string{"database:skipFinalSnapshot": "nope"}, "database:skipFinalSnapshot", "nope", "true or false"},
 
 		// backups
@@ -288,7 +293,7 @@ func TestMaxAllocatedStorageDefault(t *testing.T) {
 		{13107, 65535},
 		{13108, 65536}, // 5x would be 65540: capped at RDS's maximum
 		{20000, 65536},
-		{65535, 65536},
+		{59578, 65536},
 	}
 	for _, c := range cases {
 		d := loadDB(t, map[string]string{"database:allocatedStorageGb": strconv.Itoa(c.allocated)})
@@ -297,7 +302,7 @@ func TestMaxAllocatedStorageDefault(t *testing.T) {
 		}
 	}
 	// An explicit max is kept.
-	if d := loadDB(t, map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "101"}); d.MaxAllocatedStorageGb != 101 {
+	if d := loadDB(t, map[string]string{"database:allocatedStorageGb": "100", "database:maxAllocatedStorageGb": "110"}); d.MaxAllocatedStorageGb != 110 {
 		t.Errorf("explicit max read as %d", d.MaxAllocatedStorageGb)
 	}
 }
@@ -413,5 +418,30 @@ func wantInt(t *testing.T, got, want int) {
 	t.Helper()
 	if got != want {
 		t.Errorf("got %d, want %d", got, want)
+	}
+}
+
+// TestApplyImmediatelyPerTier: dev applies instance modifications at once;
+// staging and prod leave them to the maintenance window unless the stack
+// file asks, explicitly, for the next change to apply now.
+func TestApplyImmediatelyPerTier(t *testing.T) {
+	cases := []struct {
+		name string
+		set  map[string]string
+		want bool
+	}{
+		{"prod defers", nil, false},
+		{"staging defers", map[string]string{"database:tier": "staging", "database:environment": "staging"}, false},
+		{"dev applies at once", map[string]string{"database:tier": "dev", "database:environment": "dev"}, true},
+		{"prod asks for now", map[string]string{"database:applyImmediately": "true"}, true},
+		{"staging asks for now", map[string]string{"database:tier": "staging", "database:environment": "staging", "database:applyImmediately": "true"}, true},
+		{"dev may defer", map[string]string{"database:tier": "dev", "database:environment": "dev", "database:applyImmediately": "false"}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := loadDB(t, c.set).ApplyImmediately; got != c.want {
+				t.Errorf("ApplyImmediately = %v, want %v", got, c.want)
+			}
+		})
 	}
 }
