@@ -77,4 +77,21 @@ async function overrideForMergedCommit({ github, owner, repo, sha }) {
   return { ...r, number: pr.number, headSha: pr.head.sha };
 }
 
-module.exports = { LABEL, overrideFor, overrideForMergedCommit };
+// REPORT_MARKER starts the preview report comment (scripts/report's Marker).
+const REPORT_MARKER = '<!-- pgplatform:preview-report -->';
+
+// approvedReport returns the body of the preview report comment that the
+// workflow's bot wrote on pull request `number`, or '' when there is none.
+// The deploy gate reads the destructive changes that report showed (its
+// hidden list) and lets through only those: a change the pull request
+// did not show is not covered by its override. Only the bot's comment
+// counts: a person can quote a report, but not write the bot's comment.
+async function approvedReport({ github, owner, repo, number }) {
+  const comments = await github.paginate(github.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+  const mine = comments
+    .filter(c => c.user && c.user.type === 'Bot' && typeof c.body === 'string' && c.body.startsWith(REPORT_MARKER))
+    .sort((a, b) => a.id - b.id);
+  return mine.length ? mine[0].body : '';
+}
+
+module.exports = { LABEL, overrideFor, overrideForMergedCommit, approvedReport };

@@ -208,7 +208,7 @@ test('every workflow and composite action pins its actions to a commit SHA', () 
 
 // ---- the override label counts only for the head commit it was given on ----
 
-const { overrideFor, overrideForMergedCommit } = require('./override.js');
+const { overrideFor, overrideForMergedCommit, approvedReport } = require('./override.js');
 const HEAD = 'a'.repeat(40);
 const OLD = 'b'.repeat(40);
 
@@ -315,4 +315,17 @@ test('only each stack\'s latest attempt is read', () => {
     'preview-database-orders-dev-10', 'preview-network-prod-3',
   ]), ['preview-database-orders-dev-1', 'preview-database-orders-dev-2']);
   assert.throws(() => superseded(['preview-network-dev']), /want preview-<project>-<stack>-<attempt>/);
+});
+
+test('the approved report is the bot\'s report comment, never a person\'s quote of it', async () => {
+  const report = '<!-- pgplatform:preview-report -->\n<!-- pgplatform:destructive {"commit":"x","changes":[]} -->\n## Pulumi preview';
+  const comments = [
+    { id: 1, user: { type: 'User', login: 'mallory' }, body: report.replace('"changes":[]', '"changes":["database/orders-prod delete aws:rds/instance:Instance orders-prod-db"]') },
+    { id: 2, user: { type: 'Bot', login: 'github-actions[bot]' }, body: 'some other bot comment' },
+    { id: 3, user: { type: 'Bot', login: 'github-actions[bot]' }, body: report },
+  ];
+  const api = { paginate: async (fn, params) => (await fn(params)).data, rest: { issues: { listComments: async () => ({ data: comments }) } } };
+  assert.equal(await approvedReport({ github: api, owner: 'o', repo: 'r', number: 7 }), report);
+  const none = { paginate: api.paginate, rest: { issues: { listComments: async () => ({ data: comments.slice(0, 2) }) } } };
+  assert.equal(await approvedReport({ github: none, owner: 'o', repo: 'r', number: 7 }), '', 'no bot report: nothing approved');
 });

@@ -266,6 +266,9 @@ test('every job that runs bin/deploy up first previews afresh and gates the prev
         assert.match(JSON.stringify(steps[gate].env), /steps\.override\.outputs\.allow/);
         const ov = steps.find(s => s.id === 'override');
         assert.match(ov.with.script, /overrideForMergedCommit\(/, `${f} job ${name}: the override must be the merged pull request's, for its head commit`);
+        assert.match(steps[gate].run, /--approved approved\.md --approved-commit "\$APPROVED_COMMIT"/, `${f} job ${name}: the override must cover only what the pull request's report showed`);
+        assert.match(ov.with.script, /approvedReport\(/, `${f} job ${name}: the approved list comes from the pull request's report comment`);
+        assert.match(JSON.stringify(steps[gate].env), /steps\.override\.outputs\.head/);
       }
     }
   }

@@ -24,6 +24,9 @@ type Verdict struct {
 	Failed []string
 	// Overridden is true when destructive changes were allowed.
 	Overridden bool
+	// NotApproved lists destructive changes the override does not cover:
+	// with an approved list (Approve), those the pull request did not show.
+	NotApproved []Finding
 }
 
 // Decide applies the gate: a failed preview always blocks; a destructive
@@ -43,7 +46,7 @@ func Decide(stacks []StackReport, allowDestructive bool) Verdict {
 
 // Blocked reports whether the changes must not go through.
 func (v Verdict) Blocked() bool {
-	return len(v.Failed) > 0 || (len(v.Destructive) > 0 && !v.Overridden)
+	return len(v.Failed) > 0 || len(v.NotApproved) > 0 || (len(v.Destructive) > 0 && !v.Overridden)
 }
 
 // String explains the verdict in one paragraph, for a log.
@@ -64,6 +67,14 @@ func (v Verdict) String() string {
 			parts = append(parts, what+fmt.Sprintf(": after review, add the pull-request label %s (or pass --allow-destructive) to let %s through",
 				OverrideLabel, them(len(v.Destructive), "it", "them")))
 		}
+	}
+	if len(v.NotApproved) > 0 {
+		var list []string
+		for _, f := range v.NotApproved {
+			list = append(list, f.Key())
+		}
+		parts = append(parts, fmt.Sprintf("%s that the pull request did not show, so its override does not cover %s: %s",
+			plural(len(v.NotApproved), "destructive change"), them(len(v.NotApproved), "it", "them"), strings.Join(list, "; ")))
 	}
 	if len(parts) == 0 {
 		return "no destructive changes"

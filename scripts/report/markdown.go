@@ -102,7 +102,7 @@ func render(stacks []StackReport, v Verdict, o Options, d detail) string {
 			title = "Drift check"
 		}
 	}
-	fmt.Fprintf(&b, "%s\n## %s\n\n", marker, title)
+	fmt.Fprintf(&b, "%s\n%s## %s\n\n", marker, destructiveLine(v, o.Commit), title)
 	b.WriteString(verdictLine(stacks, v, o))
 	b.WriteString("\n\n")
 
@@ -142,7 +142,7 @@ func render(stacks []StackReport, v Verdict, o Options, d detail) string {
 		for _, f := range v.Destructive {
 			c := f.Change
 			icon := "⛔"
-			if v.Overridden {
+			if v.Overridden && !notApproved(v, f) {
 				icon = "⚠️"
 			}
 			fmt.Fprintf(&b, "- %s %s: **%s** %s (%s)", icon, code(f.Stack), c.Op, code(c.Name), code(c.Type))
@@ -199,6 +199,9 @@ func verdictLine(stacks []StackReport, v Verdict, o Options) string {
 		return strings.Join(lines, "\n\n")
 	}
 	switch {
+	case len(v.NotApproved) > 0:
+		lines = append(lines, fmt.Sprintf("⛔ **Blocked.** %s that the merged pull request's preview did not show: its override covers only what it showed. Open a pull request for %s.",
+			capitalize(plural(len(v.NotApproved), "destructive change")), them(len(v.NotApproved), "it", "them")))
 	case len(v.Destructive) > 0 && !v.Overridden:
 		lines = append(lines, fmt.Sprintf("⛔ **Blocked.** %s a stateful resource. Review %s; to let %s through, add the label %s to the pull request.",
 			replaceOrDelete(v.Destructive), them(len(v.Destructive), "it", "them"), them(len(v.Destructive), "it", "them"), code(OverrideLabel)))
@@ -459,4 +462,13 @@ func landingList(b *strings.Builder, changes []Change) {
 			fmt.Fprintf(b, "- %s: **%s**: %s. Downtime: %s.\n", what, l.Path, l.When, l.Downtime)
 		}
 	}
+}
+
+func notApproved(v Verdict, f Finding) bool {
+	for _, n := range v.NotApproved {
+		if n.Key() == f.Key() {
+			return true
+		}
+	}
+	return false
 }

@@ -54,6 +54,8 @@ type options struct {
 	commit           string
 	runURL           string
 	maxLen           int
+	approved         string
+	approvedCommit   string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -79,6 +81,8 @@ protection, without --allow-destructive; or a failed preview); 3 with
 	}
 	fs.StringVar(&o.out, "out", "-", "`file` to write the Markdown report to (- for stdout)")
 	fs.BoolVar(&o.allowDestructive, "allow-destructive", false, "let replaces and deletes of stateful resources, and updates that cannot be undone or lower a protection, through (CI sets it when the pull request has the label "+report.OverrideLabel+")")
+	fs.StringVar(&o.approved, "approved", "", "with --allow-destructive, a `report` (the merged pull request's report comment, as Markdown) whose destructive changes the override approved: any other destructive change still blocks")
+	fs.StringVar(&o.approvedCommit, "approved-commit", "", "with --approved, the `sha` the override was given for: a report made for another commit approves nothing")
 	fs.BoolVar(&o.expectNoChanges, "expect-no-changes", false, "drift check: word the report as drift and exit 3 when any stack has changes")
 	fs.BoolVar(&o.noGate, "no-gate", false, "write the report and exit 0 even when the gate would block (the gate runs as its own step)")
 	fs.Func("expect", "stacks (`project/stack`, comma-separated or repeated) that must have a preview; a missing one counts as a failed preview", func(v string) error {
@@ -125,6 +129,14 @@ protection, without --allow-destructive; or a failed preview); 3 with
 		return exitInput
 	}
 	verdict := report.Decide(stacks, o.allowDestructive)
+	if o.approved != "" {
+		keys, err := approvedKeys(o.approved, o.approvedCommit, stderr)
+		if err != nil {
+			fmt.Fprintln(stderr, "preview-report: --approved:", err)
+			return exitInput
+		}
+		verdict = verdict.Approve(keys)
+	}
 	md := report.Render(stacks, verdict, report.Options{
 		Title:           o.title,
 		Commit:          o.commit,
@@ -206,4 +218,24 @@ func write(path, md string, stdout io.Writer) error {
 		return fmt.Errorf("--out: %w", err)
 	}
 	return nil
+}
+
+// approvedKeys reads the destructive changes a pull request's report
+// showed. A report made for another commit than the one the override was
+// given for approves nothing.
+func approvedKeys(path, commit string, stderr io.Writer) (map[string]bool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	made, keys, err := report.ParseApproved(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if commit != "" && made != commit {
+		fmt.Fprintf(stderr, "preview-report: the approved report was made for commit %q, not %s: it approves nothing\n", made, commit)
+		return map[string]bool{}, nil
+	}
+	fmt.Fprintf(stderr, "preview-report: the pull request approved %d destructive changes\n", len(keys))
+	return keys, nil
 }

@@ -106,3 +106,39 @@ func TestAnExpectedStackInAnEmptyFolderIsAFailedPreview(t *testing.T) {
 	assert.Equal(t, exitBlocked, code, stderr)
 	assert.Contains(t, stdout, "no preview was produced for this stack")
 }
+
+// TestTheOverrideCoversOnlyWhatThePullRequestShowed: a deploy's fresh
+// preview passes with the merged pull request's override only when every
+// destructive change in it was in that pull request's report, made for the
+// commit the override was given on.
+func TestTheOverrideCoversOnlyWhatThePullRequestShowed(t *testing.T) {
+	dir := t.TempDir()
+	prReport := filepath.Join(dir, "pr.md")
+	// The pull request showed the orders-dev replacement, for commit abc.
+	code, _, stderr := runCLI("--no-gate", "--commit", "abc", "--out", prReport, fixture("orders-dev.events.ndjson"))
+	require.Equal(t, exitOK, code, stderr)
+
+	tests := []struct {
+		name string
+		args []string
+		want int
+		log  string
+	}{
+		{"the same destructive change passes", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson")}, exitOK, "approved 2 destructive changes"},
+		{"a destructive change the pull request did not show blocks", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson"), fixture("payments-dev.events.ndjson")}, exitBlocked, "did not show"},
+		{"a report made for another commit approves nothing", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "def", fixture("orders-dev.events.ndjson")}, exitBlocked, "approves nothing"},
+		{"without the override nothing passes", []string{"--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson")}, exitBlocked, "BLOCKED"},
+		{"a file that is no report is bad input", []string{"--allow-destructive", "--approved", fixture("dev.preview.json"), fixture("orders-dev.events.ndjson")}, exitInput, "not a preview report"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(tt.args...)
+			assert.Equal(t, tt.want, code, stderr)
+			assert.Contains(t, stderr, tt.log)
+			if tt.want == exitBlocked && strings.Contains(tt.log, "did not show") {
+				assert.Contains(t, stdout, "did not show")
+				assert.Contains(t, stdout, "payments-dev")
+			}
+		})
+	}
+}
