@@ -92,9 +92,14 @@ func tinyDatabase(ctx *pulumi.Context) error {
 	}, &group); err != nil {
 		return err
 	}
+	identifier := config.Get(ctx, "identifier")
+	if identifier == "" {
+		identifier = "tiny-" + ctx.Stack()
+	}
 	var db instanceRes
 	if err := ctx.RegisterResource("aws:rds/instance:Instance", "db", pulumi.Map{
-		"identifier":               pulumi.String("tiny-" + ctx.Stack()),
+		"identifier":               pulumi.String(identifier),
+		"applyImmediately":         pulumi.Bool(true),
 		"engine":                   pulumi.String(config.Require(ctx, "engine")),
 		"instanceClass":            pulumi.String("db.t4g.micro"),
 		"dbSubnetGroupName":        group.Name,
@@ -178,6 +183,18 @@ func TestDoubleUnderTheRealEngine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, pre.ChangeSummary[apitype.OpReplace], "the instance is replaced: %v", pre.ChangeSummary)
 	require.NoError(t, dbStack.SetConfig(ctx, "engine", auto.ConfigValue{Value: "postgres"}))
+
+	// A new identifier renames the instance in place (ModifyDBInstance
+	// NewDBInstanceIdentifier): an update of the same instance, whose
+	// endpoint follows the new name.
+	require.NoError(t, dbStack.SetConfig(ctx, "identifier", auto.ConfigValue{Value: "tiny-renamed"}))
+	renamed, err := dbStack.Up(ctx, optup.ProgressStreams(progress))
+	require.NoError(t, err, "up with a new identifier")
+	changes := *renamed.Summary.ResourceChanges
+	assert.Equal(t, 1, changes["update"], "the rename is an update: %v", changes)
+	assert.Zero(t, changes["replace"], "and no replacement: %v", changes)
+	assert.Equal(t, "tiny-renamed.c0ffee.eu-west-1.rds.amazonaws.com:5432", renamed.Outputs["endpoint"].Value)
+	assert.Len(t, w.records(), 5, "still one instance")
 
 	// Destroy in order leaves nothing behind.
 	_, err = dbStack.Destroy(ctx, optdestroy.ProgressStreams(progress))
