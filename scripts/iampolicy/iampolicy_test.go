@@ -2,6 +2,7 @@ package iampolicy
 
 import (
 	"context"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -149,5 +150,31 @@ func TestTokenAction(t *testing.T) {
 	}
 	if _, _, err := TokenAction("s3cret-password"); err == nil {
 		t.Error("a password read as a token")
+	}
+}
+
+// Each tool's README quotes its policy file verbatim, so the documented
+// policy is the one CI uses and the tests check.
+func TestReadmesQuoteThePolicyFiles(t *testing.T) {
+	for tool, readme := range map[string]string{
+		"verify":         "../verify/README.md",
+		"restore-drill":  "../restore/README.md",
+		"failover-drill": "../failover/README.md",
+	} {
+		path, err := ToolPolicy(tool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		policy, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "```json\n"+string(policy)+"```") {
+			t.Errorf("%s does not quote %s as it is", readme, path)
+		}
 	}
 }
