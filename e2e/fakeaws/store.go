@@ -152,10 +152,18 @@ func (s *store) update(fn func(*records) error) error {
 		if err != nil {
 			return err
 		}
+		before, err := loadRecords(s.dir)
+		if err != nil {
+			return err
+		}
 		if err := fn(r); err != nil {
 			return err
 		}
-		return saveRecords(s.dir, r)
+		if err := saveRecords(s.dir, r); err != nil {
+			return err
+		}
+		// The RDS events of what changed (rdsevents.go).
+		return appendEvents(s.dir, rdsEvents(before, r, time.Now()))
 	})
 }
 
