@@ -194,6 +194,7 @@ func Plan(cfg config.Database, now time.Time) guardrails.Database {
 			CopyTagsToSnapshot:               true,
 		},
 		ParameterFamily:              cfg.ParameterGroupFamily(),
+		PreviousParameterFamily:      previousFamily(cfg.EngineMajor),
 		Parameters:                   params,
 		MonitoringTrustService:       "monitoring.rds.amazonaws.com",
 		MonitoringTrustSourceAccount: true,
@@ -205,6 +206,17 @@ func Plan(cfg config.Database, now time.Time) guardrails.Database {
 		EventSubscriptions:           eventSubscriptions(),
 		AlarmSubscriptions:           alarmSubscriptions(cfg.AlarmSubscriptions),
 	}
+}
+
+// previousFamily is the parameter group family of the major before major,
+// whose group the stack keeps for an instance that still runs that major
+// (database/postgres parameterGroup), or "" when that major is older than
+// the platform allows, so no instance of it can run one.
+func previousFamily(major int) string {
+	if major-1 < config.MinEngineMajor {
+		return ""
+	}
+	return fmt.Sprintf("postgres%d", major-1)
 }
 
 // eventSubscriptions are the RDS event subscriptions the stack declares:

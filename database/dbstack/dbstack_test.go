@@ -138,7 +138,7 @@ func TestCommittedStacks(t *testing.T) {
 			})
 
 			t.Run("parameter group", func(t *testing.T) {
-				pg := r.one(t, tParams)
+				pg := r.currentParams(t)
 				assert.Equal(t, fmt.Sprintf("postgres%d", cfg.EngineMajor), pg.String("family"))
 				assert.Nil(t, pg.Input("name"), "auto-named so a family change can create before delete")
 				params := map[string]map[string]any{}
@@ -285,7 +285,7 @@ func TestCommittedStacks(t *testing.T) {
 				require.Len(t, events, 3)
 				assert.Equal(t, []string{id}, strs(events["db-instance"].Input("sourceIds")))
 				assert.ElementsMatch(t, []string{"failover", "failure", "maintenance", "low storage", "configuration change"}, strs(events["db-instance"].Input("eventCategories")))
-				assert.Equal(t, []string{mockaws.AutoName(r.one(t, tParams).Name)}, strs(events["db-parameter-group"].Input("sourceIds")), "RDS.21: the stack's parameter group")
+				assert.Equal(t, []string{mockaws.AutoName(r.currentParams(t).Name)}, strs(events["db-parameter-group"].Input("sourceIds")), "RDS.21: the stack's parameter group")
 				assert.Equal(t, []string{"configuration change"}, strs(events["db-parameter-group"].Input("eventCategories")))
 				assert.Nil(t, events["db-security-group"].Input("sourceIds"), "RDS.22: DB security groups are not the instance's VPC security group")
 				assert.ElementsMatch(t, []string{"configuration change", "failure"}, strs(events["db-security-group"].Input("eventCategories")))

@@ -59,7 +59,7 @@ const wantTopicPolicy = `{"Version":"2012-10-17","Statement":[
   "Resource":"arn:aws:sns:eu-west-1:123456789012:%[1]s-alarms-id",
   "Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":[
    "arn:aws:rds:eu-west-1:123456789012:%[2]s",
-   "arn:aws:rds:eu-west-1:123456789012:%[1]s-params-id",
+   "arn:aws:rds:eu-west-1:123456789012:%[1]s-params-postgres16-id",
    "arn:aws:rds:eu-west-1:123456789012:secgrp:*"]}}}
 ]}`
 

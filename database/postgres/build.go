@@ -196,9 +196,49 @@ func (b *builder) monitoringRole() error {
 	return err
 }
 
-// parameterGroup is auto-named (no Name), so a family change on a major
-// upgrade creates the new group before the old one is deleted.
+// parameterGroup declares the group of the engine's family, which the
+// instance uses, and keeps the group of the family before it. Each is
+// auto-named (no Name) and named in Pulumi by its family, so a major
+// upgrade adds the new family's group and never deletes one that an
+// instance may still use:
+//
+//   - RDS refuses to delete a parameter group associated with an instance
+//     (DeleteDBParameterGroup, InvalidDBParameterGroupState:
+//     https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBParameterGroup.html),
+//     and the provider retries that for 3 minutes, then fails the run
+//     (resourceParameterGroupDelete, terraform-provider-aws v6.0.0,
+//     lonegunmanb/terraform-provider-aws-index commit 4f930f62).
+//   - Where changes wait for the maintenance window (staging, prod), the
+//     upgrade's `up` only schedules the new engine version and group
+//     (ModifyDBInstance, EngineVersion: "applied during the next
+//     maintenance window unless the ApplyImmediately parameter is
+//     enabled"): the instance runs the previous major on the previous
+//     group until the window.
+//
+// So one group per family replaced on a family change would be deleted
+// while still in use. Here the upgrade from N to N+1 creates N+1's group,
+// keeps N's, and deletes N-1's, which no instance has used since the last
+// upgrade's window. RDS Blue/Green Deployments, which would switch over in
+// the same run, are not used: they do not support an RDS-managed master
+// password, which every instance of the platform has (RDS User Guide,
+// "Limitations and considerations for Amazon RDS blue/green deployments":
+// "Blue/green deployments don't support managing master user passwords
+// with AWS Secrets Manager",
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-considerations.html).
 func (b *builder) parameterGroup() error {
+	var err error
+	if prev := b.args.Plan.PreviousParameterFamily; prev != "" {
+		b.db.PreviousParameterGroup, err = b.parameterGroupOf(prev)
+		if err != nil {
+			return fmt.Errorf("family %s: %w", prev, err)
+		}
+	}
+	b.db.ParameterGroup, err = b.parameterGroupOf(b.args.Plan.ParameterFamily)
+	return err
+}
+
+// parameterGroupOf declares the plan's parameters as a group of family.
+func (b *builder) parameterGroupOf(family string) (*rds.ParameterGroup, error) {
 	params := rds.ParameterGroupParameterArray{}
 	for _, p := range b.args.Plan.Parameters {
 		params = append(params, rds.ParameterGroupParameterArgs{
@@ -207,12 +247,10 @@ func (b *builder) parameterGroup() error {
 			ApplyMethod: pulumi.String(p.ApplyMethod),
 		})
 	}
-	var err error
-	b.db.ParameterGroup, err = rds.NewParameterGroup(b.ctx, b.child("params"), &rds.ParameterGroupArgs{
-		Family:      pulumi.String(b.args.Plan.ParameterFamily),
+	return rds.NewParameterGroup(b.ctx, b.child("params-"+family), &rds.ParameterGroupArgs{
+		Family:      pulumi.String(family),
 		Description: pulumi.Sprintf("PostgreSQL %s: TLS required, safe logging, pg_stat_statements", b.name),
 		Parameters:  params,
 		Tags:        b.args.Tags.Named(b.name),
 	}, b.parent)
-	return err
 }

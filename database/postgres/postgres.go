@@ -63,6 +63,10 @@ type MultiAZ struct {
 	SnapshotName    pulumi.StringOutput
 	Outputs         contract.Database
 	ingressRuleName []string
+
+	// PreviousParameterGroup is the group of the major before, kept for an
+	// instance that still runs it (nil when the plan has no such family).
+	PreviousParameterGroup *rds.ParameterGroup
 }
 
 // NewMultiAZ declares the component. Every child is parented to it and

@@ -37,7 +37,14 @@ type Database struct {
 	// ParameterGroupName is a fixed physical name; empty means auto-named.
 	ParameterGroupName string
 	ParameterFamily    string
-	Parameters         []Parameter
+	// PreviousParameterFamily is the family of the engine major before
+	// ParameterFamily, whose group the stack keeps next to the current one
+	// (database/postgres parameterGroup): an instance still running, or
+	// waiting for its window on, the previous major keeps using it, so a
+	// major upgrade never has to delete a group in use. Empty when that
+	// major is older than config.MinEngineMajor.
+	PreviousParameterFamily string
+	Parameters              []Parameter
 	// Monitoring role.
 	MonitoringTrustService       string
 	MonitoringTrustSourceAccount bool
