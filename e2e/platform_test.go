@@ -343,6 +343,7 @@ func TestBadConfigStopsBeforeAWS(t *testing.T) {
 		name, project, stack string
 		old, new             string
 		want                 []string
+		env                  string // the environment deployed; "" is dev
 	}{
 		{
 			name: "network cidr", project: contract.NetworkProject, stack: "dev",
@@ -361,6 +362,18 @@ func TestBadConfigStopsBeforeAWS(t *testing.T) {
 			old: "database:backupRetentionDays: 7", new: "database:backupRetentionDays: 3",
 			want: []string{"guardrail backups", "database:backupRetentionDays", `"3"`},
 		},
+		{
+			// Valid as a tier, but looser than the environment's.
+			name: "tier looser than environment", project: contract.DatabaseProject, stack: "orders-staging", env: "staging",
+			old: "database:tier: staging", new: "database:tier: dev",
+			want: []string{"database:tier", `"dev"`, `looser than environment "staging"`},
+		},
+		{
+			// A provider setting the platform does not validate.
+			name: "aws key other than region and account", project: contract.NetworkProject, stack: "dev",
+			old: "network:natGateway: false", new: "network:natGateway: false\n  aws:skipCredentialsValidation: true",
+			want: []string{"aws:skipCredentialsValidation", `"true"`, "allowedAccountIds, region"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -368,7 +381,11 @@ func TestBadConfigStopsBeforeAWS(t *testing.T) {
 			sb := w.sandbox()
 			sb.editEnv(tc.project, tc.stack, tc.old, tc.new)
 
-			r := sb.deploy("up", "--env", "dev")
+			env := tc.env
+			if env == "" {
+				env = "dev"
+			}
+			r := sb.deploy("up", "--env", env)
 			assert.NotZero(t, r.code, "deploy up with %s\n%s", tc.new, r)
 			for _, want := range tc.want {
 				assert.Contains(t, r.stdout+r.stderr, want, "the validation message names the key and the value")

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -21,7 +22,10 @@ import (
 // sandbox is a copy of the repository as the deploy tool sees it: go.work
 // (which marks the root), the projects' Pulumi.yaml files, the committed
 // environment files (which a test may change) and bin/pulumi (a link to the
-// pinned CLI).
+// pinned CLI). The double is a single AWS account, fakeaws.Account, and
+// refuses a provider whose aws:allowedAccountIds leaves it out, as the real
+// provider does: every environment file's pinned account is pointed at it
+// (dev's already is).
 type sandbox struct {
 	w    *world
 	root string
@@ -47,6 +51,9 @@ func (w *world) sandbox() *sandbox {
 		if err != nil {
 			w.t.Fatalf("copying %s: %v", f, err)
 		}
+		if strings.HasPrefix(f, stacks.Dir+string(filepath.Separator)) {
+			data = pinnedAccount.ReplaceAll(data, []byte(`${1}"`+fakeaws.Account+`"`))
+		}
 		dst := filepath.Join(root, f)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			w.t.Fatal(err)
@@ -63,6 +70,10 @@ func (w *world) sandbox() *sandbox {
 	}
 	return &sandbox{w: w, root: root}
 }
+
+// pinnedAccount matches an account ID in an environment file's
+// aws:allowedAccountIds list: the only quoted 12-digit list items there.
+var pinnedAccount = regexp.MustCompile(`(?m)^(\s+- )"[0-9]{12}"$`)
 
 // deploy runs the deploy tool in the sandbox.
 func (s *sandbox) deploy(args ...string) result {
@@ -96,7 +107,8 @@ func (s *sandbox) editEnv(project, stack, old, new string) {
 	}
 }
 
-// restoreEnv puts the committed environment file back.
+// restoreEnv puts the committed environment file back, pinned to the
+// double's account as sandbox copies it.
 func (s *sandbox) restoreEnv(project, stack string) {
 	s.w.t.Helper()
 	rel := filepath.Join(stacks.Dir, project, "Pulumi."+stack+".yaml")
@@ -104,6 +116,7 @@ func (s *sandbox) restoreEnv(project, stack string) {
 	if err != nil {
 		s.w.t.Fatal(err)
 	}
+	data = pinnedAccount.ReplaceAll(data, []byte(`${1}"`+fakeaws.Account+`"`))
 	if err := os.WriteFile(filepath.Join(s.root, rel), data, 0o600); err != nil {
 		s.w.t.Fatal(err)
 	}

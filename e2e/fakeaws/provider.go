@@ -158,6 +158,9 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	if err == nil {
 		err = tagErr
 	}
+	if err == nil {
+		err = checkAllowedAccount(args)
+	}
 	call := Call{Method: "Configure", Inputs: Plain(args)}
 	if err != nil {
 		call.Error = err.Error()
