@@ -1,18 +1,15 @@
 package postgres
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/pgplatform/platform/shared/kmspolicy"
 )
 
-type statement = map[string]any
+type statement = kmspolicy.Statement
 
 func encode(what string, statements ...statement) (string, error) {
-	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
-	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", what, err)
-	}
-	return string(b), nil
+	return kmspolicy.Encode(what, statements...)
 }
 
 // keyScope is what the key policy binds each principal to: the account,
@@ -25,44 +22,16 @@ type keyScope struct {
 	LogGroupArns []string
 }
 
-func (k keyScope) root() string { return fmt.Sprintf("arn:%s:iam::%s:root", k.Partition, k.Account) }
-
-// keyAdminActions administer the key and never use it: no Encrypt,
-// Decrypt, ReEncrypt, GenerateDataKey or CreateGrant, so that a principal
-// of the account can use the key only through the services below, and
-// only when an IAM policy grants it that use too. The list is the
-// "Allows key administrators to administer the KMS key" statement of the
-// AWS KMS default key policy
-// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators)
-// with its wildcards spelt out, so that kms:Create* does not bring in
-// kms:CreateGrant.
-var keyAdminActions = []string{
-	"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
-	"kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
-	"kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand", "kms:ListKeyRotations",
-	"kms:EnableKey", "kms:DisableKey", "kms:UpdateKeyDescription",
-	"kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
-	"kms:ListGrants", "kms:RevokeGrant",
-	"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
-}
+func (k keyScope) root() string { return kmspolicy.Root(k.Partition, k.Account) }
 
 // keyUse are the actions a service uses the key with on the caller's
 // behalf (kms:CreateGrant is granted apart, for AWS resources only).
 var keyUse = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
 
 // administration lets the account root and the configured roles
-// administer the key. Naming the root delegates to IAM: a principal of
-// the account needs an IAM policy allowing the action as well
-// (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam).
+// administer the key, and not use it.
 func (k keyScope) administration() statement {
-	admins := append([]string{k.root()}, k.AdminRoleArns...)
-	return statement{
-		"Sid":       "KeyAdministration",
-		"Effect":    "Allow",
-		"Principal": map[string]any{"AWS": admins},
-		"Action":    keyAdminActions,
-		"Resource":  "*",
-	}
+	return kmspolicy.Administration(append([]string{k.root()}, k.AdminRoleArns...))
 }
 
 // bootstrapKeyPolicy is the policy the key is created with: administration
@@ -133,16 +102,7 @@ func keyPolicy(k keyScope) (string, error) {
 				},
 			},
 		},
-		statement{
-			"Sid":       "CloudWatchLogsForThisInstance",
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "logs." + k.Region + ".amazonaws.com"},
-			"Action":    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
-			"Resource":  "*",
-			"Condition": map[string]any{
-				"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": k.LogGroupArns},
-			},
-		},
+		kmspolicy.LogsFor("CloudWatchLogsForThisInstance", k.Region, k.LogGroupArns),
 		statement{
 			"Sid":       "AlarmAndEventPublishers",
 			"Effect":    "Allow",

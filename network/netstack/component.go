@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/pgplatform/platform/shared/config"
@@ -39,6 +40,7 @@ type Network struct {
 	PublicSubnets        []*ec2.Subnet
 	DatabaseRouteTable   *ec2.RouteTable
 	AppRouteTables       []*ec2.RouteTable
+	FlowLogKey           *kms.Key
 	FlowLogGroup         *cloudwatch.LogGroup
 	FlowLogRole          *iam.Role
 	FlowLog              *ec2.FlowLog
@@ -67,6 +69,18 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("network: look up the account id: %w", err)
+	}
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("network: look up the partition: %w", err)
+	}
+	var flow *flowLogPolicies
+	if l.FlowLogs != nil {
+		// Rendered once, before anything is declared: the guardrails check
+		// these strings and the same strings go to the resources.
+		if flow, err = renderFlowLogPolicies(partition.Partition, cfg.Region, identity.AccountId, *l.FlowLogs); err != nil {
+			return nil, fmt.Errorf("network stack %s: %w", ctx.Stack(), err)
+		}
 	}
 
 	n := &Network{}
@@ -170,7 +184,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	if l.FlowLogs != nil {
-		if err := n.flowLogs(ctx, name, cfg, *l.FlowLogs, identity.AccountId, parent); err != nil {
+		if err := n.flowLogs(ctx, name, cfg, *l.FlowLogs, flow, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -278,25 +292,61 @@ func (n *Network) routeTable(ctx *pulumi.Context, name string, cfg config.Networ
 	return nil
 }
 
+// flowLogPolicies are the flow logs' rendered, checked policy documents.
+type flowLogPolicies struct {
+	keyPolicy, trust string
+}
+
+// renderFlowLogPolicies renders the flow-log key's policy and the flow-log
+// role's trust policy and checks each with the guardrails.
+func renderFlowLogPolicies(partition, region, accountID string, spec FlowLogs) (*flowLogPolicies, error) {
+	groupArn := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", partition, region, accountID, spec.GroupName)
+	key, err := flowLogKeyPolicy(partition, region, accountID, groupArn)
+	if err != nil {
+		return nil, err
+	}
+	if err := guardrails.CheckKeyPolicy(key, guardrails.PolicyScope{Account: accountID, LogGroupArns: []string{groupArn}}); err != nil {
+		return nil, fmt.Errorf("flow-log key: %w", err)
+	}
+	source := flowLogSourceArn(partition, region, accountID)
+	trust, err := flowLogTrust(accountID, source)
+	if err != nil {
+		return nil, err
+	}
+	if err := guardrails.CheckTrustPolicy(trust, guardrails.PolicyScope{Account: accountID, TrustService: flowLogService, TrustSourceArn: source}); err != nil {
+		return nil, fmt.Errorf("flow-log role: %w", err)
+	}
+	return &flowLogPolicies{keyPolicy: key, trust: trust}, nil
+}
+
 // flowLogs sends the VPC's flow logs to a log group with a retention,
-// through a role whose policy is the layout's.
-func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network, spec FlowLogs, accountID string, parent pulumi.ResourceOption) error {
+// encrypted with its own customer-managed key, through a role whose policy
+// is the layout's.
+func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network, spec FlowLogs, policies *flowLogPolicies, parent pulumi.ResourceOption) error {
 	t := stackTags(ctx, cfg)
 	var err error
+	n.FlowLogKey, err = kms.NewKey(ctx, name+"-flow-logs", &kms.KeyArgs{
+		Description:          pulumi.String("The " + cfg.Environment + " VPC flow logs"),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(30),
+		Policy:               pulumi.String(policies.keyPolicy),
+		Tags:                 t.Named("pgp-" + cfg.Environment + "-flow-logs"),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("network: create the flow-log key: %w", err)
+	}
 	n.FlowLogGroup, err = cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(spec.GroupName),
 		RetentionInDays: pulumi.Int(spec.RetentionDays),
+		KmsKeyId:        n.FlowLogKey.Arn,
 		Tags:            t.Named("pgp-" + cfg.Environment + "-flow-logs"),
 	}, parent)
 	if err != nil {
 		return fmt.Errorf("network: create the flow-log group: %w", err)
 	}
-	trust, err := flowLogTrust(accountID)
-	if err != nil {
-		return err
-	}
 	n.FlowLogRole, err = iam.NewRole(ctx, name+"-flow-logs", &iam.RoleArgs{
 		Description:      pulumi.String("Writes the " + cfg.Environment + " VPC flow logs to their log group"),
-		AssumeRolePolicy: pulumi.String(trust),
+		AssumeRolePolicy: pulumi.String(policies.trust),
 		Tags:             t.Named("pgp-" + cfg.Environment + "-flow-logs"),
 	}, parent)
 	if err != nil {

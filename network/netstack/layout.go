@@ -108,6 +108,10 @@ const LogGroupArn = "${flowLogGroup.arn}"
 // FlowLogs are the VPC's flow logs: the retention of their log group and
 // what the policy of the role that writes them allows.
 type FlowLogs struct {
+	// GroupName is the log group's name. It is fixed, not auto-named, so
+	// that the flow-log key's policy can bind CloudWatch Logs to the
+	// group's exact ARN before the group exists.
+	GroupName     string
 	RetentionDays int
 	// Actions and Resources are those of the role policy's one statement.
 	Actions   []string
@@ -117,6 +121,9 @@ type FlowLogs struct {
 // flowLogActions are what the flow-logs service needs to write to a log
 // group it does not create.
 var flowLogActions = []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+
+// FlowLogGroupName is the flow-log group of an environment's network.
+func FlowLogGroupName(environment string) string { return "/pgp/" + environment + "/vpc-flow-logs" }
 
 // NewLayout derives the layout from the validated config and the resolved
 // zones.
@@ -131,6 +138,7 @@ func NewLayout(cfg config.Network, zones []string) (Layout, error) {
 		VpcCidr: cfg.VpcCidr.String(),
 		Zones:   zones,
 		FlowLogs: &FlowLogs{
+			GroupName:     FlowLogGroupName(cfg.Environment),
 			RetentionDays: cfg.FlowLogRetentionDays,
 			Actions:       slices.Clone(flowLogActions),
 			Resources:     []string{LogGroupArn, LogGroupArn + ":*"},

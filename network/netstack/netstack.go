@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/kmspolicy"
 	"github.com/pgplatform/platform/shared/tags"
 )
 
@@ -75,16 +76,28 @@ func ResolveZones(ctx *pulumi.Context, cfg config.Network) ([]string, error) {
 	return available[:cfg.AZCount], nil
 }
 
-// flowLogTrust lets only the flow-logs service of this account assume the
-// role.
-func flowLogTrust(accountID string) (string, error) {
+// flowLogSourceArn is what the flow-log role's trust binds aws:SourceArn
+// to: the VPC flow logs of this account and region, as the VPC User Guide's
+// role for publishing flow logs to CloudWatch Logs has it
+// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
+func flowLogSourceArn(partition, region, accountID string) string {
+	return fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", partition, region, accountID)
+}
+
+// flowLogTrust lets only the flow-logs service, acting for a flow log of
+// this account and region, assume the role (aws:SourceAccount and
+// aws:SourceArn: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+func flowLogTrust(accountID, sourceArn string) (string, error) {
 	doc := map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
 			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
+			"Principal": map[string]any{"Service": flowLogService},
 			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": accountID}},
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": accountID},
+				"ArnLike":      map[string]any{"aws:SourceArn": sourceArn},
+			},
 		}},
 	}
 	b, err := json.Marshal(doc)
@@ -92,6 +105,18 @@ func flowLogTrust(accountID string) (string, error) {
 		return "", fmt.Errorf("encode the flow-log trust policy: %w", err)
 	}
 	return string(b), nil
+}
+
+// flowLogService is the service principal that assumes the flow-log role.
+const flowLogService = "vpc-flow-logs.amazonaws.com"
+
+// flowLogKeyPolicy lets the account root administer the flow-log key and
+// CloudWatch Logs use it for the flow-log group only.
+func flowLogKeyPolicy(partition, region, accountID, groupArn string) (string, error) {
+	return kmspolicy.Encode("the flow-log key policy",
+		kmspolicy.Administration([]string{kmspolicy.Root(partition, accountID)}),
+		kmspolicy.LogsFor("CloudWatchLogsForTheFlowLogGroup", region, []string{groupArn}),
+	)
 }
 
 // flowLogPolicy allows the actions on the resources, and nothing else.

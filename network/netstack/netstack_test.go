@@ -31,13 +31,14 @@ const (
 	tDefaultSG  = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 	tRolePolicy = "aws:iam/rolePolicy:RolePolicy"
 	tRole       = "aws:iam/role:Role"
+	tKey        = "aws:kms/key:Key"
 )
 
 // taggable lists, for every type the network registers, whether AWS lets it
 // carry tags. A type missing here fails TestEveryResourceIsTagged, so a new
 // resource type is classified on purpose.
 var taggable = map[string]bool{
-	tVpc: true, tSubnet: true, tRouteTable: true, tFlowLog: true, tLogGroup: true, tDefaultSG: true, tRole: true,
+	tVpc: true, tSubnet: true, tRouteTable: true, tFlowLog: true, tLogGroup: true, tDefaultSG: true, tRole: true, tKey: true,
 	"aws:ec2/internetGateway:InternetGateway": true, "aws:ec2/natGateway:NatGateway": true, "aws:ec2/eip:Eip": true,
 	tRoute: false, tRTA: false, tRolePolicy: false, netstack.ComponentType: false,
 }
@@ -164,6 +165,11 @@ func TestCommittedStacks(t *testing.T) {
 				group, ok := m.Named(tLogGroup, "network-flow-logs")
 				require.True(t, ok)
 				assert.EqualValues(t, r.cfg.FlowLogRetentionDays, group.Input("retentionInDays"))
+				assert.Equal(t, "/pgp/"+r.cfg.Environment+"/vpc-flow-logs", group.String("name"))
+				key, ok := m.Named(tKey, "network-flow-logs")
+				require.True(t, ok)
+				assert.Equal(t, "arn:aws:kms:eu-west-1:"+mockaws.Account+":"+key.ID, group.String("kmsKeyId"), "the group is encrypted with the flow-log key")
+				assert.Equal(t, true, key.Input("enableKeyRotation"))
 				assert.Contains(t, fl.String("logDestination"), group.ID)
 
 				groupArn := fl.String("logDestination")
@@ -196,8 +202,11 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Equal(t, "Allow", st.Effect)
 				assert.Equal(t, []string{"sts:AssumeRole"}, []string(st.Action))
 				assert.Equal(t, map[string]stringList{"Service": {"vpc-flow-logs.amazonaws.com"}}, st.Principal)
-				assert.Equal(t, map[string]map[string]stringList{"StringEquals": {"aws:SourceAccount": {mockaws.Account}}}, st.Condition,
-					"the confused-deputy guard: only flow logs of this account may assume the role")
+				assert.Equal(t, map[string]map[string]stringList{
+					"StringEquals": {"aws:SourceAccount": {mockaws.Account}},
+					"ArnLike":      {"aws:SourceArn": {"arn:aws:ec2:eu-west-1:" + mockaws.Account + ":vpc-flow-log/*"}},
+				}, st.Condition,
+					"the confused-deputy guard: only flow logs of this account and region may assume the role")
 				assert.Empty(t, st.Resource)
 			})
 
