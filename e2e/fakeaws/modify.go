@@ -19,51 +19,68 @@ import (
 // maintenance window applies it.
 //
 // Which modifications AWS defers: the ModifyDBInstance API reference
-// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html),
-// parameter by parameter, and the PendingModifiedValues data type that
-// DescribeDBInstances returns them in
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html;
+// the same text is in aws-sdk-go-v2 service/rds v1.133.0,
+// api_op_ModifyDBInstance.go), parameter by parameter, and the
+// PendingModifiedValues data type that DescribeDBInstances returns them in
 // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingModifiedValues.html).
 // ApplyImmediately: "Specifies whether the modifications in this request
 // and any pending modifications are asynchronously applied as soon as
 // possible ... If this parameter is disabled, changes to the DB instance
-// are applied during the next maintenance window."
+// are applied during the next maintenance window." The RDS User Guide
+// ("Using the Apply Immediately parameter",
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.DBInstance.Modifying.html):
+// "If you don't choose to apply changes immediately, the changes are put
+// into the pending modifications queue. During the next maintenance window,
+// any pending changes in the queue are applied. If you choose to apply
+// changes immediately, your new changes and any changes in the pending
+// modifications queue are applied."
 //
 // deferredRDS maps the Pulumi input to its ModifyDBInstance parameter and
 // the PendingModifiedValues field it waits in. Every other input applies at
 // once whatever ApplyImmediately says (the API reference: e.g.
-// PreferredBackupWindow, PreferredMaintenanceWindow, AllowMajorVersionUpgrade,
-// AutoMinorVersionUpgrade, CopyTagsToSnapshot, VpcSecurityGroupIds "the
-// change is asynchronously applied as soon as possible"; DBPortNumber "your
-// database restarts regardless of the value of the ApplyImmediately
-// parameter"; PubliclyAccessible "applied immediately regardless";
-// CloudwatchLogsExportConfiguration "always applied ... immediately";
-// DeletionProtection, monitoring, Performance Insights, MaxAllocatedStorage).
+// PreferredBackupWindow "the change is asynchronously applied as soon as
+// possible"; DBPortNumber "your database restarts regardless of the value
+// of the ApplyImmediately parameter", so Port, which PendingModifiedValues
+// has, does not wait). The double applies every input not listed here at
+// once, as PendingModifiedValues has no field for them (deletion
+// protection, monitoring, Performance Insights, security groups, the
+// storage ceiling, ...). Open question: PendingModifiedValues has
+// PendingCloudwatchLogsExports, but the API reference does not say when a
+// change of the log exports waits; the double applies it at once.
 var deferredRDS = map[string]string{
 	// DBInstanceClass: "The change is applied during the next maintenance
 	// window, unless you specify ApplyImmediately in your request."
 	"instanceClass": "DBInstanceClass",
-	// EngineVersion: "The change is applied during the next maintenance
-	// window unless the ApplyImmediately parameter is enabled."
+	// EngineVersion: "the change is applied during the next maintenance
+	// window unless the ApplyImmediately parameter is enabled for this
+	// request."
 	"engineVersion": "EngineVersion",
 	// MultiAZ: "The change is applied during the next maintenance window
 	// unless the ApplyImmediately parameter is enabled for this request."
 	"multiAz": "MultiAZ",
-	// AllocatedStorage: "applied during the next maintenance window unless
-	// the ApplyImmediately parameter is specified as true"; StorageType,
-	// Iops and StorageThroughput likewise (PendingModifiedValues lists all
-	// four).
-	"allocatedStorage":  "AllocatedStorage",
-	"storageType":       "StorageType",
-	"iops":              "Iops",
-	"storageThroughput": "StorageThroughput",
-	// NewDBInstanceIdentifier: the rename "will occur during the next
-	// maintenance window if you disable ApplyImmediately".
+	// Iops: "the change is applied during the next maintenance window
+	// unless the ApplyImmediately parameter is enabled for this request."
+	"iops": "Iops",
+	// AllocatedStorage, StorageType, StorageThroughput,
+	// CACertificateIdentifier and EnableIAMDatabaseAuthentication: today's
+	// API reference says nothing of their timing, but PendingModifiedValues
+	// has a field for each, i.e. RDS holds them; the earlier API reference
+	// (2012-04-23) said of AllocatedStorage "applied during the next
+	// maintenance window unless the ApplyImmediately parameter is specified
+	// as true".
+	"allocatedStorage":                 "AllocatedStorage",
+	"storageType":                      "StorageType",
+	"storageThroughput":                "StorageThroughput",
+	"caCertIdentifier":                 "CACertificateIdentifier",
+	"iamDatabaseAuthenticationEnabled": "IAMDatabaseAuthenticationEnabled",
+	// NewDBInstanceIdentifier: "an instance reboot occurs immediately if
+	// you enable ApplyImmediately, or will occur during the next maintenance
+	// window if you disable ApplyImmediately."
 	"identifier": "DBInstanceIdentifier",
 	// DBSubnetGroupName: "The change is applied during the next maintenance
 	// window, unless you enable ApplyImmediately."
 	"dbSubnetGroupName": "DBSubnetGroupName",
-	// CACertificateIdentifier: PendingModifiedValues.CACertificateIdentifier.
-	"caCertIdentifier": "CACertificateIdentifier",
 }
 
 // deferRDS reports whether AWS holds a change of key for the maintenance
