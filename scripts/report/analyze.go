@@ -34,6 +34,9 @@ type Counts struct {
 	Create, Update, Replace, Delete, Same int
 	// Other counts the remaining operations (import, read, discard...).
 	Other map[apitype.OpType]int
+	// Scheduled counts the RDS instance updates that AWS already holds
+	// for the maintenance window (scheduled.go); they are not in Update.
+	Scheduled int
 }
 
 // Changed is the number of resources the preview would change.
@@ -69,6 +72,9 @@ type Change struct {
 	// maintenance window, after a reboot, blue/green, replacement) and
 	// its downtime; set for the RDS instance and its parameter group.
 	Landings []Landing
+	// Scheduled, when set, says the update equals the modifications AWS
+	// holds for the instance's maintenance window (scheduled.go).
+	Scheduled *Scheduled
 }
 
 // Destructive reports whether the change replaces or deletes a stateful

@@ -71,6 +71,11 @@ func Load(paths []string, allowEmpty bool) ([]StackReport, error) {
 			return nil, err
 		}
 		r := Analyze(p)
+		pending, err := ReadPending(f)
+		if err != nil {
+			return nil, err
+		}
+		ApplyPending(&r, p, pending)
 		if prev, dup := seen[r.Name()]; dup {
 			return nil, fmt.Errorf("stack %s is previewed twice, in %s and %s: pass one preview per stack", r.Name(), prev, f)
 		}

@@ -191,7 +191,7 @@ func verdictLine(stacks []StackReport, v Verdict, o Options) string {
 		}
 		switch {
 		case n == 0 && drift == 0 && len(v.Failed) == 0:
-			lines = append(lines, "✅ **No drift.** Every stack matches its program and the cloud.")
+			lines = append(lines, "✅ **No drift.** Every stack matches its program and the cloud."+scheduledNote(stacks))
 		case n > 0 || drift > 0:
 			lines = append(lines, fmt.Sprintf("🔶 **Drift.** A refresh found %s changed outside Pulumi, and the program would make %s to bring the stack back.",
 				plural(drift, "resource"), plural(n, "change")))
@@ -249,6 +249,9 @@ func stackDetails(b *strings.Builder, s StackReport, d detail) {
 		b.WriteString("| Action | Resource | Type | Changes |\n|:--|:--|:--|:--|\n")
 		for _, c := range s.Changes {
 			action := opLabel(c.Op)
+			if c.Scheduled != nil {
+				action = "⏰ scheduled"
+			}
 			if c.Destructive() {
 				action = "⛔ " + action
 			}
@@ -257,6 +260,7 @@ func stackDetails(b *strings.Builder, s StackReport, d detail) {
 	} else if !s.Failed {
 		b.WriteString("No resource changes.\n")
 	}
+	scheduledList(b, s.Changes)
 	landingList(b, s.Changes)
 	if len(s.Drift) > 0 {
 		b.WriteString("\nA refresh found these resources changed outside Pulumi:\n\n| Drift | Resource | Type | Changes |\n|:--|:--|:--|:--|\n")
@@ -294,6 +298,9 @@ func stackSummary(s StackReport) string {
 	}
 	for _, op := range sortedKeys(stringKeys(c.Other)) {
 		parts = append(parts, fmt.Sprintf("%d to %s", c.Other[apitype.OpType(op)], op))
+	}
+	if c.Scheduled > 0 {
+		parts = append(parts, fmt.Sprintf("%d scheduled for the maintenance window", c.Scheduled))
 	}
 	if len(s.Drift) > 0 {
 		parts = append(parts, fmt.Sprintf("%d drifted", len(s.Drift)))

@@ -200,6 +200,9 @@ func describe(s report.StackReport) string {
 	if n := len(s.Destructive()); n > 0 {
 		out += fmt.Sprintf(", %d destructive", n)
 	}
+	if n := c.Scheduled; n > 0 {
+		out += fmt.Sprintf(", %d scheduled for the maintenance window", n)
+	}
 	if n := len(s.Drift); n > 0 {
 		out += fmt.Sprintf(", %d drifted", n)
 	}

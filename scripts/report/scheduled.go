@@ -1,0 +1,323 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// A change scheduled for the maintenance window is not drift.
+//
+// With applyImmediately off, RDS holds most instance modifications until
+// the instance's maintenance window and DescribeDBInstances returns them in
+// PendingModifiedValues
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingModifiedValues.html).
+// The provider reads back the values the instance runs with
+// (resourceInstanceRead, terraform-provider-aws
+// internal/service/rds/instance.go), so until the window every preview
+// shows the same diff again. deploy preview records each RDS instance's
+// pending modifications and window beside the stack's events
+// (PendingSuffix); a diff on the instance whose changed properties are
+// exactly the pending ones, with the same values, is reported as
+// "scheduled for <window>": not drift, not a new change, and
+// --expect-no-changes passes on it. Anything else stays a change.
+
+// PendingSuffix replaces a preview file's extension to name the file of
+// its stack's pending modifications: <project>-<stack>.pending beside
+// <project>-<stack>.json. The extension is not one Files searches for, so
+// a report built before this file existed skips it.
+const PendingSuffix = ".pending"
+
+// PendingFile is what deploy preview records about a stack's RDS
+// instances.
+type PendingFile struct {
+	// Stack is project/stack.
+	Stack string `json:"stack"`
+	// ReadAt is when DescribeDBInstances was asked.
+	ReadAt time.Time `json:"readAt"`
+	// Instances are the stack's RDS instances that exist in AWS.
+	Instances []PendingInstance `json:"instances"`
+	// Error says why the pending modifications could not be read (a
+	// role without rds:DescribeDBInstances, say); diffs are then reported
+	// as changes.
+	Error string `json:"error,omitempty"`
+}
+
+// PendingInstance is one instance as DescribeDBInstances reported it.
+type PendingInstance struct {
+	URN        string `json:"urn"`
+	Identifier string `json:"identifier"`
+	Region     string `json:"region"`
+	// MaintenanceWindow is PreferredMaintenanceWindow,
+	// ddd:hh24:mi-ddd:hh24:mi in UTC.
+	MaintenanceWindow string `json:"maintenanceWindow"`
+	// Pending is PendingModifiedValues by AWS field name; empty when
+	// nothing is pending.
+	Pending map[string]any `json:"pendingModifiedValues,omitempty"`
+}
+
+// Scheduled says that a change waits in AWS for the maintenance window.
+type Scheduled struct {
+	Window string
+	// Next is the start of the next window after the pending
+	// modifications were read, empty when unknown.
+	Next string
+}
+
+// pendingProperty maps a PendingModifiedValues field to the instance input
+// it holds, as the provider maps them (resourceInstanceRead and
+// resourceInstanceUpdate, terraform-provider-aws
+// internal/service/rds/instance.go: instance_class = DBInstanceClass,
+// allocated_storage = AllocatedStorage, ...). A field not listed here
+// (PendingCloudwatchLogsExports, ProcessorFeatures, AutomationMode, ...)
+// never matches, so a diff next to it stays a change.
+var pendingProperty = map[string]string{
+	"AllocatedStorage":                 "allocatedStorage",
+	"BackupRetentionPeriod":            "backupRetentionPeriod",
+	"CACertificateIdentifier":          "caCertIdentifier",
+	"DBInstanceClass":                  "instanceClass",
+	"DBInstanceIdentifier":             "identifier",
+	"DBSubnetGroupName":                "dbSubnetGroupName",
+	"EngineVersion":                    "engineVersion",
+	"IAMDatabaseAuthenticationEnabled": "iamDatabaseAuthenticationEnabled",
+	"Iops":                             "iops",
+	"MultiAZ":                          "multiAz",
+	"Port":                             "port",
+	"StorageThroughput":                "storageThroughput",
+	"StorageType":                      "storageType",
+}
+
+// MatchPending reports whether an RDS instance update is exactly what AWS
+// holds for the window: every changed property is pending with the value
+// the program asks for, and nothing else is pending. newInputs are the
+// program's inputs; why says what differs when it is not.
+func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[string]any) (ok bool, why string) {
+	if len(pending) == 0 {
+		return false, "nothing is pending in AWS"
+	}
+	if len(props) == 0 {
+		return false, "the change names no property"
+	}
+	want := map[string]any{}
+	for field, v := range pending {
+		prop, known := pendingProperty[field]
+		if !known {
+			return false, fmt.Sprintf("AWS holds %s for the window, which this report cannot compare with the program", field)
+		}
+		want[prop] = v
+	}
+	changed := map[string]bool{}
+	for _, p := range props {
+		prop := topLevel(p.Path)
+		changed[prop] = true
+		v, isPending := want[prop]
+		if !isPending {
+			return false, fmt.Sprintf("%s changes but is not pending in AWS", prop)
+		}
+		got, has := newInputs[prop]
+		if !has || isSecret(got) {
+			return false, fmt.Sprintf("%s: the program's value cannot be compared with the pending %s", prop, scalar(v))
+		}
+		if !samePending(prop, got, v) {
+			return false, fmt.Sprintf("%s is pending as %s but the program asks for %s", prop, scalar(v), scalar(got))
+		}
+	}
+	var extra []string
+	for prop, v := range want {
+		if !changed[prop] {
+			extra = append(extra, fmt.Sprintf("%s (%s)", prop, scalar(v)))
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return false, "AWS also holds " + strings.Join(extra, ", ") + " for the window, which the program does not ask for"
+	}
+	return true, ""
+}
+
+// samePending compares a program value with a pending one. An engine
+// version is the same when the program names a prefix of the pending one
+// ("16" and "16.4"): the provider suppresses that diff too
+// (compareActualEngineVersion, terraform-provider-aws
+// internal/service/rds/instance.go).
+func samePending(prop string, program, pending any) bool {
+	a, b := scalar(program), scalar(pending)
+	if a == b {
+		return true
+	}
+	return prop == "engineVersion" && strings.HasPrefix(b, a+".")
+}
+
+// scalar renders a JSON scalar for comparison and display.
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return "null"
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(data)
+}
+
+// ReadPending reads the pending modifications recorded beside a preview
+// file, if any: nil when there is none.
+func ReadPending(previewFile string) (*PendingFile, error) {
+	path := strings.TrimSuffix(previewFile, filepath.Ext(previewFile)) + PendingSuffix
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read pending modifications: %w", err)
+	}
+	var pf PendingFile
+	if err := json.Unmarshal(data, &pf); err != nil {
+		return nil, fmt.Errorf("%s: not a pending-modifications file: %w", path, err)
+	}
+	return &pf, nil
+}
+
+// ApplyPending marks the RDS instance updates of a stack that equal the
+// pending modifications as scheduled: they leave the update count and
+// count as Scheduled. A mismatch on an instance with pending modifications,
+// or pending modifications that could not be read, is told in a warning.
+func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
+	if pf == nil || r.Failed {
+		return
+	}
+	steps := map[string]map[string]any{}
+	for _, s := range p.Steps {
+		if s.New != nil && !s.Refresh {
+			steps[s.URN] = s.New.Inputs
+		}
+	}
+	if pf.Error != "" {
+		r.Diagnostics = append(r.Diagnostics, Diagnostic{Severity: "warning",
+			Message: "the RDS pending modifications could not be read, so a change already scheduled for the maintenance window shows as a change: " + pf.Error})
+		return
+	}
+	byURN := map[string]PendingInstance{}
+	for _, in := range pf.Instances {
+		byURN[in.URN] = in
+	}
+	for i := range r.Changes {
+		c := &r.Changes[i]
+		in, ok := byURN[c.URN]
+		if !ok || c.Op != apitype.OpUpdate || c.Type != "aws:rds/instance:Instance" || len(in.Pending) == 0 {
+			continue
+		}
+		match, why := MatchPending(c.Properties, steps[c.URN], in.Pending)
+		if !match {
+			r.Diagnostics = append(r.Diagnostics, Diagnostic{URN: c.URN, Severity: "warning",
+				Message: fmt.Sprintf("RDS instance %s has modifications pending for its maintenance window (%s), but this change is not them: %s",
+					in.Identifier, pendingList(in.Pending), why)})
+			continue
+		}
+		c.Scheduled = &Scheduled{Window: in.MaintenanceWindow, Next: nextWindow(in.MaintenanceWindow, pf.ReadAt)}
+		r.Counts.Update--
+		r.Counts.Scheduled++
+	}
+}
+
+func pendingList(p map[string]any) string {
+	var out []string
+	for k, v := range p {
+		out = append(out, k+"="+scalar(v))
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+// nextWindow is the start of the next maintenance window after t, from a
+// PreferredMaintenanceWindow ("Format: ddd:hh24:mi-ddd:hh24:mi ... in
+// Universal Coordinated Time (UTC)", ModifyDBInstance API reference), or ""
+// when the window does not parse.
+func nextWindow(window string, t time.Time) string {
+	start, _, ok := strings.Cut(window, "-")
+	if !ok || t.IsZero() {
+		return ""
+	}
+	parts := strings.Split(start, ":")
+	if len(parts) != 3 {
+		return ""
+	}
+	days := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+		"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+	day, ok := days[strings.ToLower(parts[0])]
+	h, herr := strconv.Atoi(parts[1])
+	m, merr := strconv.Atoi(parts[2])
+	if !ok || herr != nil || merr != nil || h > 23 || m > 59 {
+		return ""
+	}
+	t = t.UTC()
+	next := time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, time.UTC)
+	next = next.AddDate(0, 0, (int(day)-int(t.Weekday())+7)%7)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 7)
+	}
+	return next.Format("Mon 2006-01-02 15:04 UTC")
+}
+
+// When says when a scheduled change lands.
+func (s Scheduled) When() string {
+	w := s.Window
+	if w == "" {
+		w = "the next maintenance window"
+	}
+	if s.Next != "" {
+		return w + " (next: " + s.Next + ")"
+	}
+	return w
+}
+
+// scheduledList says, for each change AWS already holds for the window,
+// when it lands.
+func scheduledList(b *strings.Builder, changes []Change) {
+	first := true
+	for _, c := range changes {
+		if c.Scheduled == nil {
+			continue
+		}
+		if first {
+			b.WriteString("\n**Scheduled for the maintenance window** (already in AWS as pending modifications: not drift, not a new change)\n\n")
+			first = false
+		}
+		var props []string
+		for _, p := range c.Properties {
+			props = append(props, p.Path)
+		}
+		fmt.Fprintf(b, "- %s %s: scheduled for %s.\n", code(c.Name), joinCode(props), cellEscaper.Replace(c.Scheduled.When()))
+	}
+}
+
+// scheduledNote counts the changes scheduled for the window, for the drift
+// verdict.
+func scheduledNote(stacks []StackReport) string {
+	n := 0
+	for _, s := range stacks {
+		n += s.Counts.Scheduled
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" %s already scheduled for the maintenance window %s not drift.", capitalize(plural(n, "change")), them(n, "is", "are"))
+}
