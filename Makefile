@@ -14,6 +14,9 @@ STACKS ?=
 MODULES := shared network database scripts e2e
 BIN := $(CURDIR)/bin
 FUZZTIME ?= 30s
+# The Node majors the workflow scripts' tests also run on, besides the
+# machine's: GitHub's ubuntu-24.04 runners default to 22, actions run on 24.
+NODE_VERSIONS ?= 22 24
 
 stack_flags := $(foreach s,$(STACKS),--stack $(s))
 
@@ -78,9 +81,10 @@ vet: fmt ## go vet every module, with the test build tags
 	go vet -tags pgtest,e2e $(foreach m,$(MODULES),./$(m)/...)
 	for m in $(MODULES); do (cd $$m && GOWORK=off go build ./...); done
 
-lint: vet tools deps ## vet, actionlint on every workflow, and the workflow scripts' tests
+lint: vet tools deps ## vet, actionlint on every workflow, and the workflow scripts' tests on the machine's Node and on $(NODE_VERSIONS)
 	$(BIN)/actionlint -color=false
 	node --test .github/scripts/*.test.js
+	for v in $(NODE_VERSIONS); do tools/node.sh $$v --test .github/scripts/*.test.js; done
 
 test-pg: deps ## the drills against real PostgreSQL servers on loopback (failover, point-in-time restore)
 	go test -tags pgtest -count=1 -timeout 20m ./scripts/...
