@@ -303,6 +303,9 @@ var databaseCases = []dbCase{
 	// storage-autoscaling
 	{name: "no storage autoscaling", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = p.Instance.AllocatedStorageGb }},
 	{name: "max storage below allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = 50 }},
+	{name: "max storage under 10% above allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) {
+		p.Instance.AllocatedStorageGb, p.Instance.MaxAllocatedStorageGb = 100, 109
+	}},
 	{name: "gp2 storage", tier: config.Prod, rule: "storage-autoscaling", key: "storageType", mutate: func(p *guardrails.Database) { p.Instance.StorageType = "gp2" }},
 	// least-privilege-ingress
 	{name: "ingress from 0.0.0.0/0", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {

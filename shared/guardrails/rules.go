@@ -231,8 +231,10 @@ var DatabaseRules = []Rule{
 		return nil
 	}},
 	{"storage-autoscaling", "provider #9076", func(p Database) *Violation {
-		if p.Instance.MaxAllocatedStorageGb <= p.Instance.AllocatedStorageGb {
-			return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(p.Instance.MaxAllocatedStorageGb), Want: fmt.Sprintf("more than allocatedStorageGb (%d)", p.Instance.AllocatedStorageGb)}
+		// RDS wants the autoscaling ceiling at least 10% above the
+		// allocated storage (config.MinMaxAllocatedStorageGb).
+		if ceiling := config.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
+			return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(p.Instance.MaxAllocatedStorageGb), Want: fmt.Sprintf("at least %d, 10%% more than allocatedStorageGb (%d)", ceiling, p.Instance.AllocatedStorageGb)}
 		}
 		if p.Instance.StorageType != "gp3" {
 			return &Violation{Key: "storageType", Value: p.Instance.StorageType, Want: "gp3"}
