@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/pgplatform/platform/scripts/dbconn"
 )
@@ -71,6 +72,12 @@ func (p PGPinger) Ping(ctx context.Context, ep Endpoint) error {
 		return err
 	}
 	conn, err := dbconn.Connect(ctx, opts)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "28") {
+		// Class 28, invalid authorization (PostgreSQL, "Appendix A. Error
+		// Codes"): RDS refuses the token, or the role does not exist.
+		return fmt.Errorf("%w: is role %s created with rds_iam in this database (scripts/verify/README.md), and may the caller rds-db:connect as it?", err, ep.User)
+	}
 	if err != nil {
 		return err
 	}

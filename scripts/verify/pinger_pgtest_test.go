@@ -149,6 +149,14 @@ func TestPGPingerVerifyFull(t *testing.T) {
 	if err := pinger(otherCA).Ping(ctx, ep); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
 		t.Errorf("another CA: %v, want a certificate error", err)
 	}
+	// A database where the role was never created says what to do.
+	missing := ep
+	missing.User = "pgplatform_missing"
+	p0 := pinger(goodCA)
+	p0.BuildToken = token(missing.User)
+	if err := p0.Ping(ctx, missing); err == nil || !strings.Contains(err.Error(), "is role pgplatform_missing created with rds_iam") {
+		t.Errorf("missing role: %v, want the hint to create it", err)
+	}
 	// Logged in as a privileged role (here the superuser), the check fails.
 	super := ep
 	super.User = pglocal.Superuser
