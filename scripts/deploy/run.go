@@ -83,6 +83,9 @@ type Runner struct {
 	// Stop, once closed, lets the running step finish but starts no
 	// other (the first interrupt).
 	Stop <-chan struct{}
+	// Pending, if set, reads the RDS pending modifications that a
+	// preview with --json-dir records beside its events (pending.go).
+	Pending PendingReader
 }
 
 // ErrInterrupted marks a step that was not started after an interrupt.
@@ -264,6 +267,11 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 	}
 	if runErr != nil {
 		return res, runErr
+	}
+	if events != nil && plan.Op == Preview && r.Pending != nil {
+		if err := r.recordPending(ctx, st, label, events.Name()); err != nil {
+			return res, err
+		}
 	}
 	res.Status = StatusOK
 	return res, nil

@@ -39,6 +39,9 @@ type Tool struct {
 	// Guardrails, if set, checks a database stack's loaded config against
 	// the guardrails of its tier before anything runs (dbstack.CheckGuardrails).
 	Guardrails func(config.Database) error
+	// Pending, if set, reads RDS pending modifications for previews with
+	// --json-dir (AWSPending; see Runner.Pending).
+	Pending PendingReader
 }
 
 // Run runs one command line. Checks that need no backend come first and
@@ -94,7 +97,7 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 	}
 	_, _ = fmt.Fprintf(t.Out, "deploy: AWS credentials: %s\n", source)
 
-	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop}
+	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop, Pending: t.Pending}
 	results, runErr := runner.Run(ctx, all, plan, opts)
 	_, _ = fmt.Fprintln(t.Out)
 	if err := WriteSummary(t.Out, results); err != nil {

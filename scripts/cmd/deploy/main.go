@@ -58,6 +58,7 @@ func run() int {
 			return deploy.NewEngine(s, programs)
 		},
 		Guardrails: dbstack.CheckGuardrails,
+		Pending:    deploy.AWSPending,
 	}
 	err = tool.Run(ctx, os.Args[1:])
 	if err == nil {
