@@ -611,6 +611,11 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 			out = c.run(t, tags)
 			return nil
 		}
+		// An update the provider would run as a blue/green deployment
+		// (bluegreen.go).
+		if err := checkBlueGreen(token, fromPlain(rec.Inputs), c.in); err != nil {
+			return err
+		}
 		// What AWS runs after the modification, and what it holds for the
 		// maintenance window (modify.go). Like the real provider's Update,
 		// which ends with a read, the outputs are the running values.
