@@ -491,7 +491,7 @@ func TestEveryTypeCreates(t *testing.T) {
 		t.Run(typ, func(t *testing.T) {
 			id, out := create(t, p, typ, "r", map[string]any{
 				"vpcId": "vpc-1", "role": "role-1", "routeTableId": "rtb-1", "arn": "arn:aws:sns:eu-west-1:123456789012:t",
-				"targetKeyId": "k", "subnetIds": []any{}, "destinationCidrBlock": "0.0.0.0/0",
+				"targetKeyId": "k", "subnetIds": []any{}, "destinationCidrBlock": "0.0.0.0/0", "keyId": "k",
 			})
 			assert.NotEmpty(t, id)
 			for k, v := range out {

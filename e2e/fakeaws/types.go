@@ -289,6 +289,15 @@ var types = map[string]resourceType{
 			c.fill("multiRegion", func() any { return false })
 		},
 	},
+	// aws_kms_key_policy: key_id has no ForceNew in the v6.0.0 schema, and
+	// the ID is the key's ID (resourceKeyPolicyCreate: d.SetId(keyID)).
+	"aws:kms/keyPolicy:KeyPolicy": {
+		InPlace: []string{"bypassPolicyLockoutSafetyCheck", "keyId", "policy"},
+		ID:      func(c *comp) string { return c.str("keyId") },
+		Outputs: func(c *comp) {
+			c.fill("bypassPolicyLockoutSafetyCheck", func() any { return false })
+		},
+	},
 	"aws:kms/alias:Alias": {
 		Name: "name", NamePrefix: "namePrefix", AutoPrefix: "alias/", NameMaxLen: 256, Unique: "region",
 		Replace: []string{"name", "namePrefix"},
@@ -519,6 +528,31 @@ var types = map[string]resourceType{
 		ID:      func(c *comp) string { return c.str("arn") },
 		Outputs: func(c *comp) {
 			c.set("owner", func() any { return Account })
+		},
+	},
+	// aws_sns_topic_subscription (Schema: subscriptionSchema): endpoint,
+	// protocol and topic_arn (Pulumi: topic) are ForceNew, in every version
+	// of subscriptionSchema the index holds. The ID is the
+	// subscription ARN, <topic ARN>:<uuid>, which the provider asks for even
+	// before confirmation (Subscribe with ReturnSubscriptionArn); an email
+	// or HTTP(S) endpoint's owner must confirm first (SNS Subscribe API), so
+	// those are pending.
+	"aws:sns/topicSubscription:TopicSubscription": {
+		Replace: []string{"endpoint", "protocol", "topic"},
+		InPlace: []string{
+			"confirmationTimeoutInMinutes", "deliveryPolicy", "endpointAutoConfirms", "filterPolicy",
+			"filterPolicyScope", "rawMessageDelivery", "redrivePolicy", "subscriptionRoleArn",
+		},
+		ID: func(c *comp) string { return c.str("topic") + ":" + c.uuid("subscription") },
+		Outputs: func(c *comp) {
+			c.set("arn", func() any { return c.ID() })
+			c.set("ownerId", func() any { return Account })
+			c.set("pendingConfirmation", func() any {
+				p := c.str("protocol")
+				return strings.HasPrefix(p, "email") || strings.HasPrefix(p, "http")
+			})
+			c.set("confirmationWasAuthenticated", func() any { return false })
+			c.fill("rawMessageDelivery", func() any { return false })
 		},
 	},
 	"aws:cloudwatch/metricAlarm:MetricAlarm": {
