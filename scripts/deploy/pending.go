@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/pgplatform/platform/scripts/rdspending"
 	"github.com/pgplatform/platform/scripts/report"
 	"github.com/pgplatform/platform/shared/stacks"
 )
@@ -57,7 +57,7 @@ func (r *Runner) recordPending(ctx context.Context, st stacks.Stack, label, even
 		in.Region, in.MaintenanceWindow, in.Pending = region, window, pending
 		pf.Instances = append(pf.Instances, in)
 		if len(pending) > 0 {
-			r.logf("[%s] RDS instance %s holds modifications for its maintenance window %s: %s", label, in.Identifier, window, fields(pending))
+			r.logf("[%s] RDS instance %s holds modifications for its maintenance window %s: %s", label, in.Identifier, window, rdspending.List(pending))
 		}
 	}
 	if pf.Error != "" {
@@ -101,15 +101,6 @@ func rdsInstances(eventsFile string) ([]report.PendingInstance, error) {
 	return out, nil
 }
 
-func fields(p map[string]any) string {
-	var out []string
-	for k, v := range p {
-		out = append(out, fmt.Sprintf("%s=%v", k, v))
-	}
-	sort.Strings(out)
-	return strings.Join(out, ", ")
-}
-
 // AWSPending is the PendingReader of the AWS API: DescribeDBInstances with
 // the default credential chain (AWS_ENDPOINT_URL_RDS points it elsewhere,
 // as the end-to-end tests do).
@@ -136,40 +127,8 @@ func AWSPending(ctx context.Context, region, identifier string) (string, map[str
 		if db.PreferredMaintenanceWindow != nil {
 			window = *db.PreferredMaintenanceWindow
 		}
-		pending, err := pendingFields(db.PendingModifiedValues)
+		pending, err := rdspending.Fields(db.PendingModifiedValues)
 		return window, pending, true, err
 	}
 	return "", nil, false, nil
-}
-
-// pendingFields turns PendingModifiedValues into its set fields by AWS
-// name, the way the API returns them.
-func pendingFields(p *rdstypes.PendingModifiedValues) (map[string]any, error) {
-	if p == nil {
-		return nil, nil
-	}
-	data, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("encode PendingModifiedValues: %w", err)
-	}
-	var all map[string]any
-	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, fmt.Errorf("decode PendingModifiedValues: %w", err)
-	}
-	out := map[string]any{}
-	for k, v := range all {
-		// Unset fields: nil pointers and slices, and the enum
-		// AutomationMode, which is a plain string.
-		if v == nil || v == "" {
-			continue
-		}
-		if l, ok := v.([]any); ok && len(l) == 0 {
-			continue
-		}
-		out[k] = v
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
 }

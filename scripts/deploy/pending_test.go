@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -112,13 +110,4 @@ func TestNoPendingFileWithoutAnInstanceOrAReader(t *testing.T) {
 	dir, _ = runPending(t, &fakeEngine{events: previewEvents(t)}, nil)
 	_, err = os.Stat(filepath.Join(dir, "database-orders-staging"+report.PendingSuffix))
 	assert.True(t, os.IsNotExist(err), "no reader, no file")
-}
-
-func TestPendingFieldsKeepsWhatIsSet(t *testing.T) {
-	got, err := pendingFields(&rdstypes.PendingModifiedValues{DBInstanceClass: aws.String("db.r6g.large"), MultiAZ: aws.Bool(false), AllocatedStorage: aws.Int32(200)})
-	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"DBInstanceClass": "db.r6g.large", "MultiAZ": false, "AllocatedStorage": float64(200)}, got)
-	got, err = pendingFields(&rdstypes.PendingModifiedValues{})
-	require.NoError(t, err)
-	assert.Nil(t, got, "an empty PendingModifiedValues is nothing pending")
 }

@@ -8,11 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"github.com/pgplatform/platform/scripts/rdspending"
 )
 
 // A change scheduled for the maintenance window is not drift.
@@ -125,16 +126,16 @@ func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[
 		}
 		got, has := newInputs[prop]
 		if !has || isSecret(got) {
-			return false, fmt.Sprintf("%s: the program's value cannot be compared with the pending %s", prop, scalar(v))
+			return false, fmt.Sprintf("%s: the program's value cannot be compared with the pending %s", prop, rdspending.Scalar(v))
 		}
 		if !samePending(prop, got, v) {
-			return false, fmt.Sprintf("%s is pending as %s but the program asks for %s", prop, scalar(v), scalar(got))
+			return false, fmt.Sprintf("%s is pending as %s but the program asks for %s", prop, rdspending.Scalar(v), rdspending.Scalar(got))
 		}
 	}
 	var extra []string
 	for prop, v := range want {
 		if !changed[prop] {
-			extra = append(extra, fmt.Sprintf("%s (%s)", prop, scalar(v)))
+			extra = append(extra, fmt.Sprintf("%s (%s)", prop, rdspending.Scalar(v)))
 		}
 	}
 	if len(extra) > 0 {
@@ -150,32 +151,11 @@ func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[
 // (compareActualEngineVersion, terraform-provider-aws
 // internal/service/rds/instance.go).
 func samePending(prop string, program, pending any) bool {
-	a, b := scalar(program), scalar(pending)
+	a, b := rdspending.Scalar(program), rdspending.Scalar(pending)
 	if a == b {
 		return true
 	}
 	return prop == "engineVersion" && strings.HasPrefix(b, a+".")
-}
-
-// scalar renders a JSON scalar for comparison and display.
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
-	case bool:
-		return strconv.FormatBool(x)
-	case nil:
-		return "null"
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(data)
 }
 
 // ReadPending reads the pending modifications recorded beside a preview
@@ -229,52 +209,13 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 		if !match {
 			r.Diagnostics = append(r.Diagnostics, Diagnostic{URN: c.URN, Severity: "warning",
 				Message: fmt.Sprintf("RDS instance %s has modifications pending for its maintenance window (%s), but this change is not them: %s",
-					in.Identifier, pendingList(in.Pending), why)})
+					in.Identifier, rdspending.List(in.Pending), why)})
 			continue
 		}
-		c.Scheduled = &Scheduled{Window: in.MaintenanceWindow, Next: nextWindow(in.MaintenanceWindow, pf.ReadAt)}
+		c.Scheduled = &Scheduled{Window: in.MaintenanceWindow, Next: rdspending.NextWindow(in.MaintenanceWindow, pf.ReadAt)}
 		r.Counts.Update--
 		r.Counts.Scheduled++
 	}
-}
-
-func pendingList(p map[string]any) string {
-	var out []string
-	for k, v := range p {
-		out = append(out, k+"="+scalar(v))
-	}
-	sort.Strings(out)
-	return strings.Join(out, ", ")
-}
-
-// nextWindow is the start of the next maintenance window after t, from a
-// PreferredMaintenanceWindow ("Format: ddd:hh24:mi-ddd:hh24:mi ... in
-// Universal Coordinated Time (UTC)", ModifyDBInstance API reference), or ""
-// when the window does not parse.
-func nextWindow(window string, t time.Time) string {
-	start, _, ok := strings.Cut(window, "-")
-	if !ok || t.IsZero() {
-		return ""
-	}
-	parts := strings.Split(start, ":")
-	if len(parts) != 3 {
-		return ""
-	}
-	days := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-		"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
-	day, ok := days[strings.ToLower(parts[0])]
-	h, herr := strconv.Atoi(parts[1])
-	m, merr := strconv.Atoi(parts[2])
-	if !ok || herr != nil || merr != nil || h > 23 || m > 59 {
-		return ""
-	}
-	t = t.UTC()
-	next := time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, time.UTC)
-	next = next.AddDate(0, 0, (int(day)-int(t.Weekday())+7)%7)
-	if !next.After(t) {
-		next = next.AddDate(0, 0, 7)
-	}
-	return next.Format("Mon 2006-01-02 15:04 UTC")
 }
 
 // When says when a scheduled change lands.

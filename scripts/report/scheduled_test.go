@@ -63,15 +63,6 @@ func TestMatchPending(t *testing.T) {
 	}
 }
 
-func TestNextWindow(t *testing.T) {
-	wed := time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC) // a Wednesday
-	assert.Equal(t, "Sun 2026-12-06 04:00 UTC", nextWindow("sun:04:00-sun:05:00", wed))
-	assert.Equal(t, "Wed 2026-12-02 07:30 UTC", nextWindow("wed:07:30-wed:08:00", wed), "later the same day")
-	assert.Equal(t, "Wed 2026-12-09 05:00 UTC", nextWindow("wed:05:00-wed:06:00", wed), "earlier the same day: next week")
-	assert.Empty(t, nextWindow("someday", wed))
-	assert.Empty(t, nextWindow("sun:04:00-sun:05:00", time.Time{}))
-}
-
 const dbURN = "urn:pulumi:orders-staging::database::pgplatform:database:MultiAZPostgres$aws:rds/instance:Instance::orders-staging-db"
 
 // writeClassChangePreview writes, as deploy preview --json-dir does, the
