@@ -130,7 +130,7 @@ const (
 var AllChecks = []string{
 	CheckConfig, CheckOutputs, CheckInstance, CheckMultiAZ, CheckEncryption, CheckNotPublic,
 	CheckBackupRetention, CheckRestorable, CheckDeletionProtection, CheckIAMAuth,
-	CheckPerformanceInsight, CheckLogExports, CheckForceSSL, CheckPendingReboot,
+	CheckPerformanceInsight, CheckLogExports, CheckPendingModifications, CheckForceSSL, CheckPendingReboot,
 	CheckSubnetGroup, CheckSecurityGroup, CheckConnect,
 }
 
@@ -236,6 +236,7 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	r.add(checkIAMAuth(inst))
 	r.add(checkPerformanceInsights(inst, out))
 	r.add(checkLogExports(inst))
+	r.add(checkPendingModifications(inst, v.now()))
 
 	group, status := parameterGroup(inst)
 	r.add(v.checkForceSSL(ctx, rdsAPI, group, status))
