@@ -72,6 +72,9 @@ type Scheduled struct {
 	// Next is the start of the next window after the pending
 	// modifications were read, empty when unknown.
 	Next string
+	// RefreshReadsRunning is true when the preview's refresh read the
+	// running values, which differ from the state's until the window.
+	RefreshReadsRunning bool
 }
 
 // pendingProperty maps a PendingModifiedValues field to the instance input
@@ -184,9 +187,14 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 	if pf == nil || r.Failed {
 		return
 	}
-	steps := map[string]map[string]any{}
+	// The program's inputs per resource; for a refresh, the inputs the
+	// state held before it (what the last update asked for).
+	steps, stateInputs := map[string]map[string]any{}, map[string]map[string]any{}
 	for _, s := range p.Steps {
-		if s.New != nil && !s.Refresh {
+		switch {
+		case s.Refresh && s.Old != nil:
+			stateInputs[s.URN] = s.Old.Inputs
+		case !s.Refresh && s.New != nil:
 			steps[s.URN] = s.New.Inputs
 		}
 	}
@@ -199,6 +207,7 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 	for _, in := range pf.Instances {
 		byURN[in.URN] = in
 	}
+	scheduled := map[string]*Scheduled{}
 	for i := range r.Changes {
 		c := &r.Changes[i]
 		in, ok := byURN[c.URN]
@@ -215,7 +224,26 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 		c.Scheduled = &Scheduled{Window: in.MaintenanceWindow, Next: rdspending.NextWindow(in.MaintenanceWindow, pf.ReadAt)}
 		r.Counts.Update--
 		r.Counts.Scheduled++
+		scheduled[c.URN] = c.Scheduled
 	}
+	// A refresh reads the values the instance runs with, which differ
+	// from the ones the last update asked for while AWS holds them: that
+	// difference is the scheduled change seen from the other side, not
+	// drift, when the state's values are exactly the pending ones and the
+	// same change is scheduled above.
+	drift := r.Drift[:0]
+	for _, c := range r.Drift {
+		sch := scheduled[c.URN]
+		in := byURN[c.URN]
+		if sch != nil && c.Op == apitype.OpUpdate {
+			if match, _ := MatchPending(c.Properties, stateInputs[c.URN], in.Pending); match {
+				sch.RefreshReadsRunning = true
+				continue
+			}
+		}
+		drift = append(drift, c)
+	}
+	r.Drift = drift
 }
 
 // When says when a scheduled change lands.
@@ -246,7 +274,11 @@ func scheduledList(b *strings.Builder, changes []Change) {
 		for _, p := range c.Properties {
 			props = append(props, p.Path)
 		}
-		fmt.Fprintf(b, "- %s %s: scheduled for %s.\n", code(c.Name), joinCode(props), cellEscaper.Replace(c.Scheduled.When()))
+		note := ""
+		if c.Scheduled.RefreshReadsRunning {
+			note = " Until then a refresh reads the values the instance runs with: not drift."
+		}
+		fmt.Fprintf(b, "- %s %s: scheduled for %s.%s\n", code(c.Name), joinCode(props), cellEscaper.Replace(c.Scheduled.When()), note)
 	}
 }
 

@@ -68,7 +68,7 @@ const dbURN = "urn:pulumi:orders-staging::database::pgplatform:database:MultiAZP
 // writeClassChangePreview writes, as deploy preview --json-dir does, the
 // events of a preview that updates the instance's class to class, and the
 // pending modifications file beside it.
-func writeClassChangePreview(t *testing.T, dir, class string, pending map[string]any) string {
+func writeClassChangePreview(t *testing.T, dir, class, refreshed string, pending map[string]any) string {
 	t.Helper()
 	meta := apitype.StepEventMetadata{
 		Op: apitype.OpUpdate, URN: dbURN, Type: "aws:rds/instance:Instance",
@@ -80,6 +80,21 @@ func writeClassChangePreview(t *testing.T, dir, class string, pending map[string
 	events := []apitype.EngineEvent{
 		{Sequence: 1, ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: meta}},
 		{Sequence: 2, SummaryEvent: &apitype.SummaryEvent{IsPreview: true, ResourceChanges: map[apitype.OpType]int{apitype.OpUpdate: 1}}},
+	}
+	if refreshed != "" {
+		// The refresh before it read refreshed from AWS where the state
+		// held class.
+		ref := apitype.StepEventMetadata{
+			Op: apitype.OpRefresh, URN: dbURN, Type: "aws:rds/instance:Instance",
+			Old:          &apitype.StepEventStateMetadata{URN: dbURN, Inputs: map[string]any{"instanceClass": class}},
+			New:          &apitype.StepEventStateMetadata{URN: dbURN, Inputs: map[string]any{"instanceClass": refreshed}},
+			Diffs:        []string{"instanceClass"},
+			DetailedDiff: map[string]apitype.PropertyDiff{"instanceClass": {Kind: apitype.DiffUpdate}},
+		}
+		events = append([]apitype.EngineEvent{
+			{Sequence: -1, ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: ref}},
+			{Sequence: 0, ResOutputsEvent: &apitype.ResOutputsEvent{Metadata: ref}},
+		}, events...)
 	}
 	var b strings.Builder
 	for _, e := range events {
@@ -100,7 +115,7 @@ func writeClassChangePreview(t *testing.T, dir, class string, pending map[string
 
 func TestLoadReportsAChangeEqualToThePendingOnesAsScheduled(t *testing.T) {
 	dir := t.TempDir()
-	writeClassChangePreview(t, dir, "db.r6g.large", map[string]any{"DBInstanceClass": "db.r6g.large"})
+	writeClassChangePreview(t, dir, "db.r6g.large", "", map[string]any{"DBInstanceClass": "db.r6g.large"})
 	stacks, err := Load([]string{dir}, false)
 	require.NoError(t, err, "the pending file beside the preview is not read as a preview")
 	require.Len(t, stacks, 1)
@@ -118,7 +133,7 @@ func TestLoadReportsAChangeEqualToThePendingOnesAsScheduled(t *testing.T) {
 
 func TestLoadKeepsAChangeThatDiffersFromThePendingOnes(t *testing.T) {
 	dir := t.TempDir()
-	writeClassChangePreview(t, dir, "db.r6g.xlarge", map[string]any{"DBInstanceClass": "db.r6g.large"})
+	writeClassChangePreview(t, dir, "db.r6g.xlarge", "", map[string]any{"DBInstanceClass": "db.r6g.large"})
 	stacks, err := Load([]string{dir}, false)
 	require.NoError(t, err)
 	s := stacks[0]
@@ -132,7 +147,7 @@ func TestLoadKeepsAChangeThatDiffersFromThePendingOnes(t *testing.T) {
 
 func TestUnreadablePendingModificationsLeaveTheChangeAndWarn(t *testing.T) {
 	dir := t.TempDir()
-	writeClassChangePreview(t, dir, "db.r6g.large", nil)
+	writeClassChangePreview(t, dir, "db.r6g.large", "", nil)
 	data, err := json.Marshal(PendingFile{Stack: "database/orders-staging", Error: "AccessDenied: rds:DescribeDBInstances"})
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "database-orders-staging"+PendingSuffix), data, 0o644))
@@ -140,4 +155,26 @@ func TestUnreadablePendingModificationsLeaveTheChangeAndWarn(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, stacks[0].Counts.Update)
 	assert.Contains(t, Render(stacks, Decide(stacks, false), Options{}), "AccessDenied: rds:DescribeDBInstances")
+}
+
+func TestARefreshReadingTheRunningValueOfAScheduledChangeIsNotDrift(t *testing.T) {
+	dir := t.TempDir()
+	writeClassChangePreview(t, dir, "db.r6g.large", "db.t4g.medium", map[string]any{"DBInstanceClass": "db.r6g.large"})
+	stacks, err := Load([]string{dir}, false)
+	require.NoError(t, err)
+	s := stacks[0]
+	assert.Empty(t, s.Drift, "the refresh read the running class of a change AWS holds for the window")
+	assert.Equal(t, 1, s.Counts.Scheduled)
+	assert.Contains(t, Render(stacks, Decide(stacks, false), Options{ExpectNoChanges: true}), "Until then a refresh reads the values the instance runs with")
+}
+
+func TestARefreshDifferenceThatIsNotThePendingChangeStaysDrift(t *testing.T) {
+	dir := t.TempDir()
+	// The state held db.r6g.large, AWS holds db.r6g.xlarge: someone
+	// changed the pending modification outside Pulumi.
+	writeClassChangePreview(t, dir, "db.r6g.large", "db.t4g.medium", map[string]any{"DBInstanceClass": "db.r6g.xlarge"})
+	stacks, err := Load([]string{dir}, false)
+	require.NoError(t, err)
+	assert.Len(t, stacks[0].Drift, 1)
+	assert.Equal(t, 0, stacks[0].Counts.Scheduled)
 }
