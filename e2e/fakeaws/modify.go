@@ -102,7 +102,7 @@ func deferRDS(key string, running, next resource.PropertyMap) bool {
 		// changed immediately". With a major upgrade the new group belongs
 		// to the new family, which the running engine cannot use, so it
 		// waits with the engine version. (Inferred from the family rule, not
-		// quoted: an open question in the README of e2e.)
+		// quoted: listed under the open questions in e2e/README.md.)
 		return !sameValue(running["engineVersion"], next["engineVersion"])
 	}
 	return false
