@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,6 +51,20 @@ func TestStagingDefersAClassChangeToTheMaintenanceWindow(t *testing.T) {
 	drift := sb.deploy("preview", "--env", "staging", "--stack", stack, "--refresh", "--expect-no-changes")
 	assert.NotZero(t, drift.code, "before the window the refreshed preview still shows the class change\n%s", drift)
 
+	// The drift check as the workflow runs it: deploy preview reads the
+	// pending modifications from the double's AWS API and the report
+	// tells the scheduled class change from drift.
+	window, _ := rec.Inputs["maintenanceWindow"].(string)
+	require.NotEmpty(t, window, "the program sets a maintenance window")
+	before := filepath.Join(w.dir, "drift-before-window")
+	r = sb.deploy("preview", "--env", "staging", "--stack", stack, "--refresh", "--json-dir", before)
+	require.Zero(t, r.code, "refreshed preview\n%s", r)
+	assert.Contains(t, r.stdout, "holds modifications for its maintenance window "+window+": DBInstanceClass=db.r6g.xlarge")
+	report := sb.previewReport("--expect-no-changes", before)
+	assert.Zero(t, report.code, "the change AWS holds for the window is not drift\n%s", report)
+	assert.Contains(t, report.stdout, "scheduled for "+window)
+	assert.Contains(t, report.stderr, "1 scheduled for the maintenance window")
+
 	n, err := fakeaws.PassMaintenanceWindow(w.awsDir)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
@@ -57,6 +72,24 @@ func TestStagingDefersAClassChangeToTheMaintenanceWindow(t *testing.T) {
 
 	clean := sb.deploy("preview", "--env", "staging", "--stack", stack, "--refresh", "--expect-no-changes")
 	assert.Zero(t, clean.code, "after the window there is nothing to do\n%s", clean)
+
+	after := filepath.Join(w.dir, "drift-after-window")
+	r = sb.deploy("preview", "--env", "staging", "--stack", stack, "--refresh", "--json-dir", after)
+	require.Zero(t, r.code, "refreshed preview after the window\n%s", r)
+	report = sb.previewReport("--expect-no-changes", after)
+	assert.Zero(t, report.code, "no drift after the window\n%s", report)
+	assert.NotContains(t, report.stdout, "scheduled for", "nothing is pending any more")
+	assert.Contains(t, report.stderr, "0 to create, 0 to update, 0 to replace, 0 to delete")
+
+	// The double's API records what RDS would: the class change finished
+	// in the window.
+	events, err := fakeaws.Events(w.awsDir)
+	require.NoError(t, err)
+	var msgs []string
+	for _, e := range events {
+		msgs = append(msgs, e.Message)
+	}
+	assert.Contains(t, msgs, "Finished applying modification to DB instance class.")
 }
 
 // TestStorageIncreaseAppliesAndAutoscalingGrowthIsNoDiff: a bigger

@@ -85,6 +85,10 @@ type world struct {
 	awsDir  string // FAKEAWS_DIR
 	backend string // the file:// backend's folder
 	home    string // PULUMI_HOME
+	// api is the double's AWS API endpoint over awsDir, which the tools
+	// reach through AWS_ENDPOINT_URL_RDS, so that no call leaves the
+	// machine.
+	api *fakeaws.APIServer
 }
 
 func newWorld(t *testing.T) *world {
@@ -100,6 +104,16 @@ func newWorld(t *testing.T) *world {
 			t.Fatalf("creating %s: %v", d, err)
 		}
 	}
+	api, err := fakeaws.ServeAPI(w.awsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.api = api
+	t.Cleanup(func() {
+		if err := api.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return w
 }
 
@@ -128,7 +142,10 @@ func (w *world) env() map[string]string {
 		"AWS_REGION":            "",
 		"AWS_DEFAULT_REGION":    "",
 		"AWS_PROFILE":           "",
-		"NO_COLOR":              "1",
+		// The tools' RDS calls (deploy preview's pending modifications,
+		// verify) go to the double's API over the same records.
+		"AWS_ENDPOINT_URL_RDS": w.api.URL,
+		"NO_COLOR":             "1",
 	}
 }
 
