@@ -670,7 +670,7 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 				}
 				call.Note = note
 			}
-			if user := r.referrer(i); user != nil {
+			if user := r.referrer(i); user != nil && !t.PolicyOf {
 				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (DependencyViolation): %s %s (%s) still uses it",
 					token, rec.ID, user.Type, user.ID, user.URN)
 			}

@@ -52,6 +52,13 @@ type resourceType struct {
 	// resource's outputs and the records (which it may add to); a note it
 	// returns goes to the call log.
 	CheckDelete func(outputs map[string]any, r *records) (note string, err error)
+	// PolicyOf marks a policy attached to another resource whose ID it
+	// takes (a topic policy's is the topic's ARN, a key policy's the key's
+	// ID): what mentions that ID uses the other resource, and deleting the
+	// policy only puts the default one back (the provider's
+	// resourceTopicPolicyDelete and resourceKeyPolicyDelete), so no user
+	// ever refuses it.
+	PolicyOf bool
 }
 
 const managedByPulumi = "Managed by Pulumi"
@@ -292,8 +299,9 @@ var types = map[string]resourceType{
 	// aws_kms_key_policy: key_id has no ForceNew in the v6.0.0 schema, and
 	// the ID is the key's ID (resourceKeyPolicyCreate: d.SetId(keyID)).
 	"aws:kms/keyPolicy:KeyPolicy": {
-		InPlace: []string{"bypassPolicyLockoutSafetyCheck", "keyId", "policy"},
-		ID:      func(c *comp) string { return c.str("keyId") },
+		InPlace:  []string{"bypassPolicyLockoutSafetyCheck", "keyId", "policy"},
+		PolicyOf: true,
+		ID:       func(c *comp) string { return c.str("keyId") },
 		Outputs: func(c *comp) {
 			c.fill("bypassPolicyLockoutSafetyCheck", func() any { return false })
 		},
@@ -523,9 +531,10 @@ var types = map[string]resourceType{
 		},
 	},
 	"aws:sns/topicPolicy:TopicPolicy": {
-		Replace: []string{"arn"},
-		InPlace: []string{"policy"},
-		ID:      func(c *comp) string { return c.str("arn") },
+		PolicyOf: true,
+		Replace:  []string{"arn"},
+		InPlace:  []string{"policy"},
+		ID:       func(c *comp) string { return c.str("arn") },
 		Outputs: func(c *comp) {
 			c.set("owner", func() any { return Account })
 		},
