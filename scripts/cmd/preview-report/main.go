@@ -16,6 +16,11 @@
 // --json-dir` writes), or a folder searched for *.json, *.ndjson and
 // *.jsonl files.
 //
+// Beside a preview file <name>.json, the file <name>.pending that deploy
+// preview --json-dir writes holds the modifications RDS holds for each
+// instance's maintenance window; an instance update equal to them is
+// reported as scheduled for the window, not as a change or drift.
+//
 // Exit status: 0 the change may go through; 1 bad flags or input; 2 blocked
 // (a destructive change without override, or a failed preview); 3 with
 // --expect-no-changes, a stack has changes (drift).
@@ -83,7 +88,7 @@ protection, without --allow-destructive; or a failed preview); 3 with
 	fs.BoolVar(&o.allowDestructive, "allow-destructive", false, "let replaces and deletes of stateful resources, and updates that cannot be undone or lower a protection, through (CI sets it when the pull request has the label "+report.OverrideLabel+")")
 	fs.StringVar(&o.approved, "approved", "", "with --allow-destructive, a `report` (the merged pull request's report comment, as Markdown) whose destructive changes the override approved: any other destructive change still blocks")
 	fs.StringVar(&o.approvedCommit, "approved-commit", "", "with --approved, the `sha` the override was given for: a report made for another commit approves nothing")
-	fs.BoolVar(&o.expectNoChanges, "expect-no-changes", false, "drift check: word the report as drift and exit 3 when any stack has changes")
+	fs.BoolVar(&o.expectNoChanges, "expect-no-changes", false, "drift check: word the report as drift and exit 3 when any stack has changes (an RDS change that AWS already holds for the maintenance window, as deploy preview --json-dir records it in <project>-<stack>.pending, is reported as scheduled and is not one)")
 	fs.BoolVar(&o.noGate, "no-gate", false, "write the report and exit 0 even when the gate would block (the gate runs as its own step)")
 	fs.Func("expect", "stacks (`project/stack`, comma-separated or repeated) that must have a preview; a missing one counts as a failed preview", func(v string) error {
 		for _, name := range strings.Split(v, ",") {
