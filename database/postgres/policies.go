@@ -61,8 +61,15 @@ func bootstrapKeyPolicy(k keyScope) (string, error) {
 //     ARNs in the kms:EncryptionContext:aws:logs:arn context
 //     (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html);
 //   - CloudWatch alarms and RDS events publishing to the encrypted alarm
-//     topic, for this account (aws:SourceAccount); the topic's own policy
-//     binds them to this stack's alarms and sources by aws:SourceArn.
+//     topic, for this account (aws:SourceAccount:
+//     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount);
+//     the topic's own policy binds them to this stack's alarms and sources
+//     by aws:SourceArn. Whether those services send aws:SourceArn with
+//     their KMS calls for an encrypted topic is not documented where the
+//     SNS guide describes the key policy they need
+//     (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html),
+//     so the key does not require it: an alarm that cannot publish would
+//     reach nobody.
 func keyPolicy(k keyScope) (string, error) {
 	root := map[string]any{"AWS": k.root()}
 	via := func(service string) map[string]any {
