@@ -117,6 +117,15 @@ func instanceLanding(s Step, props []PropertyChange) []Landing {
 			blueGreen = bg["enabled"] == true
 		}
 	}
+	// A parameter group of the new family goes with a major upgrade: RDS
+	// applies both together ([major]), so it lands on the upgrade's path,
+	// not at a reboot.
+	majorUpgrade := false
+	for _, p := range props {
+		if topLevel(p.Path) == "engineVersion" && p.Old != "" && p.New != "" && major(p.Old) != major(p.New) {
+			majorUpgrade = true
+		}
+	}
 	groups := map[string]*Landing{}
 	add := func(prop string, l Landing) {
 		key := l.Path + "\x00" + l.When + "\x00" + l.Downtime
@@ -134,7 +143,7 @@ func instanceLanding(s Step, props []PropertyChange) []Landing {
 		switch {
 		case providerOnly[prop]:
 			add(prop, Landing{Path: PathNoAWS, When: "kept by the provider; nothing changes in AWS", Downtime: noDowntime})
-		case prop == "engineVersion" && p.Old != "" && p.New != "" && major(p.Old) != major(p.New):
+		case prop == "engineVersion" && majorUpgrade, prop == "parameterGroupName" && majorUpgrade:
 			if blueGreen {
 				add(prop, Landing{Path: PathBlueGreen, When: "RDS upgrades a green copy, then switches over", Downtime: "the switchover: AWS documents it as typically under a minute [bluegreen]"})
 			} else {

@@ -44,6 +44,8 @@ func TestEachDatabaseChangeNamesItsPath(t *testing.T) {
 			base, with("engineVersion", "17", "blueGreenUpdate", map[string]any{"enabled": true}), PathBlueGreen, "green copy", "under a minute"},
 		{"major upgrade in place", map[string]apitype.DiffKind{"engineVersion": u},
 			base, with("engineVersion", "17"), PathWindow, "in-place major upgrade", "whole upgrade"},
+		{"a new family's parameter group goes with the major upgrade", map[string]apitype.DiffKind{"engineVersion": u, "parameterGroupName": u},
+			with("parameterGroupName", "a"), with("engineVersion", "17", "parameterGroupName", "b"), PathWindow, "in-place major upgrade", "whole upgrade"},
 		{"a new parameter group applies at the reboot", map[string]apitype.DiffKind{"parameterGroupName": u},
 			with("parameterGroupName", "a"), with("parameterGroupName", "b"), PathReboot, "next reboot", "reboot"},
 		{"the final snapshot name changes nothing in AWS", map[string]apitype.DiffKind{"finalSnapshotIdentifier": u},
@@ -87,4 +89,15 @@ func TestParameterChangesLandByApplyMethod(t *testing.T) {
 		PathNow:    {"log_min_duration_statement"},
 		PathReboot: {"shared_preload_libraries"},
 	}, got)
+}
+
+func TestTheNewFamilysGroupLandsWithTheUpgradeNotAtAReboot(t *testing.T) {
+	r := Analyze(inPlaceUpdate(instanceType,
+		map[string]apitype.DiffKind{"engineVersion": apitype.DiffUpdate, "parameterGroupName": apitype.DiffUpdate},
+		map[string]any{"engineVersion": "16", "parameterGroupName": "a"},
+		map[string]any{"engineVersion": "17", "parameterGroupName": "b"}))
+	require.Len(t, r.Changes, 1)
+	require.Len(t, r.Changes[0].Landings, 1, "%+v", r.Changes[0].Landings)
+	assert.Equal(t, PathWindow, r.Changes[0].Landings[0].Path)
+	assert.Equal(t, []string{"engineVersion", "parameterGroupName"}, r.Changes[0].Landings[0].Properties)
 }
