@@ -199,8 +199,14 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 		}
 	}
 	if pf.Error != "" {
-		r.Diagnostics = append(r.Diagnostics, Diagnostic{Severity: "warning",
-			Message: "the RDS pending modifications could not be read, so a change already scheduled for the maintenance window shows as a change: " + pf.Error})
+		// Said only where it matters: an update of an RDS instance might
+		// be one AWS already holds for the window.
+		for _, c := range r.Changes {
+			if c.Op == apitype.OpUpdate && c.Type == "aws:rds/instance:Instance" {
+				r.Diagnostics = append(r.Diagnostics, Diagnostic{URN: c.URN, Severity: "warning",
+					Message: "the RDS pending modifications could not be read, so this update shows as a change even if AWS already holds it for the maintenance window: " + pf.Error})
+			}
+		}
 		return
 	}
 	byURN := map[string]PendingInstance{}

@@ -178,3 +178,9 @@ func TestARefreshDifferenceThatIsNotThePendingChangeStaysDrift(t *testing.T) {
 	assert.Len(t, stacks[0].Drift, 1)
 	assert.Equal(t, 0, stacks[0].Counts.Scheduled)
 }
+
+func TestAnUnreadablePendingFileIsSilentWithoutAnInstanceUpdate(t *testing.T) {
+	r := StackReport{Project: "database", Stack: "orders-staging"}
+	ApplyPending(&r, Preview{}, &PendingFile{Error: "AccessDenied"})
+	assert.Empty(t, r.Diagnostics, "no RDS update, nothing the error could hide")
+}
