@@ -150,9 +150,11 @@ func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[
 
 // samePending compares a program value with a pending one. An engine
 // version is the same when the program names a prefix of the pending one
-// ("16" and "16.4"): the provider suppresses that diff too
-// (compareActualEngineVersion, terraform-provider-aws
-// internal/service/rds/instance.go).
+// ("17" and "17.2"), the rule by which the provider keeps a configured
+// engine_version that AWS runs with a patch level added
+// (compareActualEngineVersion, called by
+// dbSetResourceDataEngineVersionFromInstance, terraform-provider-aws
+// internal/service/rds, v6.0.0 index commit 4f930f62).
 func samePending(prop string, program, pending any) bool {
 	a, b := rdspending.Scalar(program), rdspending.Scalar(pending)
 	if a == b {
