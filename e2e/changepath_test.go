@@ -114,4 +114,15 @@ func TestStorageIncreaseAppliesAndAutoscalingGrowthIsNoDiff(t *testing.T) {
 	clean := sb.deploy("preview", "--env", "dev", "--stack", stack, "--refresh", "--expect-no-changes")
 	assert.Zero(t, clean.code, "autoscaling growth beyond the file's size is no diff\n%s", clean)
 	assert.EqualValues(t, 60, w.instanceRecord(stack).Inputs["allocatedStorage"], "and nothing shrank it")
+
+	// Once the state knows the grown size, a stack file asking for less is
+	// refused before anything runs: RDS cannot shrink storage, and with
+	// autoscaling on the provider would silently ignore the smaller size.
+	r = sb.deploy("refresh", "--env", "dev", "--stack", stack)
+	require.Zero(t, r.code, "deploy refresh\n%s", r)
+	sb.editEnv(contract.DatabaseProject, stack, "database:allocatedStorageGb: 30", "database:allocatedStorageGb: 40")
+	refused := sb.deploy("up", "--env", "dev", "--stack", stack)
+	assert.NotZero(t, refused.code, "a size below the running one went ahead\n%s", refused)
+	assert.Contains(t, refused.stdout+refused.stderr, "database:allocatedStorageGb = 40 is below the 60 GiB the instance runs on", "%s", refused)
+	assert.EqualValues(t, 60, w.instanceRecord(stack).Inputs["allocatedStorage"], "the refusal changed nothing")
 }

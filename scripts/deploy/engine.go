@@ -111,6 +111,14 @@ func (e *autoEngine) Inventory(ctx context.Context, project string) (map[string]
 	return inv, nil
 }
 
+func (e *autoEngine) Export(ctx context.Context, project, stack string) (json.RawMessage, error) {
+	dep, err := e.settings.Export(ctx, e.cmd, project, stack)
+	if err != nil {
+		return nil, fmt.Errorf("export %s/%s from the backend: %w", project, stack, condense(err, nil))
+	}
+	return dep, nil
+}
+
 type autoStack struct {
 	ws *workspace.Stack
 	// throwaway, if not nil, is the throwaway backend the stack was

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -60,6 +61,8 @@ type fakeEngine struct {
 	seen []RunOptions
 	// inventoryErr fails Inventory.
 	inventoryErr error
+	// exported: "<project>/<stack>" -> its deployment, for Export.
+	exported map[string]json.RawMessage
 	// onRun, if set, is called once, by the first Run.
 	onRun func()
 }
@@ -107,6 +110,13 @@ func (f *fakeEngine) Inventory(_ context.Context, project string) (map[string]in
 	return out, nil
 }
 
+func (f *fakeEngine) Export(_ context.Context, project, stack string) (json.RawMessage, error) {
+	f.record("export " + project + "/" + stack)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.exported[project+"/"+stack], nil
+}
+
 // runs returns the "<op> <project>/<stack>" calls in order.
 func (f *fakeEngine) runs() []string {
 	f.mu.Lock()
@@ -114,7 +124,7 @@ func (f *fakeEngine) runs() []string {
 	var out []string
 	for _, c := range f.calls {
 		var op, key string
-		if _, err := fmt.Sscanf(c, "%s %s", &op, &key); err == nil && op != "open" && op != "inventory" && op != "close" && op != "throwaway" {
+		if _, err := fmt.Sscanf(c, "%s %s", &op, &key); err == nil && op != "open" && op != "inventory" && op != "export" && op != "close" && op != "throwaway" {
 			out = append(out, c)
 		}
 	}

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,9 @@ type Engine interface {
 	// Inventory lists a project's stacks on the backend with the number
 	// of resources each holds.
 	Inventory(ctx context.Context, project string) (map[string]int, error)
+	// Export reads a stack's deployment from the backend (secrets
+	// encrypted); nothing is written.
+	Export(ctx context.Context, project, stack string) (json.RawMessage, error)
 	// Describe says where state lives, for the log.
 	Describe() string
 	// Backend is the state backend's URL.
@@ -116,7 +120,11 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 	r.logf("deploy %s --env %s: %s", plan.Op, plan.Env, r.Engine.Describe())
 	r.logf("deploy: order: %s", strings.Join(plan.Names(), ", "))
 
-	if err := r.preflight(ctx, all, plan); err != nil {
+	err := r.preflight(ctx, all, plan)
+	if err == nil {
+		err = r.checkStorage(ctx, plan)
+	}
+	if err != nil {
 		status := StatusFailed
 		var refusal *RefusalError
 		if errors.As(err, &refusal) {

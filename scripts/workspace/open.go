@@ -207,22 +207,55 @@ func (s Settings) Inventory(ctx context.Context, cmd auto.PulumiCommand, project
 			out[name] = *sum.ResourceCount
 			continue
 		}
-		// Not ws.ExportStack: it asks for the secrets in plain text.
-		exported, stderr, _, err := cmd.Run(ctx, dir, nil, nil, nil, s.envList(), "stack", "export", "--stack", sum.Name)
+		dep, err := s.export(ctx, cmd, dir, project, sum.Name)
 		if err != nil {
-			return nil, fmt.Errorf("export %s/%s from %s: %w", project, name, s.BackendURL, cliError(err, stderr))
+			return nil, err
 		}
-		var dep apitype.UntypedDeployment
-		if err := json.Unmarshal([]byte(exported), &dep); err != nil {
-			return nil, fmt.Errorf("export %s/%s from %s: read the deployment: %w", project, name, s.BackendURL, err)
-		}
-		n, err := CountResources(dep.Deployment)
+		n, err := CountResources(dep)
 		if err != nil {
 			return nil, fmt.Errorf("%s/%s: %w", project, name, err)
 		}
 		out[name] = n
 	}
 	return out, nil
+}
+
+// export reads a stack's deployment from the backend, secrets encrypted:
+// not ws.ExportStack, which asks for the secrets in plain text.
+func (s Settings) export(ctx context.Context, cmd auto.PulumiCommand, dir, project, stack string) (json.RawMessage, error) {
+	name := path.Base(stack)
+	exported, stderr, _, err := cmd.Run(ctx, dir, nil, nil, nil, s.envList(), "stack", "export", "--stack", stack)
+	if err != nil {
+		return nil, fmt.Errorf("export %s/%s from %s: %w", project, name, s.BackendURL, cliError(err, stderr))
+	}
+	var dep apitype.UntypedDeployment
+	if err := json.Unmarshal([]byte(exported), &dep); err != nil {
+		return nil, fmt.Errorf("export %s/%s from %s: read the deployment: %w", project, name, s.BackendURL, err)
+	}
+	return dep.Deployment, nil
+}
+
+// Export reads one stack's deployment (its resources' inputs and outputs,
+// secrets encrypted) from the backend; nothing is written.
+func (s Settings) Export(ctx context.Context, cmd auto.PulumiCommand, project, stack string) (_ json.RawMessage, err error) {
+	dir, err := os.MkdirTemp("", "deploy-"+project+"-export-")
+	if err != nil {
+		return nil, fmt.Errorf("create a working folder to export %s/%s: %w", project, stack, err)
+	}
+	defer func() {
+		if rmErr := os.RemoveAll(dir); rmErr != nil {
+			err = errors.Join(err, fmt.Errorf("remove working folder %s: %w", dir, rmErr))
+		}
+	}()
+	proj, err := Stage(s.Root, dir, stacks.Stack{Project: project})
+	if err != nil {
+		return nil, err
+	}
+	// Selecting a stack by name needs the project's settings in dir.
+	if _, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Project(*proj), auto.Pulumi(cmd), auto.EnvVars(s.env())); err != nil {
+		return nil, fmt.Errorf("open a %s workspace on %s: %w", project, s.BackendURL, err)
+	}
+	return s.export(ctx, cmd, dir, project, stack)
 }
 
 // CountResources counts the resources in an exported deployment.
