@@ -318,17 +318,6 @@ func categories(subs []EventSubscription, sourceType string) []string {
 	return out
 }
 
-// PreviousFamily is the parameter group family of the engine major before
-// engineVersion, or "" when that major is older than the platform allows
-// (no stack can run it) or engineVersion is not a major.
-func PreviousFamily(engineVersion string) string {
-	n, err := strconv.Atoi(engineVersion)
-	if err != nil || n-1 < config.MinEngineMajor {
-		return ""
-	}
-	return fmt.Sprintf("postgres%d", n-1)
-}
-
 // staticParameters need a reboot to apply; RDS refuses apply method
 // "immediate" for them.
 var staticParameters = map[string]bool{
