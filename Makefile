@@ -15,8 +15,9 @@ MODULES := shared network database scripts e2e
 BIN := $(CURDIR)/bin
 FUZZTIME ?= 30s
 # The Node majors the workflow scripts' tests also run on, besides the
-# machine's: GitHub's ubuntu-24.04 runners default to 22, actions run on 24.
-NODE_VERSIONS ?= 22 24
+# machine's: development machines have 20, GitHub's ubuntu-24.04 runners
+# default to 22, actions run on 24.
+NODE_VERSIONS ?= 20 22 24
 
 stack_flags := $(foreach s,$(STACKS),--stack $(s))
 
