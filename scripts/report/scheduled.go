@@ -100,11 +100,26 @@ var pendingProperty = map[string]string{
 	"StorageType":                      "storageType",
 }
 
+// InstanceFacts is what, beside the diff, tells whether an instance's change is
+// the one AWS holds: what the preview knows of the instance and its
+// parameter groups.
+type InstanceFacts struct {
+	// RunningEngine is the engine version the instance runs, as the
+	// provider last read it; empty when unknown.
+	RunningEngine string
+	// GroupFamilies maps the names of the stack's RDS parameter groups to
+	// their families, as the preview declares them.
+	GroupFamilies map[string]string
+}
+
 // MatchPending reports whether an RDS instance update is exactly what AWS
 // holds for the window: every changed property is pending with the value
 // the program asks for, and nothing else is pending. newInputs are the
 // program's inputs; why says what differs when it is not.
-func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[string]any) (ok bool, why string) {
+//
+// parameterGroupName is the one property that is held without a field of
+// its own: see pendingWithEngine.
+func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[string]any, in InstanceFacts) (ok bool, why string) {
 	if len(pending) == 0 {
 		return false, "nothing is pending in AWS"
 	}
@@ -124,6 +139,13 @@ func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[
 		prop := topLevel(p.Path)
 		changed[prop] = true
 		v, isPending := want[prop]
+		if !isPending && prop == "parameterGroupName" {
+			if held, why := pendingWithEngine(newInputs[prop], pending, in); held {
+				continue
+			} else if why != "" {
+				return false, "parameterGroupName changes but is not pending in AWS: " + why
+			}
+		}
 		if !isPending {
 			return false, fmt.Sprintf("%s changes but is not pending in AWS", prop)
 		}
@@ -146,6 +168,97 @@ func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[
 		return false, "AWS also holds " + strings.Join(extra, ", ") + " for the window, which the program does not ask for"
 	}
 	return true, ""
+}
+
+// pendingWithEngine reports whether a change of the instance's parameter
+// group to group is held with a pending major engine upgrade, and if not,
+// why (empty when no major upgrade is pending).
+//
+// PendingModifiedValues has no field for the parameter group
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingModifiedValues.html),
+// and a group change alone is not held ("The parameter group name itself
+// is changed immediately", ModifyDBInstance, DBParameterGroupName). A major
+// upgrade names the new major's group in the same request: the provider
+// sends the changed engine_version and parameter_group_name in one
+// ModifyDBInstance (resourceInstanceUpdate, terraform-provider-aws
+// internal/service/rds, v6.0.0 index commit 4f930f62), and AWS requires
+// it, "For major version upgrades, if a nondefault DB parameter group is
+// currently in use, a new DB parameter group in the DB parameter group
+// family for the new engine version must be specified", while the
+// upgrade "is applied during the next maintenance window unless the
+// ApplyImmediately parameter is enabled" (ModifyDBInstance, EngineVersion,
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html).
+// So the group waits with the engine version: the change is the held one
+// when EngineVersion is pending with a major other than the running one
+// and the group the program names is, as the preview declares it, of that
+// major's family. The family is read from the group's own declaration,
+// never from its name.
+func pendingWithEngine(group any, pending map[string]any, in InstanceFacts) (bool, string) {
+	engine, ok := pending["EngineVersion"]
+	if !ok {
+		return false, ""
+	}
+	next := engineMajor(rdspending.Scalar(engine))
+	if in.RunningEngine == "" {
+		return false, "the engine version the instance runs is unknown, so the pending EngineVersion " + rdspending.Scalar(engine) + " cannot be told a major upgrade"
+	}
+	if engineMajor(in.RunningEngine) == next {
+		return false, fmt.Sprintf("the pending EngineVersion %s keeps the running major %s", rdspending.Scalar(engine), engineMajor(in.RunningEngine))
+	}
+	name, isString := group.(string)
+	if !isString || name == "" {
+		return false, "the program's group cannot be compared"
+	}
+	family, known := in.GroupFamilies[name]
+	if !known {
+		return false, fmt.Sprintf("the group %s is not one the preview declares, so its family is unknown", name)
+	}
+	if want := parameterFamily(next); family != want {
+		return false, fmt.Sprintf("the group %s is of family %s, not %s of the pending major upgrade to %s", name, family, want, rdspending.Scalar(engine))
+	}
+	return true, ""
+}
+
+// engineMajor is the major of a PostgreSQL engine version: the part before
+// the first dot ("17.2" is 17), the numbering since PostgreSQL 10, the
+// oldest major the platform accepts.
+func engineMajor(version string) string {
+	major, _, _ := strings.Cut(version, ".")
+	return major
+}
+
+// parameterFamily is the parameter group family of a PostgreSQL major, as
+// RDS names it (DBParameterGroupFamily "postgres17" in
+// DescribeDBEngineVersions) and as the database program declares its
+// groups (config.Database.ParameterGroupFamily).
+func parameterFamily(major string) string { return "postgres" + major }
+
+// groupFamilies maps the names of a preview's RDS parameter groups to the
+// families they are declared with. The name is the provider's name input
+// (auto-named groups get it at check) or, failing that, its name output.
+func groupFamilies(steps []Step) map[string]string {
+	out := map[string]string{}
+	for _, s := range steps {
+		if s.Type != "aws:rds/parameterGroup:ParameterGroup" || s.Refresh {
+			continue
+		}
+		st := s.New
+		if st == nil {
+			st = s.Old
+		}
+		if st == nil {
+			continue
+		}
+		family, _ := st.Inputs["family"].(string)
+		name, _ := st.Inputs["name"].(string)
+		if name == "" {
+			name, _ = st.Outputs["name"].(string)
+		}
+		if family != "" && name != "" {
+			out[name] = family
+		}
+	}
+	return out
 }
 
 // samePending compares a program value with a pending one. An engine
@@ -192,14 +305,26 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 	// The program's inputs per resource; for a refresh, the inputs the
 	// state held before it (what the last update asked for).
 	steps, stateInputs := map[string]map[string]any{}, map[string]map[string]any{}
+	// running is the engine version each instance runs: what the refresh
+	// read, or else the state the update starts from.
+	running := map[string]string{}
 	for _, s := range p.Steps {
 		switch {
 		case s.Refresh && s.Old != nil:
 			stateInputs[s.URN] = s.Old.Inputs
+			if s.New != nil {
+				if v, ok := s.New.Outputs["engineVersion"].(string); ok {
+					running[s.URN] = v
+				}
+			}
 		case !s.Refresh && s.New != nil:
 			steps[s.URN] = s.New.Inputs
+			if s.Old != nil && running[s.URN] == "" {
+				running[s.URN], _ = s.Old.Outputs["engineVersion"].(string)
+			}
 		}
 	}
+	families := groupFamilies(p.Steps)
 	if pf.Error != "" {
 		// Said only where it matters: an update of an RDS instance might
 		// be one AWS already holds for the window.
@@ -222,7 +347,7 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 		if !ok || c.Op != apitype.OpUpdate || c.Type != "aws:rds/instance:Instance" || len(in.Pending) == 0 {
 			continue
 		}
-		match, why := MatchPending(c.Properties, steps[c.URN], in.Pending)
+		match, why := MatchPending(c.Properties, steps[c.URN], in.Pending, InstanceFacts{RunningEngine: running[c.URN], GroupFamilies: families})
 		if !match {
 			r.Diagnostics = append(r.Diagnostics, Diagnostic{URN: c.URN, Severity: "warning",
 				Message: fmt.Sprintf("RDS instance %s has modifications pending for its maintenance window (%s), but this change is not them: %s",
@@ -244,7 +369,7 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 		sch := scheduled[c.URN]
 		in := byURN[c.URN]
 		if sch != nil && c.Op == apitype.OpUpdate {
-			if match, _ := MatchPending(c.Properties, stateInputs[c.URN], in.Pending); match {
+			if match, _ := MatchPending(c.Properties, stateInputs[c.URN], in.Pending, InstanceFacts{RunningEngine: running[c.URN], GroupFamilies: families}); match {
 				sch.RefreshReadsRunning = true
 				continue
 			}
