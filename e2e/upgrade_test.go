@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -54,7 +55,8 @@ func failedCalls(calls []fakeaws.Call, stack string) []string {
 // major succeeds with no error: RDS holds the new engine version and the
 // new family's parameter group for the maintenance window, and the stack
 // keeps the previous family's group, which the instance still runs on, so
-// nothing tries to delete a group in use. After the window the instance
+// nothing tries to delete a group in use. Until the window the drift check
+// reports the upgrade as scheduled, not drift. After the window the instance
 // runs the new major on the new group under the same identifier and
 // endpoint, and a refreshed preview shows nothing to do. The next major
 // upgrade deletes the group the instance left at the first one's window,
@@ -85,6 +87,21 @@ func TestStagingMajorUpgradeInPlaceWithoutError(t *testing.T) {
 		assert.Equal(t, groups["postgres"+from], rec.Inputs["parameterGroupName"], "on the previous family's group, which is kept")
 		assert.Equal(t, map[string]any{"EngineVersion": to}, rec.PendingModifiedValues(), "the upgrade waits for the window")
 		assert.Equal(t, groups["postgres"+to], rec.Pending["parameterGroupName"], "with the new family's group")
+
+		// The drift check as the workflow runs it: the refreshed preview
+		// shows the engine version and the group change again, AWS holds
+		// only EngineVersion in PendingModifiedValues, and the report
+		// tells the pair from drift.
+		window, _ := rec.Inputs["maintenanceWindow"].(string)
+		require.NotEmpty(t, window, "the program sets a maintenance window")
+		dir := filepath.Join(w.dir, "drift-upgrade-"+to)
+		r = sb.deploy("preview", "--env", "staging", "--stack", stack, "--refresh", "--json-dir", dir)
+		require.Zero(t, r.code, "refreshed preview before the window\n%s", r)
+		assert.Contains(t, r.stdout, "holds modifications for its maintenance window "+window+": EngineVersion="+to)
+		report := sb.previewReport("--expect-no-changes", dir)
+		assert.Zero(t, report.code, "the upgrade AWS holds for the window is not drift\n%s", report)
+		assert.Contains(t, report.stdout, "scheduled for "+window)
+		assert.Contains(t, report.stderr, "1 scheduled for the maintenance window")
 
 		n, err := fakeaws.PassMaintenanceWindow(w.awsDir)
 		require.NoError(t, err)
