@@ -127,8 +127,14 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 	if err != nil {
 		return nil, err
 	}
-	// A new region makes every resource of the old provider unmanageable:
-	// the provider, and so its resources, are replaced.
+	// A new region replaces the provider, and so every resource it manages:
+	// pulumi-aws v6 declares Config["region"] with ForcesProviderReplace:
+	// tfbridge.True() (provider/resources.go, pulumi/pulumi-aws commit
+	// 00ba5ea5; added by pulumi/pulumi-aws#4000, "Replace resources when the
+	// AWS region changes"), and the bridge's configDiffer.DiffConfig
+	// (pulumi-terraform-bridge pkg/tfbridge/provider.go) turns a change of
+	// such a key into a replacement. v7 drops it (pulumi/pulumi-aws#5652);
+	// every other key updates the provider in place.
 	resp := diff(olds, news, req.GetIgnoreChanges(), func(k string) bool { return k == "region" }, nil)
 	err = p.logCall(Call{Method: "DiffConfig", URN: req.GetUrn(), Inputs: Plain(news),
 		Replaces: resp.GetReplaces(), Changes: resp.GetDiffs()})
@@ -271,9 +277,19 @@ func (p *Provider) check(req *pulumirpc.CheckRequest, token string, call *Call) 
 				fill(t.Name, resource.NewStringProperty(name))
 			}
 		}
-		if s, ok, _ := knownString(news, t.Name); ok && t.NameMaxLen > 0 && len(s) > t.NameMaxLen {
-			failures = append(failures, &pulumirpc.CheckFailure{Property: t.Name,
-				Reason: fmt.Sprintf("%s %q is %d characters long; AWS allows at most %d", t.Name, s, len(s), t.NameMaxLen)})
+		if s, ok, _ := knownString(news, t.Name); ok {
+			if t.NameMaxLen > 0 && len(s) > t.NameMaxLen {
+				failures = append(failures, &pulumirpc.CheckFailure{Property: t.Name,
+					Reason: fmt.Sprintf("%s %q is %d characters long; AWS allows at most %d", t.Name, s, len(s), t.NameMaxLen)})
+			} else if t.NameValid != nil {
+				// The schema's ValidateFunc runs in Check (the bridge's
+				// ValidateResource), on a name the program set and on an
+				// auto-name alike.
+				if reason := t.NameValid(t.Name, s); reason != "" {
+					failures = append(failures, &pulumirpc.CheckFailure{Property: t.Name,
+						Reason: fmt.Sprintf("%s %q: %s", t.Name, s, reason)})
+				}
+			}
 		}
 	}
 	sort.Strings(defaulted)
@@ -295,31 +311,37 @@ func (p *Provider) check(req *pulumirpc.CheckRequest, token string, call *Call) 
 }
 
 // autoName is the name the real provider gives a resource whose program set
-// none: the engine's proposal when it makes one, else "<resource name>-<7
-// hex>" derived from the engine's random seed, so that it is stable across a
-// preview and the update that follows it.
+// none: the engine's proposal when it makes one, else the bridge's AutoName
+// default, "<resource name>-<7 hex>": info.AutoName in
+// pulumi-terraform-bridge (pkg/tfbridge/info/autonaming.go) sets Randlen 7
+// and ComputeAutoNameDefault calls resource.NewUniqueName(seed, name +
+// separator, 7, maxlen, nil), seeded by the engine's random seed so that a
+// preview and the update after it agree. The separator, maxlen and prefix
+// are pulumi-aws's per type (AutoNameMaxLen, AutoPrefix,
+// AutoNameNoSeparator in types.go, with their sources). aws_db_instance's
+// identifier default is resource.NewUniqueHex, which is not seeded: the
+// double seeds it too, so its previews name what its updates create. No name
+// is lower-cased: the RDS types' ValidateFuncs refuse an upper-case one in
+// Check (NameValid).
 func autoName(t resourceType, req *pulumirpc.CheckRequest) (name, failure string) {
 	if a := req.GetAutonaming(); a != nil {
 		switch a.GetMode() {
 		case pulumirpc.CheckRequest_AutonamingOptions_DISABLE:
 			return "", fmt.Sprintf("autonaming is disabled for this stack: set %s explicitly", t.Name)
-		case pulumirpc.CheckRequest_AutonamingOptions_ENFORCE:
-			return a.GetProposedName(), ""
 		default:
-			name = a.GetProposedName()
-			if t.NameLower {
-				name = strings.ToLower(name)
-			}
-			return name, ""
+			return a.GetProposedName(), ""
 		}
 	}
-	base := t.AutoPrefix + resource.URN(req.GetUrn()).Name() + "-"
-	name, err := resource.NewUniqueName(req.GetRandomSeed(), base, 7, t.NameMaxLen, nil)
+	sep := "-"
+	if t.AutoNameNoSeparator {
+		sep = ""
+	}
+	name, err := resource.NewUniqueName(req.GetRandomSeed(), resource.URN(req.GetUrn()).Name()+sep, 7, t.AutoNameMaxLen, nil)
 	if err != nil {
 		return "", fmt.Sprintf("cannot auto-name %s: %v", t.Name, err)
 	}
-	if t.NameLower {
-		name = strings.ToLower(name)
+	if t.AutoPrefix != "" && !strings.HasPrefix(name, t.AutoPrefix) {
+		name = t.AutoPrefix + name
 	}
 	return name, ""
 }
@@ -367,15 +389,30 @@ func (p *Provider) diffResource(req *pulumirpc.DiffRequest, token string) (*pulu
 		}
 	}
 	resp := diff(olds, news, req.GetIgnoreChanges(), t.forcesReplace, t.Suppress)
-	// The real provider deletes first when the program fixed the name and
-	// the name stays the same: AWS would refuse a second resource of that
-	// name.
-	if len(resp.Replaces) > 0 && t.Name != "" && !slices.Contains(resp.Diffs, t.Name) {
-		if _, set := news[resource.PropertyKey(t.Name)]; set && !listed(news["__defaults"], t.Name) {
-			resp.DeleteBeforeReplace = true
-		}
-	}
+	resp.DeleteBeforeReplace = len(resp.Replaces) > 0 && (t.DeleteBeforeReplace || t.nameFixed(news))
 	return resp, nil
+}
+
+// nameFixed is the bridge's nameRequiresDeleteBeforeReplace
+// (pulumi-terraform-bridge pkg/tfbridge/schema.go), which its Diff ORs with
+// ResourceInfo.DeleteBeforeReplace when there are replaces: true when an
+// input whose default is AutoNamed was set by the program rather than by
+// that default (it is not in __defaults). The resource declares no
+// UniqueNameFields (none of the types here does in pulumi-aws's
+// resources.go at 00ba5ea5), so whether the name changes does not matter.
+// aws_db_instance's identifier default is not AutoNamed (NameNotAutoNamed):
+// a replacement that keeps a fixed identifier is created first, and AWS
+// refuses it (checkUnique).
+func (t resourceType) nameFixed(news resource.PropertyMap) bool {
+	if t.Name == "" || t.NameNotAutoNamed {
+		return false
+	}
+	defaults, ok := news["__defaults"]
+	if !ok || !defaults.IsArray() {
+		return false
+	}
+	_, set := news[resource.PropertyKey(t.Name)]
+	return set && !listed(defaults, t.Name)
 }
 
 func listed(v resource.PropertyValue, key string) bool {
@@ -502,7 +539,17 @@ func (p *Provider) create(req *pulumirpc.CreateRequest, token string, call *Call
 }
 
 // checkUnique refuses a second live resource with the same name where AWS
-// would (DBInstanceAlreadyExists, EntityAlreadyExists, ...).
+// would, each type's Unique naming the scope. The create APIs' errors:
+// CreateDBInstance DBInstanceAlreadyExists ("The user already has a DB
+// instance with the given identifier"), CreateDBSubnetGroup
+// DBSubnetGroupAlreadyExists ("DBSubnetGroupName is already used by an
+// existing DB subnet group",
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html),
+// IAM CreateRole EntityAlreadyExists ("The request was rejected because it
+// attempted to create a resource that already exists"). The parameter
+// group, event subscription, log group, KMS alias and security group
+// (per VPC) scopes were not read from a source (e2e/README.md, open
+// questions).
 func checkUnique(t resourceType, token, region string, c *comp, r *records) error {
 	if t.Unique == "" {
 		return nil
@@ -656,7 +703,11 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 		return p.store.update(func(r *records) error {
 			i, ok := r.find(token, req.GetId())
 			if !ok {
-				// AWS's NotFound on delete: the real provider treats it as done.
+				// Gone already: the provider's delete functions treat AWS's
+				// NotFound as done, e.g. resourceInstanceDelete
+				// (DBInstanceNotFoundFault), resourceSubnetGroupDelete
+				// (DBSubnetGroupNotFoundFault), resourceVPCDelete
+				// (InvalidVpcID.NotFound), all at 4f930f62.
 				call.Note = "not found"
 				return nil
 			}
@@ -670,9 +721,13 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 				}
 				call.Note = note
 			}
-			if user := r.referrer(i); user != nil && !t.PolicyOf {
-				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (DependencyViolation): %s %s (%s) still uses it",
-					token, rec.ID, user.Type, user.ID, user.URN)
+			// Only the deletes whose API refuses while something uses the
+			// resource (InUseBy in types.go, with the sources); the others
+			// (a KMS key's ScheduleKeyDeletion, SNS DeleteTopic, ...) go
+			// through.
+			if user := r.usedBy(i, t.InUseBy); user != nil {
+				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (%s): %s %s (%s) still uses it",
+					token, rec.ID, t.InUseError, user.Type, user.ID, user.URN)
 			}
 			r.Resources = slices.Delete(r.Resources, i, i+1)
 			return nil

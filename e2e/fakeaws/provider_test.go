@@ -109,9 +109,19 @@ func TestCheckReturnsInputsAndAutoNames(t *testing.T) {
 	assert.Equal(t, "fixed", str(fixed, "name"))
 	assert.Equal(t, []any{"description"}, fixed["__defaults"].Mappable())
 
-	// RDS names are lower-cased; KMS aliases start with alias/.
-	upper := decode(t, check(t, p, typ, "Orders", pm(in), nil, "a").GetInputs())
-	assert.Regexp(t, `^orders-[0-9a-f]{7}$`, str(upper, "name"))
+	// No name is lower-cased: the RDS ValidateFuncs refuse an upper-case
+	// auto-name in Check, the event subscription's allows it.
+	upper := check(t, p, typ, "Orders", pm(in), nil, "a")
+	require.Len(t, upper.GetFailures(), 1)
+	assert.Equal(t, "name", upper.GetFailures()[0].GetProperty())
+	assert.Contains(t, upper.GetFailures()[0].GetReason(), "only lowercase alphanumeric characters")
+	events := decode(t, check(t, p, "aws:rds/eventSubscription:EventSubscription", "Events",
+		pm(map[string]any{"snsTopic": "arn:aws:sns:eu-west-1:123456789012:t"}), nil, "a").GetInputs())
+	assert.Regexp(t, `^Events-[0-9a-f]{7}$`, str(events, "name"))
+	// pulumi-aws's per-type forms: the DB instance identifier has no
+	// separator, a KMS alias starts with alias/.
+	db := decode(t, check(t, p, "aws:rds/instance:Instance", "orders", pm(map[string]any{}), nil, "a").GetInputs())
+	assert.Regexp(t, `^orders[0-9a-f]{7}$`, str(db, "identifier"))
 	alias := decode(t, check(t, p, "aws:kms/alias:Alias", "key", pm(map[string]any{"targetKeyId": "k"}), nil, "a").GetInputs())
 	assert.Regexp(t, `^alias/key-[0-9a-f]{7}$`, str(alias, "name"))
 }
@@ -288,24 +298,39 @@ func TestDiffTreatsUnknownsAndEmptyValues(t *testing.T) {
 	assert.Equal(t, []string{"cidrBlock"}, resp.GetDiffs(), "an empty map equals an absent one")
 }
 
+// TestDiffDeletesFirstWhenTheProgramFixedTheName follows the bridge: a
+// replacement deletes first when the program set an auto-named name, whether
+// or not the name changes, never when the name came from the auto-namer, and
+// always for a type pulumi-aws marks DeleteBeforeReplace. The DB instance
+// identifier is not auto-named in pulumi-aws v6, so it never counts.
 func TestDiffDeletesFirstWhenTheProgramFixedTheName(t *testing.T) {
 	p, _ := newConfigured(t)
-	const typ = "aws:rds/instance:Instance"
-	diff := func(olds, news map[string]any) *pulumirpc.DiffResponse {
-		resp, err := p.Diff(bg, &pulumirpc.DiffRequest{Urn: urn(typ, "db"), Type: typ,
+	diff := func(typ string, olds, news map[string]any) *pulumirpc.DiffResponse {
+		resp, err := p.Diff(bg, &pulumirpc.DiffRequest{Urn: urn(typ, "r"), Type: typ,
 			OldInputs: props(t, pm(olds)), News: props(t, pm(news))})
 		require.NoError(t, err)
+		require.NotEmpty(t, resp.GetReplaces())
 		return resp
 	}
-	fixed := diff(map[string]any{"identifier": "a", "engine": "postgres", "__defaults": []any{}},
-		map[string]any{"identifier": "a", "engine": "mysql", "__defaults": []any{}})
-	assert.True(t, fixed.GetDeleteBeforeReplace(), "same fixed identifier: AWS cannot hold both")
-	renamed := diff(map[string]any{"identifier": "a", "engine": "postgres", "__defaults": []any{}},
-		map[string]any{"identifier": "b", "engine": "mysql", "__defaults": []any{}})
-	assert.False(t, renamed.GetDeleteBeforeReplace(), "a new identifier can be created first")
-	auto := diff(map[string]any{"identifier": "a", "engine": "postgres", "__defaults": []any{"identifier"}},
-		map[string]any{"identifier": "a", "engine": "mysql", "__defaults": []any{"identifier"}})
+	const pg = "aws:rds/parameterGroup:ParameterGroup"
+	fixed := diff(pg, map[string]any{"name": "a", "family": "postgres16", "__defaults": []any{}},
+		map[string]any{"name": "a", "family": "postgres17", "__defaults": []any{}})
+	assert.True(t, fixed.GetDeleteBeforeReplace(), "same fixed name: AWS cannot hold both")
+	renamed := diff(pg, map[string]any{"name": "a", "family": "postgres16", "__defaults": []any{}},
+		map[string]any{"name": "b", "family": "postgres17", "__defaults": []any{}})
+	assert.True(t, renamed.GetDeleteBeforeReplace(), "a fixed name deletes first even when it changes (no UniqueNameFields)")
+	auto := diff(pg, map[string]any{"name": "a", "family": "postgres16", "__defaults": []any{"name"}},
+		map[string]any{"name": "a", "family": "postgres17", "__defaults": []any{"name"}})
 	assert.False(t, auto.GetDeleteBeforeReplace(), "an auto-name is made anew for the replacement")
+
+	const db = "aws:rds/instance:Instance"
+	instance := diff(db, map[string]any{"identifier": "a", "engine": "postgres", "__defaults": []any{}},
+		map[string]any{"identifier": "a", "engine": "mysql", "__defaults": []any{}})
+	assert.False(t, instance.GetDeleteBeforeReplace(), "the identifier's default is not AutoNamed: created first")
+
+	const att = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	attachment := diff(att, map[string]any{"role": "r", "policyArn": "arn:a"}, map[string]any{"role": "r", "policyArn": "arn:b"})
+	assert.True(t, attachment.GetDeleteBeforeReplace(), "pulumi-aws marks the attachment DeleteBeforeReplace")
 }
 
 func TestReadUpdateDeleteWorkOnTheRecords(t *testing.T) {

@@ -1,11 +1,8 @@
 package fakeaws
 
 import (
-	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -108,27 +105,7 @@ func appendEvents(dir string, evs []Event) error {
 // loadEvents reads the folder's events, oldest first; the caller holds the
 // lock.
 func loadEvents(dir string) ([]Event, error) {
-	f, err := os.Open(filepath.Join(dir, eventsFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("fakeaws: opening the RDS events: %w", err)
-	}
-	defer f.Close()
-	var out []Event
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		var e Event
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, fmt.Errorf("fakeaws: %s line %d: %w", f.Name(), n, err)
-		}
-		out = append(out, e)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("fakeaws: reading %s: %w", f.Name(), err)
-	}
-	return out, nil
+	return readLines[Event](filepath.Join(dir, eventsFile), "the RDS events")
 }
 
 // Events returns the RDS events recorded in the double's folder dir.

@@ -62,13 +62,15 @@ func (r *records) find(typ, id string) (int, bool) {
 	return -1, false
 }
 
-// referrer returns another live resource whose inputs name resource i's ID
-// (a subnet group listing a subnet, a policy attachment naming a role), or
-// nil: AWS refuses to delete a resource that is still in use.
-func (r *records) referrer(i int) *Record {
+// usedBy returns another live resource that inUse counts as using resource
+// i (given resource i's ID), or nil; nil inUse counts none.
+func (r *records) usedBy(i int, inUse func(user Record, id string) bool) *Record {
+	if inUse == nil {
+		return nil
+	}
 	id := r.Resources[i].ID
 	for j := range r.Resources {
-		if j != i && mentions(r.Resources[j].Inputs, id) {
+		if j != i && inUse(r.Resources[j], id) {
 			return &r.Resources[j]
 		}
 	}
@@ -257,28 +259,34 @@ func Records(dir string) ([]Record, error) {
 
 // Calls returns the call log of the double's folder dir, oldest first.
 func Calls(dir string) ([]Call, error) {
-	f, err := os.Open(filepath.Join(dir, callsFile))
+	return readLines[Call](filepath.Join(dir, callsFile), "the call log")
+}
+
+// readLines reads a file of one JSON value per line, oldest first; a
+// missing file holds none.
+func readLines[T any](path, what string) ([]T, error) {
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("fakeaws: opening the call log: %w", err)
+		return nil, fmt.Errorf("fakeaws: opening %s: %w", what, err)
 	}
 	defer f.Close()
-	var calls []Call
+	var out []T
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for n := 1; sc.Scan(); n++ {
-		var c Call
-		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
-			return nil, fmt.Errorf("fakeaws: %s line %d: %w", f.Name(), n, err)
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			return nil, fmt.Errorf("fakeaws: %s line %d: %w", path, n, err)
 		}
-		calls = append(calls, c)
+		out = append(out, v)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("fakeaws: reading %s: %w", f.Name(), err)
+		return nil, fmt.Errorf("fakeaws: reading %s: %w", path, err)
 	}
-	return calls, nil
+	return out, nil
 }
 
 // CallLogPath is the call log's file in the double's folder dir, for tests
