@@ -3,6 +3,7 @@ package dbstack_test
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/pgplatform/platform/database/postgres"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/tags"
 )
@@ -131,6 +133,14 @@ func TestCommittedStacks(t *testing.T) {
 				trust := role.String("assumeRolePolicy")
 				assert.Contains(t, trust, `"Service":"monitoring.rds.amazonaws.com"`)
 				assert.Contains(t, trust, `"aws:SourceAccount":"`+mockaws.Account+`"`)
+				// Bound to this stack's instances, the one declared among
+				// them (IAM StringLike matches as path.Match does here).
+				source := "arn:aws:rds:eu-west-1:" + mockaws.Account + ":db:" + cfg.App + "-" + cfg.Environment + "-????????"
+				assert.Contains(t, trust, `"StringLike":{"aws:SourceArn":"`+source+`"}`)
+				matches, err := path.Match(source, "arn:aws:rds:eu-west-1:"+mockaws.Account+":db:"+id)
+				assert.NoError(t, err)
+				assert.True(t, matches, "the trust's aws:SourceArn %s does not match the instance %s", source, id)
+				assert.NoError(t, guardrails.CheckTrustPolicy(trust, guardrails.PolicyScope{Account: mockaws.Account, TrustService: "monitoring.rds.amazonaws.com", TrustSourceArn: source}))
 				att := r.one(t, tAttachment)
 				assert.Equal(t, "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole", att.String("policyArn"))
 				assert.Equal(t, mockaws.AutoName(role.Name), att.String("role"))

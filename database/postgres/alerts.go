@@ -10,7 +10,9 @@ import (
 	"github.com/pgplatform/platform/shared/naming"
 )
 
-// topic declares the encrypted alarm topic and one subscription per
+// topic declares the alarm topic, encrypted with the key the plan names
+// (the reference the event-subscriptions guardrail checked), and one
+// subscription per
 // subscriber of the plan (the list the alarm-subscribers guardrail
 // checked), each named by a digest of its protocol and endpoint so that
 // reordering the config replaces nothing.
@@ -18,7 +20,7 @@ func (b *builder) topic() error {
 	var err error
 	b.db.AlarmTopic, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
 		DisplayName:    pulumi.Sprintf("PostgreSQL %s alarms and events", b.name),
-		KmsMasterKeyId: b.keyIf(b.args.Plan.TopicEncrypted),
+		KmsMasterKeyId: b.keyInput(b.args.Plan.TopicKmsMasterKeyID),
 		Tags:           b.args.Tags.Named(b.name),
 	}, b.parent)
 	if err != nil {

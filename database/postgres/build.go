@@ -176,9 +176,19 @@ func (b *builder) ingress() []ingressRule {
 	return out
 }
 
+// monitoringRole declares the enhanced-monitoring role. Its trust policy
+// is rendered once, checked by the guardrails against the one service and
+// the instances that may assume it, and that same string is the role's
+// assumeRolePolicy; a trust that breaks a rule stops the run before the
+// role is declared.
 func (b *builder) monitoringRole() error {
-	trust, err := monitoringTrust(b.args.Plan.MonitoringTrustService, b.args.AccountID)
+	cfg := b.args.Config
+	source := monitoringSourceArn(b.args.Partition, cfg.Region, b.args.AccountID, cfg.App, cfg.Environment)
+	trust, err := monitoringTrust(b.args.Plan.MonitoringTrustService, b.args.AccountID, source)
 	if err != nil {
+		return err
+	}
+	if err := guardrails.CheckTrustPolicy(trust, guardrails.PolicyScope{Account: b.args.AccountID, TrustService: guardrails.MonitoringService, TrustSourceArn: source}); err != nil {
 		return err
 	}
 	b.db.MonitoringRole, err = iam.NewRole(b.ctx, b.child("monitoring"), &iam.RoleArgs{

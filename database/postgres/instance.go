@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/naming"
 )
 
@@ -35,23 +36,13 @@ func (b *builder) identifier() pulumi.StringOutput {
 func (b *builder) instance() error {
 	cfg := b.args.Config
 	p := b.args.Plan.Instance
-	// The log groups, and through them the instance, wait for the key's
-	// full policy: CloudWatch Logs and RDS may use the key only then.
+	if err := b.logGroups(); err != nil {
+		return err
+	}
+	// The instance waits for the key's full policy, as its log groups do:
+	// RDS may use the key only then.
 	deps := []pulumi.Resource{b.db.KeyPolicy}
-	for _, export := range p.LogExports {
-		export := export
-		lg, err := cloudwatch.NewLogGroup(b.ctx, b.child("log-"+export), &cloudwatch.LogGroupArgs{
-			Name: b.db.Identifier.ApplyT(func(id string) string {
-				return naming.InstanceLogGroup(id, export)
-			}).(pulumi.StringOutput),
-			RetentionInDays: pulumi.Int(b.args.Plan.LogGroupRetentionDays),
-			KmsKeyId:        b.keyIf(b.args.Plan.LogGroupsEncrypted),
-			Tags:            b.args.Tags.Named(b.name),
-		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.db.KeyPolicy}))
-		if err != nil {
-			return fmt.Errorf("log group %s: %w", export, err)
-		}
-		b.db.LogGroups = append(b.db.LogGroups, lg)
+	for _, lg := range b.db.LogGroups {
 		deps = append(deps, lg)
 	}
 
@@ -140,6 +131,28 @@ func (b *builder) instance() error {
 	return err
 }
 
+// logGroups declares the log groups of the instance's exports with the
+// plan's retention and its key reference as their kmsKeyId. They wait for
+// the key's full policy: CloudWatch Logs may use the key only then.
+func (b *builder) logGroups() error {
+	for _, export := range b.args.Plan.Instance.LogExports {
+		export := export
+		lg, err := cloudwatch.NewLogGroup(b.ctx, b.child("log-"+export), &cloudwatch.LogGroupArgs{
+			Name: b.db.Identifier.ApplyT(func(id string) string {
+				return naming.InstanceLogGroup(id, export)
+			}).(pulumi.StringOutput),
+			RetentionInDays: pulumi.Int(b.args.Plan.LogGroupRetentionDays),
+			KmsKeyId:        b.keyInput(b.args.Plan.LogGroupKmsKeyID),
+			Tags:            b.args.Tags.Named(b.name),
+		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.db.KeyPolicy}))
+		if err != nil {
+			return fmt.Errorf("log group %s: %w", export, err)
+		}
+		b.db.LogGroups = append(b.db.LogGroups, lg)
+	}
+	return nil
+}
+
 // keyIf returns the stack key's ARN when the plan asks for the customer
 // key, and nil (the AWS-managed key) otherwise.
 func (b *builder) keyIf(customer bool) pulumi.StringPtrInput {
@@ -147,6 +160,20 @@ func (b *builder) keyIf(customer bool) pulumi.StringPtrInput {
 		return nil
 	}
 	return b.db.Key.Arn
+}
+
+// keyInput renders a plan's key reference as a KMS key input: the stack
+// key's ARN for guardrails.StackKey, unset for "" (the AWS-managed key),
+// and any other reference as written. The guardrails read the reference,
+// so the input is the one they checked.
+func (b *builder) keyInput(ref string) pulumi.StringPtrInput {
+	switch ref {
+	case "":
+		return nil
+	case guardrails.StackKey:
+		return b.db.Key.Arn
+	}
+	return pulumi.String(ref)
 }
 
 // alarm is one CloudWatch alarm on an instance metric.

@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/pgplatform/platform/shared/kmspolicy"
+	"github.com/pgplatform/platform/shared/naming"
 )
 
 type statement = kmspolicy.Statement
@@ -121,14 +123,36 @@ func keyPolicy(k keyScope) (string, error) {
 	)
 }
 
+// monitoringSourceArn is what the monitoring role's trust binds
+// aws:SourceArn to: the DB instances of this stack,
+// arn:<partition>:rds:<region>:<account>:db:<app>-<environment>-<digest>
+// (naming.InstanceIdentifier), with one ? per character of the digest. The
+// RDS User Guide has the trust name the instance's ARN, db:<name>, under
+// StringLike ("Protecting against the confused deputy problem",
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html#USER_Monitoring.OS.confused-deputy).
+// The pattern rather than the one identifier: a replacement gets a new
+// identifier (created before the old instance is deleted) and a subnet
+// group change renames the instance, in staging and prod only in the
+// maintenance window, so a trust naming one identifier would, while the
+// role is shared, refuse the other instance or the not yet renamed one.
+func monitoringSourceArn(partition, region, account, app, environment string) string {
+	return fmt.Sprintf("arn:%s:rds:%s:%s:db:%s-%s", partition, region, account,
+		naming.Base(app, environment), strings.Repeat("?", len(naming.Digest())))
+}
+
 // monitoringTrust lets only the enhanced-monitoring service, acting for this
-// account, assume the monitoring role.
-func monitoringTrust(service, account string) (string, error) {
+// account (aws:SourceAccount) and this stack's instances (aws:SourceArn),
+// assume the monitoring role, as the User Guide's confused-deputy example
+// has it (see monitoringSourceArn).
+func monitoringTrust(service, account, sourceArn string) (string, error) {
 	return encode("the monitoring trust policy", statement{
 		"Effect":    "Allow",
 		"Principal": map[string]any{"Service": service},
 		"Action":    "sts:AssumeRole",
-		"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": account}},
+		"Condition": map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": account},
+			"StringLike":   map[string]any{"aws:SourceArn": sourceArn},
+		},
 	})
 }
 

@@ -62,15 +62,14 @@ func goodDatabase(tier config.Tier) guardrails.Database {
 			CACertIdentifier:                 "rds-ca-rsa2048-g1",
 			CopyTagsToSnapshot:               true,
 		},
-		ParameterFamily:              "postgres16",
-		Parameters:                   params,
-		MonitoringTrustService:       "monitoring.rds.amazonaws.com",
-		MonitoringTrustSourceAccount: true,
-		MonitoringPolicy:             "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-		LogGroupRetentionDays:        365,
-		LogGroupsEncrypted:           true,
-		Ingress:                      []guardrails.Ingress{{FromApps: true, Port: 5432}},
-		TopicEncrypted:               true,
+		ParameterFamily:        "postgres16",
+		Parameters:             params,
+		MonitoringTrustService: "monitoring.rds.amazonaws.com",
+		MonitoringPolicy:       "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+		LogGroupRetentionDays:  365,
+		LogGroupKmsKeyID:       "the stack's key",
+		Ingress:                []guardrails.Ingress{{FromApps: true, Port: 5432}},
+		TopicKmsMasterKeyID:    "the stack's key",
 		EventSubscriptions: []guardrails.EventSubscription{
 			{SourceType: "db-instance", Categories: []string{"failover", "failure", "maintenance", "low storage", "configuration change"}},
 			{SourceType: "db-parameter-group", Categories: []string{"configuration change"}},
@@ -227,7 +226,7 @@ var databaseCases = []dbCase{
 	{name: "enhanced monitoring off", tier: config.Prod, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *guardrails.Database) { p.Instance.MonitoringInterval = 0 }},
 	{name: "monitoring interval 2", tier: config.Dev, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *guardrails.Database) { p.Instance.MonitoringInterval = 2 }},
 	{name: "monitoring role trusted by EC2", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustService = "ec2.amazonaws.com" }},
-	{name: "monitoring role without source account", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustSourceAccount = false }},
+	{name: "monitoring role trusted by no service", tier: config.Dev, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustService = "" }},
 	{name: "monitoring role without its policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "" }},
 	{name: "monitoring role with admin policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "arn:aws:iam::aws:policy/AdministratorAccess" }},
 	// performance-insights
@@ -238,7 +237,10 @@ var databaseCases = []dbCase{
 	{name: "upgrade log not exported", tier: config.Prod, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = []string{"postgresql"} }},
 	{name: "no log exports", tier: config.Dev, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = nil }},
 	{name: "log groups without retention", tier: config.Prod, rule: "logs-to-cloudwatch", key: "database:logRetentionDays", mutate: func(p *guardrails.Database) { p.LogGroupRetentionDays = 0 }},
-	{name: "log groups not encrypted", tier: config.Prod, rule: "logs-to-cloudwatch", key: "database:logRetentionDays", mutate: func(p *guardrails.Database) { p.LogGroupsEncrypted = false }},
+	{name: "log groups without a KMS key", tier: config.Prod, rule: "logs-to-cloudwatch", key: "logGroup.kmsKeyId", mutate: func(p *guardrails.Database) { p.LogGroupKmsKeyID = "" }},
+	{name: "log groups on another key", tier: config.Dev, rule: "logs-to-cloudwatch", key: "logGroup.kmsKeyId", mutate: func(p *guardrails.Database) {
+		p.LogGroupKmsKeyID = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	}},
 	// tls-required
 	{name: "force_ssl 0", tier: config.Prod, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *guardrails.Database) { setParam(p, "rds.force_ssl", "0", "pending-reboot") }},
 	{name: "force_ssl missing", tier: config.Dev, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *guardrails.Database) { dropParam(p, "rds.force_ssl") }},
@@ -288,7 +290,8 @@ var databaseCases = []dbCase{
 	{name: "parameter-group categories on the instance subscription only", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *guardrails.Database) {
 		p.EventSubscriptions = p.EventSubscriptions[:2]
 	}},
-	{name: "alarm topic not encrypted", tier: config.Prod, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicEncrypted = false }},
+	{name: "alarm topic not encrypted", tier: config.Prod, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicKmsMasterKeyID = "" }},
+	{name: "alarm topic on the AWS-managed SNS key", tier: config.Dev, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicKmsMasterKeyID = "alias/aws/sns" }},
 	// alarm-subscribers
 	{name: "prod without alarm subscribers", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
 	{name: "subscriber with an unknown protocol", tier: config.Dev, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {

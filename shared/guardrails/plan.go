@@ -45,22 +45,39 @@ type Database struct {
 	// major is older than config.MinEngineMajor.
 	PreviousParameterFamily string
 	Parameters              []Parameter
-	// Monitoring role.
-	MonitoringTrustService       string
-	MonitoringTrustSourceAccount bool
-	MonitoringPolicy             string
-	// Log groups declared for the instance's exports.
+	// Monitoring role: the service its trust policy names and the managed
+	// policy attached to it. The trust policy itself names the account and
+	// instance too, known only once the program runs: the component renders
+	// it, checks that string with CheckTrustPolicy and gives the role that
+	// same string (database/postgres monitoringRole).
+	MonitoringTrustService string
+	MonitoringPolicy       string
+	// Log groups declared for the instance's exports, and the kmsKeyId
+	// input each gets (a key reference, see StackKey).
 	LogGroupRetentionDays int
-	LogGroupsEncrypted    bool
+	LogGroupKmsKeyID      string
 	// Security group.
 	Ingress []Ingress
-	// Alarm topic, its subscribers and the RDS event subscriptions.
-	TopicEncrypted     bool
-	EventSubscriptions []EventSubscription
+	// Alarm topic's kmsMasterKeyId input (a key reference, see StackKey),
+	// its subscribers and the RDS event subscriptions.
+	TopicKmsMasterKeyID string
+	EventSubscriptions  []EventSubscription
 	// AlarmSubscriptions are the alarm topic's subscriptions, one
 	// sns.TopicSubscription each, rendered from this list.
 	AlarmSubscriptions []Subscription
 }
+
+// StackKey is the key reference a plan gives a resource's KMS key input
+// to mean the stack's own customer-managed key; the component passes that
+// key's ARN for it (database/postgres keyInput). A reference left empty
+// leaves the input unset, so AWS uses its managed key; any other reference
+// (a key ARN, id or alias) is passed to the provider as written. The rules
+// read the reference, so what they check is what the resource gets.
+const StackKey = "the stack's key"
+
+// MonitoringService is the service principal that assumes the enhanced
+// monitoring role.
+const MonitoringService = "monitoring.rds.amazonaws.com"
 
 // EventSubscription is one RDS event subscription to the alarm topic: the
 // source type (its source is the stack's own instance or parameter group)

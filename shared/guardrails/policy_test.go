@@ -47,16 +47,36 @@ func goodTrustPolicy() []doc {
 	}}
 }
 
+// goodMonitoringTrust is the enhanced-monitoring role's trust policy,
+// written out by hand the way the database stack renders it for
+// orders-prod: the instance identifiers of the stack are orders-prod-
+// followed by an 8-character digest.
+func goodMonitoringTrust() []doc {
+	return []doc{{
+		"Effect": "Allow", "Principal": doc{"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
+		"Condition": doc{
+			"StringEquals": doc{"aws:SourceAccount": account},
+			"StringLike":   doc{"aws:SourceArn": monitoringSource},
+		},
+	}}
+}
+
+const monitoringSource = "arn:aws:rds:eu-west-1:123456789012:db:orders-prod-????????"
+
+var monitoringScope = guardrails.PolicyScope{Account: account, TrustService: "monitoring.rds.amazonaws.com", TrustSourceArn: monitoringSource}
+
 var keyScope = guardrails.PolicyScope{Account: account, LogGroupArns: []string{pgLog, upLog}}
 
 var trustScope = guardrails.PolicyScope{Account: account, TrustService: "vpc-flow-logs.amazonaws.com", TrustSourceArn: "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log/*"}
 
 // policyCase is one rendered document; rule "" means every rule holds.
 type policyCase struct {
-	name   string
-	trust  bool
-	mutate func(sts []doc) []doc
-	rule   string
+	name  string
+	trust bool
+	// monitoring checks the monitoring role's trust policy (goodMonitoringTrust).
+	monitoring bool
+	mutate     func(sts []doc) []doc
+	rule       string
 	// also are rules the mutation necessarily breaks too.
 	also []string
 }
@@ -72,6 +92,7 @@ var policyCases = []policyCase{
 		return append(sts, doc{"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*"})
 	}},
 	{name: "good trust policy", trust: true},
+	{name: "good monitoring trust policy", monitoring: true},
 
 	// key-policy-named-principals
 	{name: "AWS * principal", rule: "key-policy-named-principals", mutate: func(sts []doc) []doc {
@@ -153,6 +174,18 @@ var policyCases = []policyCase{
 		delete(sts[0]["Condition"].(doc), "StringEquals")
 		return sts
 	}},
+	{name: "monitoring trust bound to the account only", monitoring: true, rule: "trust-source-bound", mutate: func(sts []doc) []doc {
+		delete(sts[0]["Condition"].(doc), "StringLike")
+		return sts
+	}},
+	{name: "monitoring trust for every instance of the account", monitoring: true, rule: "trust-source-bound", mutate: func(sts []doc) []doc {
+		sts[0]["Condition"].(doc)["StringLike"] = doc{"aws:SourceArn": "arn:aws:rds:eu-west-1:123456789012:db:*"}
+		return sts
+	}},
+	{name: "monitoring role trusted by RDS itself", monitoring: true, rule: "trust-named-service", mutate: func(sts []doc) []doc {
+		sts[0]["Principal"] = doc{"Service": "rds.amazonaws.com"}
+		return sts
+	}},
 	{name: "trust bound to another account's flow logs", trust: true, rule: "trust-source-bound", mutate: func(sts []doc) []doc {
 		sts[0]["Condition"].(doc)["ArnLike"] = doc{"aws:SourceArn": "arn:aws:ec2:eu-west-1:*:vpc-flow-log/*"}
 		return sts
@@ -178,6 +211,9 @@ func TestPolicyRules(t *testing.T) {
 			rules, sts, scope, check := guardrails.KeyPolicyRules, goodKeyPolicy(), keyScope, guardrails.CheckKeyPolicy
 			if tc.trust {
 				rules, sts, scope, check = guardrails.TrustPolicyRules, goodTrustPolicy(), trustScope, guardrails.CheckTrustPolicy
+			}
+			if tc.monitoring {
+				rules, sts, scope, check = guardrails.TrustPolicyRules, goodMonitoringTrust(), monitoringScope, guardrails.CheckTrustPolicy
 			}
 			if tc.mutate != nil {
 				sts = tc.mutate(sts)

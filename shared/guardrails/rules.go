@@ -117,8 +117,11 @@ var DatabaseRules = []Rule{
 		switch {
 		case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
 			return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
-		case p.MonitoringTrustService != "monitoring.rds.amazonaws.com" || !p.MonitoringTrustSourceAccount:
-			return &Violation{Key: "monitoringRole.assumeRolePolicy", Value: p.MonitoringTrustService, Want: "trusted only by monitoring.rds.amazonaws.com, scoped with aws:SourceAccount"}
+		case p.MonitoringTrustService != MonitoringService:
+			// The rendered trust policy, which binds this service to the
+			// account and the instance, is checked by CheckTrustPolicy
+			// where the component renders it.
+			return &Violation{Key: "monitoringRole.assumeRolePolicy", Value: p.MonitoringTrustService, Want: "trusted only by " + MonitoringService}
 		case !strings.HasSuffix(p.MonitoringPolicy, "service-role/AmazonRDSEnhancedMonitoringRole"):
 			return &Violation{Key: "monitoringRole.policy", Value: p.MonitoringPolicy, Want: "AmazonRDSEnhancedMonitoringRole attached"}
 		}
@@ -141,8 +144,11 @@ var DatabaseRules = []Rule{
 				return &Violation{Key: "enabledCloudwatchLogsExports", Value: strings.Join(p.Instance.LogExports, ","), Want: "postgresql and upgrade exported"}
 			}
 		}
-		if p.LogGroupRetentionDays <= 0 || !p.LogGroupsEncrypted {
-			return &Violation{Key: "database:logRetentionDays", Value: strconv.Itoa(p.LogGroupRetentionDays), Want: "log groups declared by the stack with a retention and the stack's key"}
+		if p.LogGroupRetentionDays <= 0 {
+			return &Violation{Key: "database:logRetentionDays", Value: strconv.Itoa(p.LogGroupRetentionDays), Want: "log groups declared by the stack with a retention"}
+		}
+		if p.LogGroupKmsKeyID != StackKey {
+			return &Violation{Key: "logGroup.kmsKeyId", Value: p.LogGroupKmsKeyID, Want: StackKey + ": the log groups encrypted with the stack's customer-managed key"}
 		}
 		return nil
 	}},
@@ -214,8 +220,8 @@ var DatabaseRules = []Rule{
 				return &Violation{Key: "eventSubscription[" + want.SourceType + "].eventCategories", Value: strings.Join(categories(p.EventSubscriptions, want.SourceType), ","), Want: "a " + want.SourceType + " subscription with all of " + strings.Join(want.Categories, ", ")}
 			}
 		}
-		if !p.TopicEncrypted {
-			return &Violation{Key: "alarmTopic.kmsMasterKeyId", Value: "", Want: "the topic encrypted with the stack's key"}
+		if p.TopicKmsMasterKeyID != StackKey {
+			return &Violation{Key: "alarmTopic.kmsMasterKeyId", Value: p.TopicKmsMasterKeyID, Want: StackKey + ": the topic encrypted with the stack's customer-managed key"}
 		}
 		return nil
 	}},
