@@ -103,7 +103,7 @@ type SecurityGroupRule struct {
 
 // LogGroupArn stands for the ARN of the flow-log group in
 // FlowLogs.Resources: the ARN is known only once the group exists.
-const LogGroupArn = "${flowLogGroup.arn}"
+const LogGroupArn = guardrails.FlowLogGroupArn
 
 // FlowLogs are the VPC's flow logs: the retention of their log group and
 // what the policy of the role that writes them allows.
@@ -120,7 +120,7 @@ type FlowLogs struct {
 
 // flowLogActions are what the flow-logs service needs to write to a log
 // group it does not create.
-var flowLogActions = []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+var flowLogActions = guardrails.FlowLogActions
 
 // FlowLogGroupName is the flow-log group of an environment's network.
 func FlowLogGroupName(environment string) string { return "/pgp/" + environment + "/vpc-flow-logs" }
@@ -214,7 +214,8 @@ func (l Layout) Plan(tier config.Tier) guardrails.Network {
 	if fl := l.FlowLogs; fl != nil {
 		p.FlowLogs = true
 		p.FlowLogRetentionDays = fl.RetentionDays
-		p.FlowLogRoleScopedToGroup = fl.scopedToGroup()
+		p.FlowLogRoleActions = slices.Clone(fl.Actions)
+		p.FlowLogRoleResources = slices.Clone(fl.Resources)
 	}
 	return p
 }
@@ -226,25 +227,6 @@ func (rt RouteTable) hasDatabaseSubnet() bool {
 		}
 	}
 	return false
-}
-
-// scopedToGroup is true when the policy names only the flow-log group (and
-// its streams) and only actions the flow-logs service needs.
-func (fl FlowLogs) scopedToGroup() bool {
-	if len(fl.Resources) == 0 || len(fl.Actions) == 0 {
-		return false
-	}
-	for _, r := range fl.Resources {
-		if r != LogGroupArn && r != LogGroupArn+":*" {
-			return false
-		}
-	}
-	for _, a := range fl.Actions {
-		if !slices.Contains(flowLogActions, a) {
-			return false
-		}
-	}
-	return true
 }
 
 // policyResources returns Resources with LogGroupArn replaced by arn.

@@ -149,7 +149,8 @@ func TestCommittedLayoutsHoldEveryRule(t *testing.T) {
 			assert.Zero(t, p.DatabaseRoutesToGateway)
 			assert.Zero(t, p.DefaultSecurityGroupRules)
 			assert.True(t, p.FlowLogs)
-			assert.True(t, p.FlowLogRoleScopedToGroup)
+			assert.Equal(t, l.FlowLogs.Actions, p.FlowLogRoleActions)
+			assert.Equal(t, l.FlowLogs.Resources, p.FlowLogRoleResources)
 			assert.Equal(t, cfg.FlowLogRetentionDays, p.FlowLogRetentionDays)
 		})
 	}

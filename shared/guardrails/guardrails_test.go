@@ -94,14 +94,15 @@ func eventSub(p *guardrails.Database, sourceType string) *guardrails.EventSubscr
 // subnets of the NAT gateways (which netstack lists with the app subnets).
 func goodNetwork(tier config.Tier) guardrails.Network {
 	return guardrails.Network{
-		Tier:                     tier,
-		VpcCidr:                  "10.40.0.0/16",
-		AZs:                      []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
-		AppSubnets:               []string{"10.40.0.0/20", "10.40.16.0/20", "10.40.32.0/20", "10.40.51.0/26", "10.40.51.64/26", "10.40.51.128/26"},
-		DatabaseSubnets:          []string{"10.40.48.0/24", "10.40.49.0/24", "10.40.50.0/24"},
-		FlowLogs:                 true,
-		FlowLogRetentionDays:     365,
-		FlowLogRoleScopedToGroup: true,
+		Tier:                 tier,
+		VpcCidr:              "10.40.0.0/16",
+		AZs:                  []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+		AppSubnets:           []string{"10.40.0.0/20", "10.40.16.0/20", "10.40.32.0/20", "10.40.51.0/26", "10.40.51.64/26", "10.40.51.128/26"},
+		DatabaseSubnets:      []string{"10.40.48.0/24", "10.40.49.0/24", "10.40.50.0/24"},
+		FlowLogs:             true,
+		FlowLogRetentionDays: 365,
+		FlowLogRoleActions:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+		FlowLogRoleResources: []string{"${flowLogGroup.arn}", "${flowLogGroup.arn}:*"},
 	}
 }
 
@@ -363,7 +364,17 @@ var networkCases = []netCase{
 	{name: "default security group with rules", tier: config.Prod, rule: "default-security-group", key: "defaultSecurityGroup.rules", mutate: func(p *guardrails.Network) { p.DefaultSecurityGroupRules = 2 }},
 	{name: "flow logs off", tier: config.Prod, rule: "flow-logs", key: "flowLog", mutate: func(p *guardrails.Network) { p.FlowLogs = false }},
 	{name: "flow logs kept forever", tier: config.Dev, rule: "flow-logs", key: "network:flowLogRetentionDays", mutate: func(p *guardrails.Network) { p.FlowLogRetentionDays = 0 }},
-	{name: "flow-log role writes anywhere", tier: config.Prod, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) { p.FlowLogRoleScopedToGroup = false }},
+	{name: "flow-log role writes anywhere", tier: config.Prod, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) { p.FlowLogRoleResources = []string{"*"} }},
+	{name: "flow-log role writes to every log group", tier: config.Dev, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) {
+		p.FlowLogRoleResources = append(p.FlowLogRoleResources, "arn:aws:logs:eu-west-1:123456789012:log-group:*")
+	}},
+	{name: "flow-log role may delete log groups", tier: config.Prod, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) {
+		p.FlowLogRoleActions = append(p.FlowLogRoleActions, "logs:DeleteLogGroup")
+	}},
+	{name: "flow-log role with logs:*", tier: config.Prod, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) { p.FlowLogRoleActions = []string{"logs:*"} }},
+	{name: "flow-log role with no statement", tier: config.Staging, rule: "flow-logs", key: "flowLogRole.policy", mutate: func(p *guardrails.Network) {
+		p.FlowLogRoleActions, p.FlowLogRoleResources = nil, nil
+	}},
 }
 
 // firedDatabase returns the ids of the rules a plan breaks, in rule order.

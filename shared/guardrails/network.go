@@ -2,6 +2,7 @@ package guardrails
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -59,11 +60,40 @@ var NetworkRules = []NetworkRule{
 			return &Violation{Key: "flowLog", Value: "off", Want: "VPC flow logs on"}
 		case p.FlowLogRetentionDays <= 0:
 			return &Violation{Key: "network:flowLogRetentionDays", Value: strconv.Itoa(p.FlowLogRetentionDays), Want: "a retention on the flow-log group"}
-		case !p.FlowLogRoleScopedToGroup:
-			return &Violation{Key: "flowLogRole.policy", Value: "*", Want: "a role that may write only to the flow-log group"}
+		case !flowLogScoped(p.FlowLogRoleActions, p.FlowLogRoleResources):
+			return &Violation{Key: "flowLogRole.policy", Value: "Action " + strings.Join(p.FlowLogRoleActions, ",") + " Resource " + strings.Join(p.FlowLogRoleResources, ","),
+				Want: "a role that may only " + strings.Join(FlowLogActions, ", ") + " on the flow-log group and its streams"}
 		}
 		return nil
 	}},
+}
+
+// FlowLogGroupArn stands for the ARN of the flow-log group in a plan's
+// FlowLogRoleResources: the ARN is known only once the group exists, and
+// the program puts it in place of this when it renders the role policy.
+const FlowLogGroupArn = "${flowLogGroup.arn}"
+
+// FlowLogActions are what the flow-logs service needs to write to a log
+// group it does not create.
+var FlowLogActions = []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+
+// flowLogScoped reports whether a role policy statement names only the
+// flow-log group (and its streams) and only actions of FlowLogActions.
+func flowLogScoped(actions, resources []string) bool {
+	if len(actions) == 0 || len(resources) == 0 {
+		return false
+	}
+	for _, r := range resources {
+		if r != FlowLogGroupArn && r != FlowLogGroupArn+":*" {
+			return false
+		}
+	}
+	for _, a := range actions {
+		if !slices.Contains(FlowLogActions, a) {
+			return false
+		}
+	}
+	return true
 }
 
 // Check applies this one rule to a plan.

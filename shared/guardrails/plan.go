@@ -142,7 +142,9 @@ type Network struct {
 	DefaultSecurityGroupRules int
 	FlowLogs                  bool
 	FlowLogRetentionDays      int
-	// FlowLogRoleScopedToGroup is true when the flow-log role may write to
-	// its own log group only.
-	FlowLogRoleScopedToGroup bool
+	// FlowLogRoleActions and FlowLogRoleResources are the one statement
+	// of the flow-log role's policy as the program renders it, with
+	// FlowLogGroupArn standing for the flow-log group's ARN.
+	FlowLogRoleActions   []string
+	FlowLogRoleResources []string
 }
