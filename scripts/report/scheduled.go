@@ -140,9 +140,11 @@ func MatchPending(props []PropertyChange, newInputs map[string]any, pending map[
 		changed[prop] = true
 		v, isPending := want[prop]
 		if !isPending && prop == "parameterGroupName" {
-			if held, why := pendingWithEngine(newInputs[prop], pending, in); held {
+			held, why := pendingWithEngine(newInputs[prop], pending, in)
+			if held {
 				continue
-			} else if why != "" {
+			}
+			if why != "" {
 				return false, "parameterGroupName changes but is not pending in AWS: " + why
 			}
 		}
