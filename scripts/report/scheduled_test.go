@@ -90,6 +90,12 @@ func TestMatchPending(t *testing.T) {
 			assert.Contains(t, why, tt.why)
 		})
 	}
+	t.Run("without the running engine version a group change is a change", func(t *testing.T) {
+		unknown := InstanceFacts{GroupFamilies: facts.GroupFamilies}
+		ok, why := MatchPending(upgrade, upgradeInputs("orders-staging-db-params-postgres17-a1b2c3d"), map[string]any{"EngineVersion": "17.2"}, unknown)
+		assert.False(t, ok)
+		assert.Contains(t, why, "the engine version the instance runs is unknown")
+	})
 }
 
 const dbURN = "urn:pulumi:orders-staging::database::pgplatform:database:MultiAZPostgres$aws:rds/instance:Instance::orders-staging-db"
