@@ -63,11 +63,11 @@ func (b *builder) instance() error {
 		AllocatedStorage:                 pulumi.Int(p.AllocatedStorageGb),
 		MaxAllocatedStorage:              pulumi.Int(p.MaxAllocatedStorageGb),
 		StorageEncrypted:                 pulumi.Bool(p.StorageEncrypted),
-		KmsKeyId:                         b.keyIf(p.StorageCustomerKey),
+		KmsKeyId:                         b.keyInput(p.KmsKeyID),
 		DbName:                           pulumi.String(cfg.DatabaseName),
 		Username:                         pulumi.String(p.MasterUsername),
 		ManageMasterUserPassword:         pulumi.Bool(p.ManageMasterUserPassword),
-		MasterUserSecretKmsKeyId:         b.keyIf(p.MasterSecretCustomerKey),
+		MasterUserSecretKmsKeyId:         b.keyInput(p.MasterUserSecretKmsKeyID),
 		Port:                             pulumi.Int(cfg.Port),
 		MultiAz:                          pulumi.Bool(p.MultiAZ),
 		DbSubnetGroupName:                b.db.SubnetGroup.Name,
@@ -100,7 +100,7 @@ func (b *builder) instance() error {
 		MonitoringInterval:                 pulumi.Int(p.MonitoringInterval),
 		MonitoringRoleArn:                  b.db.MonitoringRole.Arn,
 		PerformanceInsightsEnabled:         pulumi.Bool(p.PerformanceInsights),
-		PerformanceInsightsKmsKeyId:        b.keyIf(p.PerformanceInsightsCustomerKey),
+		PerformanceInsightsKmsKeyId:        b.keyInput(p.PerformanceInsightsKmsKeyID),
 		PerformanceInsightsRetentionPeriod: pulumi.Int(p.PerformanceInsightsRetentionDays),
 		EnabledCloudwatchLogsExports:       pulumi.ToStringArray(p.LogExports),
 		Tags:                               b.args.Tags.Named(b.name),
@@ -151,15 +151,6 @@ func (b *builder) logGroups() error {
 		b.db.LogGroups = append(b.db.LogGroups, lg)
 	}
 	return nil
-}
-
-// keyIf returns the stack key's ARN when the plan asks for the customer
-// key, and nil (the AWS-managed key) otherwise.
-func (b *builder) keyIf(customer bool) pulumi.StringPtrInput {
-	if !customer {
-		return nil
-	}
-	return b.db.Key.Arn
 }
 
 // keyInput renders a plan's key reference as a KMS key input: the stack

@@ -28,6 +28,7 @@ func runSteps(t *testing.T, plan guardrails.Database, steps func(b *builder) err
 			Config: config.Database{App: "orders", Environment: "dev", Region: "eu-west-1"},
 			Plan:   plan,
 			Network: contract.Network{
+				VpcID:             pulumi.String("vpc-1").ToStringOutput(),
 				DatabaseSubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}).ToStringArrayOutput(),
 			},
 			AccountID: mockaws.Account,
@@ -122,6 +123,56 @@ func TestLogGroupKeyIsTheOneTheRuleChecked(t *testing.T) {
 				got := g.String("kmsKeyId")
 				assertKeyInput(t, got, tc.want, keyArn)
 				assert.Equal(t, got != "" && got == stackArn(keyArn), holds, "rule holds = %v for %s kmsKeyId %q", holds, g.Name, got)
+			}
+		})
+	}
+}
+
+// TestInstanceKeysAreTheOnesTheRulesChecked: the instance's kmsKeyId,
+// masterUserSecretKmsKeyId and performanceInsightsKmsKeyId are the plan's
+// key references as the encrypted-customer-key, managed-master-password
+// and performance-insights rules read them, and each rule holds exactly
+// when its input is the stack key's ARN.
+func TestInstanceKeysAreTheOnesTheRulesChecked(t *testing.T) {
+	inputs := map[string]string{
+		"encrypted-customer-key":  "kmsKeyId",
+		"managed-master-password": "masterUserSecretKmsKeyId",
+		"performance-insights":    "performanceInsightsKmsKeyId",
+	}
+	for _, tc := range keyRefs {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := guardrails.Database{
+				KeyRotation: true,
+				Instance: guardrails.Instance{
+					Engine: "postgres", EngineVersion: "16", InstanceClass: "db.t4g.micro", StorageType: "gp3",
+					StorageEncrypted: true, KmsKeyID: tc.ref,
+					ManageMasterUserPassword: true, MasterUserSecretKmsKeyID: tc.ref, MasterUsername: "orders_admin",
+					MonitoringInterval: 60, PerformanceInsights: true, PerformanceInsightsKmsKeyID: tc.ref, PerformanceInsightsRetentionDays: 7,
+					LogExports: []string{"postgresql", "upgrade"},
+				},
+				LogGroupRetentionDays:  7,
+				LogGroupKmsKeyID:       guardrails.StackKey,
+				ParameterFamily:        "postgres16",
+				MonitoringTrustService: guardrails.MonitoringService,
+				MonitoringPolicy:       "service-role/AmazonRDSEnhancedMonitoringRole",
+			}
+			m, err := runSteps(t, plan, func(b *builder) error {
+				for _, step := range []func() error{b.key, b.subnetGroup, b.keyPolicy, b.securityGroup, b.monitoringRole, b.parameterGroup, b.instance} {
+					if err := step(); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			require.NoError(t, err)
+			keyArn := m.OfType("aws:kms/key:Key")[0].ID
+			instances := m.OfType("aws:rds/instance:Instance")
+			require.Len(t, instances, 1)
+			for id, input := range inputs {
+				got := instances[0].String(input)
+				assertKeyInput(t, got, tc.want, keyArn)
+				holds := ruleByID(t, id).Check(plan) == nil
+				assert.Equal(t, got != "" && got == stackArn(keyArn), holds, "%s holds = %v for %s %q", id, holds, input, got)
 			}
 		})
 	}

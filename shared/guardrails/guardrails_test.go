@@ -42,7 +42,7 @@ func goodDatabase(tier config.Tier) guardrails.Database {
 			AllocatedStorageGb:               100,
 			MaxAllocatedStorageGb:            1000,
 			StorageEncrypted:                 true,
-			StorageCustomerKey:               true,
+			KmsKeyID:                         "the stack's key",
 			MultiAZ:                          true,
 			BackupRetentionDays:              retention,
 			BackupWindow:                     "02:00-03:00",
@@ -50,12 +50,12 @@ func goodDatabase(tier config.Tier) guardrails.Database {
 			DeletionProtection:               true,
 			FinalSnapshotIdentifier:          "final-20250101-120000",
 			ManageMasterUserPassword:         true,
-			MasterSecretCustomerKey:          true,
+			MasterUserSecretKmsKeyID:         "the stack's key",
 			MasterUsername:                   "orders_admin",
 			IAMAuth:                          true,
 			MonitoringInterval:               60,
 			PerformanceInsights:              true,
-			PerformanceInsightsCustomerKey:   true,
+			PerformanceInsightsKmsKeyID:      "the stack's key",
 			PerformanceInsightsRetentionDays: 31,
 			LogExports:                       []string{"postgresql", "upgrade"},
 			AutoMinorVersionUpgrade:          true,
@@ -184,7 +184,8 @@ var databaseCases = []dbCase{
 	{name: "publicly accessible in dev", tier: config.Dev, rule: "not-public", key: "publiclyAccessible", mutate: func(p *guardrails.Database) { p.Instance.PubliclyAccessible = true }},
 	// encrypted-customer-key
 	{name: "storage not encrypted", tier: config.Prod, rule: "encrypted-customer-key", key: "storageEncrypted", mutate: func(p *guardrails.Database) { p.Instance.StorageEncrypted = false }},
-	{name: "storage on the AWS-managed key", tier: config.Prod, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.StorageCustomerKey = false }},
+	{name: "storage on the AWS-managed key", tier: config.Prod, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.KmsKeyID = "" }},
+	{name: "storage on the AWS-managed key by alias", tier: config.Dev, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.KmsKeyID = "alias/aws/rds" }},
 	{name: "key not rotated", tier: config.Dev, rule: "encrypted-customer-key", key: "enableKeyRotation", mutate: func(p *guardrails.Database) { p.KeyRotation = false }},
 	// multi-az
 	{name: "Multi-AZ off in staging", tier: config.Staging, rule: "multi-az", key: "database:multiAz", mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
@@ -216,7 +217,10 @@ var databaseCases = []dbCase{
 		p.Instance.Password, p.Instance.ManageMasterUserPassword = "hunter22", false
 	}},
 	{name: "password not managed", tier: config.Prod, rule: "managed-master-password", key: "manageMasterUserPassword", mutate: func(p *guardrails.Database) { p.Instance.ManageMasterUserPassword = false }},
-	{name: "master secret on the AWS-managed key", tier: config.Prod, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.MasterSecretCustomerKey = false }},
+	{name: "master secret on the AWS-managed key", tier: config.Prod, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.MasterUserSecretKmsKeyID = "" }},
+	{name: "master secret on another key", tier: config.Dev, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *guardrails.Database) {
+		p.Instance.MasterUserSecretKmsKeyID = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	}},
 	// admin-user-not-default
 	{name: "master user postgres", tier: config.Prod, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "postgres" }},
 	{name: "master user admin", tier: config.Dev, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "admin" }},
@@ -232,7 +236,8 @@ var databaseCases = []dbCase{
 	{name: "monitoring role with admin policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "arn:aws:iam::aws:policy/AdministratorAccess" }},
 	// performance-insights
 	{name: "Performance Insights off", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsEnabled", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsights = false }},
-	{name: "Performance Insights on the AWS key", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsCustomerKey = false }},
+	{name: "Performance Insights on the AWS key", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsKmsKeyID = "" }},
+	{name: "Performance Insights on the AWS key by alias", tier: config.Dev, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsKmsKeyID = "alias/aws/rds" }},
 	{name: "Performance Insights kept 3 days", tier: config.Prod, rule: "performance-insights", key: "database:performanceInsightsRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsRetentionDays = 3 }},
 	// logs-to-cloudwatch
 	{name: "upgrade log not exported", tier: config.Prod, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = []string{"postgresql"} }},

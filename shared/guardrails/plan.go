@@ -103,7 +103,7 @@ type Instance struct {
 	MaxAllocatedStorageGb            int
 	PubliclyAccessible               bool
 	StorageEncrypted                 bool
-	StorageCustomerKey               bool
+	KmsKeyID                         string // key reference (StackKey) of the storage
 	MultiAZ                          bool
 	AvailabilityZone                 string
 	BackupRetentionDays              int
@@ -113,13 +113,13 @@ type Instance struct {
 	SkipFinalSnapshot                bool
 	FinalSnapshotIdentifier          string
 	ManageMasterUserPassword         bool
-	MasterSecretCustomerKey          bool
+	MasterUserSecretKmsKeyID         string // key reference (StackKey) of the master secret
 	Password                         string
 	MasterUsername                   string
 	IAMAuth                          bool
 	MonitoringInterval               int
 	PerformanceInsights              bool
-	PerformanceInsightsCustomerKey   bool
+	PerformanceInsightsKmsKeyID      string // key reference (StackKey) of Performance Insights
 	PerformanceInsightsRetentionDays int
 	LogExports                       []string
 	AutoMinorVersionUpgrade          bool

@@ -43,8 +43,8 @@ var DatabaseRules = []Rule{
 		switch {
 		case !p.Instance.StorageEncrypted:
 			return &Violation{Key: "storageEncrypted", Value: "false", Want: "true"}
-		case !p.Instance.StorageCustomerKey:
-			return &Violation{Key: "kmsKeyId", Value: "aws/rds", Want: "the stack's customer-managed KMS key"}
+		case p.Instance.KmsKeyID != StackKey:
+			return &Violation{Key: "kmsKeyId", Value: p.Instance.KmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
 		case !p.KeyRotation:
 			return &Violation{Key: "enableKeyRotation", Value: "false", Want: "true on the customer-managed key"}
 		}
@@ -96,8 +96,8 @@ var DatabaseRules = []Rule{
 			return &Violation{Key: "password", Value: "(redacted)", Want: "no password: RDS manages the master password in Secrets Manager"}
 		case !p.Instance.ManageMasterUserPassword:
 			return &Violation{Key: "manageMasterUserPassword", Value: "false", Want: "true"}
-		case !p.Instance.MasterSecretCustomerKey:
-			return &Violation{Key: "masterUserSecretKmsKeyId", Value: "aws/secretsmanager", Want: "the stack's customer-managed KMS key"}
+		case p.Instance.MasterUserSecretKmsKeyID != StackKey:
+			return &Violation{Key: "masterUserSecretKmsKeyId", Value: p.Instance.MasterUserSecretKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
 		}
 		return nil
 	}},
@@ -131,8 +131,8 @@ var DatabaseRules = []Rule{
 		switch {
 		case !p.Instance.PerformanceInsights:
 			return &Violation{Key: "performanceInsightsEnabled", Value: "false", Want: "true"}
-		case !p.Instance.PerformanceInsightsCustomerKey:
-			return &Violation{Key: "performanceInsightsKmsKeyId", Value: "aws/rds", Want: "the stack's customer-managed KMS key"}
+		case p.Instance.PerformanceInsightsKmsKeyID != StackKey:
+			return &Violation{Key: "performanceInsightsKmsKeyId", Value: p.Instance.PerformanceInsightsKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
 		case p.Instance.PerformanceInsightsRetentionDays < 7:
 			return &Violation{Key: "database:performanceInsightsRetentionDays", Value: strconv.Itoa(p.Instance.PerformanceInsightsRetentionDays), Want: "at least 7 days"}
 		}
