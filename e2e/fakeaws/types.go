@@ -74,7 +74,7 @@ type resourceType struct {
 	// using this one (user names the resource's ID id in its inputs), so
 	// that it refuses the delete with the error InUseError. Only types whose
 	// delete API documents such a refusal have it; every other delete goes
-	// through whatever still names the resource (usedBy in provider.go).
+	// through whatever still names it (records.usedBy, Provider.Delete).
 	InUseBy    func(user Record, id string) bool
 	InUseError string
 }
