@@ -107,8 +107,11 @@ const managedByPulumi = "Managed by Pulumi"
 //     trailing "-", at most 255), validEventSubscriptionName
 //     (`^[A-Za-z][0-9A-Za-z-]*$`, no trailing "-", no "--", at most 255).
 //     None of them lower-cases a name: an upper-case one fails Check.
-//   - The other NameMaxLen values (log group 512, IAM role 64, role policy
-//     128, KMS alias 256, security group 255, SNS topic 256, alarm 255, DB
+//   - validLogGroupName (logs, 4f930f62): at most 512 characters;
+//     resourceMetricAlarm's alarm_name: validation.StringLenBetween(1, 255).
+//   - The other NameMaxLen values (IAM role 64: resourceRole validates with
+//     validResourceName(roleNameMaxLen), whose value was not read; role
+//     policy 128, KMS alias 256, security group 255, SNS topic 256, DB
 //     instance identifier 63) are AWS's limits as the double had them; no
 //     source was read for them (e2e/README.md, open questions).
 var (
