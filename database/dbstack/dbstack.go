@@ -17,12 +17,13 @@ import (
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/naming"
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/tags"
 )
 
 // LocalOrganization is the organization name of stacks on a file:// or S3
 // backend; Pulumi Cloud uses the real organization.
-const LocalOrganization = "organization"
+const LocalOrganization = networkref.LocalOrganization
 
 // Run is the database program. main calls it, and so does the deploy tool
 // through the Automation API.
@@ -40,7 +41,10 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
 
-	netStack := NetworkStackName(ctx, cfg)
+	netStack, err := NetworkStackName(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+	}
 	ref, err := pulumi.NewStackReference(ctx, netStack, nil)
 	if err != nil {
 		return fmt.Errorf("database stack %s: reference network stack %s: %w", ctx.Stack(), netStack, err)
@@ -103,32 +107,12 @@ func LoadConfig(ctx *pulumi.Context) (config.Database, error) {
 // NetworkStackName is the fully qualified network stack to read: the
 // database:networkStack key, completed with the organization and project
 // when it names only a stack, or <organization>/network/<environment>.
-func NetworkStackName(ctx *pulumi.Context, cfg config.Database) string {
-	org := ctx.Organization()
-	if org == "" {
-		org = LocalOrganization
+func NetworkStackName(ctx *pulumi.Context, cfg config.Database) (string, error) {
+	ref, err := networkref.Parse(cfg.NetworkStack, cfg.Environment)
+	if err != nil {
+		return "", err
 	}
-	name := cfg.NetworkStack
-	if name == "" {
-		name = cfg.Environment
-	}
-	switch n := countSlashes(name); n {
-	case 0:
-		return org + "/" + contract.NetworkProject + "/" + name
-	case 1:
-		return org + "/" + name
-	}
-	return name
-}
-
-func countSlashes(s string) int {
-	n := 0
-	for _, r := range s {
-		if r == '/' {
-			n++
-		}
-	}
-	return n
+	return ref.Qualify(ctx.Organization()).String(), nil
 }
 
 // Plan turns the config into the settings the stack gives its resources.

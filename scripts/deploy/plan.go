@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -139,38 +140,19 @@ type RefusalError struct {
 func (e *RefusalError) Error() string { return e.Reason }
 
 // NetworkStackKey is the database config key naming the network stack a
-// database stack reads: <stack>, <project>/<stack> or
-// <organization>/<project>/<stack>. Without it the database program reads
-// <organization>/network/<environment>.
-const NetworkStackKey = "database:networkStack"
-
-// NetworkRef is the network stack reference a database stack uses, as
-// written in its file (or its environment, the default).
-func NetworkRef(db stacks.Stack) string {
-	if v := strings.TrimSpace(db.Config[NetworkStackKey]); v != "" {
-		return v
-	}
-	return db.Environment
-}
+// database stack reads (networkref.Parse reads it).
+const NetworkStackKey = networkref.Key
 
 // RefersTo reports whether a database stack's network reference names the
 // network stack, completing it as the database program does: a bare stack
 // name is in the network project, <project>/<stack> and
 // <organization>/<project>/<stack> name their project. The organization is
 // not compared: it is "organization" on self-managed backends and the
-// team's on Pulumi Cloud, the same for every stack of one backend.
+// team's on Pulumi Cloud, the same for every stack of one backend. A
+// reference that does not parse names no stack.
 func RefersTo(ref string, network stacks.Stack) bool {
-	parts := strings.Split(ref, "/")
-	switch len(parts) {
-	case 1:
-		return parts[0] == network.Name
-	case 2:
-		return parts[0] == contract.NetworkProject && parts[1] == network.Name
-	case 3:
-		return parts[1] == contract.NetworkProject && parts[2] == network.Name
-	default:
-		return false
-	}
+	r, err := networkref.Parse(ref, "")
+	return err == nil && r.Names(contract.NetworkProject, network.Name)
 }
 
 // Holder is a database stack that still holds resources and depends on a
@@ -196,7 +178,7 @@ func Dependents(all []stacks.Stack, network stacks.Stack, inventory map[string]i
 			continue
 		}
 		committed[s.Name] = true
-		if RefersTo(NetworkRef(s), network) {
+		if ref, err := networkref.Of(s.Config, s.Environment); err == nil && ref.Names(contract.NetworkProject, network.Name) {
 			candidates[s.Name] = s.Environment
 		}
 	}

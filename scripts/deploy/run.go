@@ -13,6 +13,7 @@ import (
 
 	"github.com/pgplatform/platform/scripts/workspace"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -326,24 +327,9 @@ func References(st stacks.Stack) ([]workspace.Ref, error) {
 	if st.Project != contract.DatabaseProject {
 		return nil, nil
 	}
-	key := contract.DatabaseProject + ":networkStack"
-	name := strings.TrimSpace(st.Config[key])
-	if name == "" {
-		return []workspace.Ref{{Project: contract.NetworkProject, Stack: st.Environment}}, nil
+	ref, err := networkref.Of(st.Config, st.Environment)
+	if err != nil {
+		return nil, err
 	}
-	parts := strings.Split(name, "/")
-	for _, p := range parts {
-		if p == "" {
-			return nil, fmt.Errorf("%s: %q has an empty part (allowed: <stack>, <project>/<stack> or <organization>/<project>/<stack>)", key, name)
-		}
-	}
-	switch len(parts) {
-	case 1:
-		return []workspace.Ref{{Project: contract.NetworkProject, Stack: parts[0]}}, nil
-	case 2:
-		return []workspace.Ref{{Project: parts[0], Stack: parts[1]}}, nil
-	case 3:
-		return []workspace.Ref{{Org: parts[0], Project: parts[1], Stack: parts[2]}}, nil
-	}
-	return nil, fmt.Errorf("%s: %q has %d parts (allowed: <stack>, <project>/<stack> or <organization>/<project>/<stack>)", key, name, len(parts))
+	return []workspace.Ref{ref}, nil
 }

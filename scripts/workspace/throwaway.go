@@ -13,29 +13,17 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
 // LocalOrganization is the only organization a self-managed backend (file://,
 // s3://, ...) knows: the CLI refuses any other name on them.
-const LocalOrganization = "organization"
+const LocalOrganization = networkref.LocalOrganization
 
-// Ref names a stack that a program reads through a StackReference.
-type Ref struct {
-	// Org is the organization, when the reference names one.
-	Org string
-	// Project and Stack name the stack in its project.
-	Project, Stack string
-}
-
-// String is the reference as the CLI takes it: <stack> when neither
-// organization nor project differ from the workspace's, else fully qualified.
-func (r Ref) String() string {
-	if r.Org == "" {
-		return r.Project + "/" + r.Stack
-	}
-	return r.Org + "/" + r.Project + "/" + r.Stack
-}
+// Ref names a stack that a program reads through a StackReference; String
+// gives it as the CLI takes it.
+type Ref = networkref.Ref
 
 // Throwaway is a local file:// backend in a temporary folder, for the
 // preview of a stack the shared backend does not have: the stack is created

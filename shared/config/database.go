@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pgplatform/platform/shared/networkref"
 )
 
 // DatabaseKeys are the keys of the database namespace.
@@ -138,7 +140,6 @@ var (
 	instanceClassPattern = regexp.MustCompile(`^db\.[a-z0-9]+\.[a-z0-9]+$`)
 	pgIdentifier         = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 	sgPattern            = regexp.MustCompile(`^sg-[0-9a-f]{8,17}$`)
-	stackRefPattern      = regexp.MustCompile(`^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$`)
 	majorPattern         = regexp.MustCompile(`^[0-9]+$`)
 )
 
@@ -174,7 +175,7 @@ func LoadDatabase(src Source) (Database, error) {
 		return Database{}, r.fail("app", d.App, "a service name other than pg, postgres, rds* or template* (they would make the default master user or database name a reserved one)")
 	}
 	d.NetworkStack = r.str("networkStack", "")
-	if d.NetworkStack != "" && !stackRefPattern.MatchString(d.NetworkStack) {
+	if _, err := networkref.Parse(d.NetworkStack, d.Environment); err != nil {
 		return Database{}, r.fail("networkStack", d.NetworkStack, "a stack name: <stack>, <project>/<stack> or <organization>/<project>/<stack>")
 	}
 

@@ -15,12 +15,14 @@ import (
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/pgplatform/platform/shared/networkref"
 )
 
 // Project names of the platform's Pulumi projects. They are also the folder
 // names and the config namespaces.
 const (
-	NetworkProject  = "network"
+	NetworkProject  = networkref.Project
 	DatabaseProject = "database"
 )
 
