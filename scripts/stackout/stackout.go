@@ -19,7 +19,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
+	"github.com/pgplatform/platform/scripts/workspace"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
 )
 
 // Source returns the outputs of one stack of a project, as JSON values
@@ -202,26 +204,15 @@ func ReadFile(path string) (map[string]any, error) {
 type Backend struct {
 	// Root is the repository root.
 	Root string
-	// URL is the backend (PULUMI_BACKEND_URL); empty means
-	// $PULUMI_BACKEND_URL, else file://<Root>/.pulumi-state.
+	// URL is the backend (a tool's --backend flag); empty means
+	// $PULUMI_BACKEND_URL, else file://<Root>/.pulumi-state, as
+	// workspace.BackendURL resolves it for every tool.
 	URL string
 }
 
-// DefaultBackendURL is the backend the platform's tools use when
-// PULUMI_BACKEND_URL is not set: a local file backend in the repository.
-func DefaultBackendURL(root string) string {
-	return "file://" + filepath.ToSlash(filepath.Join(root, ".pulumi-state"))
-}
-
-// BackendURL resolves the backend URL of b.
+// BackendURL resolves the backend URL of b with workspace.BackendURL.
 func (b Backend) BackendURL() string {
-	if b.URL != "" {
-		return b.URL
-	}
-	if v := os.Getenv("PULUMI_BACKEND_URL"); v != "" {
-		return v
-	}
-	return DefaultBackendURL(b.Root)
+	return workspace.BackendURL(b.Root, b.URL, os.LookupEnv)
 }
 
 // Outputs runs `pulumi stack output --json` (and its --show-secrets twin)
@@ -281,14 +272,15 @@ func (b Backend) command() (auto.PulumiCommand, error) {
 	return cmd, nil
 }
 
-// NetworkStack names the network stack a database stack reads: the last
-// part of its database:networkStack config, else its environment (network
-// stacks are named after their environment).
+// NetworkStack names the network stack a database stack reads, in the
+// network project: the stack of its database:networkStack config (parsed by
+// networkref.Parse), else its environment (network stacks are named
+// after their environment). A value that does not parse is returned as it
+// is, so that reading that stack fails naming it.
 func NetworkStack(databaseConfig map[string]string, environment string) string {
-	ref := strings.TrimSpace(databaseConfig[contract.DatabaseProject+":networkStack"])
-	if ref == "" {
-		return environment
+	ref, err := networkref.Of(databaseConfig, environment)
+	if err != nil {
+		return strings.TrimSpace(databaseConfig[networkref.Key])
 	}
-	parts := strings.Split(ref, "/")
-	return parts[len(parts)-1]
+	return ref.Stack
 }

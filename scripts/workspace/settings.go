@@ -70,14 +70,12 @@ var secretsSchemes = []string{"awskms", "azurekeyvault", "gcpkms", "hashivault"}
 func FromEnv(root string, lookup Lookup) (Settings, error) {
 	s := Settings{Root: root, lookup: lookup}
 
-	backend, _ := lookup(EnvBackendURL)
-	backend = strings.TrimSpace(backend)
-	if backend == "" {
+	backend := BackendURL(root, "", lookup)
+	if backend == DefaultBackendURL(root) {
 		dir := filepath.Join(root, StateDir)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return Settings{}, fmt.Errorf("create the local state backend %s: %w", dir, err)
 		}
-		backend = "file://" + filepath.ToSlash(dir)
 	}
 	kind, err := backendKind(backend)
 	if err != nil {
@@ -95,6 +93,27 @@ func FromEnv(root string, lookup Lookup) (Settings, error) {
 	}
 	s.SecretsProvider = sp
 	return s, nil
+}
+
+// BackendURL is the state backend every tool of the platform uses, the one
+// resolution of it. The order is: explicit (a tool's --backend flag), else
+// $PULUMI_BACKEND_URL, else the local default file://<root>/.pulumi-state
+// (DefaultBackendURL). Surrounding spaces are dropped, and a value of only
+// spaces counts as unset.
+func BackendURL(root, explicit string, lookup Lookup) string {
+	if v := strings.TrimSpace(explicit); v != "" {
+		return v
+	}
+	if v, _ := lookup(EnvBackendURL); strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return DefaultBackendURL(root)
+}
+
+// DefaultBackendURL is the backend without PULUMI_BACKEND_URL: a local file
+// backend in the repository, <root>/.pulumi-state (git-ignored).
+func DefaultBackendURL(root string) string {
+	return "file://" + filepath.ToSlash(filepath.Join(root, StateDir))
 }
 
 func backendKind(raw string) (Kind, error) {
