@@ -176,7 +176,7 @@ func LoadDatabase(src Source) (Database, error) {
 	}
 	d.NetworkStack = r.str("networkStack", "")
 	if _, err := networkref.Parse(d.NetworkStack, d.Environment); err != nil {
-		return Database{}, r.fail("networkStack", d.NetworkStack, "a stack name: <stack>, <project>/<stack> or <organization>/<project>/<stack>")
+		return Database{}, r.fail("networkStack", d.NetworkStack, "a stack name: "+networkref.Forms)
 	}
 
 	ev := r.str("engineVersion", DefaultEngineVersion)
