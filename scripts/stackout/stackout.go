@@ -74,9 +74,17 @@ func ReadDatabase(ctx context.Context, src Source, stack string) (Database, erro
 	return d, nil
 }
 
-// ReadNetwork reads and maps the outputs of a network stack.
+// ReadNetwork reads and maps the outputs of a stack of the network project.
 func ReadNetwork(ctx context.Context, src Source, stack string) (Network, error) {
-	raw, err := src.Outputs(ctx, contract.NetworkProject, stack)
+	return ReadNetworkRef(ctx, src, networkref.Ref{Project: contract.NetworkProject, Stack: stack})
+}
+
+// ReadNetworkRef reads and maps the outputs of the network stack a database
+// stack references (networkref.Of), in the reference's project; a reference
+// that names an organization reads the stack by its full name.
+func ReadNetworkRef(ctx context.Context, src Source, ref networkref.Ref) (Network, error) {
+	stack := RefStack(ref)
+	raw, err := src.Outputs(ctx, ref.Project, stack)
 	if err != nil {
 		return Network{}, err
 	}
@@ -85,6 +93,15 @@ func ReadNetwork(ctx context.Context, src Source, stack string) (Network, error)
 		return Network{}, err
 	}
 	return n, nil
+}
+
+// RefStack is the stack name a Source takes for ref within its project:
+// the stack, or the full name when ref names an organization.
+func RefStack(ref networkref.Ref) string {
+	if ref.Org != "" {
+		return ref.String()
+	}
+	return ref.Stack
 }
 
 // Map checks raw outputs against the fields of a contract struct (every

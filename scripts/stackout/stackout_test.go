@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
 )
 
 func jsonNames(t *testing.T, v any) []string {
@@ -196,5 +197,21 @@ func TestBackendWithoutState(t *testing.T) {
 	_, err := Backend{Root: root, URL: "file://" + filepath.Join(root, ".pulumi-state")}.Outputs(context.Background(), "database", "orders-dev")
 	if err == nil || !strings.Contains(err.Error(), "no Pulumi state at "+filepath.Join(root, ".pulumi-state")) {
 		t.Errorf("error %v, want one naming the missing state folder", err)
+	}
+}
+
+// The network stack is read in the project the reference names: a
+// reference to platform/shared-net does not read network/shared-net.
+func TestReadNetworkRefKeepsTheProject(t *testing.T) {
+	files := Files{Key("network", "shared-net"): filepath.Join(t.TempDir(), "absent.json")}
+	_, err := ReadNetworkRef(context.Background(), files, networkref.Ref{Project: "platform", Stack: "shared-net"})
+	if err == nil || !strings.Contains(err.Error(), `no outputs file was given for platform stack "shared-net"`) {
+		t.Errorf("error %v, want one naming platform stack shared-net", err)
+	}
+	if got := RefStack(networkref.Ref{Org: "acme", Project: "network", Stack: "prod"}); got != "acme/network/prod" {
+		t.Errorf("RefStack with an organization = %q, want the full name", got)
+	}
+	if got := RefStack(networkref.Ref{Project: "network", Stack: "prod"}); got != "prod" {
+		t.Errorf("RefStack without an organization = %q, want prod", got)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/pgplatform/platform/scripts/verify"
 	"github.com/pgplatform/platform/scripts/verify/check"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -261,7 +262,11 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) ([]verif
 	case o.outputs != "":
 		files := stackout.Files{stackout.Key(contract.DatabaseProject, selected[0].Name): o.outputs}
 		if o.networkOutputs != "" {
-			files[stackout.Key(contract.NetworkProject, stackout.NetworkStack(selected[0].Config, o.env))] = o.networkOutputs
+			ref, err := networkref.Of(selected[0].Config, o.env)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", selected[0].Name, err)
+			}
+			files[stackout.Key(ref.Project, stackout.RefStack(ref))] = o.networkOutputs
 		}
 		src = files
 	case o.networkOutputs != "":
@@ -279,10 +284,14 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) ([]verif
 		fmt.Fprintf(d.stderr, "verify: reading the outputs of %s\n", s.Name)
 		t := verify.Target{Stack: s}
 		t.Outputs, t.OutputsErr = stackout.ReadDatabase(ctx, src, s.Name)
-		name := stackout.NetworkStack(s.Config, s.Environment)
+		ref, err := networkref.Of(s.Config, s.Environment)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		name := ref.String()
 		net, ok := networks[name]
 		if !ok {
-			n, err := stackout.ReadNetwork(ctx, src, name)
+			n, err := stackout.ReadNetworkRef(ctx, src, ref)
 			if err == nil {
 				net.n = &n
 			}
