@@ -175,12 +175,14 @@ func ProjectSettings(root, project string) (*pworkspace.Project, error) {
 	return proj, nil
 }
 
-// Inventory lists a project's stacks on the backend with the number of
-// resources each holds in its state.
-func (s Settings) Inventory(ctx context.Context, cmd auto.PulumiCommand, project string) (_ map[string]int, err error) {
-	dir, err := os.MkdirTemp("", "deploy-"+project+"-inventory-")
+// inProject runs fn in a temporary working folder that holds the
+// project's settings, with a workspace on the backend opened there (the
+// CLI needs the project to list or select its stacks), and removes the
+// folder afterwards.
+func (s Settings) inProject(ctx context.Context, cmd auto.PulumiCommand, project, purpose string, fn func(dir string, ws auto.Workspace) error) (err error) {
+	dir, err := os.MkdirTemp("", "deploy-"+project+"-"+purpose+"-")
 	if err != nil {
-		return nil, fmt.Errorf("create a working folder for the %s inventory: %w", project, err)
+		return fmt.Errorf("create a working folder for the %s %s: %w", project, purpose, err)
 	}
 	defer func() {
 		if rmErr := os.RemoveAll(dir); rmErr != nil {
@@ -189,33 +191,46 @@ func (s Settings) Inventory(ctx context.Context, cmd auto.PulumiCommand, project
 	}()
 	proj, err := Stage(s.Root, dir, stacks.Stack{Project: project})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Project(*proj), auto.Pulumi(cmd), auto.EnvVars(s.env()))
 	if err != nil {
-		return nil, fmt.Errorf("open a %s workspace on %s: %w", project, s.BackendURL, err)
+		return fmt.Errorf("open a %s workspace on %s: %w", project, s.BackendURL, err)
 	}
-	list, err := ws.ListStacks(ctx)
+	return fn(dir, ws)
+}
+
+// Inventory lists a project's stacks on the backend with the number of
+// resources each holds in its state.
+func (s Settings) Inventory(ctx context.Context, cmd auto.PulumiCommand, project string) (map[string]int, error) {
+	var out map[string]int
+	err := s.inProject(ctx, cmd, project, "inventory", func(dir string, ws auto.Workspace) error {
+		list, err := ws.ListStacks(ctx)
+		if err != nil {
+			return fmt.Errorf("list %s stacks on %s: %w", project, s.BackendURL, err)
+		}
+		out = make(map[string]int, len(list))
+		for _, sum := range list {
+			// Names may come qualified (organization/<project>/<stack>).
+			name := path.Base(sum.Name)
+			if sum.ResourceCount != nil {
+				out[name] = *sum.ResourceCount
+				continue
+			}
+			dep, err := s.export(ctx, cmd, dir, project, sum.Name)
+			if err != nil {
+				return err
+			}
+			n, err := CountResources(dep)
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", project, name, err)
+			}
+			out[name] = n
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list %s stacks on %s: %w", project, s.BackendURL, err)
-	}
-	out := make(map[string]int, len(list))
-	for _, sum := range list {
-		// Names may come qualified (organization/<project>/<stack>).
-		name := path.Base(sum.Name)
-		if sum.ResourceCount != nil {
-			out[name] = *sum.ResourceCount
-			continue
-		}
-		dep, err := s.export(ctx, cmd, dir, project, sum.Name)
-		if err != nil {
-			return nil, err
-		}
-		n, err := CountResources(dep)
-		if err != nil {
-			return nil, fmt.Errorf("%s/%s: %w", project, name, err)
-		}
-		out[name] = n
+		return nil, err
 	}
 	return out, nil
 }
@@ -237,25 +252,14 @@ func (s Settings) export(ctx context.Context, cmd auto.PulumiCommand, dir, proje
 
 // Export reads one stack's deployment (its resources' inputs and outputs,
 // secrets encrypted) from the backend; nothing is written.
-func (s Settings) Export(ctx context.Context, cmd auto.PulumiCommand, project, stack string) (_ json.RawMessage, err error) {
-	dir, err := os.MkdirTemp("", "deploy-"+project+"-export-")
-	if err != nil {
-		return nil, fmt.Errorf("create a working folder to export %s/%s: %w", project, stack, err)
-	}
-	defer func() {
-		if rmErr := os.RemoveAll(dir); rmErr != nil {
-			err = errors.Join(err, fmt.Errorf("remove working folder %s: %w", dir, rmErr))
-		}
-	}()
-	proj, err := Stage(s.Root, dir, stacks.Stack{Project: project})
-	if err != nil {
-		return nil, err
-	}
-	// Selecting a stack by name needs the project's settings in dir.
-	if _, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.Project(*proj), auto.Pulumi(cmd), auto.EnvVars(s.env())); err != nil {
-		return nil, fmt.Errorf("open a %s workspace on %s: %w", project, s.BackendURL, err)
-	}
-	return s.export(ctx, cmd, dir, project, stack)
+func (s Settings) Export(ctx context.Context, cmd auto.PulumiCommand, project, stack string) (json.RawMessage, error) {
+	var dep json.RawMessage
+	err := s.inProject(ctx, cmd, project, "export", func(dir string, _ auto.Workspace) error {
+		var err error
+		dep, err = s.export(ctx, cmd, dir, project, stack)
+		return err
+	})
+	return dep, err
 }
 
 // CountResources counts the resources in an exported deployment.
