@@ -9,9 +9,6 @@ import (
 	"github.com/pgplatform/platform/shared/contract"
 )
 
-// instanceType is the RDS instance's Pulumi type token.
-const instanceType = "aws:rds/instance:Instance"
-
 // checkStorage refuses, before anything runs, a database stack whose
 // database:allocatedStorageGb is below the size its instance runs on.
 // RDS cannot shrink storage: ModifyDBInstance takes an AllocatedStorage
@@ -80,7 +77,7 @@ func RunningStorage(deployment json.RawMessage) (gb int, ok bool, err error) {
 		return 0, false, fmt.Errorf("read the exported deployment: %w", err)
 	}
 	for _, res := range d.Resources {
-		if res.Type != instanceType {
+		if res.Type != rdsInstanceType {
 			continue
 		}
 		v, found := res.Outputs["allocatedStorage"].(float64)

@@ -24,9 +24,9 @@ type loweringRule struct {
 // the one table of them: add a rule here and the report, the gate and
 // their tests pick it up.
 var Lowering = map[string][]loweringRule{
-	"aws:rds/instance:Instance": databaseLowering,
-	"aws:rds/cluster:Cluster":   databaseLowering,
-	"aws:ec2/vpc:Vpc":           placementLowering,
+	rdsInstanceType:           databaseLowering,
+	"aws:rds/cluster:Cluster": databaseLowering,
+	"aws:ec2/vpc:Vpc":         placementLowering,
 }
 
 var placementLowering = []loweringRule{

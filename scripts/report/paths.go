@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,6 +39,13 @@ const (
 	PathBlueGreen   = "blue/green"
 	PathReplacement = "replacement"
 	PathNoAWS       = "no change in AWS"
+)
+
+// The Pulumi types whose changes the report follows to the running
+// database.
+const (
+	rdsInstanceType       = "aws:rds/instance:Instance"
+	rdsParameterGroupType = "aws:rds/parameterGroup:ParameterGroup"
 )
 
 // Landing is how one group of a change's properties reaches the database.
@@ -134,7 +142,7 @@ func instanceLanding(s Step, props []PropertyChange) []Landing {
 			g = &l
 			groups[key] = g
 		}
-		if !containsString(g.Properties, prop) {
+		if !slices.Contains(g.Properties, prop) {
 			g.Properties = append(g.Properties, prop)
 		}
 	}
@@ -206,7 +214,7 @@ func parameterLanding(s Step, props []PropertyChange) []Landing {
 		if _, ok := groups[key]; !ok {
 			groups[key] = &l
 		}
-		if !containsString(groups[key].Properties, name) {
+		if !slices.Contains(groups[key].Properties, name) {
 			groups[key].Properties = append(groups[key].Properties, name)
 		}
 	}
@@ -217,11 +225,11 @@ func parameterLanding(s Step, props []PropertyChange) []Landing {
 // the path matters: the RDS instance and its parameter group.
 func landings(op apitype.OpType, s Step, props []PropertyChange) []Landing {
 	switch {
-	case s.Type == "aws:rds/instance:Instance" && op == apitype.OpReplace:
+	case s.Type == rdsInstanceType && op == apitype.OpReplace:
 		return []Landing{{Path: PathReplacement, When: "a new instance is created and the old one deleted; the data does not move", Downtime: "until the new instance is available (an RDS create takes tens of minutes), with a new endpoint"}}
-	case s.Type == "aws:rds/instance:Instance" && op == apitype.OpUpdate:
+	case s.Type == rdsInstanceType && op == apitype.OpUpdate:
 		return instanceLanding(s, props)
-	case s.Type == "aws:rds/parameterGroup:ParameterGroup" && op == apitype.OpUpdate:
+	case s.Type == rdsParameterGroupType && op == apitype.OpUpdate:
 		return parameterLanding(s, props)
 	}
 	return nil
@@ -254,13 +262,4 @@ func topLevel(path string) string {
 		return s
 	}
 	return path
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -241,7 +241,7 @@ func parameterFamily(major string) string { return "postgres" + major }
 func groupFamilies(steps []Step) map[string]string {
 	out := map[string]string{}
 	for _, s := range steps {
-		if s.Type != "aws:rds/parameterGroup:ParameterGroup" || s.Refresh {
+		if s.Type != rdsParameterGroupType || s.Refresh {
 			continue
 		}
 		st := s.New
@@ -331,7 +331,7 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 		// Said only where it matters: an update of an RDS instance might
 		// be one AWS already holds for the window.
 		for _, c := range r.Changes {
-			if c.Op == apitype.OpUpdate && c.Type == "aws:rds/instance:Instance" {
+			if c.Op == apitype.OpUpdate && c.Type == rdsInstanceType {
 				r.Diagnostics = append(r.Diagnostics, Diagnostic{URN: c.URN, Severity: "warning",
 					Message: "the RDS pending modifications could not be read, so this update shows as a change even if AWS already holds it for the maintenance window: " + pf.Error})
 			}
@@ -346,7 +346,7 @@ func ApplyPending(r *StackReport, p Preview, pf *PendingFile) {
 	for i := range r.Changes {
 		c := &r.Changes[i]
 		in, ok := byURN[c.URN]
-		if !ok || c.Op != apitype.OpUpdate || c.Type != "aws:rds/instance:Instance" || len(in.Pending) == 0 {
+		if !ok || c.Op != apitype.OpUpdate || c.Type != rdsInstanceType || len(in.Pending) == 0 {
 			continue
 		}
 		match, why := MatchPending(c.Properties, steps[c.URN], in.Pending, InstanceFacts{RunningEngine: running[c.URN], GroupFamilies: families})
