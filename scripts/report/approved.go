@@ -45,9 +45,9 @@ func destructiveLine(v Verdict, commit string) string {
 	if err != nil {
 		return ""
 	}
-	// JSON never holds "-->" unescaped? It may, inside a string: escape
-	// the '>' so the comment cannot end early.
-	return approvedPrefix + strings.ReplaceAll(string(b), ">", `\u003e`) + " -->\n"
+	// json.Marshal escapes '<', '>' and '&' in strings (as \u003c, \u003e,
+	// \u0026), so no resource name can end the HTML comment early.
+	return approvedPrefix + string(b) + " -->\n"
 }
 
 // ParseApproved reads the destructive changes a report showed, and the
