@@ -25,7 +25,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/pgplatform/platform/scripts/affected"
+	"github.com/pgplatform/platform/scripts/internal/affected"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 

@@ -1,5 +1,5 @@
 // Command deploy previews, updates, refreshes or destroys the network and
-// database stacks of one environment. See scripts/deploy/README.md.
+// database stacks of one environment. See scripts/internal/deploy/README.md.
 //
 //	deploy preview|up|refresh|destroy --env <env> [--stack <stack>]...
 package main
@@ -14,8 +14,8 @@ import (
 
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/network/netstack"
-	"github.com/pgplatform/platform/scripts/deploy"
-	"github.com/pgplatform/platform/scripts/workspace"
+	"github.com/pgplatform/platform/scripts/internal/deploy"
+	"github.com/pgplatform/platform/scripts/internal/workspace"
 )
 
 func main() {

@@ -7,7 +7,7 @@
 // Exit status: 0 when every threshold is met, 1 when one is missed, 2 when
 // the drill could not run (bad flags, a refused target, a failed trigger).
 //
-// See scripts/failover/README.md for the runbook.
+// See scripts/internal/failover/README.md for the runbook.
 package main
 
 import (
@@ -31,9 +31,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgplatform/platform/scripts/dbconn"
-	"github.com/pgplatform/platform/scripts/failover"
-	"github.com/pgplatform/platform/scripts/stackout"
+	"github.com/pgplatform/platform/scripts/internal/dbconn"
+	"github.com/pgplatform/platform/scripts/internal/failover"
+	"github.com/pgplatform/platform/scripts/internal/stackout"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
 )

@@ -13,8 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgplatform/platform/scripts/failover"
-	"github.com/pgplatform/platform/scripts/pglocal"
+	"github.com/pgplatform/platform/scripts/internal/failover"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/pglocal"
 )
 
 // restartDrill runs the command end to end against a real server whose

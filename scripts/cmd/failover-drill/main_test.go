@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/dbconn"
-	"github.com/pgplatform/platform/scripts/failover"
+	"github.com/pgplatform/platform/scripts/internal/dbconn"
+	"github.com/pgplatform/platform/scripts/internal/failover"
 	"github.com/pgplatform/platform/shared/contract"
 )
 

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pgplatform/platform/scripts/failover"
-	"github.com/pgplatform/platform/scripts/iampolicy"
+	"github.com/pgplatform/platform/scripts/internal/failover"
+	"github.com/pgplatform/platform/scripts/internal/iampolicy"
 )
 
 // Secrets Manager calls kms:Decrypt as the caller when it returns a secret

@@ -34,7 +34,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/pgplatform/platform/scripts/report"
+	"github.com/pgplatform/platform/scripts/internal/report"
 )
 
 const (

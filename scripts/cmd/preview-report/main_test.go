@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/scripts/report"
+	"github.com/pgplatform/platform/scripts/internal/report"
 )
 
-const testdata = "../../report/testdata"
+const testdata = "../../internal/report/testdata"
 
 func fixture(name string) string { return filepath.Join(testdata, name) }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/scripts/report"
+	"github.com/pgplatform/platform/scripts/internal/report"
 )
 
 // classChange writes, as deploy preview --json-dir does, a preview that

@@ -10,7 +10,7 @@
 // could not start (bad flags or input, no AWS configuration), 3 nothing
 // failed but a check could not tell.
 //
-// See scripts/restore/README.md.
+// See scripts/internal/restore/README.md.
 package main
 
 import (
@@ -29,10 +29,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/pgplatform/platform/scripts/dbconn"
-	"github.com/pgplatform/platform/scripts/restore"
-	"github.com/pgplatform/platform/scripts/stackout"
-	"github.com/pgplatform/platform/scripts/verify/check"
+	"github.com/pgplatform/platform/scripts/internal/dbconn"
+	"github.com/pgplatform/platform/scripts/internal/restore"
+	"github.com/pgplatform/platform/scripts/internal/stackout"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
 )

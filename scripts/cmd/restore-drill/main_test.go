@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
-	"github.com/pgplatform/platform/scripts/restore"
-	"github.com/pgplatform/platform/scripts/verify/check"
+	"github.com/pgplatform/platform/scripts/internal/restore"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
 )
 
 const outputsJSON = `{

@@ -6,7 +6,7 @@
 // passed, 1 when one failed, 2 on bad usage, 3 when nothing failed but some
 // check could not tell.
 //
-// See scripts/verify/README.md.
+// See scripts/internal/verify/README.md.
 package main
 
 import (
@@ -27,9 +27,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 
-	"github.com/pgplatform/platform/scripts/stackout"
-	"github.com/pgplatform/platform/scripts/verify"
-	"github.com/pgplatform/platform/scripts/verify/check"
+	"github.com/pgplatform/platform/scripts/internal/stackout"
+	"github.com/pgplatform/platform/scripts/internal/verify"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pgplatform/platform/scripts/verify"
-	"github.com/pgplatform/platform/scripts/verify/check"
-	"github.com/pgplatform/platform/scripts/verify/recorded"
+	"github.com/pgplatform/platform/scripts/internal/verify"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 )
 
-const fixtures = "../../verify/testdata"
+const fixtures = "../../internal/verify/testdata"
 
 // repo builds a repository root with the staging network and the
 // orders-staging stack file of a scenario.

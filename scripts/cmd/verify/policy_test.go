@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/pgplatform/platform/scripts/iampolicy"
-	"github.com/pgplatform/platform/scripts/verify"
-	"github.com/pgplatform/platform/scripts/verify/recorded"
+	"github.com/pgplatform/platform/scripts/internal/iampolicy"
+	"github.com/pgplatform/platform/scripts/internal/verify"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 )
 
 // tokenPinger is verify's real connection settings up to the network: it

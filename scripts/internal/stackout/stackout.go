@@ -1,0 +1,303 @@
+// Package stackout reads the outputs of the platform's deployed stacks for
+// the operational tools (verify, restore-drill). Outputs come from a Source:
+// the Pulumi state backend through the Automation API, or JSON files written
+// by `pulumi stack output --json`, so the tools also run without a backend.
+// Raw outputs are mapped to plain structs with the names of the layer
+// contract (contract.Database, contract.Network); a missing or mistyped
+// output is one clear error naming the stack and the output.
+package stackout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+
+	"github.com/pgplatform/platform/scripts/internal/workspace"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
+)
+
+// Source returns the outputs of one stack of a project, as JSON values
+// (strings, float64 numbers, []any, map[string]any).
+type Source interface {
+	Outputs(ctx context.Context, project, stack string) (map[string]any, error)
+}
+
+// Database is what a database stack exports, as plain values. The field set
+// mirrors contract.Database; a test keeps the two in step.
+type Database struct {
+	Endpoint           string `json:"endpoint"`
+	Address            string `json:"address"`
+	Port               int    `json:"port"`
+	DatabaseName       string `json:"databaseName"`
+	MasterUsername     string `json:"masterUsername"`
+	MasterSecretArn    string `json:"masterSecretArn"`
+	SecurityGroupID    string `json:"securityGroupId"`
+	InstanceIdentifier string `json:"instanceIdentifier"`
+	ResourceID         string `json:"resourceId"`
+	KmsKeyArn          string `json:"kmsKeyArn"`
+	AlarmTopicArn      string `json:"alarmTopicArn"`
+	Environment        string `json:"environment"`
+	Tier               string `json:"tier"`
+}
+
+// Network is what a network stack exports, as plain values. The field set
+// mirrors contract.Network.
+type Network struct {
+	VpcID             string   `json:"vpcId"`
+	VpcCidr           string   `json:"vpcCidr"`
+	DatabaseSubnetIDs []string `json:"databaseSubnetIds"`
+	AppSubnetIDs      []string `json:"appSubnetIds"`
+	AppSubnetCidrs    []string `json:"appSubnetCidrs"`
+	AvailabilityZones []string `json:"availabilityZones"`
+	Environment       string   `json:"environment"`
+	Tier              string   `json:"tier"`
+}
+
+// ReadDatabase reads and maps the outputs of a database stack.
+func ReadDatabase(ctx context.Context, src Source, stack string) (Database, error) {
+	raw, err := src.Outputs(ctx, contract.DatabaseProject, stack)
+	if err != nil {
+		return Database{}, err
+	}
+	var d Database
+	if err := Map(raw, contract.Database{}, "database stack "+stack, &d); err != nil {
+		return Database{}, err
+	}
+	return d, nil
+}
+
+// ReadNetwork reads and maps the outputs of a stack of the network project.
+func ReadNetwork(ctx context.Context, src Source, stack string) (Network, error) {
+	return ReadNetworkRef(ctx, src, networkref.Ref{Project: contract.NetworkProject, Stack: stack})
+}
+
+// ReadNetworkRef reads and maps the outputs of the network stack a database
+// stack references (networkref.Of), in the reference's project; a reference
+// that names an organization reads the stack by its full name.
+func ReadNetworkRef(ctx context.Context, src Source, ref networkref.Ref) (Network, error) {
+	stack := RefStack(ref)
+	raw, err := src.Outputs(ctx, ref.Project, stack)
+	if err != nil {
+		return Network{}, err
+	}
+	var n Network
+	if err := Map(raw, contract.Network{}, "network stack "+stack, &n); err != nil {
+		return Network{}, err
+	}
+	return n, nil
+}
+
+// RefStack is the stack name a Source takes for ref within its project:
+// the stack, or the full name when ref names an organization.
+func RefStack(ref networkref.Ref) string {
+	if ref.Org != "" {
+		return ref.String()
+	}
+	return ref.Stack
+}
+
+// Map checks raw outputs against the fields of a contract struct (every
+// output present, of the contract's kind) and decodes them into dst, a
+// pointer to a struct whose json tags carry the output names. what names the
+// stack in errors. Outputs the contract does not list are ignored.
+func Map(raw map[string]any, contractType any, what string, dst any) error {
+	var missing []string
+	clean := map[string]any{}
+	for _, f := range contract.Fields(contractType) {
+		v, ok := raw[f.Name]
+		if !ok || v == nil {
+			missing = append(missing, f.Name)
+			continue
+		}
+		cv, err := convert(v, f.Kind)
+		if err != nil {
+			return fmt.Errorf("%s: output %q: %w", what, f.Name, err)
+		}
+		clean[f.Name] = cv
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("%s is missing output(s) %s: the stack was never deployed completely, or its program does not export the layer contract (deploy it, or check the outputs file)", what, strings.Join(missing, ", "))
+	}
+	b, err := json.Marshal(clean)
+	if err != nil {
+		return fmt.Errorf("%s: encode outputs: %w", what, err)
+	}
+	if err := json.Unmarshal(b, dst); err != nil {
+		return fmt.Errorf("%s: decode outputs: %w", what, err)
+	}
+	return nil
+}
+
+func convert(v any, kind contract.Kind) (any, error) {
+	switch kind {
+	case contract.KindString:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("want a string, got %v (%T)", v, v)
+		}
+		return s, nil
+	case contract.KindInt:
+		switch n := v.(type) {
+		case float64:
+			if n != math.Trunc(n) || math.Abs(n) > 1<<31 {
+				return nil, fmt.Errorf("want a whole number, got %v", n)
+			}
+			return int(n), nil
+		case int:
+			return n, nil
+		case json.Number:
+			i, err := n.Int64()
+			if err != nil {
+				return nil, fmt.Errorf("want a whole number, got %v", n)
+			}
+			return int(i), nil
+		}
+		return nil, fmt.Errorf("want a whole number, got %v (%T)", v, v)
+	case contract.KindStringArray:
+		switch items := v.(type) {
+		case []string:
+			return items, nil
+		case []any:
+			out := make([]string, 0, len(items))
+			for i, it := range items {
+				s, ok := it.(string)
+				if !ok {
+					return nil, fmt.Errorf("want a list of strings, element %d is %v (%T)", i, it, it)
+				}
+				out = append(out, s)
+			}
+			return out, nil
+		}
+		return nil, fmt.Errorf("want a list of strings, got %v (%T)", v, v)
+	}
+	return nil, fmt.Errorf("unsupported contract kind %s", kind)
+}
+
+// Files is a Source over JSON files written by `pulumi stack output --json`,
+// keyed by "<project>/<stack>".
+type Files map[string]string
+
+// Key is the Files key of a stack.
+func Key(project, stack string) string { return project + "/" + stack }
+
+// Outputs reads the file given for the stack.
+func (f Files) Outputs(_ context.Context, project, stack string) (map[string]any, error) {
+	path, ok := f[Key(project, stack)]
+	if !ok {
+		return nil, fmt.Errorf("no outputs file was given for %s stack %q", project, stack)
+	}
+	return ReadFile(path)
+}
+
+// ReadFile reads a JSON object of outputs, as `pulumi stack output --json`
+// (or `--json --show-secrets`) prints it.
+func ReadFile(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read outputs file: %w", err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("outputs file %s is not a JSON object of outputs (`pulumi stack output --json` writes one): %w", path, err)
+	}
+	if out == nil {
+		return nil, fmt.Errorf("outputs file %s holds null, not a JSON object of outputs", path)
+	}
+	return out, nil
+}
+
+// Backend is a Source over a Pulumi state backend, read through the
+// Automation API with a local workspace over the project folder
+// (<Root>/<project>, which holds Pulumi.yaml).
+type Backend struct {
+	// Root is the repository root.
+	Root string
+	// URL is the backend (a tool's --backend flag); empty means
+	// $PULUMI_BACKEND_URL, else file://<Root>/.pulumi-state, as
+	// workspace.BackendURL resolves it for every tool.
+	URL string
+}
+
+// BackendURL resolves the backend URL of b with workspace.BackendURL.
+func (b Backend) BackendURL() string {
+	return workspace.BackendURL(b.Root, b.URL, os.LookupEnv)
+}
+
+// Outputs runs `pulumi stack output --json` (and its --show-secrets twin)
+// for the stack through the Automation API. The pinned CLI at
+// <Root>/bin/pulumi is used when present, else pulumi from PATH.
+func (b Backend) Outputs(ctx context.Context, project, stack string) (map[string]any, error) {
+	dir := filepath.Join(b.Root, project)
+	if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
+		return nil, fmt.Errorf("read outputs of %s stack %q: no Pulumi.yaml in %s (pass the stack's outputs with --outputs instead): %w", project, stack, dir, err)
+	}
+	url := b.BackendURL()
+	if dir, ok := strings.CutPrefix(url, "file://"); ok {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("read outputs of %s stack %q: no Pulumi state at %s (deploy the stack first, point --backend or PULUMI_BACKEND_URL at its state, or pass --outputs): %w", project, stack, dir, err)
+		}
+	}
+	cmd, err := b.command()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := auto.NewLocalWorkspace(ctx,
+		auto.WorkDir(dir),
+		auto.Pulumi(cmd),
+		auto.EnvVars(map[string]string{
+			"PULUMI_BACKEND_URL":       url,
+			"PULUMI_SKIP_UPDATE_CHECK": "true",
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("open a Pulumi workspace over %s: %w", dir, err)
+	}
+	outs, err := ws.StackOutputs(ctx, stack)
+	if err != nil {
+		return nil, fmt.Errorf("read outputs of %s stack %q from backend %s: %w", project, stack, url, err)
+	}
+	raw := make(map[string]any, len(outs))
+	for k, v := range outs {
+		raw[k] = v.Value
+	}
+	return raw, nil
+}
+
+func (b Backend) command() (auto.PulumiCommand, error) {
+	opts := &auto.PulumiCommandOptions{}
+	pinned := filepath.Join(b.Root, "bin", "pulumi")
+	if _, err := os.Stat(pinned); err == nil {
+		opts.Root = b.Root
+	}
+	cmd, err := auto.NewPulumiCommand(opts)
+	if err != nil {
+		where := "pulumi on PATH"
+		if opts.Root != "" {
+			where = pinned
+		}
+		return nil, fmt.Errorf("use the Pulumi CLI (%s; the pinned one is built into <root>/bin by the delivery tooling): %w", where, err)
+	}
+	return cmd, nil
+}
+
+// NetworkStack names the network stack a database stack reads, in the
+// network project: the stack of its database:networkStack config (parsed by
+// networkref.Parse), else its environment (network stacks are named
+// after their environment). A value that does not parse is returned as it
+// is, so that reading that stack fails naming it.
+func NetworkStack(databaseConfig map[string]string, environment string) string {
+	ref, err := networkref.Of(databaseConfig, environment)
+	if err != nil {
+		return strings.TrimSpace(databaseConfig[networkref.Key])
+	}
+	return ref.Stack
+}
