@@ -77,7 +77,7 @@ async function overrideForMergedCommit({ github, owner, repo, sha }) {
   return { ...r, number: pr.number, headSha: pr.head.sha };
 }
 
-// REPORT_MARKER starts the preview report comment (scripts/report's Marker).
+// REPORT_MARKER starts the preview report comment (scripts/internal/report's Marker).
 const REPORT_MARKER = '<!-- pgplatform:preview-report -->';
 
 // approvedReport returns the body of the preview report comment that the

@@ -14,8 +14,8 @@ import (
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/tags"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 const (
@@ -132,18 +132,18 @@ func TestCommittedStacks(t *testing.T) {
 				role := r.one(t, tRole)
 				trust := role.String("assumeRolePolicy")
 				assert.Contains(t, trust, `"Service":"monitoring.rds.amazonaws.com"`)
-				assert.Contains(t, trust, `"aws:SourceAccount":"`+mockaws.Account+`"`)
+				assert.Contains(t, trust, `"aws:SourceAccount":"`+pulumimocks.Account+`"`)
 				// Bound to this stack's instances, the one declared among
 				// them (IAM StringLike matches as path.Match does here).
-				source := "arn:aws:rds:eu-west-1:" + mockaws.Account + ":db:" + cfg.App + "-" + cfg.Environment + "-????????"
+				source := "arn:aws:rds:eu-west-1:" + pulumimocks.Account + ":db:" + cfg.App + "-" + cfg.Environment + "-????????"
 				assert.Contains(t, trust, `"StringLike":{"aws:SourceArn":"`+source+`"}`)
-				matches, err := path.Match(source, "arn:aws:rds:eu-west-1:"+mockaws.Account+":db:"+id)
+				matches, err := path.Match(source, "arn:aws:rds:eu-west-1:"+pulumimocks.Account+":db:"+id)
 				assert.NoError(t, err)
 				assert.True(t, matches, "the trust's aws:SourceArn %s does not match the instance %s", source, id)
-				assert.NoError(t, guardrails.CheckTrustPolicy(trust, guardrails.PolicyScope{Account: mockaws.Account, TrustService: "monitoring.rds.amazonaws.com", TrustSourceArn: source}))
+				assert.NoError(t, guardrails.CheckTrustPolicy(trust, guardrails.PolicyScope{Account: pulumimocks.Account, TrustService: "monitoring.rds.amazonaws.com", TrustSourceArn: source}))
 				att := r.one(t, tAttachment)
 				assert.Equal(t, "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole", att.String("policyArn"))
-				assert.Equal(t, mockaws.AutoName(role.Name), att.String("role"))
+				assert.Equal(t, pulumimocks.AutoName(role.Name), att.String("role"))
 				assert.Contains(t, inst.String("monitoringRoleArn"), role.Name)
 			})
 
@@ -169,7 +169,7 @@ func TestCommittedStacks(t *testing.T) {
 				} else {
 					assert.NotContains(t, params, "log_connections")
 				}
-				assert.Equal(t, mockaws.AutoName(pg.Name), inst.String("parameterGroupName"))
+				assert.Equal(t, pulumimocks.AutoName(pg.Name), inst.String("parameterGroupName"))
 			})
 
 			t.Run("instance", func(t *testing.T) {
@@ -214,7 +214,7 @@ func TestCommittedStacks(t *testing.T) {
 				assert.GreaterOrEqual(t, inst.Input("performanceInsightsRetentionPeriod"), float64(7))
 				assert.EqualValues(t, cfg.MonitoringInterval, inst.Input("monitoringInterval"))
 				assert.ElementsMatch(t, []string{"postgresql", "upgrade"}, strs(inst.Input("enabledCloudwatchLogsExports")))
-				assert.Equal(t, mockaws.AutoName(r.one(t, tSubnetGrp).Name), inst.String("dbSubnetGroupName"))
+				assert.Equal(t, pulumimocks.AutoName(r.one(t, tSubnetGrp).Name), inst.String("dbSubnetGroupName"))
 				assert.Equal(t, []string{r.one(t, tSG).ID}, strs(inst.Input("vpcSecurityGroupIds")))
 				assert.Equal(t, strict || cfg.DeletionProtection, inst.Input("deletionProtection"))
 				assert.Equal(t, cfg.Tier == config.Prod, inst.Protect, "Pulumi protect only and always in prod")
@@ -252,7 +252,7 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Contains(t, topic.String("kmsMasterKeyId"), keyArn)
 				pol := r.one(t, tTopicPol)
 				assert.Contains(t, pol.String("policy"), "events.rds.amazonaws.com")
-				alarms := map[string]mockaws.Resource{}
+				alarms := map[string]pulumimocks.Resource{}
 				for _, a := range r.mocks.OfType(tAlarm) {
 					alarms[a.String("metricName")] = a
 					assert.Equal(t, "AWS/RDS", a.String("namespace"))
@@ -287,7 +287,7 @@ func TestCommittedStacks(t *testing.T) {
 				for metric, op := range direction {
 					assert.Equal(t, op, alarms[metric].String("comparisonOperator"), metric)
 				}
-				events := map[string]mockaws.Resource{}
+				events := map[string]pulumimocks.Resource{}
 				for _, ev := range r.mocks.OfType(tEvents) {
 					events[ev.String("sourceType")] = ev
 					assert.True(t, strings.HasSuffix(ev.String("snsTopic"), ":"+topic.ID))
@@ -295,7 +295,7 @@ func TestCommittedStacks(t *testing.T) {
 				require.Len(t, events, 3)
 				assert.Equal(t, []string{id}, strs(events["db-instance"].Input("sourceIds")))
 				assert.ElementsMatch(t, []string{"failover", "failure", "maintenance", "low storage", "configuration change"}, strs(events["db-instance"].Input("eventCategories")))
-				assert.Equal(t, []string{mockaws.AutoName(r.currentParams(t).Name)}, strs(events["db-parameter-group"].Input("sourceIds")), "RDS.21: the stack's parameter group")
+				assert.Equal(t, []string{pulumimocks.AutoName(r.currentParams(t).Name)}, strs(events["db-parameter-group"].Input("sourceIds")), "RDS.21: the stack's parameter group")
 				assert.Equal(t, []string{"configuration change"}, strs(events["db-parameter-group"].Input("eventCategories")))
 				assert.Nil(t, events["db-security-group"].Input("sourceIds"), "RDS.22: DB security groups are not the instance's VPC security group")
 				assert.ElementsMatch(t, []string{"configuration change", "failure"}, strs(events["db-security-group"].Input("eventCategories")))
@@ -359,7 +359,7 @@ func TestCommittedStacks(t *testing.T) {
 	}
 }
 
-func sortedExportNames(e mockaws.Exports) []string {
+func sortedExportNames(e pulumimocks.Exports) []string {
 	var out []string
 	for k := range e {
 		out = append(out, k)

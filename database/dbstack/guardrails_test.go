@@ -10,8 +10,8 @@ import (
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 func stackNamed(t *testing.T, name string) stacks.Stack {
@@ -250,7 +250,7 @@ func TestNetworkStackOverride(t *testing.T) {
 		t.Run(tc.value, func(t *testing.T) {
 			cfg := maps.Clone(s.Config)
 			cfg["database:networkStack"] = tc.value
-			m := mockaws.New()
+			m := pulumimocks.New()
 			m.StackOutputs[tc.reads] = outs
 			require.NoError(t, runWithConfig(m, s, cfg), "reading %s", tc.reads)
 			var names []string
@@ -263,7 +263,7 @@ func TestNetworkStackOverride(t *testing.T) {
 	// A network of another environment is refused, naming the key.
 	cfg := maps.Clone(s.Config)
 	cfg["database:networkStack"] = "prod"
-	m := mockaws.New()
+	m := pulumimocks.New()
 	m.StackOutputs[dbstack.LocalOrganization+"/network/prod"] = networkOutputs(t, "prod")
 	err := runWithConfig(m, s, cfg)
 	require.Error(t, err)

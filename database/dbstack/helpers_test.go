@@ -11,8 +11,8 @@ import (
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // planned is the fixed time the tests' runs happen at.
@@ -48,13 +48,13 @@ func networkOutputs(t *testing.T, env string) map[string]any {
 	t.Helper()
 	ns, err := stacks.Find(catalog(t), contract.NetworkProject, env)
 	require.NoError(t, err)
-	exports := mockaws.Exports{}
-	require.NoError(t, mockaws.RunStack(mockaws.New(), ns, func(ctx *pulumi.Context) error {
+	exports := pulumimocks.Exports{}
+	require.NoError(t, pulumimocks.RunStack(pulumimocks.New(), ns, func(ctx *pulumi.Context) error {
 		return netstack.Program(ctx, exports.Export)
 	}))
 	out := map[string]any{}
 	for k, in := range exports {
-		v, err := mockaws.Await(in.(pulumi.Output))
+		v, err := pulumimocks.Await(in.(pulumi.Output))
 		require.NoError(t, err, k)
 		if ss, ok := v.([]string); ok {
 			items := make([]any, len(ss))
@@ -71,8 +71,8 @@ func networkOutputs(t *testing.T, env string) map[string]any {
 type dbRun struct {
 	stack   stacks.Stack
 	cfg     config.Database
-	mocks   *mockaws.Mocks
-	exports mockaws.Exports
+	mocks   *pulumimocks.Mocks
+	exports pulumimocks.Exports
 	network map[string]any
 	err     error
 }
@@ -81,11 +81,11 @@ type dbRun struct {
 // environment's network served at the default stack reference name.
 func runDatabase(t *testing.T, s stacks.Stack, cfg map[string]string) dbRun {
 	t.Helper()
-	m := mockaws.New()
+	m := pulumimocks.New()
 	netOut := networkOutputs(t, s.Environment)
 	m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment] = netOut
-	exports := mockaws.Exports{}
-	err := mockaws.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
+	exports := pulumimocks.Exports{}
+	err := pulumimocks.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
 		return dbstack.Program(ctx, exports.Export, fixedNow)
 	})
 	r := dbRun{stack: s, mocks: m, exports: exports, network: netOut, err: err}
@@ -96,7 +96,7 @@ func runDatabase(t *testing.T, s stacks.Stack, cfg map[string]string) dbRun {
 	return r
 }
 
-func (r dbRun) one(t *testing.T, token string) mockaws.Resource {
+func (r dbRun) one(t *testing.T, token string) pulumimocks.Resource {
 	t.Helper()
 	res := r.mocks.OfType(token)
 	require.Len(t, res, 1, "want exactly one %s", token)
@@ -107,29 +107,29 @@ func (r dbRun) export(t *testing.T, name string) any {
 	t.Helper()
 	in, ok := r.exports[name]
 	require.True(t, ok, "output %s not exported", name)
-	v, err := mockaws.Await(in.(pulumi.Output))
+	v, err := pulumimocks.Await(in.(pulumi.Output))
 	require.NoError(t, err, name)
 	return v
 }
 
 // newMocksWith serves outs as the environment's network stack.
-func newMocksWith(outs map[string]any, env string) *mockaws.Mocks {
-	m := mockaws.New()
+func newMocksWith(outs map[string]any, env string) *pulumimocks.Mocks {
+	m := pulumimocks.New()
 	m.StackOutputs[dbstack.LocalOrganization+"/network/"+env] = outs
 	return m
 }
 
-func runWith(m *mockaws.Mocks, s stacks.Stack) error { return runWithConfig(m, s, s.Config) }
+func runWith(m *pulumimocks.Mocks, s stacks.Stack) error { return runWithConfig(m, s, s.Config) }
 
-func runWithConfig(m *mockaws.Mocks, s stacks.Stack, cfg map[string]string) error {
-	return mockaws.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
-		return dbstack.Program(ctx, mockaws.Exports{}.Export, fixedNow)
+func runWithConfig(m *pulumimocks.Mocks, s stacks.Stack, cfg map[string]string) error {
+	return pulumimocks.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
+		return dbstack.Program(ctx, pulumimocks.Exports{}.Export, fixedNow)
 	})
 }
 
 // declared returns the registered resources other than stack references.
-func declared(m *mockaws.Mocks) []mockaws.Resource {
-	var out []mockaws.Resource
+func declared(m *pulumimocks.Mocks) []pulumimocks.Resource {
+	var out []pulumimocks.Resource
 	for _, r := range m.Resources() {
 		if r.Type != "pulumi:pulumi:StackReference" {
 			out = append(out, r)

@@ -9,13 +9,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/shared/config"
-	"github.com/pgplatform/platform/shared/mockaws"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // paramGroups returns the run's parameter groups by family.
-func (r dbRun) paramGroups(t *testing.T) map[string]mockaws.Resource {
+func (r dbRun) paramGroups(t *testing.T) map[string]pulumimocks.Resource {
 	t.Helper()
-	out := map[string]mockaws.Resource{}
+	out := map[string]pulumimocks.Resource{}
 	for _, pg := range r.mocks.OfType(tParams) {
 		family := pg.String("family")
 		_, dup := out[family]
@@ -26,16 +26,16 @@ func (r dbRun) paramGroups(t *testing.T) map[string]mockaws.Resource {
 }
 
 // currentParams is the parameter group the instance uses.
-func (r dbRun) currentParams(t *testing.T) mockaws.Resource {
+func (r dbRun) currentParams(t *testing.T) pulumimocks.Resource {
 	t.Helper()
 	used := r.one(t, tInstance).String("parameterGroupName")
 	for _, pg := range r.mocks.OfType(tParams) {
-		if mockaws.AutoName(pg.Name) == used {
+		if pulumimocks.AutoName(pg.Name) == used {
 			return pg
 		}
 	}
 	require.Failf(t, "no parameter group", "the instance uses %q, which the stack does not declare", used)
-	return mockaws.Resource{}
+	return pulumimocks.Resource{}
 }
 
 // TestMajorUpgradeKeepsThePreviousFamilysGroup holds every committed
@@ -84,7 +84,7 @@ func TestMajorUpgradeOfAStack(t *testing.T) {
 			next["database:engineVersion"] = fmt.Sprint(before.cfg.EngineMajor + 1)
 			after := runDatabase(t, s, next)
 			require.NoError(t, after.err)
-			var kept *mockaws.Resource
+			var kept *pulumimocks.Resource
 			for _, pg := range after.mocks.OfType(tParams) {
 				if pg.Name == used.Name {
 					kept = &pg

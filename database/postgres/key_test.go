@@ -8,8 +8,8 @@ import (
 
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/tags"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // TestKeyChecksTheDocumentItDeclares: the key step renders its policy,
@@ -28,13 +28,13 @@ func TestKeyChecksTheDocumentItDeclares(t *testing.T) {
 		{name: "everyone", admins: []string{"*"}, rule: "key-policy-named-principals"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := mockaws.New()
+			m := pulumimocks.New()
 			var stepErr error
-			err := mockaws.Run(m, "database", "orders-dev", nil, func(ctx *pulumi.Context) error {
+			err := pulumimocks.Run(m, "database", "orders-dev", nil, func(ctx *pulumi.Context) error {
 				b := &builder{ctx: ctx, name: "orders-dev", db: &MultiAZ{}, parent: pulumi.Protect(false), args: &Args{
 					Config:    config.Database{App: "orders", Environment: "dev", Region: "eu-west-1", KeyAdminRoleArns: tc.admins},
 					Plan:      guardrails.Database{KeyRotation: true},
-					AccountID: mockaws.Account,
+					AccountID: pulumimocks.Account,
 					Partition: "aws",
 					Tags:      tags.New("dev", "dev", "database", "orders-dev", nil),
 				}}
@@ -49,7 +49,7 @@ func TestKeyChecksTheDocumentItDeclares(t *testing.T) {
 				if stepErr != nil || len(keys) != 1 {
 					t.Fatalf("key step = %v, %d keys; want one key", stepErr, len(keys))
 				}
-				if err := guardrails.CheckKeyPolicy(keys[0].String("policy"), guardrails.PolicyScope{Account: mockaws.Account}); err != nil {
+				if err := guardrails.CheckKeyPolicy(keys[0].String("policy"), guardrails.PolicyScope{Account: pulumimocks.Account}); err != nil {
 					t.Errorf("the declared policy breaks a rule: %v", err)
 				}
 				return

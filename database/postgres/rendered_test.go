@@ -12,18 +12,18 @@ import (
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/naming"
 	"github.com/pgplatform/platform/shared/tags"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // runSteps runs builder steps for orders-dev in the mocks' account with
 // the given plan and returns what they declared and the steps' error.
-func runSteps(t *testing.T, plan guardrails.Database, steps func(b *builder) error) (*mockaws.Mocks, error) {
+func runSteps(t *testing.T, plan guardrails.Database, steps func(b *builder) error) (*pulumimocks.Mocks, error) {
 	t.Helper()
-	m := mockaws.New()
+	m := pulumimocks.New()
 	var stepErr error
-	err := mockaws.Run(m, "database", "orders-dev", nil, func(ctx *pulumi.Context) error {
+	err := pulumimocks.Run(m, "database", "orders-dev", nil, func(ctx *pulumi.Context) error {
 		b := &builder{ctx: ctx, name: "orders-dev", db: &MultiAZ{}, parent: pulumi.Protect(false), args: &Args{
 			Config: config.Database{App: "orders", Environment: "dev", Region: "eu-west-1"},
 			Plan:   plan,
@@ -31,7 +31,7 @@ func runSteps(t *testing.T, plan guardrails.Database, steps func(b *builder) err
 				VpcID:             pulumi.String("vpc-1").ToStringOutput(),
 				DatabaseSubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}).ToStringArrayOutput(),
 			},
-			AccountID: mockaws.Account,
+			AccountID: pulumimocks.Account,
 			Partition: "aws",
 			Tags:      tags.New("dev", "dev", "database", "orders-dev", nil),
 		}}
@@ -222,7 +222,7 @@ func TestMonitoringRoleChecksTheTrustItDeclares(t *testing.T) {
 				"Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},
 				"StringLike":{"aws:SourceArn":"`+source+`"}}}]}`, trust)
 			require.NoError(t, guardrails.CheckTrustPolicy(trust, guardrails.PolicyScope{
-				Account: mockaws.Account, TrustService: "monitoring.rds.amazonaws.com", TrustSourceArn: source}))
+				Account: pulumimocks.Account, TrustService: "monitoring.rds.amazonaws.com", TrustSourceArn: source}))
 		})
 	}
 }

@@ -39,7 +39,7 @@ import (
 // them (Source "user"), and a parameter group's apply status always
 // "in-sync" (reboots are not modelled). An action, parameter or filter it
 // does not answer fails with InvalidAction or InvalidParameterValue naming
-// it: recorded answers (scripts/verify/recorded) remain for those.
+// it: recorded answers (scripts/internal/testsupport/recorded) remain for those.
 
 const (
 	rdsAPIVersion = "2014-10-31"

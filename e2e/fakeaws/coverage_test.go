@@ -15,8 +15,8 @@ import (
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/shared/contract"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // programInputs runs the network and database programs under the
@@ -31,7 +31,7 @@ func programInputs(t *testing.T) map[string][]string {
 	require.NoError(t, err)
 
 	seen := map[string]map[string]bool{}
-	collect := func(m *mockaws.Mocks) {
+	collect := func(m *pulumimocks.Mocks) {
 		for _, r := range m.Resources() {
 			if !r.Custom || !strings.HasPrefix(r.Type, "aws:") {
 				continue
@@ -51,15 +51,15 @@ func programInputs(t *testing.T) map[string][]string {
 		if s.Project != contract.NetworkProject {
 			continue
 		}
-		m := mockaws.New()
-		exports := mockaws.Exports{}
-		require.NoError(t, mockaws.RunStack(m, s, func(ctx *pulumi.Context) error {
+		m := pulumimocks.New()
+		exports := pulumimocks.Exports{}
+		require.NoError(t, pulumimocks.RunStack(m, s, func(ctx *pulumi.Context) error {
 			return netstack.Program(ctx, exports.Export)
 		}))
 		collect(m)
 		out := map[string]any{}
 		for k, in := range exports {
-			v, err := mockaws.Await(in.(pulumi.Output))
+			v, err := pulumimocks.Await(in.(pulumi.Output))
 			require.NoError(t, err, k)
 			if ss, ok := v.([]string); ok {
 				items := make([]any, len(ss))
@@ -86,10 +86,10 @@ func programInputs(t *testing.T) map[string][]string {
 		extra["database:allowedSecurityGroupIds"] = `["sg-0123456789abcdef0"]`
 		variants = append(variants, extra)
 		for _, cfg := range variants {
-			m := mockaws.New()
+			m := pulumimocks.New()
 			m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment] = networks[s.Environment]
-			err := mockaws.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
-				return dbstack.Program(ctx, mockaws.Exports{}.Export, now)
+			err := pulumimocks.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
+				return dbstack.Program(ctx, pulumimocks.Exports{}.Export, now)
 			})
 			require.NoError(t, err, "%s/%s", s.Project, s.Name)
 			collect(m)

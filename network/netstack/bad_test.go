@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/network/netstack"
-	"github.com/pgplatform/platform/shared/mockaws"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 func sortedKeys(seq iter.Seq[string]) []string { return slices.Sorted(seq) }
@@ -56,9 +56,9 @@ func TestBadConfigDeclaresNothing(t *testing.T) {
 					cfg[k] = v
 				}
 			}
-			m := mockaws.New()
-			err := mockaws.Run(m, "network", "dev", cfg, func(ctx *pulumi.Context) error {
-				return netstack.Program(ctx, mockaws.Exports{}.Export)
+			m := pulumimocks.New()
+			err := pulumimocks.Run(m, "network", "dev", cfg, func(ctx *pulumi.Context) error {
+				return netstack.Program(ctx, pulumimocks.Exports{}.Export)
 			})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.wantKey)

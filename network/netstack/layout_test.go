@@ -15,17 +15,17 @@ import (
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // runLayout runs the network component for a stack the way Program does,
 // with change applied to the layout between NewLayout and NewNetwork.
-func runLayout(t *testing.T, s stacks.Stack, change func(*netstack.Layout)) (*mockaws.Mocks, netstack.Layout, error) {
+func runLayout(t *testing.T, s stacks.Stack, change func(*netstack.Layout)) (*pulumimocks.Mocks, netstack.Layout, error) {
 	t.Helper()
-	m := mockaws.New()
+	m := pulumimocks.New()
 	var layout netstack.Layout
-	err := mockaws.RunStack(m, s, func(ctx *pulumi.Context) error {
+	err := pulumimocks.RunStack(m, s, func(ctx *pulumi.Context) error {
 		cfg, err := netstack.LoadConfig(ctx)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ func TestLayoutChangesFireTheGuardrails(t *testing.T) {
 			l.FlowLogs.Resources = append(l.FlowLogs.Resources, "*")
 		}},
 		{name: "flow-log policy on every log group", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
-			l.FlowLogs.Resources = []string{"arn:aws:logs:eu-west-1:" + mockaws.Account + ":log-group:*"}
+			l.FlowLogs.Resources = []string{"arn:aws:logs:eu-west-1:" + pulumimocks.Account + ":log-group:*"}
 		}},
 		{name: "flow-log policy with a wildcard action", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
 			l.FlowLogs.Actions = append(l.FlowLogs.Actions, "logs:*")
@@ -201,7 +201,7 @@ func stackNamedT(t *testing.T, name string) stacks.Stack {
 	return stacks.Stack{}
 }
 
-func assertFollows(t *testing.T, m *mockaws.Mocks, l netstack.Layout) {
+func assertFollows(t *testing.T, m *pulumimocks.Mocks, l netstack.Layout) {
 	t.Helper()
 	for _, s := range l.Subnets {
 		name := fmt.Sprintf("network-%s-%d", s.Kind, s.Zone)
@@ -282,7 +282,7 @@ func assertFollows(t *testing.T, m *mockaws.Mocks, l netstack.Layout) {
 	assert.ElementsMatch(t, want, []string(doc.Statement[0].Resource))
 }
 
-func names(rs []mockaws.Resource) []string {
+func names(rs []pulumimocks.Resource) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.Name)

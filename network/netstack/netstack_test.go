@@ -15,9 +15,9 @@ import (
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
-	"github.com/pgplatform/platform/shared/mockaws"
 	"github.com/pgplatform/platform/shared/stacks"
 	"github.com/pgplatform/platform/shared/tags"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 const (
@@ -65,16 +65,16 @@ func networkStacks(t *testing.T) []stacks.Stack {
 }
 
 type run struct {
-	mocks   *mockaws.Mocks
-	exports mockaws.Exports
+	mocks   *pulumimocks.Mocks
+	exports pulumimocks.Exports
 	cfg     config.Network
 }
 
 func runStack(t *testing.T, s stacks.Stack) run {
 	t.Helper()
-	m := mockaws.New()
-	exports := mockaws.Exports{}
-	err := mockaws.RunStack(m, s, func(ctx *pulumi.Context) error {
+	m := pulumimocks.New()
+	exports := pulumimocks.Exports{}
+	err := pulumimocks.RunStack(m, s, func(ctx *pulumi.Context) error {
 		return netstack.Program(ctx, exports.Export)
 	})
 	require.NoError(t, err)
@@ -168,7 +168,7 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Equal(t, "/pgp/"+r.cfg.Environment+"/vpc-flow-logs", group.String("name"))
 				key, ok := m.Named(tKey, "network-flow-logs")
 				require.True(t, ok)
-				assert.Equal(t, "arn:aws:kms:eu-west-1:"+mockaws.Account+":"+key.ID, group.String("kmsKeyId"), "the group is encrypted with the flow-log key")
+				assert.Equal(t, "arn:aws:kms:eu-west-1:"+pulumimocks.Account+":"+key.ID, group.String("kmsKeyId"), "the group is encrypted with the flow-log key")
 				assert.Equal(t, true, key.Input("enableKeyRotation"))
 				assert.Contains(t, fl.String("logDestination"), group.ID)
 
@@ -203,8 +203,8 @@ func TestCommittedStacks(t *testing.T) {
 				assert.Equal(t, []string{"sts:AssumeRole"}, []string(st.Action))
 				assert.Equal(t, map[string]stringList{"Service": {"vpc-flow-logs.amazonaws.com"}}, st.Principal)
 				assert.Equal(t, map[string]map[string]stringList{
-					"StringEquals": {"aws:SourceAccount": {mockaws.Account}},
-					"ArnLike":      {"aws:SourceArn": {"arn:aws:ec2:eu-west-1:" + mockaws.Account + ":vpc-flow-log/*"}},
+					"StringEquals": {"aws:SourceAccount": {pulumimocks.Account}},
+					"ArnLike":      {"aws:SourceArn": {"arn:aws:ec2:eu-west-1:" + pulumimocks.Account + ":vpc-flow-log/*"}},
 				}, st.Condition,
 					"the confused-deputy guard: only flow logs of this account and region may assume the role")
 				assert.Empty(t, st.Resource)
@@ -299,10 +299,10 @@ func TestZoneIGetsSubnetI(t *testing.T) {
 // else the region's first zones).
 func assertZoneMapping(t *testing.T, stack string, raw map[string]string, regionZones, want []string) {
 	t.Helper()
-	m := mockaws.New()
+	m := pulumimocks.New()
 	m.Zones = regionZones
-	exports := mockaws.Exports{}
-	require.NoError(t, mockaws.Run(m, "network", stack, raw, func(ctx *pulumi.Context) error {
+	exports := pulumimocks.Exports{}
+	require.NoError(t, pulumimocks.Run(m, "network", stack, raw, func(ctx *pulumi.Context) error {
 		return netstack.Program(ctx, exports.Export)
 	}))
 	cfg, err := config.LoadNetwork(config.MapSource("network", raw))
@@ -355,13 +355,13 @@ func assertZoneMapping(t *testing.T, stack string, raw map[string]string, region
 		if !assert.True(t, ok, "%s not exported as an output", key) {
 			continue
 		}
-		got, err := mockaws.Await(out)
+		got, err := pulumimocks.Await(out)
 		require.NoError(t, err, key)
 		assert.Equal(t, expected, got, "export %s must keep the zone order", key)
 	}
 }
 
-func subnetsByKind(m *mockaws.Mocks) (db, app, public []mockaws.Resource) {
+func subnetsByKind(m *pulumimocks.Mocks) (db, app, public []pulumimocks.Resource) {
 	for _, s := range m.OfType(tSubnet) {
 		switch {
 		case hasPrefix(s.Name, "network-db-"):
@@ -390,7 +390,7 @@ func assertContract(t *testing.T, r run) {
 		}
 		out, ok := in.(pulumi.Output)
 		require.True(t, ok, "%s is not an output", f.Name)
-		v, err := mockaws.Await(out)
+		v, err := pulumimocks.Await(out)
 		require.NoError(t, err, f.Name)
 		switch f.Kind {
 		case contract.KindString:
@@ -403,10 +403,10 @@ func assertContract(t *testing.T, r run) {
 			t.Errorf("%s: the network contract has no %s fields", f.Name, f.Kind)
 		}
 	}
-	if v, err := mockaws.Await(r.exports["tier"].(pulumi.Output)); assert.NoError(t, err) {
+	if v, err := pulumimocks.Await(r.exports["tier"].(pulumi.Output)); assert.NoError(t, err) {
 		assert.Equal(t, string(r.cfg.Tier), v)
 	}
-	if v, err := mockaws.Await(r.exports["appSubnetCidrs"].(pulumi.Output)); assert.NoError(t, err) {
+	if v, err := pulumimocks.Await(r.exports["appSubnetCidrs"].(pulumi.Output)); assert.NoError(t, err) {
 		var want []string
 		for _, p := range r.cfg.AppSubnets {
 			want = append(want, p.String())
@@ -415,7 +415,7 @@ func assertContract(t *testing.T, r run) {
 	}
 }
 
-func keys(m mockaws.Exports) []string {
+func keys(m pulumimocks.Exports) []string {
 	return sortedKeys(maps.Keys(m))
 }
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/kmspolicy"
-	"github.com/pgplatform/platform/shared/mockaws"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // TestFlowLogPolicies holds the rendered flow-log key policy and trust
@@ -20,7 +20,7 @@ func TestFlowLogPolicies(t *testing.T) {
 	for _, s := range networkStacks(t) {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runStack(t, s)
-			group := "arn:aws:logs:eu-west-1:" + mockaws.Account + ":log-group:/pgp/" + r.cfg.Environment + "/vpc-flow-logs"
+			group := "arn:aws:logs:eu-west-1:" + pulumimocks.Account + ":log-group:/pgp/" + r.cfg.Environment + "/vpc-flow-logs"
 
 			key, ok := r.mocks.Named(tKey, "network-flow-logs")
 			require.True(t, ok)
@@ -31,20 +31,20 @@ func TestFlowLogPolicies(t *testing.T) {
 				{"Sid":"CloudWatchLogsForTheFlowLogGroup","Effect":"Allow","Principal":{"Service":"logs.eu-west-1.amazonaws.com"},
 				 "Action":["kms:Encrypt*","kms:Decrypt*","kms:ReEncrypt*","kms:GenerateDataKey*","kms:Describe*"],"Resource":"*",
 				 "Condition":{"ArnEquals":{"kms:EncryptionContext:aws:logs:arn":["`+group+`"]}}}]}`, key.String("policy"))
-			require.NoError(t, guardrails.CheckKeyPolicy(key.String("policy"), guardrails.PolicyScope{Account: mockaws.Account, LogGroupArns: []string{group}}))
+			require.NoError(t, guardrails.CheckKeyPolicy(key.String("policy"), guardrails.PolicyScope{Account: pulumimocks.Account, LogGroupArns: []string{group}}))
 			var v *guardrails.Violation
-			err = guardrails.CheckKeyPolicy(key.String("policy"), guardrails.PolicyScope{Account: mockaws.Account, LogGroupArns: []string{group + "-other"}})
+			err = guardrails.CheckKeyPolicy(key.String("policy"), guardrails.PolicyScope{Account: pulumimocks.Account, LogGroupArns: []string{group + "-other"}})
 			require.True(t, errors.As(err, &v), "%v", err)
 			assert.Equal(t, "key-policy-logs-scoped", v.Rule)
 
 			role, ok := r.mocks.Named(tRole, "network-flow-logs")
 			require.True(t, ok)
-			source := "arn:aws:ec2:eu-west-1:" + mockaws.Account + ":vpc-flow-log/*"
+			source := "arn:aws:ec2:eu-west-1:" + pulumimocks.Account + ":vpc-flow-log/*"
 			assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},
 				"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"`+source+`"}}}]}`,
 				role.String("assumeRolePolicy"))
 			require.NoError(t, guardrails.CheckTrustPolicy(role.String("assumeRolePolicy"),
-				guardrails.PolicyScope{Account: mockaws.Account, TrustService: "vpc-flow-logs.amazonaws.com", TrustSourceArn: source}))
+				guardrails.PolicyScope{Account: pulumimocks.Account, TrustService: "vpc-flow-logs.amazonaws.com", TrustSourceArn: source}))
 		})
 	}
 }

@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 	"github.com/pgplatform/platform/scripts/internal/verify"
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
-	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 )
 
 const fixtures = "../../internal/verify/testdata"

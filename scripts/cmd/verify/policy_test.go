@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/pgplatform/platform/scripts/internal/iampolicy"
-	"github.com/pgplatform/platform/scripts/internal/verify"
 	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
+	"github.com/pgplatform/platform/scripts/internal/verify"
 )
 
 // tokenPinger is verify's real connection settings up to the network: it

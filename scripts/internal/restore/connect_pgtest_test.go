@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/pgplatform/platform/scripts/internal/dbconn"
-	"github.com/pgplatform/platform/scripts/internal/testsupport/pglocal"
 	"github.com/pgplatform/platform/scripts/internal/restore"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/pglocal"
 )
 
 // secret is a managed secret with a current and a previous version.

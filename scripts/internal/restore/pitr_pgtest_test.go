@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/pgplatform/platform/scripts/internal/testsupport/pglocal"
 	"github.com/pgplatform/platform/scripts/internal/restore"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/pglocal"
 )
 
 // TestLocalPointInTimeRestore runs the drill's marker logic against a real

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/pgplatform/platform/scripts/internal/stackout"
-	"github.com/pgplatform/platform/scripts/internal/verify/check"
 	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 type anyResource struct {
