@@ -1,4 +1,4 @@
-package main
+package reportcmd
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/report"
 )
 
-const testdata = "../../internal/report/testdata"
+const testdata = "../testdata"
 
 func fixture(name string) string { return filepath.Join(testdata, name) }
 
@@ -82,7 +82,7 @@ func TestBadInput(t *testing.T) {
 		{"a stack twice", []string{testdata, fixture("dev.preview.json")}, "previewed twice"},
 		{"unknown flag", []string{"--allow-everything", fixture("dev.events.ndjson")}, "allow-everything"},
 		{"tiny max length", []string{"--max-len", "10", fixture("dev.events.ndjson")}, "--max-len 10 is too small"},
-		{"not a preview", []string{"main.go"}, "main.go: not a JSON object"},
+		{"not a preview", []string{"reportcmd.go"}, "reportcmd.go: not a JSON object"},
 		{"a bad expected stack", []string{"--expect", "orders-dev", fixture("dev.events.ndjson")}, `"orders-dev": want <project>/<stack>`},
 	}
 	for _, tt := range tests {
