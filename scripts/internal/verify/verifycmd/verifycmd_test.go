@@ -1,4 +1,4 @@
-package main
+package verifycmd
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
 )
 
-const fixtures = "../../internal/verify/testdata"
+const fixtures = "../testdata"
 
 // repo builds a repository root with the staging network and the
 // orders-staging stack file of a scenario.
@@ -153,17 +153,5 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
 			}
 		})
-	}
-}
-
-func TestStackListFlag(t *testing.T) {
-	var s stackList
-	for _, v := range []string{"orders-dev, payments-dev", "billing-dev", ""} {
-		if err := s.Set(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if s.String() != "orders-dev,payments-dev,billing-dev" {
-		t.Errorf("stacks %q", s.String())
 	}
 }
