@@ -1,0 +1,253 @@
+// Package restorecmd is the restore-drill command. It proves that a database stack's backups restore to a
+// point in time: it writes a marker row, waits past a target time, writes a
+// second marker, restores the instance to the target into a temporary
+// instance next to it, and checks that the first marker is there and the
+// second is not. The temporary instance is always deleted, after a failure
+// or Ctrl-C too; the source instance is only described.
+//
+// One line per check on stdout, progress on stderr, a JSON report with
+// --report. Exit status: 0 the drill passed, 1 a check failed, 2 the drill
+// could not start (bad flags or input, no AWS configuration), 3 nothing
+// failed but a check could not tell.
+//
+// See scripts/internal/restore/README.md.
+package restorecmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/pgplatform/platform/scripts/internal/cli"
+	"github.com/pgplatform/platform/scripts/internal/dbconn"
+	"github.com/pgplatform/platform/scripts/internal/restore"
+	"github.com/pgplatform/platform/scripts/internal/stackout"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+// Main runs the command with the process's arguments and standard
+// streams, against AWS, and returns its exit status. The first SIGINT or
+// SIGTERM stops the drill; none ends the process before the temporary
+// instance is deleted (see interrupts).
+func Main(args []string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop := cli.Interrupts(onInterrupt(cancel, os.Stderr))
+	defer stop()
+	return run(ctx, args, deps{stdout: os.Stdout, stderr: os.Stderr, aws: loadAWS})
+}
+
+// interrupts cancels the drill on the first SIGINT or SIGTERM and keeps
+// the process alive through later ones, so the temporary instance is
+// deleted before the command exits.
+func interrupts(sigs <-chan os.Signal, cancel context.CancelFunc, stderr io.Writer) {
+	cli.Relay(sigs, onInterrupt(cancel, stderr))
+}
+
+// onInterrupt is what interrupts does with the nth signal.
+func onInterrupt(cancel context.CancelFunc, stderr io.Writer) func(n int, sig os.Signal) {
+	return func(n int, sig os.Signal) {
+		if n == 1 {
+			fmt.Fprintf(stderr, "restore-drill: %s: stopping the drill and deleting its temporary instance before exiting\n", sig)
+			cancel()
+			return
+		}
+		fmt.Fprintf(stderr, "restore-drill: %s: still deleting the temporary instance; waiting for it (kill -9 would leave it behind)\n", sig)
+	}
+}
+
+// clients are the AWS APIs of the stack's region.
+type clients struct {
+	rds     restore.RDS
+	secrets dbconn.SecretsGetter
+}
+
+// deps are the command's connections to the outside, replaced in tests.
+type deps struct {
+	stdout, stderr io.Writer
+	// root is the repository root; "" finds it from the working directory.
+	root string
+	aws  func(ctx context.Context, region string) (clients, error)
+	// connect replaces the real database connections in tests.
+	connect restore.Connector
+	now     func() time.Time
+	sleep   restore.Sleeper
+}
+
+func loadAWS(ctx context.Context, region string) (clients, error) {
+	cfg, err := cli.AWSConfig(ctx, region)
+	if err != nil {
+		return clients{}, err
+	}
+	return clients{rds: rds.NewFromConfig(cfg), secrets: secretsmanager.NewFromConfig(cfg)}, nil
+}
+
+type options struct {
+	env, stack, outputs, backend, report, caBundle, instanceClass string
+	poll, gap, restorableTimeout, availableTimeout, deleteTimeout time.Duration
+	connectTimeout                                                time.Duration
+	allowProd, sweep                                              bool
+}
+
+const usageHead = `Usage: restore-drill --env ENV --stack NAME --ca-bundle FILE [flags]
+
+Restores the stack's database to a point in time between two marker rows
+into a temporary instance, checks the markers, and deletes the temporary
+instance. One line per check on stdout, progress on stderr.
+
+Flags:
+`
+
+const usageFoot = `
+Exit status: 0 passed, 1 a check failed, 2 could not start (bad flags or
+input, no AWS configuration), 3 nothing failed but a check could not tell. Ctrl-C stops the drill and still deletes the temporary
+instance before exiting.
+`
+
+func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := cli.NewFlagSet("restore-drill", stderr, usageHead, usageFoot)
+	fs.StringVar(&o.env, "env", "", "environment of the stack; required")
+	fs.StringVar(&o.stack, "stack", "", "database stack to drill (e.g. orders-staging); required")
+	fs.StringVar(&o.outputs, "outputs", "", "outputs `file` of the stack, as printed by 'pulumi stack output --json' (instead of the backend)")
+	fs.StringVar(&o.backend, "backend", "", "Pulumi backend URL (default $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)")
+	fs.StringVar(&o.report, "report", "", "write the JSON report to this `file`")
+	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM `file` of the RDS certificate authorities (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); required")
+	fs.StringVar(&o.instanceClass, "instance-class", "", "instance class of the temporary instance (default: the source's)")
+	fs.DurationVar(&o.poll, "poll", restore.DefaultPoll, "interval between status reads; each prints a progress line")
+	fs.DurationVar(&o.gap, "gap", restore.DefaultGap, "time between each marker and the restore target (at least 2s)")
+	fs.DurationVar(&o.restorableTimeout, "restorable-timeout", restore.DefaultRestorableTimeout, "longest wait for RDS to be able to restore past the second marker")
+	fs.DurationVar(&o.availableTimeout, "available-timeout", restore.DefaultAvailableTimeout, "longest wait for the restored instance to become available")
+	fs.DurationVar(&o.deleteTimeout, "delete-timeout", restore.DefaultDeleteTimeout, "longest wait for the temporary instance to be deleted")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "timeout of one connection attempt")
+	fs.BoolVar(&o.sweep, "sweep", false, "instead of a drill, delete the temporary instances earlier drills of --stack left behind (a runner killed before its cleanup); run it after a cancelled job")
+	fs.BoolVar(&o.allowProd, "allow-prod", false, "allow a drill on a prod-tier stack (it writes two marker rows into the production database)")
+	return fs
+}
+
+func run(ctx context.Context, args []string, d deps) int {
+	var o options
+	fs := newFlags(&o, d.stderr)
+	if err := fs.Parse(args); err != nil {
+		return cli.FlagExit(err, check.ExitUsage)
+	}
+	src, err := prepare(ctx, &o, fs, d)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+		return check.ExitUsage
+	}
+	c, err := d.aws(ctx, src.Region)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+		return check.ExitUsage
+	}
+	connect := d.connect
+	if connect == nil {
+		connect = restore.PGConnector{
+			Secrets:        func(context.Context, string) (dbconn.SecretsGetter, error) { return c.secrets, nil },
+			CABundle:       o.caBundle,
+			ConnectTimeout: o.connectTimeout,
+		}.Connect
+	}
+	drill := &restore.Drill{
+		RDS: c.rds, Connect: connect, Now: d.now, Sleep: d.sleep,
+		Poll: o.poll, Gap: o.gap,
+		RestorableTimeout: o.restorableTimeout, AvailableTimeout: o.availableTimeout, DeleteTimeout: o.deleteTimeout,
+		InstanceClass: o.instanceClass,
+		Progress:      d.stderr,
+	}
+	if o.sweep {
+		results := drill.Sweep(ctx, src)
+		if err := check.Print(d.stdout, results); err != nil {
+			fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+		}
+		if o.report != "" {
+			if err := check.WriteJSON(o.report, map[string]any{"tool": "restore-drill --sweep", "stack": src.Stack, "checks": results, "summary": check.Summarize(results)}); err != nil {
+				fmt.Fprintf(d.stderr, "restore-drill: --report %s: %v\n", o.report, err)
+				return check.ExitFail
+			}
+		}
+		return check.ExitCode(results)
+	}
+	rep := drill.Run(ctx, src)
+	if err := check.Print(d.stdout, rep.Checks); err != nil {
+		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+	}
+	code := check.ExitCode(rep.Checks)
+	restored := "no restore"
+	if rep.RestoreTime != nil {
+		restored = "restore time " + rep.RestoreTime.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(d.stdout, "restore-drill %s: %s, %s\n", src.Stack, restored, rep.Summary)
+	if o.report != "" {
+		if err := check.WriteJSON(o.report, rep); err != nil {
+			fmt.Fprintf(d.stderr, "restore-drill: --report %s: %v\n", o.report, err)
+			return check.ExitFail
+		}
+	}
+	return code
+}
+
+// prepare validates the flags, finds the stack and reads its outputs.
+func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore.Source, error) {
+	if err := cli.NoArgs(fs); err != nil {
+		return restore.Source{}, err
+	}
+	if o.env == "" || o.stack == "" {
+		return restore.Source{}, errors.New("--env and --stack are required: the environment and the database stack to drill")
+	}
+	if err := cli.RequireFile("ca-bundle", o.caBundle, dbconn.RDSCABundle); err != nil {
+		return restore.Source{}, err
+	}
+	if o.gap < 2*time.Second {
+		return restore.Source{}, fmt.Errorf("--gap %s: at least 2s, since restore targets are whole seconds", o.gap)
+	}
+	if err := cli.Positive(map[string]time.Duration{"poll": o.poll, "restorable-timeout": o.restorableTimeout, "available-timeout": o.availableTimeout, "delete-timeout": o.deleteTimeout, "connect-timeout": o.connectTimeout}); err != nil {
+		return restore.Source{}, err
+	}
+	if o.instanceClass != "" && !strings.HasPrefix(o.instanceClass, "db.") {
+		return restore.Source{}, fmt.Errorf("--instance-class %q: an RDS instance class such as db.t4g.medium (it starts with db.)", o.instanceClass)
+	}
+	root, err := cli.Root(d.root)
+	if err != nil {
+		return restore.Source{}, err
+	}
+	all, err := stacks.Discover(root)
+	if err != nil {
+		return restore.Source{}, err
+	}
+	selected, err := stackout.Select(all, o.env, []string{o.stack})
+	if err != nil {
+		return restore.Source{}, err
+	}
+	st := selected[0]
+	if st.Tier == "prod" && !o.allowProd {
+		return restore.Source{}, fmt.Errorf("--stack %s is a prod-tier stack: the drill writes marker rows into its database and starts an instance next to it; pass --allow-prod to mean it", st.Name)
+	}
+	region := st.Config["aws:region"]
+	if region == "" {
+		return restore.Source{}, fmt.Errorf("%s: aws:region is not set: the drill needs the stack's region", st.File)
+	}
+	var src stackout.Source = stackout.Backend{Root: root, URL: o.backend}
+	if o.outputs != "" {
+		src = stackout.Files{stackout.Key(contract.DatabaseProject, st.Name): o.outputs}
+	}
+	fmt.Fprintf(d.stderr, "restore-drill: reading the outputs of %s\n", st.Name)
+	out, err := stackout.ReadDatabase(ctx, src, st.Name)
+	if err != nil {
+		return restore.Source{}, err
+	}
+	if out.Environment != st.Environment || out.Tier != st.Tier {
+		return restore.Source{}, fmt.Errorf("the outputs of %s say environment %q, tier %q, but its stack file says %q, %q: wrong --outputs file?", st.Name, out.Environment, out.Tier, st.Environment, st.Tier)
+	}
+	return restore.Source{Stack: st.Name, Environment: st.Environment, Tier: st.Tier, Region: region, Outputs: out}, nil
+}
