@@ -1,6 +1,6 @@
 //go:build pgtest
 
-package main
+package failovercmd
 
 import (
 	"bytes"

@@ -1,0 +1,428 @@
+// Package failovercmd is the failover-drill command. It fails a PostgreSQL database over and measures what
+// clients see: how long writes fail, when the endpoint's DNS answer
+// changes, the availability zone before and after (RDS), and whether any
+// acknowledged write is missing afterwards. It prints a human report on
+// stderr and a JSON report on stdout (or --json FILE).
+//
+// Exit status: 0 when every threshold is met, 1 when one is missed, 2 when
+// the drill could not run (bad flags, a refused target, a failed trigger).
+//
+// See scripts/internal/failover/README.md for the runbook.
+package failovercmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgplatform/platform/scripts/internal/cli"
+	"github.com/pgplatform/platform/scripts/internal/dbconn"
+	"github.com/pgplatform/platform/scripts/internal/failover"
+	"github.com/pgplatform/platform/scripts/internal/stackout"
+	"github.com/pgplatform/platform/shared/contract"
+)
+
+// Exit codes.
+const (
+	exitPassed = 0
+	exitMissed = 1
+	exitError  = 2
+)
+
+// Main runs the command with the process's arguments and standard
+// streams, against AWS and the Pulumi backend, and returns its exit
+// status. SIGINT or SIGTERM stops the drill.
+func Main(args []string) int {
+	ctx, stop := cli.NotifyContext(context.Background())
+	defer stop()
+	return run(ctx, args, deps{
+		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		aws: loadAWS, stackOutputs: backendOutputs,
+	})
+}
+
+// awsClients are the AWS APIs the drill calls.
+type awsClients struct {
+	rds     failover.RDSAPI
+	secrets dbconn.SecretsGetter
+	creds   aws.CredentialsProvider
+	region  string
+}
+
+// deps are the command's connections to the outside, replaced in tests.
+type deps struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// aws returns AWS clients for region ("" = the SDK's default chain).
+	aws func(ctx context.Context, region string) (awsClients, error)
+	// stackOutputs reads a database stack's outputs from the backend.
+	stackOutputs func(ctx context.Context, stack string) (map[string]any, error)
+}
+
+func loadAWS(ctx context.Context, region string) (awsClients, error) {
+	cfg, err := cli.AWSConfig(ctx, region)
+	if errors.Is(err, cli.ErrNoRegion) {
+		return awsClients{}, fmt.Errorf("%w: pass --region or set AWS_REGION", err)
+	}
+	if err != nil {
+		return awsClients{}, err
+	}
+	return awsClients{
+		rds:     rds.NewFromConfig(cfg),
+		secrets: secretsmanager.NewFromConfig(cfg),
+		creds:   cfg.Credentials,
+		region:  cfg.Region,
+	}, nil
+}
+
+type options struct {
+	outputs, stack                  string
+	host, db, user, secretArn, inst string
+	region                          string
+	port                            int
+
+	sslmode, caBundle, dnsServer string
+	iamAuth                      bool
+	connectTimeout               time.Duration
+
+	triggerCmd string
+	triggerTO  time.Duration
+
+	rate                                  float64
+	writeTimeout, probeInterval, dnsEvery time.Duration
+	warmup, settle, maxWait, maxRTO       time.Duration
+	maxLost                               int
+	table                                 string
+	keepTable                             bool
+	jsonOut                               string
+}
+
+const usageHead = `Usage: failover-drill [flags]
+
+Fails a PostgreSQL database over under a steady write workload and reports
+the client-observed downtime, the DNS flip, the availability zones and any
+lost acknowledged write. Human report on stderr, JSON report on stdout.
+
+The target comes from a database stack's outputs (--outputs or --stack);
+a flag given explicitly overrides the output it names.
+
+Flags:
+`
+
+const usageFoot = `
+Exit status: 0 thresholds met, 1 a threshold missed, 2 the drill could not run.
+Without --secret-arn or --iam-auth the password is read from $PGPASSWORD.
+`
+
+func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := cli.NewFlagSet("failover-drill", stderr, usageHead, usageFoot)
+	fs.StringVar(&o.outputs, "outputs", "", "database stack outputs `file` as printed by 'pulumi stack output --json' (- for stdin)")
+	fs.StringVar(&o.stack, "stack", "", "database stack whose outputs to read from the Pulumi backend (e.g. orders-staging)")
+	fs.StringVar(&o.host, "host", "", "endpoint host name (outputs: address)")
+	fs.IntVar(&o.port, "port", 5432, "endpoint port (outputs: port)")
+	fs.StringVar(&o.db, "db", "postgres", "database name (outputs: databaseName)")
+	fs.StringVar(&o.user, "user", "", "database user (outputs: masterUsername; default: the secret's username)")
+	fs.StringVar(&o.secretArn, "secret-arn", "", "ARN of the RDS-managed master user secret (outputs: masterSecretArn)")
+	fs.StringVar(&o.inst, "instance-id", "", "RDS DB instance identifier to fail over (outputs: instanceIdentifier)")
+	fs.StringVar(&o.region, "region", "", "AWS region (default: from the endpoint name, else the AWS SDK's chain)")
+	fs.StringVar(&o.sslmode, "sslmode", dbconn.SSLVerifyFull, "TLS mode: "+strings.Join(dbconn.SSLModes, ", "))
+	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM file of trusted CAs; for RDS the global bundle (global-bundle.pem)")
+	fs.BoolVar(&o.iamAuth, "iam-auth", false, "authenticate with an RDS IAM auth token instead of a password")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 3*time.Second, "timeout of one connection attempt")
+	fs.StringVar(&o.dnsServer, "dns-server", "", "resolve the endpoint through this DNS server (host:port) instead of the system resolver, e.g. to bypass a local cache")
+	fs.StringVar(&o.triggerCmd, "trigger-cmd", "", "shell command that fails the database over (instead of rds:RebootDBInstance ForceFailover)")
+	fs.DurationVar(&o.triggerTO, "trigger-timeout", 10*time.Minute, "timeout of --trigger-cmd")
+	fs.Float64Var(&o.rate, "rate", failover.DefaultRate, "write attempts per second")
+	fs.DurationVar(&o.writeTimeout, "write-timeout", failover.DefaultWriteTimeout, "deadline of one write attempt, reconnect included")
+	fs.DurationVar(&o.probeInterval, "probe-interval", failover.DefaultProbeInterval, "period of the read probe")
+	fs.DurationVar(&o.dnsEvery, "dns-interval", failover.DefaultDNSInterval, "period of the DNS probe")
+	fs.DurationVar(&o.warmup, "warmup", failover.DefaultWarmup, "steady writes before the trigger")
+	fs.DurationVar(&o.settle, "settle", failover.DefaultSettle, "writes must succeed this long after the last failure before the drill ends")
+	fs.DurationVar(&o.maxWait, "max-wait", failover.DefaultMaxWait, "longest observation after the trigger")
+	fs.DurationVar(&o.maxRTO, "max-rto", failover.DefaultMaxDowntime, "RTO threshold: the longest acceptable client-observed write downtime")
+	fs.IntVar(&o.maxLost, "max-lost", 0, "RPO threshold: the most acknowledged writes that may be lost")
+	fs.StringVar(&o.table, "table", "", "drill table name (default failover_drill_<random>)")
+	fs.BoolVar(&o.keepTable, "keep-table", false, "keep the drill table afterwards")
+	fs.StringVar(&o.jsonOut, "json", "-", "`file` to write the JSON report to (- for stdout)")
+	return fs
+}
+
+func run(ctx context.Context, args []string, d deps) int {
+	var o options
+	fs := newFlags(&o, d.stderr)
+	if err := fs.Parse(args); err != nil {
+		return cli.FlagExit(err, exitError)
+	}
+	if err := cli.NoArgs(fs); err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
+		return exitError
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	rep, err := drill(ctx, &o, set, d)
+	if err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
+		return exitError
+	}
+	if err := rep.WriteHuman(d.stderr); err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: write the report: %v\n", err)
+		return exitError
+	}
+	if err := writeJSON(rep, o.jsonOut, d.stdout); err != nil {
+		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
+		return exitError
+	}
+	if !rep.Verdict.Passed {
+		return exitMissed
+	}
+	return exitPassed
+}
+
+func writeJSON(rep *failover.Report, path string, stdout io.Writer) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode the JSON report: %w", err)
+	}
+	return cli.WriteOutput("json", path, append(b, '\n'), stdout)
+}
+
+// applyOutputs fills the target from stack outputs, for every flag the
+// user did not set.
+func applyOutputs(o *options, set map[string]bool, db stackout.Database) {
+	fill := func(name string, dst *string, v string) {
+		if !set[name] && v != "" {
+			*dst = v
+		}
+	}
+	fill("host", &o.host, db.Address)
+	fill("db", &o.db, db.DatabaseName)
+	fill("user", &o.user, db.MasterUsername)
+	fill("secret-arn", &o.secretArn, db.MasterSecretArn)
+	fill("instance-id", &o.inst, db.InstanceIdentifier)
+	if !set["port"] && db.Port != 0 {
+		o.port = db.Port
+	}
+}
+
+// rawSource serves outputs already read.
+type rawSource map[string]any
+
+func (r rawSource) Outputs(context.Context, string, string) (map[string]any, error) { return r, nil }
+
+func readOutputs(ctx context.Context, o *options, d deps) (*stackout.Database, error) {
+	var raw map[string]any
+	var what string
+	switch {
+	case o.outputs != "" && o.stack != "":
+		return nil, errors.New("give --outputs or --stack, not both")
+	case o.outputs == "-":
+		data, err := io.ReadAll(d.stdin)
+		if err != nil {
+			return nil, fmt.Errorf("read --outputs from stdin: %w", err)
+		}
+		if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
+			return nil, fmt.Errorf("--outputs -: stdin is not a JSON object of stack outputs (`pulumi stack output --json` prints one): %v", err)
+		}
+		what = "stdin"
+	case o.outputs != "":
+		r, err := stackout.ReadFile(o.outputs)
+		if err != nil {
+			return nil, fmt.Errorf("--outputs %s: %w", o.outputs, err)
+		}
+		raw, what = r, o.outputs
+	case o.stack != "":
+		if d.stackOutputs == nil {
+			return nil, errors.New("--stack: no Pulumi backend reader")
+		}
+		r, err := d.stackOutputs(ctx, o.stack)
+		if err != nil {
+			return nil, fmt.Errorf("--stack %s: %w", o.stack, err)
+		}
+		raw, what = r, o.stack
+	default:
+		return nil, nil
+	}
+	db, err := stackout.ReadDatabase(ctx, rawSource(raw), what)
+	if err != nil {
+		return nil, err
+	}
+	return &db, nil
+}
+
+var rdsHost = regexp.MustCompile(`\.([a-z]{2}(-[a-z]+)+-\d)\.rds\.amazonaws\.com\.?$`)
+
+// regionOf returns the region in an RDS endpoint name, or "".
+func regionOf(host string) string {
+	if m := rdsHost.FindStringSubmatch(host); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failover.Report, error) {
+	cfg, err := plan(ctx, o, set, d)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := failover.Run(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	rep.Target.Port = o.port
+	return rep, nil
+}
+
+// plan turns the parsed flags (and the stack outputs they name) into the
+// drill's configuration, without touching the database.
+func plan(ctx context.Context, o *options, set map[string]bool, d deps) (failover.Config, error) {
+	db, err := readOutputs(ctx, o, d)
+	if err != nil {
+		return failover.Config{}, err
+	}
+	if db != nil {
+		applyOutputs(o, set, *db)
+	}
+	if o.host == "" {
+		return failover.Config{}, errors.New("no target: give --outputs FILE, --stack NAME or --host")
+	}
+	if o.triggerCmd == "" && o.inst == "" {
+		return failover.Config{}, errors.New("no trigger: give --instance-id (RDS forced failover; also in the stack outputs) or --trigger-cmd")
+	}
+	if o.iamAuth && o.secretArn != "" && set["secret-arn"] {
+		return failover.Config{}, errors.New("give --iam-auth or --secret-arn, not both")
+	}
+	if o.region == "" {
+		o.region = regionOf(o.host)
+	}
+
+	needAWS := o.triggerCmd == "" || o.iamAuth || o.secretArn != ""
+	var clients awsClients
+	if needAWS {
+		if d.aws == nil {
+			return failover.Config{}, errors.New("no AWS client factory")
+		}
+		clients, err = d.aws(ctx, o.region)
+		if err != nil {
+			return failover.Config{}, err
+		}
+	}
+
+	opts := connOptions(o, clients, os.LookupEnv)
+	if err := requireVerifyFull(opts, o); err != nil {
+		return failover.Config{}, err
+	}
+	var resolver *net.Resolver
+	if o.dnsServer != "" {
+		if _, _, err := net.SplitHostPort(o.dnsServer); err != nil {
+			return failover.Config{}, fmt.Errorf("--dns-server %q: want host:port, e.g. 169.254.169.253:53: %w", o.dnsServer, err)
+		}
+		server := o.dnsServer
+		resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var dd net.Dialer
+			return dd.DialContext(ctx, network, server)
+		}}
+		opts.Resolver = resolver
+	}
+	if err := opts.Validate(); err != nil {
+		return failover.Config{}, fmt.Errorf("connection: %w", err)
+	}
+
+	var trigger failover.Trigger
+	if o.triggerCmd != "" {
+		trigger = failover.CommandTrigger{Command: o.triggerCmd, Timeout: o.triggerTO, Output: d.stderr}
+	} else {
+		trigger = failover.RDSTrigger{API: clients.rds, InstanceID: o.inst}
+	}
+	cfg := failover.Config{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, opts) },
+		Host:    o.host,
+		Trigger: trigger,
+		Rate:    o.rate, WriteTimeout: o.writeTimeout, ProbeInterval: o.probeInterval, DNSInterval: o.dnsEvery,
+		Warmup: o.warmup, Settle: o.settle, MaxWait: o.maxWait,
+		Table: o.table, KeepTable: o.keepTable,
+		MaxDowntime: o.maxRTO, MaxLost: o.maxLost,
+		Progress: d.stderr,
+	}
+	if resolver != nil {
+		cfg.Resolver = resolver
+	}
+	if err := cli.Positive(map[string]time.Duration{"warmup": o.warmup, "settle": o.settle, "max-wait": o.maxWait, "max-rto": o.maxRTO, "write-timeout": o.writeTimeout, "probe-interval": o.probeInterval, "dns-interval": o.dnsEvery}); err != nil {
+		return failover.Config{}, err
+	}
+	if o.maxLost < 0 {
+		return failover.Config{}, fmt.Errorf("--max-lost %d: must be 0 or more", o.maxLost)
+	}
+	return cfg, nil
+}
+
+// connOptions builds the connection to the target from the flags and the
+// AWS clients. The credentials are, in this order: with --iam-auth an IAM
+// auth token signed for the clients' region; with a secret ARN (--secret-arn
+// or the masterSecretArn output) the RDS-managed secret; otherwise the
+// password in $PGPASSWORD when it is set (lookupEnv is os.LookupEnv), else
+// none.
+func connOptions(o *options, clients awsClients, lookupEnv func(string) (string, bool)) dbconn.Options {
+	opts := dbconn.Options{
+		Host: o.host, Port: o.port, Database: o.db, User: o.user,
+		SSLMode: o.sslmode, CABundle: o.caBundle,
+		ConnectTimeout: o.connectTimeout, ApplicationName: "failover-drill",
+	}
+	switch {
+	case o.iamAuth:
+		opts.Credentials = &dbconn.IAMToken{Region: clients.region, AWS: clients.creds}
+	case o.secretArn != "":
+		opts.Credentials = &dbconn.ManagedSecret{Client: clients.secrets, ARN: o.secretArn}
+	default:
+		if pw, ok := lookupEnv("PGPASSWORD"); ok && pw != "" {
+			opts.Credentials = dbconn.Static{Password: pw}
+		}
+	}
+	return opts
+}
+
+// requireVerifyFull refuses to send a password or token over anything but
+// sslmode verify-full: require, verify-ca, prefer and disable do not check
+// that the server is the database named by --host (libpq's "SSL Mode
+// Descriptions": only verify-full protects against an impostor with a
+// certificate of the same CA; https://www.postgresql.org/docs/current/libpq-ssl.html),
+// so the master password, an IAM token or $PGPASSWORD could go to whoever
+// answers. Other modes stay for servers that need no password (trust
+// authentication on a test server).
+func requireVerifyFull(opts dbconn.Options, o *options) error {
+	if opts.Credentials == nil || o.sslmode == dbconn.SSLVerifyFull {
+		return nil
+	}
+	var what string
+	switch opts.Credentials.(type) {
+	case *dbconn.IAMToken:
+		what = "an IAM authentication token (--iam-auth)"
+	case *dbconn.ManagedSecret:
+		what = "the password from the secret " + o.secretArn
+	default:
+		what = "the password in $PGPASSWORD"
+	}
+	return fmt.Errorf("--sslmode %s: the drill would send %s, which only sslmode %s protects from a server posing as %s; use --sslmode %s with --ca-bundle (other modes are allowed only without a password)", o.sslmode, what, dbconn.SSLVerifyFull, o.host, dbconn.SSLVerifyFull)
+}
+
+// backendOutputs reads a database stack's outputs through the Automation
+// API from the repository's Pulumi backend.
+func backendOutputs(ctx context.Context, stack string) (map[string]any, error) {
+	root, err := cli.Root("")
+	if err != nil {
+		return nil, err
+	}
+	return stackout.Backend{Root: root}.Outputs(ctx, contract.DatabaseProject, stack)
+}
