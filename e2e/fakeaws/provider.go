@@ -505,6 +505,14 @@ func (p *Provider) create(req *pulumirpc.CreateRequest, token string, call *Call
 			return nil, fmt.Errorf("fakeaws: create of %s got an unknown value for %s outside a preview", req.GetUrn(), k)
 		}
 	}
+	// A fault the test planned for this call (faults.go).
+	fault, err := p.store.fault(call)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.faultBefore(fault, call, call.Inputs); err != nil {
+		return nil, err
+	}
 	var id string
 	var out resource.PropertyMap
 	err = p.store.update(func(r *records) error {
@@ -531,6 +539,10 @@ func (p *Provider) create(req *pulumirpc.CreateRequest, token string, call *Call
 		return nil, err
 	}
 	call.ID, call.Outputs = id, Plain(out)
+	// AWS accepted the create: the resource exists whatever happens now.
+	if err := p.faultAfter(fault, call, id); err != nil {
+		return nil, err
+	}
 	props, err := marshal(out, "outputs of "+req.GetUrn())
 	if err != nil {
 		return nil, err
@@ -589,8 +601,16 @@ func (p *Provider) read(req *pulumirpc.ReadRequest, token string, call *Call) (*
 	if _, err := lookupType(token); err != nil {
 		return nil, err
 	}
+	// A fault the test planned for this call (faults.go).
+	fault, err := p.store.fault(call)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.faultBefore(fault, call, nil); err != nil {
+		return nil, err
+	}
 	var rec *Record
-	err := p.store.view(func(r *records) error {
+	err = p.store.view(func(r *records) error {
 		if i, ok := r.find(token, req.GetId()); ok {
 			rec = &r.Resources[i]
 		}
@@ -598,6 +618,11 @@ func (p *Provider) read(req *pulumirpc.ReadRequest, token string, call *Call) (*
 	})
 	if err != nil {
 		return nil, err
+	}
+	if rec != nil {
+		if err := p.faultAfter(fault, call, rec.ID); err != nil {
+			return nil, err
+		}
 	}
 	if rec == nil {
 		// Gone: the engine drops it from the state.
@@ -676,12 +701,23 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 		}
 		return nil
 	}
+	var fault *firing
 	if req.GetPreview() {
 		err = p.store.view(apply)
 	} else {
+		// A fault the test planned for this call (faults.go).
+		if fault, err = p.store.fault(call); err != nil {
+			return nil, err
+		}
+		if err := p.faultBefore(fault, call, call.Inputs); err != nil {
+			return nil, err
+		}
 		err = p.store.update(apply)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := p.faultAfter(fault, call, req.GetId()); err != nil {
 		return nil, err
 	}
 	call.Outputs = Plain(out)
@@ -695,11 +731,28 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Delete", Type: token, URN: req.GetUrn(), ID: req.GetId()}
-	err := func() error {
+	err := func() (err error) {
 		t, err := lookupType(token)
 		if err != nil {
 			return err
 		}
+		// A fault the test planned for this call (faults.go).
+		fault, err := p.store.fault(&call)
+		if err != nil {
+			return err
+		}
+		olds, err := unmarshal(req.GetProperties(), "state of "+req.GetUrn())
+		if err != nil {
+			return err
+		}
+		if err := p.faultBefore(fault, &call, Plain(olds)); err != nil {
+			return err
+		}
+		defer func() {
+			if err == nil {
+				err = p.faultAfter(fault, &call, req.GetId())
+			}
+		}()
 		return p.store.update(func(r *records) error {
 			i, ok := r.find(token, req.GetId())
 			if !ok {

@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/pgplatform/platform/e2e/fakeaws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
@@ -15,6 +16,16 @@ import (
 )
 
 func main() {
+	// A plugin whose engine was killed (SIGKILL of the run, as a test's
+	// fault does) is adopted by another process: it ends then, rather than
+	// linger, as the whole process tree of a killed CI job ends.
+	go func(parent int) {
+		for range time.Tick(200 * time.Millisecond) {
+			if os.Getppid() != parent {
+				os.Exit(3)
+			}
+		}
+	}(os.Getppid())
 	err := provider.Main("aws", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
 		return fakeaws.New(os.Getenv(fakeaws.DirEnv))
 	})
