@@ -12,6 +12,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { parseYAML } = require('./yaml.js');
 const { pinProblems, usesOf } = require('./pins.js');
+const environments = require('./environments.js');
 
 const GH = path.join(__dirname, '..');
 const ROOT = path.join(GH, '..');
@@ -415,7 +416,7 @@ test('WORKFLOWS.md documents every environment the workflows use and quotes ever
       if (!job.environment) continue;
       const e = String(job.environment);
       if (/inputs\.environment|matrix\.environment/.test(e)) {
-        for (const env of ['dev', 'staging', 'prod']) envs.add(e.replace(/\$\{\{[^}]*\}\}/, env));
+        for (const env of environments.list().map(x => x.name)) envs.add(e.replace(/\$\{\{[^}]*\}\}/, env));
       } else envs.add(e);
     }
   }
@@ -452,9 +453,9 @@ test('CODEOWNERS gives an owner to the workflows, the gate, the affected rules a
   const text = read('.github/CODEOWNERS');
   const must = [
     '.github/workflows/preview.yml', '.github/CODEOWNERS', '.github/scripts/override.js', '.github/policies/read.json',
-    'scripts/report/gate.go', 'scripts/report/stateful.go', 'scripts/cmd/preview-report/main.go',
-    'scripts/affected/affected.go', 'scripts/cmd/affected/main.go',
-    'shared/guardrails/rules.go', 'scripts/deploy/run.go', 'scripts/cmd/deploy/main.go', 'docs/guardrails.md', 'docs/THREAT-MODEL.md',
+    'scripts/internal/report/gate.go', 'scripts/internal/report/stateful.go', 'scripts/cmd/preview-report/main.go',
+    'scripts/internal/affected/affected.go', 'scripts/cmd/affected/main.go',
+    'shared/guardrails/rules.go', 'scripts/internal/deploy/run.go', 'scripts/cmd/deploy/main.go', 'docs/guardrails.md', 'docs/THREAT-MODEL.md',
   ];
   for (const p of must) assert.ok(owners(text, p).length > 0 && owners(text, p).every(o => /^@/.test(o)), `CODEOWNERS leaves ${p} without an owner`);
   assert.deepEqual(owners('/.github/ @a\n/.github/x @b\n', '.github/x'), ['@b'], 'the last match wins');
@@ -491,8 +492,8 @@ test('every job that gets a role other than the previews\' runs only from main',
     for (const [name, job] of Object.entries(wf.jobs)) {
       if (!job.environment || /-read$/.test(String(job.environment))) continue;
       n++;
-      // deploy-env.yml's job is guarded by its caller (deploy.yml's dev job
-      // and the needs chain after it).
+      // deploy-env.yml's job is guarded by its callers (deploy.yml's
+      // environments job and the needs chain after it).
       const guards = [job.if, ...callersOf(f).map(c => c.job.if || (c.job.needs ? `needs ${c.job.needs}` : ''))];
       const ok = job.if === "github.ref == 'refs/heads/main'" ||
         (callersOf(f).length > 0 && callersOf(f).every(c => c.job.if === "github.ref == 'refs/heads/main'" || c.job.needs));
@@ -500,9 +501,11 @@ test('every job that gets a role other than the previews\' runs only from main',
     }
   }
   assert.ok(n >= 5, `only ${n} jobs checked`);
-  const dev = WF['deploy.yml'].jobs.dev;
-  assert.equal(dev.if, "github.ref == 'refs/heads/main'");
-  for (const j of Object.values(WF['deploy.yml'].jobs)) assert.ok(j === dev || j.needs, 'every later environment follows dev');
+  const first = WF['deploy.yml'].jobs.environments;
+  assert.equal(first.if, "github.ref == 'refs/heads/main'");
+  for (const [name, j] of Object.entries(WF['deploy.yml'].jobs)) {
+    assert.ok(j === first || [].concat(j.needs || []).includes('environments'), `deploy.yml job ${name} does not follow the environments job`);
+  }
 });
 
 test('the deploy role cannot change or pass the workflows\' own roles (no escalation through IAM)', () => {
@@ -538,4 +541,121 @@ test('WORKFLOWS.md lists every workflow, and every required check it names is a 
     }
   }
   for (const n of names) assert.ok(checks.has(n.replace(/\s+/g, ' ')), `WORKFLOWS.md requires the check "${n}", which no job is named`);
+});
+
+// ---- environments come from data ------------------------------------------------------
+
+// hardCodedEnvironments lists where a parsed workflow keeps its own list of
+// environments instead of reading environments/network/: a value naming
+// two or more of them (a choice list, a flow sequence, "dev, staging or
+// prod" in a description), a choice input offering one, or a job that
+// passes a literal environment to the deploy or verify chain (a copied
+// per-environment job). One environment named alone (the restore drill's
+// staging) is a decision about that environment, not a list.
+function hardCodedEnvironments(wf, envs) {
+  const found = [];
+  const words = s => new Set((String(s).toLowerCase().match(/[a-z0-9][a-z0-9._-]*/g) || []).map(w => w.replace(/[._-]+$/, '')));
+  const walk = (v, where) => {
+    if (Array.isArray(v)) {
+      const named = v.filter(x => typeof x === 'string' && envs.includes(x));
+      if (named.length >= 2) found.push(`${where} lists ${named.join(', ')}`);
+      v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, where ? `${where}.${k}` : k);
+    } else if (typeof v === 'string') {
+      const w = words(v);
+      const named = envs.filter(e => w.has(e));
+      if (named.length >= 2) found.push(`${where} names ${named.join(', ')}: ${JSON.stringify(v)}`);
+    }
+  };
+  walk(wf, '');
+  for (const trigger of ['workflow_dispatch', 'workflow_call']) {
+    const inputs = ((wf.on || {})[trigger] || {}).inputs || {};
+    for (const [name, input] of Object.entries(inputs)) {
+      if (input && input.type === 'choice' && [].concat(input.options || []).some(o => envs.includes(String(o)))) {
+        found.push(`on.${trigger}.inputs.${name} is a choice of environments`);
+      }
+    }
+  }
+  for (const [name, job] of Object.entries(wf.jobs || {})) {
+    const env = job.with && job.with.environment;
+    if (job.uses && envs.includes(String(env))) found.push(`jobs.${name} passes the literal environment ${env} to ${job.uses}`);
+  }
+  return found;
+}
+
+test('no workflow hard-codes a list of environments: they come from environments/network/', () => {
+  const envs = environments.list().map(e => e.name);
+  assert.ok(envs.length >= 3, `only ${envs.length} committed environments`);
+  for (const [f, wf] of Object.entries(WF)) {
+    assert.deepEqual(hardCodedEnvironments(wf, envs), [], `${f} keeps its own list of environments`);
+  }
+  // The check finds each form the workflows used to have.
+  const old = parseYAML([
+    'on:',
+    '  workflow_dispatch:',
+    '    inputs:',
+    '      environment:',
+    '        description: environment to verify (dev, staging or prod)',
+    '        type: choice',
+    '        options: [dev, staging, prod]',
+    'jobs:',
+    '  dev:',
+    '    uses: ./.github/workflows/deploy-env.yml',
+    '    with:',
+    '      environment: dev',
+    '  staging:',
+    '    needs: dev',
+    '    uses: ./.github/workflows/deploy-env.yml',
+    '    with:',
+    '      environment: staging',
+    '  restore:',
+    '    runs-on: ubuntu-24.04',
+    '    environment: staging-restore-drill',
+    '    steps:',
+    '      - run: bin/restore-drill --env staging --stack orders-staging',
+  ].join('\n'));
+  assert.deepEqual(hardCodedEnvironments(old, ['dev', 'staging', 'prod']), [
+    'on.workflow_dispatch.inputs.environment.description names dev, staging, prod: "environment to verify (dev, staging or prod)"',
+    'on.workflow_dispatch.inputs.environment.options lists dev, staging, prod',
+    'on.workflow_dispatch.inputs.environment is a choice of environments',
+    'jobs.dev passes the literal environment dev to ./.github/workflows/deploy-env.yml',
+    'jobs.staging passes the literal environment staging to ./.github/workflows/deploy-env.yml',
+  ]);
+});
+
+test('deploy.yml chains one position per environment, in the order environments.js lists them, each gated by its GitHub environment', () => {
+  const wf = WF['deploy.yml'];
+  const first = wf.jobs.environments;
+  assert.ok(first, 'deploy.yml has no environments job');
+  assert.match(runOf(first), /node \.github\/scripts\/environments\.js promotion\b.*"\$GITHUB_OUTPUT"/, 'the environments job does not list the environments with environments.js');
+  const positions = Object.keys(wf.jobs).filter(n => n !== 'environments');
+  assert.deepEqual(positions, Array.from({ length: environments.POSITIONS }, (_, i) => `env${i + 1}`),
+    'deploy.yml\'s position jobs must be env1..envN, N = POSITIONS in environments.js');
+  positions.forEach((name, i) => {
+    const job = wf.jobs[name];
+    const out = `needs.environments.outputs.${name}`;
+    assert.equal(first.outputs[name], `\${{ steps.list.outputs.${name} }}`, `environments job output ${name}`);
+    assert.deepEqual([].concat(job.needs), i === 0 ? ['environments'] : ['environments', positions[i - 1]], `${name} must follow the position before it`);
+    assert.equal(job.if, `${out} != ''`, `${name} must be skipped past the last environment`);
+    assert.equal(job.uses, './.github/workflows/deploy-env.yml', name);
+    assert.equal(job.with.environment, `\${{ ${out} }}`, name);
+    assert.equal(group(job.concurrency), `deploy-\${{ ${out} }}`, name);
+  });
+  // deploy-env.yml's deploy job runs in the GitHub environment it is given,
+  // whose protection rules (prod: reviewers) gate it.
+  assert.equal(WF['deploy-env.yml'].jobs.deploy.environment, '${{ inputs.environment }}');
+});
+
+test('an environment given by hand is checked against environments/network/ before any job names it', () => {
+  for (const f of ['verify.yml', 'failover-drill.yml']) {
+    const wf = WF[f];
+    const input = wf.on.workflow_dispatch.inputs.environment;
+    assert.equal(input.type, 'string', `${f}: the environment input`);
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (!/inputs\.environment/.test(String(job.environment || ''))) continue;
+      const checks = [].concat(job.needs || []).filter(n => /node \.github\/scripts\/environments\.js check "\$ENVIRONMENT"/.test(runOf(wf.jobs[n])));
+      assert.equal(checks.length, 1, `${f} job ${name} names the environment ${job.environment} without a job that checks it first`);
+    }
+  }
 });
