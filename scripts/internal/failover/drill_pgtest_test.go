@@ -29,7 +29,7 @@ type lab struct {
 	conn             dbconn.Options
 }
 
-func newLab(t *testing.T, primarySettings pglocal.Settings) *lab {
+func newLab(t testing.TB, primarySettings pglocal.Settings) *lab {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

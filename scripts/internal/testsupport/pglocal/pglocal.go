@@ -81,11 +81,12 @@ type Cluster struct {
 	// and log file.
 	Dir string
 
-	binDir  string
-	asUser  *user.User // non-nil when commands run through runuser
-	mu      sync.Mutex
-	servers []*Server
-	closed  bool
+	binDir   string
+	asUser   *user.User // non-nil when commands run through runuser
+	mu       sync.Mutex
+	servers  []*Server
+	bouncers []*PgBouncer
+	closed   bool
 }
 
 // Server is one PostgreSQL server of a Cluster.
@@ -191,6 +192,12 @@ func ForTest(t TB) *Cluster {
 		if t.Failed() {
 			for _, s := range c.Servers() {
 				t.Logf("pglocal: last lines of %s (%s):\n%s", s.Name, s.LogFile, s.LogTail(40))
+			}
+			c.mu.Lock()
+			bouncers := append([]*PgBouncer(nil), c.bouncers...)
+			c.mu.Unlock()
+			for _, b := range bouncers {
+				t.Logf("pglocal: last lines of pgbouncer %s (%s):\n%s", b.Name, b.LogFile, b.LogTail(40))
 			}
 		}
 		if err := c.Cleanup(); err != nil {
@@ -480,8 +487,14 @@ func (c *Cluster) Cleanup() error {
 	c.mu.Lock()
 	c.closed = true
 	servers := append([]*Server(nil), c.servers...)
+	bouncers := append([]*PgBouncer(nil), c.bouncers...)
 	c.mu.Unlock()
 	var errs []error
+	for _, b := range bouncers {
+		if err := b.stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, s := range servers {
 		pid := s.PID()
 		if pid == 0 {

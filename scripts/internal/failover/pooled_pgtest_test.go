@@ -1,0 +1,149 @@
+//go:build pgtest
+
+package failover_test
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/pgplatform/platform/scripts/internal/dbconn"
+	"github.com/pgplatform/platform/scripts/internal/failover"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/pglocal"
+)
+
+// The pooled path: the drill connects to a pgbouncer in transaction mode
+// (the Debian package) in front of the cluster analogue's writer, as an
+// application connects to RDS Proxy, instead of to the writer endpoint.
+//
+// RDS Proxy finds the current writer of a Multi-AZ DB instance or cluster
+// by itself and keeps accepting connections at the same address during a
+// failover (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.howitworks.html).
+// pgbouncer does neither: it connects to the host its [databases] entry
+// names and knows nothing of roles, so the failover has to move it, here
+// with RELOAD after rewriting the entry ("An existing server connection to
+// the old destination will be closed when the server connection is next
+// released ... and new server connections will immediately use the updated
+// connection parameters", pgbouncer(1), RELOAD, 1.18 as Debian ships it).
+// And after one failed connect to the old primary it answers clients at
+// once with an error for server_login_retry (default 15 s) instead of
+// trying again (pgbouncer(5), server_login_retry), which with the defaults
+// outlasts a local failover several times over. Its documentation's remedy
+// for planned events, PAUSE, makes clients wait instead of fail
+// (pgbouncer(1), PAUSE: "New client connections to a paused database will
+// wait until RESUME is called").
+
+// pooled puts a pgbouncer in front of the cluster analogue's writer and
+// returns the drill's connector through it.
+func (l *clusterLab) pooled(tb testing.TB, settings pglocal.Settings) (*pglocal.PgBouncer, failover.Connector) {
+	tb.Helper()
+	b, err := l.cluster.StartPgBouncer("pooler", l.primary, settings)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	opts := dbconn.Options{
+		Host: "127.0.0.1", Port: b.Port, Database: "postgres", User: pglocal.Superuser,
+		SSLMode: dbconn.SSLDisable, ConnectTimeout: time.Second, ApplicationName: "failover-drill-test",
+	}
+	return b, func(ctx context.Context) (*pgx.Conn, error) {
+		cfg, err := dbconn.Config(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		// pgbouncer 1.18 in transaction mode does not keep a client's named
+		// prepared statements: execute unnamed, in one round trip.
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+		return pgx.ConnectConfig(ctx, cfg)
+	}
+}
+
+// pooledFailover returns a trigger that cuts the primary, promotes the
+// standby with the highest replayed LSN (repointing the other), and moves
+// the pooler to it with RELOAD. With pause, the pooler is paused right
+// after the cut and resumed after the move, so clients queue meanwhile.
+func (l *clusterLab) pooledFailover(b *pglocal.PgBouncer, pause bool, out *clusterFailover) failover.Trigger {
+	label := "stop primary (immediate), promote the standby with the highest replayed LSN, repoint the other, RELOAD pgbouncer on it"
+	if pause {
+		label = "stop primary (immediate), PAUSE pgbouncer, promote the standby with the highest replayed LSN, repoint the other, RELOAD pgbouncer on it, RESUME"
+	}
+	return failover.FuncTrigger{Label: label, Func: func(ctx context.Context) error {
+		out.stopped = time.Now()
+		if err := l.primary.StopImmediate(); err != nil {
+			return err
+		}
+		if pause {
+			if err := b.Admin(ctx, "PAUSE"); err != nil {
+				return err
+			}
+		}
+		e, err := pglocal.PromoteMostAdvanced(ctx, l.standbys...)
+		if err != nil {
+			return err
+		}
+		out.election = e
+		if err := b.Repoint(ctx, e.Promoted); err != nil {
+			return err
+		}
+		out.repointed = time.Now()
+		if pause {
+			return b.Admin(ctx, "RESUME")
+		}
+		return nil
+	}}
+}
+
+// pooledConfig is the cluster drill's configuration through the pooler.
+func (l *clusterLab) pooledConfig(tb testing.TB, connect failover.Connector, table string, trigger failover.Trigger) failover.Config {
+	cfg := l.config(tb, table, trigger)
+	cfg.Connect = connect
+	cfg.Host = "127.0.0.1" // no DNS: the pooler's address does not move
+	cfg.Resolver = nil
+	return cfg
+}
+
+// TestPooledClusterFailoverQueuesWrites runs the quorum cluster's drill
+// through pgbouncer, paused for the failover: no acknowledged write is
+// lost, the pooler's one address leads to the new writer afterwards, and
+// writes fail only at the crash (the write in flight) or by waiting out
+// their deadline in the queue, never with the pooler's own refusal
+// ("server login has been failing") or a refused connection, which is what
+// clients see without PAUSE.
+func TestPooledClusterFailoverQueuesWrites(t *testing.T) {
+	l := newClusterLab(t, true)
+	b, connect := l.pooled(t, pglocal.Settings{"server_login_retry": "0.1"})
+	var f clusterFailover
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := failover.Run(ctx, l.pooledConfig(t, connect, "pooled_drill", l.pooledFailover(b, true, &f)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var human bytes.Buffer
+	if err := rep.WriteHuman(&human); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("report:\n%s", human.String())
+
+	if rep.Loss.LostAcknowledged != 0 || !rep.Verdict.Passed {
+		t.Errorf("lost %d acknowledged writes through the pooler; verdict %v %v", rep.Loss.LostAcknowledged, rep.Verdict.Passed, rep.Verdict.Failures)
+	}
+	if rep.Reads.ServerChangedAfterTriggerMs == nil {
+		t.Errorf("the read probe through the pooler never reached another server (before %q, after %q)", rep.Reads.ServerBefore, rep.Reads.ServerAfter)
+	}
+	if want := ":" + strconv.Itoa(f.election.Promoted.Port) + " "; !strings.Contains(rep.Reads.ServerAfter, want) {
+		t.Errorf("the pooler leads to %q after the failover, want the promoted %s (port %d)", rep.Reads.ServerAfter, f.election.Promoted.Name, f.election.Promoted.Port)
+	}
+	if !rep.Outage.Observed {
+		t.Fatal("no write failed: the crash was not seen through the pooler")
+	}
+	for _, e := range rep.Outage.Errors {
+		if !strings.Contains(e.Message, "server conn crashed") && !strings.Contains(e.Message, "timeout") {
+			t.Errorf("%d writes failed with %q: through a paused pooler, writes should fail only at the crash or by timing out in the queue", e.Count, e.Message)
+		}
+	}
+}
