@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/network/netstack"
+	"github.com/pgplatform/platform/network/vpc"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -21,10 +22,10 @@ import (
 
 // runLayout runs the network component for a stack the way Program does,
 // with change applied to the layout between NewLayout and NewNetwork.
-func runLayout(t *testing.T, s stacks.Stack, change func(*netstack.Layout)) (*pulumimocks.Mocks, netstack.Layout, error) {
+func runLayout(t *testing.T, s stacks.Stack, change func(*vpc.Layout)) (*pulumimocks.Mocks, vpc.Layout, error) {
 	t.Helper()
 	m := pulumimocks.New()
-	var layout netstack.Layout
+	var layout vpc.Layout
 	err := pulumimocks.RunStack(m, s, func(ctx *pulumi.Context) error {
 		cfg, err := netstack.LoadConfig(ctx)
 		if err != nil {
@@ -34,19 +35,19 @@ func runLayout(t *testing.T, s stacks.Stack, change func(*netstack.Layout)) (*pu
 		if err != nil {
 			return err
 		}
-		if layout, err = netstack.NewLayout(cfg, zones); err != nil {
+		if layout, err = vpc.NewLayout(cfg, zones); err != nil {
 			return err
 		}
 		if change != nil {
 			change(&layout)
 		}
-		_, err = netstack.NewNetwork(ctx, "network", &netstack.NetworkArgs{Config: cfg, Layout: layout})
+		_, err = vpc.NewNetwork(ctx, "network", &vpc.NetworkArgs{Config: cfg, Layout: layout})
 		return err
 	})
 	return m, layout, err
 }
 
-func routeTable(t *testing.T, l *netstack.Layout, name string) *netstack.RouteTable {
+func routeTable(t *testing.T, l *vpc.Layout, name string) *vpc.RouteTable {
 	t.Helper()
 	for i := range l.RouteTables {
 		if l.RouteTables[i].Name == name {
@@ -66,45 +67,45 @@ func TestLayoutChangesFireTheGuardrails(t *testing.T) {
 		rule     string
 		key      string // the key the violation names
 		needsNAT bool   // the change needs a stack with NAT gateways
-		change   func(t *testing.T, l *netstack.Layout)
+		change   func(t *testing.T, l *vpc.Layout)
 	}{
-		{name: "NAT route on the database route table", rule: "isolation", key: "databaseRouteTable.routes", needsNAT: true, change: func(t *testing.T, l *netstack.Layout) {
+		{name: "NAT route on the database route table", rule: "isolation", key: "databaseRouteTable.routes", needsNAT: true, change: func(t *testing.T, l *vpc.Layout) {
 			db := routeTable(t, l, "db-rt")
-			db.Routes = append(db.Routes, netstack.Route{Name: "db-default", Destination: "0.0.0.0/0", Target: netstack.ToNatGateway, Zone: 0})
+			db.Routes = append(db.Routes, vpc.Route{Name: "db-default", Destination: "0.0.0.0/0", Target: vpc.ToNatGateway, Zone: 0})
 		}},
-		{name: "internet route on the database route table", rule: "isolation", key: "databaseRouteTable.routes", change: func(t *testing.T, l *netstack.Layout) {
+		{name: "internet route on the database route table", rule: "isolation", key: "databaseRouteTable.routes", change: func(t *testing.T, l *vpc.Layout) {
 			l.InternetGateway = true
 			db := routeTable(t, l, "db-rt")
-			db.Routes = append(db.Routes, netstack.Route{Name: "db-default", Destination: "0.0.0.0/0", Target: netstack.ToInternetGateway})
+			db.Routes = append(db.Routes, vpc.Route{Name: "db-default", Destination: "0.0.0.0/0", Target: vpc.ToInternetGateway})
 		}},
-		{name: "database subnet associated with the public route table", rule: "isolation", key: "databaseRouteTable.routes", needsNAT: true, change: func(t *testing.T, l *netstack.Layout) {
+		{name: "database subnet associated with the public route table", rule: "isolation", key: "databaseRouteTable.routes", needsNAT: true, change: func(t *testing.T, l *vpc.Layout) {
 			db := routeTable(t, l, "db-rt")
 			moved := db.Subnets[0]
 			db.Subnets = db.Subnets[1:]
 			pub := routeTable(t, l, "public-rt")
 			pub.Subnets = append(pub.Subnets, moved)
 		}},
-		{name: "default security group keeps the AWS ingress rule", rule: "default-security-group", key: "defaultSecurityGroup.rules", change: func(t *testing.T, l *netstack.Layout) {
-			l.DefaultSecurityGroupRules = append(l.DefaultSecurityGroupRules, netstack.SecurityGroupRule{Protocol: "-1", Self: true})
+		{name: "default security group keeps the AWS ingress rule", rule: "default-security-group", key: "defaultSecurityGroup.rules", change: func(t *testing.T, l *vpc.Layout) {
+			l.DefaultSecurityGroupRules = append(l.DefaultSecurityGroupRules, vpc.SecurityGroupRule{Protocol: "-1", Self: true})
 		}},
-		{name: "default security group with an egress rule", rule: "default-security-group", key: "defaultSecurityGroup.rules", change: func(t *testing.T, l *netstack.Layout) {
-			l.DefaultSecurityGroupRules = append(l.DefaultSecurityGroupRules, netstack.SecurityGroupRule{Egress: true, Protocol: "-1", CidrBlocks: []string{"0.0.0.0/0"}})
+		{name: "default security group with an egress rule", rule: "default-security-group", key: "defaultSecurityGroup.rules", change: func(t *testing.T, l *vpc.Layout) {
+			l.DefaultSecurityGroupRules = append(l.DefaultSecurityGroupRules, vpc.SecurityGroupRule{Egress: true, Protocol: "-1", CidrBlocks: []string{"0.0.0.0/0"}})
 		}},
-		{name: "flow logs off", rule: "flow-logs", key: "flowLog", change: func(t *testing.T, l *netstack.Layout) { l.FlowLogs = nil }},
-		{name: "flow-log group kept forever", rule: "flow-logs", key: "network:flowLogRetentionDays", change: func(t *testing.T, l *netstack.Layout) { l.FlowLogs.RetentionDays = 0 }},
-		{name: "flow-log policy on every resource", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
+		{name: "flow logs off", rule: "flow-logs", key: "flowLog", change: func(t *testing.T, l *vpc.Layout) { l.FlowLogs = nil }},
+		{name: "flow-log group kept forever", rule: "flow-logs", key: "network:flowLogRetentionDays", change: func(t *testing.T, l *vpc.Layout) { l.FlowLogs.RetentionDays = 0 }},
+		{name: "flow-log policy on every resource", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *vpc.Layout) {
 			l.FlowLogs.Resources = append(l.FlowLogs.Resources, "*")
 		}},
-		{name: "flow-log policy on every log group", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
+		{name: "flow-log policy on every log group", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *vpc.Layout) {
 			l.FlowLogs.Resources = []string{"arn:aws:logs:eu-west-1:" + pulumimocks.Account + ":log-group:*"}
 		}},
-		{name: "flow-log policy with a wildcard action", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
+		{name: "flow-log policy with a wildcard action", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *vpc.Layout) {
 			l.FlowLogs.Actions = append(l.FlowLogs.Actions, "logs:*")
 		}},
-		{name: "flow-log policy with an action the service does not need", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) {
+		{name: "flow-log policy with an action the service does not need", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *vpc.Layout) {
 			l.FlowLogs.Actions = append(l.FlowLogs.Actions, "logs:DeleteLogGroup")
 		}},
-		{name: "flow-log policy with no resource", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *netstack.Layout) { l.FlowLogs.Resources = nil }},
+		{name: "flow-log policy with no resource", rule: "flow-logs", key: "flowLogRole.policy", change: func(t *testing.T, l *vpc.Layout) { l.FlowLogs.Resources = nil }},
 	}
 	for _, s := range networkStacks(t) {
 		cfg, err := config.LoadNetwork(config.MapSource("network", s.Config))
@@ -119,7 +120,7 @@ func TestLayoutChangesFireTheGuardrails(t *testing.T) {
 				if tc.needsNAT && !cfg.NatGateway {
 					t.Skipf("%s has no NAT gateway", s.Name)
 				}
-				m, _, err := runLayout(t, s, func(l *netstack.Layout) { tc.change(t, l) })
+				m, _, err := runLayout(t, s, func(l *vpc.Layout) { tc.change(t, l) })
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), "guardrail "+tc.rule+" ")
 				var v *guardrails.Violation
@@ -175,12 +176,12 @@ func TestResourcesFollowTheLayout(t *testing.T) {
 // layout, not from a copy of the config.
 func TestLayoutChangesReachTheResources(t *testing.T) {
 	dev := stackNamedT(t, "dev")
-	m, l, err := runLayout(t, dev, func(l *netstack.Layout) {
+	m, l, err := runLayout(t, dev, func(l *vpc.Layout) {
 		l.InternetGateway = true
 		app := routeTable(t, l, "app-rt")
-		app.Routes = append(app.Routes, netstack.Route{Name: "app-default", Destination: "0.0.0.0/0", Target: netstack.ToInternetGateway})
+		app.Routes = append(app.Routes, vpc.Route{Name: "app-default", Destination: "0.0.0.0/0", Target: vpc.ToInternetGateway})
 		l.FlowLogs.Actions = []string{"logs:PutLogEvents"}
-		l.FlowLogs.Resources = []string{netstack.LogGroupArn + ":*"}
+		l.FlowLogs.Resources = []string{vpc.LogGroupArn + ":*"}
 	})
 	require.NoError(t, err)
 	route, ok := m.Named(tRoute, "network-app-default")
@@ -201,7 +202,7 @@ func stackNamedT(t *testing.T, name string) stacks.Stack {
 	return stacks.Stack{}
 }
 
-func assertFollows(t *testing.T, m *pulumimocks.Mocks, l netstack.Layout) {
+func assertFollows(t *testing.T, m *pulumimocks.Mocks, l vpc.Layout) {
 	t.Helper()
 	for _, s := range l.Subnets {
 		name := fmt.Sprintf("network-%s-%d", s.Kind, s.Zone)
@@ -228,9 +229,9 @@ func assertFollows(t *testing.T, m *pulumimocks.Mocks, l netstack.Layout) {
 			assert.Equal(t, res.ID, route.String("routeTableId"), "route %s", r.Name)
 			assert.Equal(t, r.Destination, route.String("destinationCidrBlock"), "route %s", r.Name)
 			switch r.Target {
-			case netstack.ToInternetGateway:
+			case vpc.ToInternetGateway:
 				assert.Equal(t, "network-igw-id", route.String("gatewayId"), "route %s", r.Name)
-			case netstack.ToNatGateway:
+			case vpc.ToNatGateway:
 				assert.Equal(t, fmt.Sprintf("network-nat-%d-id", r.Zone), route.String("natGatewayId"), "route %s", r.Name)
 			default:
 				t.Errorf("route %s: target %q", r.Name, r.Target)
@@ -272,7 +273,7 @@ func assertFollows(t *testing.T, m *pulumimocks.Mocks, l netstack.Layout) {
 	arn := fl[0].String("logDestination")
 	var want []string
 	for _, r := range l.FlowLogs.Resources {
-		want = append(want, strings.ReplaceAll(r, netstack.LogGroupArn, arn))
+		want = append(want, strings.ReplaceAll(r, vpc.LogGroupArn, arn))
 	}
 	policies := m.OfType(tRolePolicy)
 	require.Len(t, policies, 1)

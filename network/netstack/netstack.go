@@ -4,17 +4,15 @@
 package netstack
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/pgplatform/platform/network/vpc"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
-	"github.com/pgplatform/platform/shared/kmspolicy"
-	"github.com/pgplatform/platform/shared/tags"
 )
 
 // Run is the network program. main calls it, and so does the deploy tool
@@ -32,11 +30,11 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc) error {
 	if err != nil {
 		return err
 	}
-	layout, err := NewLayout(cfg, azs)
+	layout, err := vpc.NewLayout(cfg, azs)
 	if err != nil {
 		return err
 	}
-	net, err := NewNetwork(ctx, "network", &NetworkArgs{Config: cfg, Layout: layout})
+	net, err := vpc.NewNetwork(ctx, "network", &vpc.NetworkArgs{Config: cfg, Layout: layout})
 	if err != nil {
 		return err
 	}
@@ -74,69 +72,4 @@ func ResolveZones(ctx *pulumi.Context, cfg config.Network) ([]string, error) {
 		return nil, &config.Error{Key: "network:azCount", Value: fmt.Sprint(cfg.AZCount), Allowed: fmt.Sprintf("at most the %d zones %s offers (%v)", len(available), cfg.Region, available)}
 	}
 	return available[:cfg.AZCount], nil
-}
-
-// flowLogSourceArn is what the flow-log role's trust binds aws:SourceArn
-// to: the VPC flow logs of this account and region, as the VPC User Guide's
-// role for publishing flow logs to CloudWatch Logs has it
-// (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html).
-func flowLogSourceArn(partition, region, accountID string) string {
-	return fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", partition, region, accountID)
-}
-
-// flowLogTrust lets only the flow-logs service, acting for a flow log of
-// this account and region, assume the role (aws:SourceAccount and
-// aws:SourceArn: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
-func flowLogTrust(accountID, sourceArn string) (string, error) {
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": flowLogService},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{
-				"StringEquals": map[string]any{"aws:SourceAccount": accountID},
-				"ArnLike":      map[string]any{"aws:SourceArn": sourceArn},
-			},
-		}},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", fmt.Errorf("encode the flow-log trust policy: %w", err)
-	}
-	return string(b), nil
-}
-
-// flowLogService is the service principal that assumes the flow-log role.
-const flowLogService = "vpc-flow-logs.amazonaws.com"
-
-// flowLogKeyPolicy lets the account root administer the flow-log key and
-// CloudWatch Logs use it for the flow-log group only.
-func flowLogKeyPolicy(partition, region, accountID, groupArn string) (string, error) {
-	return kmspolicy.Encode("the flow-log key policy",
-		kmspolicy.Administration([]string{kmspolicy.Root(partition, accountID)}),
-		kmspolicy.LogsFor("CloudWatchLogsForTheFlowLogGroup", region, []string{groupArn}),
-	)
-}
-
-// flowLogPolicy allows the actions on the resources, and nothing else.
-// The layout gives both (FlowLogs), and its plan checks them.
-func flowLogPolicy(actions, resources []string) (string, error) {
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":   "Allow",
-			"Action":   actions,
-			"Resource": resources,
-		}},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", fmt.Errorf("encode the flow-log policy: %w", err)
-	}
-	return string(b), nil
-}
-
-func stackTags(ctx *pulumi.Context, cfg config.Network) tags.Set {
-	return tags.New(cfg.Environment, string(cfg.Tier), ctx.Project(), ctx.Stack(), cfg.Tags)
 }

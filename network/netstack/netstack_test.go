@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/network/netstack"
+	"github.com/pgplatform/platform/network/vpc"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -40,7 +41,7 @@ const (
 var taggable = map[string]bool{
 	tVpc: true, tSubnet: true, tRouteTable: true, tFlowLog: true, tLogGroup: true, tDefaultSG: true, tRole: true, tKey: true,
 	"aws:ec2/internetGateway:InternetGateway": true, "aws:ec2/natGateway:NatGateway": true, "aws:ec2/eip:Eip": true,
-	tRoute: false, tRTA: false, tRolePolicy: false, netstack.ComponentType: false,
+	tRoute: false, tRTA: false, tRolePolicy: false, vpc.ComponentType: false,
 }
 
 func root(t *testing.T) string {
@@ -452,15 +453,15 @@ func TestEveryChildIsParented(t *testing.T) {
 	r := runStack(t, s)
 	var component string
 	for _, res := range r.mocks.Resources() {
-		if res.Type == netstack.ComponentType {
+		if res.Type == vpc.ComponentType {
 			component = res.Name
 		}
 	}
 	require.Equal(t, "network", component)
 	for _, res := range r.mocks.Resources() {
-		if res.Type == netstack.ComponentType {
+		if res.Type == vpc.ComponentType {
 			continue
 		}
-		assert.Contains(t, res.Parent, netstack.ComponentType+"::network", "%s %s is not parented to the component", res.Type, res.Name)
+		assert.Contains(t, res.Parent, vpc.ComponentType+"::network", "%s %s is not parented to the component", res.Type, res.Name)
 	}
 }

@@ -51,7 +51,7 @@ func TestStacks(t *testing.T) {
 		{"the workspace sums", []string{"go.work.sum"}, everyStack},
 
 		// network/ means every network stack, database/ every database stack.
-		{"network program", []string{"network/netstack/component.go"}, allNetwork},
+		{"network program", []string{"network/vpc/network.go"}, allNetwork},
 		{"network module", []string{"network/go.mod"}, allNetwork},
 		{"network project file", []string{"network/Pulumi.yaml"}, allNetwork},
 		{"database program", []string{"database/postgres/instance.go"}, allDatabase},
