@@ -97,12 +97,36 @@ ratio=$(awk -v a="$compiled" -v b="$inline" 'BEGIN{printf "%.2f", a/b}')
 say "median inline $inline s, compile-per-run $compiled s (ratio $ratio)"
 
 say "failover drill resolution and overhead against local PostgreSQL (about a minute)..."
-(cd scripts && go test -tags pgtest -run '^$' -bench . -benchtime 1x -timeout 15m ./failover/) >"$work/failover" 2>&1 || {
+(cd scripts && go test -tags pgtest -run '^$' -bench 'Resolution|Overhead' -benchtime 1x -timeout 15m ./internal/failover/) >"$work/failover" 2>&1 || {
 	cat "$work/failover" >&2
 	exit 1
 }
 failover_lines=$(grep -E '^Benchmark' "$work/failover")
 echo "$failover_lines" >&2
+
+# Local RTO of the Multi-AZ DB instance analogue and the cluster analogue
+# (and the cluster through pgbouncer), each failed over by a crash of the
+# primary while the drill writes; BENCH_RTO_DRILLS fresh drills per row.
+rto_drills="${BENCH_RTO_DRILLS:-5}"
+say "local failover RTO, instance and cluster analogues, $rto_drills drills each (about $((rto_drills * 70 / 60 + 1)) minutes)..."
+(cd scripts && FAILOVER_RTO_DRILLS="$rto_drills" go test -tags pgtest -run '^$' -bench '^BenchmarkRTO$' -benchtime 1x -timeout 40m ./internal/failover/) >"$work/rto" 2>&1 || {
+	cat "$work/rto" >&2
+	exit 1
+}
+rto_rows=$(awk '
+	BEGIN {
+		label["instance"] = "Multi-AZ DB instance analogue: primary + 1 synchronous standby, through the writer endpoint"
+		label["cluster"] = "Multi-AZ DB cluster analogue: primary + 2 standbys, ANY 1 (s1, s2), through the writer endpoint"
+		label["cluster_pgbouncer"] = "cluster analogue through pgbouncer (transaction mode, defaults), moved by RELOAD"
+		label["cluster_pgbouncer_paused"] = "cluster analogue through pgbouncer, server_login_retry=0.1, PAUSE until moved"
+	}
+	/^BenchmarkRTO\// {
+		name = $1; sub(/^BenchmarkRTO\//, "", name); sub(/-[0-9]+$/, "", name)
+		delete m
+		for (i = 5; i < NF; i += 2) m[$(i + 1)] = $i
+		printf "| %s | %.0f ms | %.0f ms | %g | %.0f ms | %g |\n", label[name], m["rto-ms"], m["rto-max-ms"], m["failed-writes"], m["longest-write-ms"], m["lost-acked"]
+	}' "$work/rto")
+echo "$rto_rows" >&2
 
 section="$work/section.md"
 cat >"$section" <<EOF
@@ -146,6 +170,14 @@ downtime against an injected outage; overhead: the drill's own CPU; see the
 \`\`\`
 $failover_lines
 \`\`\`
+
+Local failover RTO on real PostgreSQL: the drill's client-observed downtime
+when the primary is crashed while it writes (median of $rto_drills fresh drills per
+row; see "Local failover: Multi-AZ DB instance and cluster analogues"):
+
+| analogue | RTO, median | RTO, largest | failed writes, median | longest acknowledged write, median | acknowledged writes lost, all drills |
+|---|---|---|---|---|---|
+$rto_rows
 <!-- bench:platform:end -->
 EOF
 cat "$section"
