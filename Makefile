@@ -99,3 +99,7 @@ fuzz: ## fuzz the config validators (FUZZTIME each, default 30s)
 
 bench: deps setup ## measure build, test and engine timings; writes BENCHMARKS.md
 	scripts/bench.sh
+
+.PHONY: record-previews
+record-previews: tools ## re-record the preview report's fixtures: the real programs against the e2e AWS double (offline)
+	go run ./scripts/internal/report/internal/record

@@ -31,8 +31,8 @@ func TestGate(t *testing.T) {
 		log  string
 	}{
 		{"a replace of the RDS instance is blocked", []string{fixture("orders-dev.events.ndjson")}, exitBlocked, "BLOCKED"},
-		{"a delete of the KMS key is blocked", []string{fixture("payments-dev.preview.json")}, exitBlocked, "delete aws:kms/key:Key payments-dev-logs-key"},
-		{"the override lets them through", []string{"--allow-destructive", fixture("orders-dev.events.ndjson"), fixture("payments-dev.events.ndjson")}, exitOK, "allowed by override"},
+		{"a delete of a subnet is blocked", []string{fixture("prod.preview.json")}, exitBlocked, "delete aws:ec2/subnet:Subnet network-public-0"},
+		{"the override lets them through", []string{"--allow-destructive", fixture("orders-dev.events.ndjson"), fixture("prod.events.ndjson")}, exitOK, "allowed by override"},
 		{"a clean preview passes", []string{fixture("dev.events.ndjson"), fixture("staging.preview.json")}, exitOK, "no destructive changes"},
 		{"a failed preview blocks even with the override", []string{"--allow-destructive", fixture("orders-prod.events.ndjson")}, exitBlocked, "failed"},
 		{"a stack without its preview blocks", []string{"--allow-destructive", "--expect", "network/dev,database/orders-dev", fixture("dev.events.ndjson")}, exitBlocked, "database/orders-dev"},
@@ -54,7 +54,7 @@ func TestGate(t *testing.T) {
 func TestFlagsMayFollowPathsAndTheReportGoesToOut(t *testing.T) {
 	// A folder as deploy preview --json-dir writes it, one file per stack.
 	dir := t.TempDir()
-	for _, f := range []string{"dev", "staging", "orders-dev", "payments-dev", "orders-staging"} {
+	for _, f := range []string{"dev", "staging", "orders-dev", "prod", "orders-staging"} {
 		data, err := os.ReadFile(fixture(f + ".events.ndjson"))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f+".json"), data, 0o644))
@@ -66,7 +66,7 @@ func TestFlagsMayFollowPathsAndTheReportGoesToOut(t *testing.T) {
 	md, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "commit <code>abcdef123456</code>")
-	for _, stack := range []string{"network/dev", "network/staging", "database/orders-dev", "database/payments-dev", "database/orders-staging"} {
+	for _, stack := range []string{"network/dev", "network/staging", "database/orders-dev", "network/prod", "database/orders-staging"} {
 		assert.Contains(t, stderr, "preview-report: "+stack+": ")
 	}
 }
@@ -124,8 +124,8 @@ func TestTheOverrideCoversOnlyWhatThePullRequestShowed(t *testing.T) {
 		want int
 		log  string
 	}{
-		{"the same destructive change passes", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson")}, exitOK, "approved 2 destructive changes"},
-		{"a destructive change the pull request did not show blocks", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson"), fixture("payments-dev.events.ndjson")}, exitBlocked, "did not show"},
+		{"the same destructive change passes", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson")}, exitOK, "approved 3 destructive changes"},
+		{"a destructive change the pull request did not show blocks", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson"), fixture("prod.events.ndjson")}, exitBlocked, "did not show"},
 		{"a report made for another commit approves nothing", []string{"--allow-destructive", "--approved", prReport, "--approved-commit", "def", fixture("orders-dev.events.ndjson")}, exitBlocked, "approves nothing"},
 		{"without the override nothing passes", []string{"--approved", prReport, "--approved-commit", "abc", fixture("orders-dev.events.ndjson")}, exitBlocked, "BLOCKED"},
 		{"a file that is no report is bad input", []string{"--allow-destructive", "--approved", fixture("dev.preview.json"), fixture("orders-dev.events.ndjson")}, exitInput, "not a preview report"},
@@ -137,7 +137,7 @@ func TestTheOverrideCoversOnlyWhatThePullRequestShowed(t *testing.T) {
 			assert.Contains(t, stderr, tt.log)
 			if tt.want == exitBlocked && strings.Contains(tt.log, "did not show") {
 				assert.Contains(t, stdout, "did not show")
-				assert.Contains(t, stdout, "payments-dev")
+				assert.Contains(t, stdout, "network-public-0")
 			}
 		})
 	}

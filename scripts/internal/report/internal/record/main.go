@@ -1,115 +1,72 @@
-// Command record re-records the preview fixtures in scripts/internal/report/testdata
-// with the real engine: the pinned CLI (bin/pulumi), a local file://
-// backend, inline programs shaped like the platform's, and itself standing
-// in for the AWS provider plugin. For each scenario it deploys a "before"
-// program, then previews an "after" program and keeps both forms the engine
-// writes: the event log (<stack>.events.ndjson) and `pulumi preview --json`
-// (<stack>.preview.json).
+// Command record re-records the preview fixtures in
+// scripts/internal/report/testdata with the real engine, the real programs
+// and the real AWS provider double:
 //
-//	go run ./report/internal/record            (from scripts/, after tools/install.sh)
+//   - the pinned CLI (bin/pulumi) and a local file:// backend;
+//   - the platform's own programs (network/netstack and database/dbstack),
+//     run inline through the Automation API with the committed stack files
+//     of environments/, exactly as bin/deploy runs them
+//     (scripts/internal/workspace);
+//   - the end-to-end suite's AWS provider double, e2e/fakeaws, built from
+//     e2e/cmd/pulumi-resource-aws into a folder that comes first on PATH, as
+//     e2e/harness_test.go does, so the previews diff, replace and fail as
+//     the e2e suite's do.
 //
-// It needs no network and no AWS account, and takes about a minute.
+// For each environment it deploys the committed files of the stacks its
+// scenarios need (the network first), then for each scenario edits the
+// stack file (or changes the double's "AWS" behind Pulumi's back), previews,
+// and keeps both forms the engine writes a preview in: the event stream
+// (<stack>.events.ndjson) and `pulumi preview --json` (<stack>.preview.json).
+//
+//	make record-previews     (or: go run ./scripts/internal/report/internal/record [-stack orders-dev])
+//
+// Why a built binary and not an import: e2e is a module of its own in
+// go.work, holding test code only, and the scripts module (the operational
+// commands) does not require it. Importing e2e/fakeaws here would make the
+// operational module depend on the test module, and break GOWORK=off
+// builds of scripts. The double is a provider plugin anyway, which the
+// engine runs as a process; building it with `go build` inside the e2e
+// module keeps the module graph as it is and runs the very binary the e2e
+// suite runs. The only thing the recorder knows of the double's insides is
+// the documented records.json format (e2e/README.md), which the drift
+// scenario edits as a console user would change AWS.
+//
+// It needs no network and no AWS account, and takes a few minutes.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/network/netstack"
+	"github.com/pgplatform/platform/scripts/internal/workspace"
+	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
-type scenario struct {
-	project, stack, env string
-	before, after       pulumi.RunFunc
-	// previewEnv scripts the stand-in provider during the preview.
-	previewEnv map[string]string
-	refresh    bool
-}
-
-func scenarios() []scenario {
-	orders := func(env, dbName, logMin, class string, protect bool) pulumi.RunFunc {
-		return databaseProgram(databaseVersion{app: "orders", env: env, dbName: dbName, logMinMs: logMin, instanceClass: class, protect: protect})
-	}
-	return []scenario{
-		{
-			// Tags change everywhere, flow logs are kept longer, a route
-			// table is added: updates and a create, nothing destructive.
-			project: "network", stack: "dev", env: "dev",
-			before: networkProgram(networkVersion{env: "dev", costCenter: "platform", retention: 30}),
-			after:  networkProgram(networkVersion{env: "dev", costCenter: "platform-shared", retention: 90, routeTable: true}),
-		},
-		{
-			// Nothing changes.
-			project: "network", stack: "staging", env: "staging",
-			before: networkProgram(networkVersion{env: "staging", costCenter: "platform", retention: 30}),
-			after:  networkProgram(networkVersion{env: "staging", costCenter: "platform", retention: 30}),
-		},
-		{
-			// The database is renamed: RDS replaces the instance (a new
-			// identifier), its log group follows, and a parameter changes.
-			project: "database", stack: "orders-dev", env: "dev",
-			before: orders("dev", "orders", "500", "db.t4g.medium", false),
-			after:  orders("dev", "orders_app", "250", "db.t4g.medium", false),
-		},
-		{
-			// The log group moves to the stack's key; its own key goes.
-			project: "database", stack: "payments-dev", env: "dev",
-			before: databaseProgram(databaseVersion{app: "payments", env: "dev", dbName: "payments", logMinMs: "500", instanceClass: "db.t4g.medium", logsKey: true}),
-			after:  databaseProgram(databaseVersion{app: "payments", env: "dev", dbName: "payments", logMinMs: "500", instanceClass: "db.t4g.medium"}),
-		},
-		{
-			// Someone shortened the backup retention and dropped a tag in
-			// the console; a refreshing preview finds it and would undo it.
-			project: "database", stack: "orders-staging", env: "staging",
-			before:  orders("staging", "orders", "500", "db.r6g.large", false),
-			after:   orders("staging", "orders", "500", "db.r6g.large", false),
-			refresh: true,
-			previewEnv: map[string]string{
-				"RECORD_DRIFT": `orders-staging-db.backupRetentionPeriod=1;orders-staging-db.tags={"App":"orders","Environment":"staging","Name":"pgp-orders-staging"}`,
-			},
-		},
-		{
-			// A typo in the instance class: the provider rejects it and the
-			// preview fails.
-			project: "database", stack: "orders-prod", env: "prod",
-			before: orders("prod", "orders", "500", "db.r6g.xlarge", true),
-			after:  orders("prod", "orders", "500", "r6g.xlarge", true),
-			previewEnv: map[string]string{
-				"RECORD_CHECK_FAIL": `orders-prod-db.instanceClass=expected instance_class to match "^db\." (got "r6g.xlarge")`,
-			},
-		},
-	}
-}
-
 func main() {
-	if filepath.Base(os.Args[0]) == "pulumi-resource-aws" {
-		if err := serveProvider(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		return
-	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "record:", err)
 		os.Exit(1)
 	}
 }
+
+// pluginDir is where the double is built: a fixed folder keeps the
+// engine's warning "using pulumi-resource-aws from $PATH at ..." the same
+// in every recording.
+var pluginDir = filepath.Join(os.TempDir(), "pgplatform-record-plugins")
 
 func run() error {
 	out := flag.String("out", "", "folder to write the fixtures to (default: scripts/internal/report/testdata)")
@@ -122,178 +79,137 @@ func run() error {
 	if *out == "" {
 		*out = filepath.Join(root, "scripts", "internal", "report", "testdata")
 	}
-	cli, err := newRecordingCLI(root)
-	if err != nil {
-		return err
+	todo := scenarios()
+	if *only != "" {
+		var picked []scenario
+		var names []string
+		for _, sc := range todo {
+			names = append(names, sc.stack)
+			if sc.stack == *only {
+				picked = append(picked, sc)
+			}
+		}
+		if len(picked) == 0 {
+			return fmt.Errorf("-stack %q: no scenario records that stack (scenarios: %s)", *only, strings.Join(names, ", "))
+		}
+		todo = picked
 	}
+	inner, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root})
+	if err != nil {
+		return fmt.Errorf("bin/pulumi: %w (build it with tools/install.sh pulumi)", err)
+	}
+	cli := &recordingCLI{inner: inner}
 	tmp, err := os.MkdirTemp("", "record-")
 	if err != nil {
 		return fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	// A fixed folder for the stand-in provider keeps the engine's warning
-	// "using pulumi-resource-aws from $PATH at ..." the same in every
-	// recording.
-	plugins := filepath.Join(os.TempDir(), "pgplatform-record-plugins")
-	if err := installSelfAsProvider(plugins); err != nil {
+	if err := buildDouble(root); err != nil {
 		return err
 	}
-	defer os.RemoveAll(plugins)
+	defer os.RemoveAll(pluginDir)
+	sandbox, err := newSandbox(root, filepath.Join(tmp, "repo"))
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
-	for _, sc := range scenarios() {
-		if *only != "" && sc.stack != *only {
-			continue
+	var envs []string
+	for _, sc := range todo {
+		if len(envs) == 0 || envs[len(envs)-1] != sc.env {
+			envs = append(envs, sc.env)
 		}
-		start := time.Now()
-		fmt.Printf("==> %s/%s: deploying the before program\n", sc.project, sc.stack)
-		if err := record(ctx, cli, sc, tmp, plugins, *out); err != nil {
-			return fmt.Errorf("%s/%s: %w", sc.project, sc.stack, err)
+	}
+	for _, env := range envs {
+		w, err := newWorld(root, filepath.Join(tmp, env))
+		if err != nil {
+			return err
 		}
-		fmt.Printf("==> %s/%s: recorded in %s\n", sc.project, sc.stack, time.Since(start).Round(time.Second))
+		settings, err := workspace.FromEnv(sandbox.root, os.LookupEnv)
+		if err != nil {
+			return err
+		}
+		var these []scenario
+		for _, sc := range todo {
+			if sc.env == env {
+				these = append(these, sc)
+			}
+		}
+		if err := deployBefore(ctx, cli, settings, sandbox, env, these); err != nil {
+			return fmt.Errorf("%s: %w", env, err)
+		}
+		for _, sc := range these {
+			start := time.Now()
+			fmt.Printf("==> %s/%s: previewing the change\n", sc.project, sc.stack)
+			if err := record(ctx, cli, settings, sandbox, w, sc, *out); err != nil {
+				return fmt.Errorf("%s/%s: %w", sc.project, sc.stack, err)
+			}
+			fmt.Printf("==> %s/%s: recorded in %s\n", sc.project, sc.stack, time.Since(start).Round(time.Second))
+		}
 	}
 	return nil
 }
 
-func installSelfAsProvider(dir string) error {
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find own executable: %w", err)
-	}
-	data, err := os.ReadFile(self)
-	if err != nil {
-		return fmt.Errorf("read own executable: %w", err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// buildDouble builds the e2e suite's AWS provider double into pluginDir,
+// inside its own module, as e2e/harness_test.go does.
+func buildDouble(root string) error {
+	if err := os.MkdirAll(pluginDir, 0o755); err != nil {
 		return fmt.Errorf("plugin dir: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "pulumi-resource-aws"), data, 0o755); err != nil {
-		return fmt.Errorf("install stand-in provider: %w", err)
+	start := time.Now()
+	build := exec.Command("go", "build", "-o", filepath.Join(pluginDir, "pulumi-resource-aws"), "./cmd/pulumi-resource-aws")
+	build.Dir = filepath.Join(root, "e2e")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("build the AWS provider double e2e/cmd/pulumi-resource-aws: %w\n%s", err, out)
 	}
+	fmt.Printf("==> built the AWS provider double in %s\n", time.Since(start).Round(time.Second))
 	return nil
 }
 
-func record(ctx context.Context, cli *recordingCLI, sc scenario, tmp, plugins, out string) error {
-	state := filepath.Join(tmp, "state-"+sc.stack)
-	work := filepath.Join(tmp, "work-"+sc.stack)
-	for _, d := range []string{state, work} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("mkdir: %w", err)
-		}
+// program is the platform's program of a project, as bin/deploy wires it
+// (scripts/cmd/deploy).
+func program(project string) pulumi.RunFunc {
+	if project == contract.NetworkProject {
+		return netstack.Run
 	}
-	env := map[string]string{
-		"PULUMI_BACKEND_URL":       "file://" + state,
-		"PULUMI_CONFIG_PASSPHRASE": "record",
-		"PULUMI_HOME":              filepath.Join(tmp, "home"),
-		"PULUMI_SKIP_UPDATE_CHECK": "true",
-		"PATH":                     plugins + string(os.PathListSeparator) + os.Getenv("PATH"),
-	}
-	st, err := auto.UpsertStackInlineSource(ctx, sc.stack, sc.project, sc.before,
-		auto.Pulumi(cli), auto.EnvVars(env), auto.WorkDir(work))
+	return dbstack.Run
+}
+
+// deployBefore deploys, from the committed files, the network of env and
+// every database stack the scenarios preview.
+func deployBefore(ctx context.Context, cli *recordingCLI, settings workspace.Settings, sb *sandbox, env string, these []scenario) error {
+	all, err := stacks.Discover(sb.root)
 	if err != nil {
-		return fmt.Errorf("create stack: %w", err)
+		return err
 	}
-	if err := st.SetAllConfig(ctx, auto.ConfigMap{
-		"aws:region":                {Value: "eu-west-1"},
-		sc.project + ":environment": {Value: sc.env},
-		sc.project + ":tier":        {Value: sc.env},
-	}); err != nil {
-		return fmt.Errorf("set config: %w", err)
+	network, err := stacks.Find(all, contract.NetworkProject, env)
+	if err != nil {
+		return err
 	}
-	if _, err := st.Up(ctx, optup.SuppressProgress()); err != nil {
-		return fmt.Errorf("up: %w", err)
-	}
-	fmt.Printf("    previewing the after program\n")
-	st.Workspace().SetProgram(sc.after)
-	if len(sc.previewEnv) > 0 {
-		if err := st.Workspace().SetEnvVars(sc.previewEnv); err != nil {
-			return fmt.Errorf("set env: %w", err)
-		}
-	}
-	var (
-		mu     sync.Mutex
-		stream bytes.Buffer
-	)
-	ch := make(chan events.EngineEvent)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for e := range ch {
-			line, err := json.Marshal(e.EngineEvent)
+	todo := []stacks.Stack{network}
+	for _, sc := range these {
+		if sc.project == contract.DatabaseProject {
+			st, err := stacks.Find(all, sc.project, sc.stack)
 			if err != nil {
-				continue
+				return err
 			}
-			mu.Lock()
-			stream.Write(line)
-			stream.WriteByte('\n')
-			mu.Unlock()
+			todo = append(todo, st)
 		}
-	}()
-	popts := []optpreview.Option{optpreview.EventStreams(ch), optpreview.SuppressProgress()}
-	if sc.refresh {
-		popts = append(popts, optpreview.Refresh())
 	}
-	cli.capture = true
-	_, previewErr := st.Preview(ctx, popts...)
-	cli.capture = false
-	<-done
-	for k := range sc.previewEnv {
-		st.Workspace().UnsetEnvVar(k)
-	}
-	if previewErr != nil {
-		fmt.Printf("    the preview failed (as the scenario may intend): %s\n", firstLine(previewErr.Error()))
-	}
-	base := filepath.Join(out, sc.stack)
-	mu.Lock()
-	defer mu.Unlock()
-	if stream.Len() == 0 {
-		return fmt.Errorf("the engine sent no events")
-	}
-	if err := os.WriteFile(base+".events.ndjson", stream.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write event stream: %w", err)
-	}
-	var digest any
-	if err := json.Unmarshal([]byte(cli.stdout), &digest); err != nil {
-		return fmt.Errorf("the CLI printed no preview document: %w\n%s", err, cli.stdout)
-	}
-	if err := os.WriteFile(base+".preview.json", []byte(cli.stdout), 0o644); err != nil {
-		return fmt.Errorf("write preview document: %w", err)
+	for _, st := range todo {
+		start := time.Now()
+		fmt.Printf("==> %s/%s: deploying the committed file\n", st.Project, st.Name)
+		s, err := settings.Open(ctx, cli, st, program(st.Project), true)
+		if err != nil {
+			return err
+		}
+		_, err = s.Up(ctx, optup.ProgressStreams(io.Discard), optup.SuppressProgress())
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("up %s/%s: %w", st.Project, st.Name, err)
+		}
+		fmt.Printf("    deployed in %s\n", time.Since(start).Round(time.Second))
 	}
 	return nil
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
-}
-
-// recordingCLI runs bin/pulumi and, for previews, adds --json and keeps
-// what the CLI printed.
-type recordingCLI struct {
-	inner   auto.PulumiCommand
-	capture bool
-	stdout  string
-}
-
-func newRecordingCLI(root string) (*recordingCLI, error) {
-	inner, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: root})
-	if err != nil {
-		return nil, fmt.Errorf("bin/pulumi: %w (build it with tools/install.sh pulumi)", err)
-	}
-	return &recordingCLI{inner: inner}, nil
-}
-
-func (c *recordingCLI) Version() semver.Version { return c.inner.Version() }
-
-func (c *recordingCLI) Run(ctx context.Context, workdir string, stdin io.Reader,
-	additionalOutput, additionalErrorOutput []io.Writer, additionalEnv []string, args ...string,
-) (string, string, int, error) {
-	capture := c.capture && len(args) > 0 && args[0] == "preview"
-	if capture {
-		args = append(append([]string{}, args...), "--json")
-	}
-	stdout, stderr, code, err := c.inner.Run(ctx, workdir, stdin, additionalOutput, additionalErrorOutput, additionalEnv, args...)
-	if capture {
-		c.stdout = stdout
-	}
-	return stdout, stderr, code, err
 }
