@@ -46,9 +46,12 @@ const (
 	// ActionDelay makes the call take Delay after AWS accepted it: for a
 	// create, the resource exists in the double from the start of the
 	// wait, as the real provider's create calls the API and then waits for
-	// the resource to become available. A run killed during the wait
-	// leaves the resource in "AWS" while the Pulumi state has a pending
-	// create.
+	// the resource to become available (resourceInstanceCreate calls
+	// CreateDBInstance, then waitDBInstanceAvailable; rds, 4f930f62). A
+	// run killed during the wait leaves the resource in "AWS" while the
+	// Pulumi state has a pending create. With When "before", the wait
+	// comes before AWS acts (a slow request): a run killed then leaves a
+	// pending create whose resource does not exist.
 	ActionDelay = "delay"
 	// ActionExit ends the plugin process in the middle of the call (When:
 	// "before" AWS acts, or "after" it accepted the call), as a killed
@@ -84,7 +87,8 @@ type Fault struct {
 	// Delay is how long the call takes after AWS accepted it (ActionDelay),
 	// a Go duration ("30s").
 	Delay string `json:"delay,omitempty"`
-	// When is "before" or "after" (the default) the AWS call (ActionExit).
+	// When is "before" or "after" (the default) the AWS call (ActionExit,
+	// ActionDelay).
 	When string `json:"when,omitempty"`
 	// ExitCode is the plugin's exit status (ActionExit), 2 if zero.
 	ExitCode int `json:"exitCode,omitempty"`
@@ -169,6 +173,9 @@ func (f Fault) validate() error {
 		}
 		if f.Method != "Create" && f.Method != "Update" && f.Method != "Delete" {
 			return fmt.Errorf("action %q on method %s: want Create, Update or Delete", f.Action, f.Method)
+		}
+		if f.When != "" && f.When != "before" && f.When != "after" {
+			return fmt.Errorf("when %q: want before or after", f.When)
 		}
 	case ActionExit:
 		if f.When != "" && f.When != "before" && f.When != "after" {
@@ -301,8 +308,17 @@ func (p *Provider) faultBefore(f *firing, c *Call, inputs map[string]any) error 
 		return joinErr(err, p.store.fire(f, c, "", err))
 	case f.Action == ActionExit && f.When == "before":
 		p.exit(f, c, "")
+	case f.Action == ActionDelay && f.When == "before":
+		p.wait(f, c, "")
 	}
 	return nil
+}
+
+// wait records the firing of a delay, then sleeps it.
+func (p *Provider) wait(f *firing, c *Call, id string) {
+	d, _ := time.ParseDuration(f.Delay) // validated when read
+	_ = p.store.fire(f, c, id, nil)
+	time.Sleep(d)
 }
 
 // faultAfter applies a fault's part after AWS accepted the call (id is the
@@ -312,12 +328,8 @@ func (p *Provider) faultAfter(f *firing, c *Call, id string) error {
 		return nil
 	}
 	switch {
-	case f.Action == ActionDelay:
-		d, _ := time.ParseDuration(f.Delay) // validated when read
-		if err := p.store.fire(f, c, id, nil); err != nil {
-			return err
-		}
-		time.Sleep(d)
+	case f.Action == ActionDelay && f.When != "before":
+		p.wait(f, c, id)
 	case f.Action == ActionExit && f.When != "before":
 		p.exit(f, c, id)
 	}

@@ -175,6 +175,22 @@ func TestADelayedCreateExistsInAWSFromTheStartOfTheWait(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 600*time.Millisecond)
 }
 
+func TestADelayBeforeTheCallCreatesNothingDuringTheWait(t *testing.T) {
+	p, dir := newConfigured(t)
+	require.NoError(t, SetFaults(dir, FaultPlan{Faults: []Fault{{
+		Method: "Create", Type: instanceType, Action: ActionDelay, Delay: "400ms", When: "before",
+	}}}))
+	done := make(chan error, 1)
+	go func() { _, err := tryCreate(t, p, instanceType, "db", faultDB); done <- err }()
+	require.Eventually(t, func() bool {
+		f, _ := Fired(dir)
+		return len(f) == 1
+	}, 5*time.Second, 20*time.Millisecond)
+	assert.Empty(t, mustRecords(t, dir), "AWS has not been asked yet")
+	require.NoError(t, <-done)
+	assert.Len(t, mustRecords(t, dir), 1)
+}
+
 // TestExitHelper is the plugin process of TestAnExitFaultEndsThePlugin:
 // it runs only when that test starts it.
 func TestExitHelper(t *testing.T) {
