@@ -6,7 +6,6 @@ package dbstack
 import (
 	"fmt"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -18,6 +17,7 @@ import (
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/naming"
 	"github.com/pgplatform/platform/shared/networkref"
+	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/tags"
 )
 
@@ -32,16 +32,15 @@ func Run(ctx *pulumi.Context) error { return Program(ctx, ctx.Export, time.Now) 
 // Program declares the database stack and exports its contract through
 // export. now dates the final snapshot name of a new incarnation.
 func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Time) error {
-	cfg, err := LoadConfig(ctx)
+	s, err := Resolve(config.Source{Namespace: contract.DatabaseProject, Get: ctx.GetConfig}, now())
 	if err != nil {
-		return err
+		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
-	plan := Plan(cfg, now())
-	if err := guardrails.CheckDatabase(plan); err != nil {
+	if err := guardrails.CheckDatabase(s); err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
 
-	netStack, err := NetworkStackName(ctx, cfg)
+	netStack, err := NetworkStackName(ctx, s)
 	if err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
@@ -53,8 +52,8 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
-	if env := values.String("environment"); env != cfg.Environment {
-		return &config.Error{Key: "database:networkStack", Value: netStack, Allowed: fmt.Sprintf("a network stack of environment %s (this one is %s)", cfg.Environment, env)}
+	if env := values.String("environment"); env != s.Environment {
+		return &config.Error{Key: "database:networkStack", Value: netStack, Allowed: fmt.Sprintf("a network stack of environment %s (this one is %s)", s.Environment, env)}
 	}
 	appCidrs := values.Strings("appSubnetCidrs")
 	if err := CheckAppSubnets(netStack, values.String("vpcCidr"), appCidrs); err != nil {
@@ -69,18 +68,17 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if err != nil {
 		return fmt.Errorf("database stack %s: look up the partition: %w", ctx.Stack(), err)
 	}
-	if err := CheckKeyAdmins(cfg.KeyAdminRoleArns, partition.Partition, identity.AccountId); err != nil {
+	if err := CheckKeyAdmins(s.KeyAdminRoleArns, partition.Partition, identity.AccountId); err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
 
-	db, err := postgres.NewMultiAZ(ctx, naming.Base(cfg.App, cfg.Environment), &postgres.Args{
-		Config:         cfg,
-		Plan:           plan,
+	db, err := postgres.NewMultiAZ(ctx, naming.Base(s.App, s.Environment), &postgres.Args{
+		Spec:           s,
 		Network:        network,
 		AppSubnetCidrs: appCidrs,
 		AccountID:      identity.AccountId,
 		Partition:      partition.Partition,
-		Tags:           tags.New(cfg.Environment, string(cfg.Tier), ctx.Project(), ctx.Stack(), cfg.Tags),
+		Tags:           tags.New(s.Environment, string(s.Tier), ctx.Project(), ctx.Stack(), s.Tags),
 	})
 	if err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
@@ -88,134 +86,78 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	return contract.Export(db.Outputs, export)
 }
 
-// CheckGuardrails checks the plan a config gives against every guardrail,
-// as the program does before it declares anything. The deploy tool calls it
-// for every database stack before the first stack of a run starts.
+// CheckGuardrails checks the spec a config resolves to against every
+// guardrail, as the program does before it declares anything. The deploy
+// tool calls it for every database stack before the first stack of a run
+// starts.
 func CheckGuardrails(cfg config.Database) error {
-	return guardrails.CheckDatabase(Plan(cfg, time.Now()))
+	return guardrails.CheckDatabase(ResolveConfig(cfg, time.Now()))
 }
 
-// LoadConfig reads and validates the stack's database config.
-func LoadConfig(ctx *pulumi.Context) (config.Database, error) {
-	cfg, err := config.LoadDatabase(config.Source{Namespace: contract.DatabaseProject, Get: ctx.GetConfig})
+// Resolve reads and validates a database stack's config and resolves it
+// into the stack's spec: what the program checks and deploys, and what
+// verify expects of the live instance. now dates the final snapshot name
+// of a new incarnation.
+func Resolve(src config.Source, now time.Time) (spec.Database, error) {
+	cfg, err := config.LoadDatabase(src)
 	if err != nil {
-		return config.Database{}, fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
+		return spec.Database{}, err
 	}
-	return cfg, nil
+	return ResolveConfig(cfg, now), nil
 }
 
 // NetworkStackName is the fully qualified network stack to read: the
 // database:networkStack key, completed with the organization and project
 // when it names only a stack, or <organization>/network/<environment>.
-func NetworkStackName(ctx *pulumi.Context, cfg config.Database) (string, error) {
-	ref, err := networkref.Parse(cfg.NetworkStack, cfg.Environment)
+func NetworkStackName(ctx *pulumi.Context, s spec.Database) (string, error) {
+	ref, err := networkref.Parse(s.NetworkStack, s.Environment)
 	if err != nil {
 		return "", err
 	}
 	return ref.Qualify(ctx.Organization()).String(), nil
 }
 
-// Plan turns the config into the settings the stack gives its resources.
-// The guardrails check this plan; postgres.NewMultiAZ renders it.
-func Plan(cfg config.Database, now time.Time) guardrails.Database {
-	strict := cfg.Tier.Strict()
-	params := []guardrails.Parameter{
-		{Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
-		{Name: "shared_preload_libraries", Value: "pg_stat_statements", ApplyMethod: "pending-reboot"},
-		{Name: "log_min_duration_statement", Value: strconv.Itoa(cfg.LogMinDurationMs), ApplyMethod: "immediate"},
-		{Name: "log_statement", Value: cfg.LogStatement, ApplyMethod: "immediate"},
+// ResolveConfig is the spec of a validated config: the settings each key
+// of config.DatabaseKeyTable writes (config.DatabaseSpec), the parameter
+// group's entries (postgres.Parameters) and the platform's fixed choices,
+// which no stack file can change. The guardrails check this spec;
+// postgres.NewMultiAZ renders it.
+func ResolveConfig(cfg config.Database, now time.Time) spec.Database {
+	s := config.DatabaseSpec(cfg)
+	s.KeyRotation = true
+	s.Protect = s.Tier == config.Prod
+	in := &s.Instance
+	in.Engine = "postgres"
+	in.StorageType = "gp3"
+	in.PubliclyAccessible = false
+	in.StorageEncrypted = true
+	in.KmsKeyID = spec.StackKey
+	if !in.SkipFinalSnapshot {
+		in.FinalSnapshotIdentifier = naming.FinalSnapshotSuffix(now)
 	}
-	if strict {
-		params = append(params,
-			guardrails.Parameter{Name: "log_connections", Value: "1", ApplyMethod: "immediate"},
-			guardrails.Parameter{Name: "log_disconnections", Value: "1", ApplyMethod: "immediate"},
-		)
-	}
-	var ingress []guardrails.Ingress
-	ingress = append(ingress, guardrails.Ingress{FromApps: true, Port: cfg.Port})
-	for _, c := range cfg.AllowedCidrs {
-		ingress = append(ingress, guardrails.Ingress{CIDR: c.String(), Port: cfg.Port})
-	}
-	for _, sg := range cfg.AllowedSecurityGroups {
-		ingress = append(ingress, guardrails.Ingress{SecurityGroupID: sg, Port: cfg.Port})
-	}
-	snapshot := ""
-	if !cfg.SkipFinalSnapshot {
-		snapshot = naming.FinalSnapshotSuffix(now)
-	}
-	return guardrails.Database{
-		Tier:        cfg.Tier,
-		KeyRotation: true,
-		Protect:     cfg.Tier == config.Prod,
-		Instance: guardrails.Instance{
-			Engine:                           "postgres",
-			EngineVersion:                    cfg.EngineVersion(),
-			InstanceClass:                    cfg.InstanceClass,
-			StorageType:                      "gp3",
-			AllocatedStorageGb:               cfg.AllocatedStorageGb,
-			MaxAllocatedStorageGb:            cfg.MaxAllocatedStorageGb,
-			PubliclyAccessible:               false,
-			StorageEncrypted:                 true,
-			KmsKeyID:                         guardrails.StackKey,
-			MultiAZ:                          cfg.MultiAZ,
-			BackupRetentionDays:              cfg.BackupRetentionDays,
-			BackupWindow:                     cfg.BackupWindow,
-			MaintenanceWindow:                cfg.MaintenanceWindow,
-			DeletionProtection:               cfg.DeletionProtection,
-			SkipFinalSnapshot:                cfg.SkipFinalSnapshot,
-			FinalSnapshotIdentifier:          snapshot,
-			ManageMasterUserPassword:         true,
-			MasterUserSecretKmsKeyID:         guardrails.StackKey,
-			MasterUsername:                   cfg.MasterUsername,
-			IAMAuth:                          true,
-			MonitoringInterval:               cfg.MonitoringInterval,
-			PerformanceInsights:              true,
-			PerformanceInsightsKmsKeyID:      guardrails.StackKey,
-			PerformanceInsightsRetentionDays: cfg.PIRetentionDays,
-			LogExports:                       []string{"postgresql", "upgrade"},
-			AutoMinorVersionUpgrade:          true,
-			CACertIdentifier:                 cfg.CACertIdentifier,
-			CopyTagsToSnapshot:               true,
-		},
-		ParameterFamily:         cfg.ParameterGroupFamily(),
-		PreviousParameterFamily: previousFamily(cfg.EngineMajor),
-		Parameters:              params,
-		MonitoringTrustService:  guardrails.MonitoringService,
-		MonitoringPolicy:        "service-role/AmazonRDSEnhancedMonitoringRole",
-		LogGroupRetentionDays:   cfg.LogRetentionDays,
-		LogGroupKmsKeyID:        guardrails.StackKey,
-		Ingress:                 ingress,
-		TopicKmsMasterKeyID:     guardrails.StackKey,
-		EventSubscriptions:      eventSubscriptions(),
-		AlarmSubscriptions:      alarmSubscriptions(cfg.AlarmSubscriptions),
-	}
-}
-
-// previousFamily is the parameter group family of the major before major,
-// whose group the stack keeps for an instance that still runs that major
-// (database/postgres parameterGroup), or "" when that major is older than
-// the platform allows, so no instance of it can run one.
-func previousFamily(major int) string {
-	if major-1 < config.MinEngineMajor {
-		return ""
-	}
-	return fmt.Sprintf("postgres%d", major-1)
+	in.ManageMasterUserPassword = true
+	in.MasterUserSecretKmsKeyID = spec.StackKey
+	in.IAMAuth = true
+	in.PerformanceInsights = true
+	in.PerformanceInsightsKmsKeyID = spec.StackKey
+	in.LogExports = append([]string(nil), guardrails.RequiredLogExports...)
+	in.AutoMinorVersionUpgrade = true
+	in.CopyTagsToSnapshot = true
+	s.Parameters = postgres.Parameters(s)
+	s.MonitoringTrustService = guardrails.MonitoringService
+	s.MonitoringPolicy = "service-role/AmazonRDSEnhancedMonitoringRole"
+	s.LogGroupKmsKeyID = spec.StackKey
+	s.TopicKmsMasterKeyID = spec.StackKey
+	s.EventSubscriptions = eventSubscriptions()
+	return s
 }
 
 // eventSubscriptions are the RDS event subscriptions the stack declares:
 // one per source type the guardrails require, with their categories.
-func eventSubscriptions() []guardrails.EventSubscription {
-	var out []guardrails.EventSubscription
+func eventSubscriptions() []spec.EventSubscription {
+	var out []spec.EventSubscription
 	for _, s := range guardrails.RequiredEventSubscriptions {
-		out = append(out, guardrails.EventSubscription{SourceType: s.SourceType, Categories: append([]string(nil), s.Categories...)})
-	}
-	return out
-}
-
-func alarmSubscriptions(subs []config.AlarmSubscription) []guardrails.Subscription {
-	var out []guardrails.Subscription
-	for _, s := range subs {
-		out = append(out, guardrails.Subscription{Protocol: s.Protocol, Endpoint: s.Endpoint})
+		out = append(out, spec.EventSubscription{SourceType: s.SourceType, Categories: append([]string(nil), s.Categories...)})
 	}
 	return out
 }

@@ -27,7 +27,7 @@ func TestGuardrailsHoldOnCommittedConfigs(t *testing.T) {
 	for _, s := range databaseStacks(t) {
 		cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
 		require.NoError(t, err, s.File)
-		plan := dbstack.Plan(cfg, planned)
+		plan := dbstack.ResolveConfig(cfg, planned)
 		for _, rule := range guardrails.DatabaseRules {
 			t.Run(s.Name+"/"+rule.ID, func(t *testing.T) {
 				assert.NoError(t, rule.Check(plan))

@@ -20,13 +20,13 @@ func (b *builder) topic() error {
 	var err error
 	b.db.AlarmTopic, err = sns.NewTopic(b.ctx, b.child("alarms"), &sns.TopicArgs{
 		DisplayName:    pulumi.Sprintf("PostgreSQL %s alarms and events", b.name),
-		KmsMasterKeyId: b.keyInput(b.args.Plan.TopicKmsMasterKeyID),
+		KmsMasterKeyId: b.keyInput(b.args.Spec.TopicKmsMasterKeyID),
 		Tags:           b.args.Tags.Named(b.name),
 	}, b.parent)
 	if err != nil {
 		return err
 	}
-	for _, s := range b.args.Plan.AlarmSubscriptions {
+	for _, s := range b.args.Spec.AlarmSubscriptions {
 		sub, err := sns.NewTopicSubscription(b.ctx, b.child("alarms-to-"+naming.Digest(s.Protocol, s.Endpoint)), &sns.TopicSubscriptionArgs{
 			Topic:    b.db.AlarmTopic.Arn,
 			Protocol: pulumi.String(s.Protocol),
@@ -48,7 +48,7 @@ func (b *builder) topicPolicy() error {
 	for _, a := range b.db.Alarms {
 		alarmArns = append(alarmArns, a.Arn)
 	}
-	securityGroups := fmt.Sprintf("arn:%s:rds:%s:%s:secgrp:*", b.args.Partition, b.args.Config.Region, b.args.AccountID)
+	securityGroups := fmt.Sprintf("arn:%s:rds:%s:%s:secgrp:*", b.args.Partition, b.args.Spec.Region, b.args.AccountID)
 	inputs := append([]any{b.db.AlarmTopic.Arn, b.db.Instance.Arn, b.db.ParameterGroup.Arn}, alarmArns...)
 	policy := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
 		topicArn, _ := v[0].(string)
@@ -76,7 +76,7 @@ func (b *builder) topicPolicy() error {
 // that subscription names no source and covers every DB security group of
 // the account.
 func (b *builder) events() error {
-	for _, es := range b.args.Plan.EventSubscriptions {
+	for _, es := range b.args.Spec.EventSubscriptions {
 		var name string
 		var sources pulumi.StringArrayInput
 		switch es.SourceType {

@@ -30,8 +30,8 @@ func (b *builder) scope(logGroupArns []string) keyScope {
 	return keyScope{
 		Partition:     b.args.Partition,
 		Account:       b.args.AccountID,
-		Region:        b.args.Config.Region,
-		AdminRoleArns: b.args.Config.KeyAdminRoleArns,
+		Region:        b.args.Spec.Region,
+		AdminRoleArns: b.args.Spec.KeyAdminRoleArns,
 		LogGroupArns:  logGroupArns,
 	}
 }
@@ -43,7 +43,7 @@ func (b *builder) scope(logGroupArns []string) keyScope {
 // own policy input, so a refresh that reads the full policy back never
 // makes an update put the bootstrap one over it.
 func (b *builder) key() error {
-	cfg := b.args.Config
+	s := b.args.Spec
 	policy, err := bootstrapKeyPolicy(b.scope(nil))
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (b *builder) key() error {
 	}
 	b.db.Key, err = kms.NewKey(b.ctx, b.child("key"), &kms.KeyArgs{
 		Description:          pulumi.Sprintf("PostgreSQL %s: storage, Performance Insights, master secret, logs and alarms", b.name),
-		EnableKeyRotation:    pulumi.Bool(b.args.Plan.KeyRotation),
+		EnableKeyRotation:    pulumi.Bool(b.args.Spec.KeyRotation),
 		DeletionWindowInDays: pulumi.Int(30),
 		Policy:               pulumi.String(policy),
 		Tags:                 b.args.Tags.Named(b.name),
@@ -62,7 +62,7 @@ func (b *builder) key() error {
 		return err
 	}
 	_, err = kms.NewAlias(b.ctx, b.child("key-alias"), &kms.AliasArgs{
-		Name:        pulumi.String(naming.KeyAlias(cfg.App, cfg.Environment)),
+		Name:        pulumi.String(naming.KeyAlias(s.App, s.Environment)),
 		TargetKeyId: b.db.Key.KeyId,
 	}, b.parent)
 	return err
@@ -71,9 +71,9 @@ func (b *builder) key() error {
 // logGroupArns are the ARNs of the log groups the instance exports to.
 func (b *builder) logGroupArns(identifier string) []string {
 	var arns []string
-	for _, export := range b.args.Plan.Instance.LogExports {
+	for _, export := range b.args.Spec.Instance.LogExports {
 		arns = append(arns, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s",
-			b.args.Partition, b.args.Config.Region, b.args.AccountID, naming.InstanceLogGroup(identifier, export)))
+			b.args.Partition, b.args.Spec.Region, b.args.AccountID, naming.InstanceLogGroup(identifier, export)))
 	}
 	return arns
 }
@@ -161,7 +161,7 @@ type ingressRule struct {
 // subnets into one rule per CIDR.
 func (b *builder) ingress() []ingressRule {
 	var out []ingressRule
-	for _, in := range b.args.Plan.Ingress {
+	for _, in := range b.args.Spec.Ingress {
 		switch {
 		case in.FromApps:
 			for _, c := range b.args.AppSubnetCidrs {
@@ -182,9 +182,9 @@ func (b *builder) ingress() []ingressRule {
 // assumeRolePolicy; a trust that breaks a rule stops the run before the
 // role is declared.
 func (b *builder) monitoringRole() error {
-	cfg := b.args.Config
-	source := monitoringSourceArn(b.args.Partition, cfg.Region, b.args.AccountID, cfg.App, cfg.Environment)
-	trust, err := monitoringTrust(b.args.Plan.MonitoringTrustService, b.args.AccountID, source)
+	s := b.args.Spec
+	source := monitoringSourceArn(b.args.Partition, s.Region, b.args.AccountID, s.App, s.Environment)
+	trust, err := monitoringTrust(b.args.Spec.MonitoringTrustService, b.args.AccountID, source)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (b *builder) monitoringRole() error {
 	}
 	_, err = iam.NewRolePolicyAttachment(b.ctx, b.child("monitoring"), &iam.RolePolicyAttachmentArgs{
 		Role:      b.db.MonitoringRole.Name,
-		PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", b.args.Partition, b.args.Plan.MonitoringPolicy)),
+		PolicyArn: pulumi.String(fmt.Sprintf("arn:%s:iam::aws:policy/%s", b.args.Partition, b.args.Spec.MonitoringPolicy)),
 	}, b.parent)
 	return err
 }
@@ -237,20 +237,20 @@ func (b *builder) monitoringRole() error {
 // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-considerations.html).
 func (b *builder) parameterGroup() error {
 	var err error
-	if prev := b.args.Plan.PreviousParameterFamily; prev != "" {
+	if prev := b.args.Spec.PreviousParameterFamily; prev != "" {
 		b.db.PreviousParameterGroup, err = b.parameterGroupOf(prev)
 		if err != nil {
 			return fmt.Errorf("family %s: %w", prev, err)
 		}
 	}
-	b.db.ParameterGroup, err = b.parameterGroupOf(b.args.Plan.ParameterFamily)
+	b.db.ParameterGroup, err = b.parameterGroupOf(b.args.Spec.ParameterFamily)
 	return err
 }
 
 // parameterGroupOf declares the plan's parameters as a group of family.
 func (b *builder) parameterGroupOf(family string) (*rds.ParameterGroup, error) {
 	params := rds.ParameterGroupParameterArray{}
-	for _, p := range b.args.Plan.Parameters {
+	for _, p := range b.args.Spec.Parameters {
 		params = append(params, rds.ParameterGroupParameterArgs{
 			Name:        pulumi.String(p.Name),
 			Value:       pulumi.String(p.Value),

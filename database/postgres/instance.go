@@ -20,13 +20,13 @@ import (
 // place); a change of it renames the instance in place, which RDS does with
 // ModifyDBInstance NewDBInstanceIdentifier.
 func (b *builder) identifier() pulumi.StringOutput {
-	cfg := b.args.Config
-	p := b.args.Plan.Instance
+	s := b.args.Spec
+	p := b.args.Spec.Instance
 	return pulumi.All(b.db.Key.Arn, b.db.SubnetGroup.Name).ApplyT(func(v []any) (string, error) {
 		keyArn, _ := v[0].(string)
 		subnetGroup, _ := v[1].(string)
-		return naming.InstanceIdentifier(cfg.App, cfg.Environment,
-			p.Engine, cfg.DatabaseName, cfg.MasterUsername, fmt.Sprint(p.StorageEncrypted), keyArn, subnetGroup)
+		return naming.InstanceIdentifier(s.App, s.Environment,
+			p.Engine, s.DatabaseName, s.Instance.MasterUsername, fmt.Sprint(p.StorageEncrypted), keyArn, subnetGroup)
 	}).(pulumi.StringOutput)
 }
 
@@ -34,8 +34,8 @@ func (b *builder) identifier() pulumi.StringOutput {
 // a retention and the key instead of being created by RDS without either),
 // then the instance itself.
 func (b *builder) instance() error {
-	cfg := b.args.Config
-	p := b.args.Plan.Instance
+	s := b.args.Spec
+	p := b.args.Spec.Instance
 	if err := b.logGroups(); err != nil {
 		return err
 	}
@@ -64,11 +64,11 @@ func (b *builder) instance() error {
 		MaxAllocatedStorage:              pulumi.Int(p.MaxAllocatedStorageGb),
 		StorageEncrypted:                 pulumi.Bool(p.StorageEncrypted),
 		KmsKeyId:                         b.keyInput(p.KmsKeyID),
-		DbName:                           pulumi.String(cfg.DatabaseName),
+		DbName:                           pulumi.String(s.DatabaseName),
 		Username:                         pulumi.String(p.MasterUsername),
 		ManageMasterUserPassword:         pulumi.Bool(p.ManageMasterUserPassword),
 		MasterUserSecretKmsKeyId:         b.keyInput(p.MasterUserSecretKmsKeyID),
-		Port:                             pulumi.Int(cfg.Port),
+		Port:                             pulumi.Int(s.Port),
 		MultiAz:                          pulumi.Bool(p.MultiAZ),
 		DbSubnetGroupName:                b.db.SubnetGroup.Name,
 		VpcSecurityGroupIds:              pulumi.StringArray{b.db.SecurityGroup.ID()},
@@ -95,7 +95,7 @@ func (b *builder) instance() error {
 		// staging and prod wait unless the stack file sets
 		// database:applyImmediately, which the preview shows as a change
 		// of this input.
-		ApplyImmediately:                   pulumi.Bool(cfg.ApplyImmediately),
+		ApplyImmediately:                   pulumi.Bool(s.ApplyImmediately),
 		CaCertIdentifier:                   pulumi.String(p.CACertIdentifier),
 		MonitoringInterval:                 pulumi.Int(p.MonitoringInterval),
 		MonitoringRoleArn:                  b.db.MonitoringRole.Arn,
@@ -111,7 +111,7 @@ func (b *builder) instance() error {
 	opts := []pulumi.ResourceOption{
 		b.parent,
 		pulumi.DependsOn(deps),
-		pulumi.Protect(b.args.Plan.Protect),
+		pulumi.Protect(b.args.Spec.Protect),
 		// The final snapshot name dates the incarnation; ignoring changes
 		// keeps the first value from run to run, while a replacement is
 		// created from the program's new inputs (the engine hands
@@ -135,14 +135,14 @@ func (b *builder) instance() error {
 // plan's retention and its key reference as their kmsKeyId. They wait for
 // the key's full policy: CloudWatch Logs may use the key only then.
 func (b *builder) logGroups() error {
-	for _, export := range b.args.Plan.Instance.LogExports {
+	for _, export := range b.args.Spec.Instance.LogExports {
 		export := export
 		lg, err := cloudwatch.NewLogGroup(b.ctx, b.child("log-"+export), &cloudwatch.LogGroupArgs{
 			Name: b.db.Identifier.ApplyT(func(id string) string {
 				return naming.InstanceLogGroup(id, export)
 			}).(pulumi.StringOutput),
-			RetentionInDays: pulumi.Int(b.args.Plan.LogGroupRetentionDays),
-			KmsKeyId:        b.keyInput(b.args.Plan.LogGroupKmsKeyID),
+			RetentionInDays: pulumi.Int(b.args.Spec.LogGroupRetentionDays),
+			KmsKeyId:        b.keyInput(b.args.Spec.LogGroupKmsKeyID),
 			Tags:            b.args.Tags.Named(b.name),
 		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.db.KeyPolicy}))
 		if err != nil {
@@ -174,7 +174,7 @@ type alarm struct {
 }
 
 func (b *builder) alarmSpecs() []alarm {
-	a := b.args.Config.Alarms
+	a := b.args.Spec.Alarms
 	const mib = 1024 * 1024
 	return []alarm{
 		{"cpu", "CPUUtilization", "GreaterThanThreshold", "CPU above %v%%", float64(a.CPUPercent)},

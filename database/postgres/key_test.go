@@ -6,8 +6,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/tags"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
@@ -32,8 +32,7 @@ func TestKeyChecksTheDocumentItDeclares(t *testing.T) {
 			var stepErr error
 			err := pulumimocks.Run(m, "database", "orders-dev", nil, func(ctx *pulumi.Context) error {
 				b := &builder{ctx: ctx, name: "orders-dev", db: &MultiAZ{}, parent: pulumi.Protect(false), args: &Args{
-					Config:    config.Database{App: "orders", Environment: "dev", Region: "eu-west-1", KeyAdminRoleArns: tc.admins},
-					Plan:      guardrails.Database{KeyRotation: true},
+					Spec:      spec.Database{App: "orders", Environment: "dev", Region: "eu-west-1", KeyAdminRoleArns: tc.admins, KeyRotation: true},
 					AccountID: pulumimocks.Account,
 					Partition: "aws",
 					Tags:      tags.New("dev", "dev", "database", "orders-dev", nil),

@@ -1,7 +1,8 @@
 // Package postgres is the Multi-AZ PostgreSQL component: the RDS instance
 // with its KMS key, subnet group, security group, monitoring role, parameter
 // group, log groups, alarm topic, alarms and event subscription, declared
-// from a plan the guardrails have already checked.
+// from a spec.Database the guardrails have already checked. It reads only
+// the spec and its typed inputs (the network, the account, the tags).
 package postgres
 
 import (
@@ -16,9 +17,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/tags"
 )
 
@@ -27,9 +28,9 @@ const ComponentType = "pgplatform:database:MultiAZPostgres"
 
 // Args are the inputs of the component.
 type Args struct {
-	Config config.Database
-	// Plan is the checked plan the resources are rendered from.
-	Plan guardrails.Database
+	// Spec is the database's resolved spec, which the guardrails check
+	// and every child is rendered from.
+	Spec spec.Database
 	// Network is the environment's network, read from its stack.
 	Network contract.Network
 	// AppSubnetCidrs are the network's application subnet CIDRs as plain
@@ -75,7 +76,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	if args == nil {
 		return nil, errors.New("postgres: args are required")
 	}
-	if err := guardrails.CheckDatabase(args.Plan); err != nil {
+	if err := guardrails.CheckDatabase(args.Spec); err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", name, err)
 	}
 	if len(args.AppSubnetCidrs) == 0 {
@@ -108,21 +109,21 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		}
 	}
 
-	cfg := args.Config
+	s := args.Spec
 	db.Outputs = contract.Database{
 		Endpoint:           db.Instance.Endpoint,
 		Address:            db.Instance.Address,
 		Port:               db.Instance.Port,
-		DatabaseName:       pulumi.String(cfg.DatabaseName).ToStringOutput(),
-		MasterUsername:     pulumi.String(cfg.MasterUsername).ToStringOutput(),
+		DatabaseName:       pulumi.String(s.DatabaseName).ToStringOutput(),
+		MasterUsername:     pulumi.String(s.Instance.MasterUsername).ToStringOutput(),
 		MasterSecretArn:    masterSecretArn(db.Instance),
 		SecurityGroupID:    db.SecurityGroup.ID().ToStringOutput(),
 		InstanceIdentifier: db.Instance.Identifier,
 		ResourceID:         db.Instance.ResourceId,
 		KmsKeyArn:          db.Key.Arn,
 		AlarmTopicArn:      db.AlarmTopic.Arn,
-		Environment:        pulumi.String(cfg.Environment).ToStringOutput(),
-		Tier:               pulumi.String(string(cfg.Tier)).ToStringOutput(),
+		Environment:        pulumi.String(s.Environment).ToStringOutput(),
+		Tier:               pulumi.String(string(s.Tier)).ToStringOutput(),
 	}
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {

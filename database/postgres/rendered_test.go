@@ -9,24 +9,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/naming"
+	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/tags"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
 // runSteps runs builder steps for orders-dev in the mocks' account with
 // the given plan and returns what they declared and the steps' error.
-func runSteps(t *testing.T, plan guardrails.Database, steps func(b *builder) error) (*pulumimocks.Mocks, error) {
+func runSteps(t *testing.T, plan spec.Database, steps func(b *builder) error) (*pulumimocks.Mocks, error) {
 	t.Helper()
+	plan.App, plan.Environment, plan.Region = "orders", "dev", "eu-west-1"
 	m := pulumimocks.New()
 	var stepErr error
 	err := pulumimocks.Run(m, "database", "orders-dev", nil, func(ctx *pulumi.Context) error {
 		b := &builder{ctx: ctx, name: "orders-dev", db: &MultiAZ{}, parent: pulumi.Protect(false), args: &Args{
-			Config: config.Database{App: "orders", Environment: "dev", Region: "eu-west-1"},
-			Plan:   plan,
+			Spec: plan,
 			Network: contract.Network{
 				VpcID:             pulumi.String("vpc-1").ToStringOutput(),
 				DatabaseSubnetIDs: pulumi.ToStringArray([]string{"subnet-a", "subnet-b"}).ToStringArrayOutput(),
@@ -74,7 +74,7 @@ func TestTopicKeyIsTheOneTheRuleChecked(t *testing.T) {
 	rule := ruleByID(t, "event-subscriptions")
 	for _, tc := range keyRefs {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := guardrails.Database{KeyRotation: true, EventSubscriptions: guardrails.RequiredEventSubscriptions, TopicKmsMasterKeyID: tc.ref}
+			plan := spec.Database{KeyRotation: true, EventSubscriptions: guardrails.RequiredEventSubscriptions, TopicKmsMasterKeyID: tc.ref}
 			m, err := runSteps(t, plan, func(b *builder) error {
 				if err := b.key(); err != nil {
 					return err
@@ -100,9 +100,9 @@ func TestLogGroupKeyIsTheOneTheRuleChecked(t *testing.T) {
 	rule := ruleByID(t, "logs-to-cloudwatch")
 	for _, tc := range keyRefs {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := guardrails.Database{
+			plan := spec.Database{
 				KeyRotation:           true,
-				Instance:              guardrails.Instance{Engine: "postgres", LogExports: []string{"postgresql", "upgrade"}},
+				Instance:              spec.Instance{Engine: "postgres", LogExports: []string{"postgresql", "upgrade"}},
 				LogGroupRetentionDays: 30,
 				LogGroupKmsKeyID:      tc.ref,
 			}
@@ -141,9 +141,9 @@ func TestInstanceKeysAreTheOnesTheRulesChecked(t *testing.T) {
 	}
 	for _, tc := range keyRefs {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := guardrails.Database{
+			plan := spec.Database{
 				KeyRotation: true,
-				Instance: guardrails.Instance{
+				Instance: spec.Instance{
 					Engine: "postgres", EngineVersion: "16", InstanceClass: "db.t4g.micro", StorageType: "gp3",
 					StorageEncrypted: true, KmsKeyID: tc.ref,
 					ManageMasterUserPassword: true, MasterUserSecretKmsKeyID: tc.ref, MasterUsername: "orders_admin",
@@ -203,7 +203,7 @@ func TestMonitoringRoleChecksTheTrustItDeclares(t *testing.T) {
 		{name: "any service", service: "*", rule: "trust-named-service"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plan := guardrails.Database{MonitoringTrustService: tc.service, MonitoringPolicy: "service-role/AmazonRDSEnhancedMonitoringRole"}
+			plan := spec.Database{MonitoringTrustService: tc.service, MonitoringPolicy: "service-role/AmazonRDSEnhancedMonitoringRole"}
 			m, err := runSteps(t, plan, func(b *builder) error { return b.monitoringRole() })
 			roles := m.OfType("aws:iam/role:Role")
 			if tc.rule != "" {

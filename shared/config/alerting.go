@@ -7,14 +7,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // AlarmSubscription is one subscriber of a database stack's alarm topic
 // (database:alarmSubscriptions).
-type AlarmSubscription struct {
-	Protocol string
-	Endpoint string
-}
+type AlarmSubscription = spec.Subscription
 
 // SubscriptionProtocols are the SNS protocols an alarm subscriber may use:
 // a person's or team's mailbox, an HTTPS endpoint, an SQS queue or a Lambda

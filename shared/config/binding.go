@@ -11,22 +11,6 @@ import (
 // This file binds a stack to where it runs: its tier to its environment,
 // and its AWS provider to the accounts the environment lives in.
 
-// rank orders the tiers from the loosest to the strictest.
-func (t Tier) rank() int {
-	switch t {
-	case Dev:
-		return 0
-	case Staging:
-		return 1
-	case Prod:
-		return 2
-	}
-	return -1
-}
-
-// AtLeast reports whether t is as strict as u, or stricter.
-func (t Tier) AtLeast(u Tier) bool { return t.rank() >= 0 && t.rank() >= u.rank() }
-
 // EnvironmentFloor is the loosest tier a stack of the environment may state:
 // dev allows any tier, staging requires staging or prod, and prod requires
 // prod. An environment of any other name is held to prod: a name the

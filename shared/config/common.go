@@ -7,22 +7,21 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/pgplatform/platform/shared/spec"
 )
 
-// Tier is how strict the guardrails are for a stack. It is stated in every
-// stack's config file, never guessed from its name.
-type Tier string
+// Tier is how strict the guardrails are for a stack (spec.Tier). It is
+// stated in every stack's config file, never guessed from its name.
+type Tier = spec.Tier
 
 // The tiers. dev may relax what docs/guardrails.md marks prod/staging; staging and
 // prod may not.
 const (
-	Dev     Tier = "dev"
-	Staging Tier = "staging"
-	Prod    Tier = "prod"
+	Dev     = spec.Dev
+	Staging = spec.Staging
+	Prod    = spec.Prod
 )
-
-// Strict reports whether the tier is staging or prod.
-func (t Tier) Strict() bool { return t == Staging || t == Prod }
 
 func (r reader) tier() (Tier, error) {
 	v, _ := r.raw("tier")

@@ -8,13 +8,14 @@ import (
 
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // goodDatabase is a plan that satisfies every rule, written out by hand the
-// way dbstack.Plan builds it for a committed stack of the tier (orders-prod
+// way dbstack.ResolveConfig builds it for a committed stack of the tier (orders-prod
 // for prod): the tests must not trust the code whose output they judge.
-func goodDatabase(tier config.Tier) guardrails.Database {
-	params := []guardrails.Parameter{
+func goodDatabase(tier config.Tier) spec.Database {
+	params := []spec.Parameter{
 		{Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"},
 		{Name: "shared_preload_libraries", Value: "pg_stat_statements", ApplyMethod: "pending-reboot"},
 		{Name: "log_min_duration_statement", Value: "500", ApplyMethod: "immediate"},
@@ -22,19 +23,19 @@ func goodDatabase(tier config.Tier) guardrails.Database {
 	}
 	if tier != config.Dev {
 		params = append(params,
-			guardrails.Parameter{Name: "log_connections", Value: "1", ApplyMethod: "immediate"},
-			guardrails.Parameter{Name: "log_disconnections", Value: "1", ApplyMethod: "immediate"},
+			spec.Parameter{Name: "log_connections", Value: "1", ApplyMethod: "immediate"},
+			spec.Parameter{Name: "log_disconnections", Value: "1", ApplyMethod: "immediate"},
 		)
 	}
 	retention := 7
 	if tier == config.Prod {
 		retention = 14
 	}
-	return guardrails.Database{
+	return spec.Database{
 		Tier:        tier,
 		KeyRotation: true,
 		Protect:     tier == config.Prod,
-		Instance: guardrails.Instance{
+		Instance: spec.Instance{
 			Engine:                           "postgres",
 			EngineVersion:                    "16",
 			InstanceClass:                    "db.r6g.xlarge",
@@ -68,19 +69,19 @@ func goodDatabase(tier config.Tier) guardrails.Database {
 		MonitoringPolicy:       "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
 		LogGroupRetentionDays:  365,
 		LogGroupKmsKeyID:       "the stack's key",
-		Ingress:                []guardrails.Ingress{{FromApps: true, Port: 5432}},
+		Ingress:                []spec.Ingress{{FromApps: true, Port: 5432}},
 		TopicKmsMasterKeyID:    "the stack's key",
-		EventSubscriptions: []guardrails.EventSubscription{
+		EventSubscriptions: []spec.EventSubscription{
 			{SourceType: "db-instance", Categories: []string{"failover", "failure", "maintenance", "low storage", "configuration change"}},
 			{SourceType: "db-parameter-group", Categories: []string{"configuration change"}},
 			{SourceType: "db-security-group", Categories: []string{"configuration change", "failure"}},
 		},
-		AlarmSubscriptions: []guardrails.Subscription{{Protocol: "email", Endpoint: "orders-oncall@example.com"}},
+		AlarmSubscriptions: []spec.Subscription{{Protocol: "email", Endpoint: "orders-oncall@example.com"}},
 	}
 }
 
 // eventSub returns the plan's subscription of a source type.
-func eventSub(p *guardrails.Database, sourceType string) *guardrails.EventSubscription {
+func eventSub(p *spec.Database, sourceType string) *spec.EventSubscription {
 	for i := range p.EventSubscriptions {
 		if p.EventSubscriptions[i].SourceType == sourceType {
 			return &p.EventSubscriptions[i]
@@ -106,18 +107,18 @@ func goodNetwork(tier config.Tier) guardrails.Network {
 	}
 }
 
-func setParam(p *guardrails.Database, name, value, method string) {
+func setParam(p *spec.Database, name, value, method string) {
 	for i := range p.Parameters {
 		if p.Parameters[i].Name == name {
 			p.Parameters[i].Value, p.Parameters[i].ApplyMethod = value, method
 			return
 		}
 	}
-	p.Parameters = append(p.Parameters, guardrails.Parameter{Name: name, Value: value, ApplyMethod: method})
+	p.Parameters = append(p.Parameters, spec.Parameter{Name: name, Value: value, ApplyMethod: method})
 }
 
-func dropParam(p *guardrails.Database, name string) {
-	p.Parameters = slices.DeleteFunc(p.Parameters, func(prm guardrails.Parameter) bool { return prm.Name == name })
+func dropParam(p *spec.Database, name string) {
+	p.Parameters = slices.DeleteFunc(p.Parameters, func(prm spec.Parameter) bool { return prm.Name == name })
 }
 
 // dbCase is one plan. rule "" means every rule must hold; otherwise rule
@@ -126,7 +127,7 @@ func dropParam(p *guardrails.Database, name string) {
 type dbCase struct {
 	name   string
 	tier   config.Tier
-	mutate func(p *guardrails.Database)
+	mutate func(p *spec.Database)
 	rule   string
 	key    string
 	also   []string
@@ -137,200 +138,200 @@ var databaseCases = []dbCase{
 	{name: "good prod plan", tier: config.Prod},
 	{name: "good staging plan", tier: config.Staging},
 	{name: "good dev plan", tier: config.Dev},
-	{name: "dev may turn Multi-AZ off", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
-	{name: "dev may turn deletion protection off", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.DeletionProtection = false }},
-	{name: "dev may skip the final snapshot", tier: config.Dev, mutate: func(p *guardrails.Database) {
+	{name: "dev may turn Multi-AZ off", tier: config.Dev, mutate: func(p *spec.Database) { p.Instance.MultiAZ = false }},
+	{name: "dev may turn deletion protection off", tier: config.Dev, mutate: func(p *spec.Database) { p.Instance.DeletionProtection = false }},
+	{name: "dev may skip the final snapshot", tier: config.Dev, mutate: func(p *spec.Database) {
 		p.Instance.SkipFinalSnapshot, p.Instance.FinalSnapshotIdentifier = true, ""
 	}},
-	{name: "staging needs no protect option", tier: config.Staging, mutate: func(p *guardrails.Database) { p.Protect = false }},
-	{name: "dev needs no protect option", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Protect = false }},
-	{name: "prod backups 14 days", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 14 }},
-	{name: "staging backups 7 days", tier: config.Staging, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
-	{name: "dev backups 7 days", tier: config.Dev, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
-	{name: "backups 35 days", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 35 }},
-	{name: "log_statement none", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "none", "immediate") }},
-	{name: "slow-query log at the 100 ms floor", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "100", "immediate") }},
-	{name: "dynamic parameter applied immediately", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "work_mem", "65536", "immediate") }},
-	{name: "static parameter applied at reboot", tier: config.Prod, mutate: func(p *guardrails.Database) { setParam(p, "max_connections", "500", "pending-reboot") }},
-	{name: "engine 14", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.EngineVersion, p.ParameterFamily = "14", "postgres14" }},
-	{name: "every current CA", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.CACertIdentifier = "rds-ca-ecc384-g1" }},
-	{name: "other admin names", tier: config.Prod, mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "dba" }},
-	{name: "named private sources", tier: config.Prod, mutate: func(p *guardrails.Database) {
+	{name: "staging needs no protect option", tier: config.Staging, mutate: func(p *spec.Database) { p.Protect = false }},
+	{name: "dev needs no protect option", tier: config.Dev, mutate: func(p *spec.Database) { p.Protect = false }},
+	{name: "prod backups 14 days", tier: config.Prod, mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 14 }},
+	{name: "staging backups 7 days", tier: config.Staging, mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 7 }},
+	{name: "dev backups 7 days", tier: config.Dev, mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 7 }},
+	{name: "backups 35 days", tier: config.Prod, mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 35 }},
+	{name: "log_statement none", tier: config.Prod, mutate: func(p *spec.Database) { setParam(p, "log_statement", "none", "immediate") }},
+	{name: "slow-query log at the 100 ms floor", tier: config.Prod, mutate: func(p *spec.Database) { setParam(p, "log_min_duration_statement", "100", "immediate") }},
+	{name: "dynamic parameter applied immediately", tier: config.Prod, mutate: func(p *spec.Database) { setParam(p, "work_mem", "65536", "immediate") }},
+	{name: "static parameter applied at reboot", tier: config.Prod, mutate: func(p *spec.Database) { setParam(p, "max_connections", "500", "pending-reboot") }},
+	{name: "engine 14", tier: config.Prod, mutate: func(p *spec.Database) { p.Instance.EngineVersion, p.ParameterFamily = "14", "postgres14" }},
+	{name: "every current CA", tier: config.Prod, mutate: func(p *spec.Database) { p.Instance.CACertIdentifier = "rds-ca-ecc384-g1" }},
+	{name: "other admin names", tier: config.Prod, mutate: func(p *spec.Database) { p.Instance.MasterUsername = "dba" }},
+	{name: "named private sources", tier: config.Prod, mutate: func(p *spec.Database) {
 		p.Ingress = append(p.Ingress,
-			guardrails.Ingress{CIDR: "10.1.0.0/16", Port: 5432},
-			guardrails.Ingress{CIDR: "192.168.7.0/24", Port: 5432},
-			guardrails.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 5432})
+			spec.Ingress{CIDR: "10.1.0.0/16", Port: 5432},
+			spec.Ingress{CIDR: "192.168.7.0/24", Port: 5432},
+			spec.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 5432})
 	}},
-	{name: "extra event categories", tier: config.Prod, mutate: func(p *guardrails.Database) {
+	{name: "extra event categories", tier: config.Prod, mutate: func(p *spec.Database) {
 		s := eventSub(p, "db-instance")
 		s.Categories = append(s.Categories, "backup")
 	}},
-	{name: "dev without alarm subscribers", tier: config.Dev, mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
-	{name: "staging without alarm subscribers", tier: config.Staging, mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
-	{name: "every subscriber protocol", tier: config.Prod, mutate: func(p *guardrails.Database) {
-		p.AlarmSubscriptions = []guardrails.Subscription{
+	{name: "dev without alarm subscribers", tier: config.Dev, mutate: func(p *spec.Database) { p.AlarmSubscriptions = nil }},
+	{name: "staging without alarm subscribers", tier: config.Staging, mutate: func(p *spec.Database) { p.AlarmSubscriptions = nil }},
+	{name: "every subscriber protocol", tier: config.Prod, mutate: func(p *spec.Database) {
+		p.AlarmSubscriptions = []spec.Subscription{
 			{Protocol: "email", Endpoint: "dba@example.com"},
 			{Protocol: "https", Endpoint: "https://events.pagerduty.com/integration/abc/enqueue"},
 			{Protocol: "sqs", Endpoint: "arn:aws:sqs:eu-west-1:123456789012:orders-alarms"},
 			{Protocol: "lambda", Endpoint: "arn:aws:lambda:eu-west-1:123456789012:function:notify"},
 		}
 	}},
-	{name: "extra log exports", tier: config.Prod, mutate: func(p *guardrails.Database) {
+	{name: "extra log exports", tier: config.Prod, mutate: func(p *spec.Database) {
 		p.Instance.LogExports = append(p.Instance.LogExports, "iam-db-auth-error")
 	}},
 
 	// not-public
-	{name: "publicly accessible", tier: config.Prod, rule: "not-public", key: "publiclyAccessible", mutate: func(p *guardrails.Database) { p.Instance.PubliclyAccessible = true }},
-	{name: "publicly accessible in dev", tier: config.Dev, rule: "not-public", key: "publiclyAccessible", mutate: func(p *guardrails.Database) { p.Instance.PubliclyAccessible = true }},
+	{name: "publicly accessible", tier: config.Prod, rule: "not-public", key: "publiclyAccessible", mutate: func(p *spec.Database) { p.Instance.PubliclyAccessible = true }},
+	{name: "publicly accessible in dev", tier: config.Dev, rule: "not-public", key: "publiclyAccessible", mutate: func(p *spec.Database) { p.Instance.PubliclyAccessible = true }},
 	// encrypted-customer-key
-	{name: "storage not encrypted", tier: config.Prod, rule: "encrypted-customer-key", key: "storageEncrypted", mutate: func(p *guardrails.Database) { p.Instance.StorageEncrypted = false }},
-	{name: "storage on the AWS-managed key", tier: config.Prod, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.KmsKeyID = "" }},
-	{name: "storage on the AWS-managed key by alias", tier: config.Dev, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.KmsKeyID = "alias/aws/rds" }},
-	{name: "key not rotated", tier: config.Dev, rule: "encrypted-customer-key", key: "enableKeyRotation", mutate: func(p *guardrails.Database) { p.KeyRotation = false }},
+	{name: "storage not encrypted", tier: config.Prod, rule: "encrypted-customer-key", key: "storageEncrypted", mutate: func(p *spec.Database) { p.Instance.StorageEncrypted = false }},
+	{name: "storage on the AWS-managed key", tier: config.Prod, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *spec.Database) { p.Instance.KmsKeyID = "" }},
+	{name: "storage on the AWS-managed key by alias", tier: config.Dev, rule: "encrypted-customer-key", key: "kmsKeyId", mutate: func(p *spec.Database) { p.Instance.KmsKeyID = "alias/aws/rds" }},
+	{name: "key not rotated", tier: config.Dev, rule: "encrypted-customer-key", key: "enableKeyRotation", mutate: func(p *spec.Database) { p.KeyRotation = false }},
 	// multi-az
-	{name: "Multi-AZ off in staging", tier: config.Staging, rule: "multi-az", key: "database:multiAz", mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
-	{name: "Multi-AZ off in prod", tier: config.Prod, rule: "multi-az", key: "database:multiAz", mutate: func(p *guardrails.Database) { p.Instance.MultiAZ = false }},
-	{name: "availability zone pinned", tier: config.Prod, rule: "multi-az", key: "availabilityZone", mutate: func(p *guardrails.Database) { p.Instance.AvailabilityZone = "eu-west-1a" }},
+	{name: "Multi-AZ off in staging", tier: config.Staging, rule: "multi-az", key: "database:multiAz", mutate: func(p *spec.Database) { p.Instance.MultiAZ = false }},
+	{name: "Multi-AZ off in prod", tier: config.Prod, rule: "multi-az", key: "database:multiAz", mutate: func(p *spec.Database) { p.Instance.MultiAZ = false }},
+	{name: "availability zone pinned", tier: config.Prod, rule: "multi-az", key: "availabilityZone", mutate: func(p *spec.Database) { p.Instance.AvailabilityZone = "eu-west-1a" }},
 	// backups
-	{name: "prod backups 13 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 13 }},
-	{name: "prod backups 7 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 7 }},
-	{name: "staging backups 6 days", tier: config.Staging, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 6 }},
-	{name: "dev backups 1 day", tier: config.Dev, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 1 }},
-	{name: "backups off", tier: config.Dev, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 0 }},
-	{name: "backups 36 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.BackupRetentionDays = 36 }},
-	{name: "no backup window", tier: config.Prod, rule: "backups", key: "database:backupWindow", mutate: func(p *guardrails.Database) { p.Instance.BackupWindow = "" }},
-	{name: "no maintenance window", tier: config.Prod, rule: "backups", key: "database:backupWindow", mutate: func(p *guardrails.Database) { p.Instance.MaintenanceWindow = "" }},
+	{name: "prod backups 13 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 13 }},
+	{name: "prod backups 7 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 7 }},
+	{name: "staging backups 6 days", tier: config.Staging, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 6 }},
+	{name: "dev backups 1 day", tier: config.Dev, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 1 }},
+	{name: "backups off", tier: config.Dev, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 0 }},
+	{name: "backups 36 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 36 }},
+	{name: "no backup window", tier: config.Prod, rule: "backups", key: "database:backupWindow", mutate: func(p *spec.Database) { p.Instance.BackupWindow = "" }},
+	{name: "no maintenance window", tier: config.Prod, rule: "backups", key: "database:backupWindow", mutate: func(p *spec.Database) { p.Instance.MaintenanceWindow = "" }},
 	// deletion-protection
-	{name: "deletion protection off in staging", tier: config.Staging, rule: "deletion-protection", key: "database:deletionProtection", mutate: func(p *guardrails.Database) { p.Instance.DeletionProtection = false }},
-	{name: "deletion protection off in prod", tier: config.Prod, rule: "deletion-protection", key: "database:deletionProtection", mutate: func(p *guardrails.Database) { p.Instance.DeletionProtection = false }},
-	{name: "prod without protect", tier: config.Prod, rule: "deletion-protection", key: "protect", mutate: func(p *guardrails.Database) { p.Protect = false }},
+	{name: "deletion protection off in staging", tier: config.Staging, rule: "deletion-protection", key: "database:deletionProtection", mutate: func(p *spec.Database) { p.Instance.DeletionProtection = false }},
+	{name: "deletion protection off in prod", tier: config.Prod, rule: "deletion-protection", key: "database:deletionProtection", mutate: func(p *spec.Database) { p.Instance.DeletionProtection = false }},
+	{name: "prod without protect", tier: config.Prod, rule: "deletion-protection", key: "protect", mutate: func(p *spec.Database) { p.Protect = false }},
 	// final-snapshot
-	{name: "skip final snapshot in staging", tier: config.Staging, rule: "final-snapshot", key: "database:skipFinalSnapshot", mutate: func(p *guardrails.Database) {
+	{name: "skip final snapshot in staging", tier: config.Staging, rule: "final-snapshot", key: "database:skipFinalSnapshot", mutate: func(p *spec.Database) {
 		p.Instance.SkipFinalSnapshot, p.Instance.FinalSnapshotIdentifier = true, ""
 	}},
-	{name: "skip final snapshot in prod", tier: config.Prod, rule: "final-snapshot", key: "database:skipFinalSnapshot", mutate: func(p *guardrails.Database) { p.Instance.SkipFinalSnapshot = true }},
-	{name: "final snapshot without a name", tier: config.Prod, rule: "final-snapshot", key: "finalSnapshotIdentifier", mutate: func(p *guardrails.Database) { p.Instance.FinalSnapshotIdentifier = "" }},
-	{name: "final snapshot without a name in dev", tier: config.Dev, rule: "final-snapshot", key: "finalSnapshotIdentifier", mutate: func(p *guardrails.Database) { p.Instance.FinalSnapshotIdentifier = "" }},
+	{name: "skip final snapshot in prod", tier: config.Prod, rule: "final-snapshot", key: "database:skipFinalSnapshot", mutate: func(p *spec.Database) { p.Instance.SkipFinalSnapshot = true }},
+	{name: "final snapshot without a name", tier: config.Prod, rule: "final-snapshot", key: "finalSnapshotIdentifier", mutate: func(p *spec.Database) { p.Instance.FinalSnapshotIdentifier = "" }},
+	{name: "final snapshot without a name in dev", tier: config.Dev, rule: "final-snapshot", key: "finalSnapshotIdentifier", mutate: func(p *spec.Database) { p.Instance.FinalSnapshotIdentifier = "" }},
 	// managed-master-password
-	{name: "password set", tier: config.Prod, rule: "managed-master-password", key: "password", mutate: func(p *guardrails.Database) { p.Instance.Password = "hunter22" }},
-	{name: "password set even when managed is off", tier: config.Dev, rule: "managed-master-password", key: "password", mutate: func(p *guardrails.Database) {
+	{name: "password set", tier: config.Prod, rule: "managed-master-password", key: "password", mutate: func(p *spec.Database) { p.Instance.Password = "hunter22" }},
+	{name: "password set even when managed is off", tier: config.Dev, rule: "managed-master-password", key: "password", mutate: func(p *spec.Database) {
 		p.Instance.Password, p.Instance.ManageMasterUserPassword = "hunter22", false
 	}},
-	{name: "password not managed", tier: config.Prod, rule: "managed-master-password", key: "manageMasterUserPassword", mutate: func(p *guardrails.Database) { p.Instance.ManageMasterUserPassword = false }},
-	{name: "master secret on the AWS-managed key", tier: config.Prod, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.MasterUserSecretKmsKeyID = "" }},
-	{name: "master secret on another key", tier: config.Dev, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *guardrails.Database) {
+	{name: "password not managed", tier: config.Prod, rule: "managed-master-password", key: "manageMasterUserPassword", mutate: func(p *spec.Database) { p.Instance.ManageMasterUserPassword = false }},
+	{name: "master secret on the AWS-managed key", tier: config.Prod, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *spec.Database) { p.Instance.MasterUserSecretKmsKeyID = "" }},
+	{name: "master secret on another key", tier: config.Dev, rule: "managed-master-password", key: "masterUserSecretKmsKeyId", mutate: func(p *spec.Database) {
 		p.Instance.MasterUserSecretKmsKeyID = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	}},
 	// admin-user-not-default
-	{name: "master user postgres", tier: config.Prod, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "postgres" }},
-	{name: "master user admin", tier: config.Dev, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "admin" }},
-	{name: "master user root", tier: config.Staging, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *guardrails.Database) { p.Instance.MasterUsername = "root" }},
+	{name: "master user postgres", tier: config.Prod, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *spec.Database) { p.Instance.MasterUsername = "postgres" }},
+	{name: "master user admin", tier: config.Dev, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *spec.Database) { p.Instance.MasterUsername = "admin" }},
+	{name: "master user root", tier: config.Staging, rule: "admin-user-not-default", key: "database:masterUsername", mutate: func(p *spec.Database) { p.Instance.MasterUsername = "root" }},
 	// iam-auth
-	{name: "IAM auth off", tier: config.Prod, rule: "iam-auth", key: "iamDatabaseAuthenticationEnabled", mutate: func(p *guardrails.Database) { p.Instance.IAMAuth = false }},
+	{name: "IAM auth off", tier: config.Prod, rule: "iam-auth", key: "iamDatabaseAuthenticationEnabled", mutate: func(p *spec.Database) { p.Instance.IAMAuth = false }},
 	// enhanced-monitoring
-	{name: "enhanced monitoring off", tier: config.Prod, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *guardrails.Database) { p.Instance.MonitoringInterval = 0 }},
-	{name: "monitoring interval 2", tier: config.Dev, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *guardrails.Database) { p.Instance.MonitoringInterval = 2 }},
-	{name: "monitoring role trusted by EC2", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustService = "ec2.amazonaws.com" }},
-	{name: "monitoring role trusted by no service", tier: config.Dev, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *guardrails.Database) { p.MonitoringTrustService = "" }},
-	{name: "monitoring role without its policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "" }},
-	{name: "monitoring role with admin policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *guardrails.Database) { p.MonitoringPolicy = "arn:aws:iam::aws:policy/AdministratorAccess" }},
+	{name: "enhanced monitoring off", tier: config.Prod, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *spec.Database) { p.Instance.MonitoringInterval = 0 }},
+	{name: "monitoring interval 2", tier: config.Dev, rule: "enhanced-monitoring", key: "database:monitoringIntervalSeconds", mutate: func(p *spec.Database) { p.Instance.MonitoringInterval = 2 }},
+	{name: "monitoring role trusted by EC2", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *spec.Database) { p.MonitoringTrustService = "ec2.amazonaws.com" }},
+	{name: "monitoring role trusted by no service", tier: config.Dev, rule: "enhanced-monitoring", key: "monitoringRole.assumeRolePolicy", mutate: func(p *spec.Database) { p.MonitoringTrustService = "" }},
+	{name: "monitoring role without its policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *spec.Database) { p.MonitoringPolicy = "" }},
+	{name: "monitoring role with admin policy", tier: config.Prod, rule: "enhanced-monitoring", key: "monitoringRole.policy", mutate: func(p *spec.Database) { p.MonitoringPolicy = "arn:aws:iam::aws:policy/AdministratorAccess" }},
 	// performance-insights
-	{name: "Performance Insights off", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsEnabled", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsights = false }},
-	{name: "Performance Insights on the AWS key", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsKmsKeyID = "" }},
-	{name: "Performance Insights on the AWS key by alias", tier: config.Dev, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsKmsKeyID = "alias/aws/rds" }},
-	{name: "Performance Insights kept 3 days", tier: config.Prod, rule: "performance-insights", key: "database:performanceInsightsRetentionDays", mutate: func(p *guardrails.Database) { p.Instance.PerformanceInsightsRetentionDays = 3 }},
+	{name: "Performance Insights off", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsEnabled", mutate: func(p *spec.Database) { p.Instance.PerformanceInsights = false }},
+	{name: "Performance Insights on the AWS key", tier: config.Prod, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *spec.Database) { p.Instance.PerformanceInsightsKmsKeyID = "" }},
+	{name: "Performance Insights on the AWS key by alias", tier: config.Dev, rule: "performance-insights", key: "performanceInsightsKmsKeyId", mutate: func(p *spec.Database) { p.Instance.PerformanceInsightsKmsKeyID = "alias/aws/rds" }},
+	{name: "Performance Insights kept 3 days", tier: config.Prod, rule: "performance-insights", key: "database:performanceInsightsRetentionDays", mutate: func(p *spec.Database) { p.Instance.PerformanceInsightsRetentionDays = 3 }},
 	// logs-to-cloudwatch
-	{name: "upgrade log not exported", tier: config.Prod, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = []string{"postgresql"} }},
-	{name: "no log exports", tier: config.Dev, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *guardrails.Database) { p.Instance.LogExports = nil }},
-	{name: "log groups without retention", tier: config.Prod, rule: "logs-to-cloudwatch", key: "database:logRetentionDays", mutate: func(p *guardrails.Database) { p.LogGroupRetentionDays = 0 }},
-	{name: "log groups without a KMS key", tier: config.Prod, rule: "logs-to-cloudwatch", key: "logGroup.kmsKeyId", mutate: func(p *guardrails.Database) { p.LogGroupKmsKeyID = "" }},
-	{name: "log groups on another key", tier: config.Dev, rule: "logs-to-cloudwatch", key: "logGroup.kmsKeyId", mutate: func(p *guardrails.Database) {
+	{name: "upgrade log not exported", tier: config.Prod, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *spec.Database) { p.Instance.LogExports = []string{"postgresql"} }},
+	{name: "no log exports", tier: config.Dev, rule: "logs-to-cloudwatch", key: "enabledCloudwatchLogsExports", mutate: func(p *spec.Database) { p.Instance.LogExports = nil }},
+	{name: "log groups without retention", tier: config.Prod, rule: "logs-to-cloudwatch", key: "database:logRetentionDays", mutate: func(p *spec.Database) { p.LogGroupRetentionDays = 0 }},
+	{name: "log groups without a KMS key", tier: config.Prod, rule: "logs-to-cloudwatch", key: "logGroup.kmsKeyId", mutate: func(p *spec.Database) { p.LogGroupKmsKeyID = "" }},
+	{name: "log groups on another key", tier: config.Dev, rule: "logs-to-cloudwatch", key: "logGroup.kmsKeyId", mutate: func(p *spec.Database) {
 		p.LogGroupKmsKeyID = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	}},
 	// tls-required
-	{name: "force_ssl 0", tier: config.Prod, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *guardrails.Database) { setParam(p, "rds.force_ssl", "0", "pending-reboot") }},
-	{name: "force_ssl missing", tier: config.Dev, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *guardrails.Database) { dropParam(p, "rds.force_ssl") }},
+	{name: "force_ssl 0", tier: config.Prod, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *spec.Database) { setParam(p, "rds.force_ssl", "0", "pending-reboot") }},
+	{name: "force_ssl missing", tier: config.Dev, rule: "tls-required", key: "parameter rds.force_ssl", mutate: func(p *spec.Database) { dropParam(p, "rds.force_ssl") }},
 	// safe-query-logging
-	{name: "log_statement all", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "all", "immediate") }},
-	{name: "log_statement mod", tier: config.Dev, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { setParam(p, "log_statement", "mod", "immediate") }},
-	{name: "log_statement missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *guardrails.Database) { dropParam(p, "log_statement") }},
-	{name: "slow-query log off", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "-1", "immediate") }},
-	{name: "slow-query log missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { dropParam(p, "log_min_duration_statement") }},
-	{name: "slow-query log at 0 ms logs every statement", tier: config.Dev, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "0", "immediate") }},
-	{name: "slow-query log below the floor", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *guardrails.Database) { setParam(p, "log_min_duration_statement", "99", "immediate") }},
+	{name: "log_statement all", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *spec.Database) { setParam(p, "log_statement", "all", "immediate") }},
+	{name: "log_statement mod", tier: config.Dev, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *spec.Database) { setParam(p, "log_statement", "mod", "immediate") }},
+	{name: "log_statement missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logStatement", mutate: func(p *spec.Database) { dropParam(p, "log_statement") }},
+	{name: "slow-query log off", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *spec.Database) { setParam(p, "log_min_duration_statement", "-1", "immediate") }},
+	{name: "slow-query log missing", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *spec.Database) { dropParam(p, "log_min_duration_statement") }},
+	{name: "slow-query log at 0 ms logs every statement", tier: config.Dev, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *spec.Database) { setParam(p, "log_min_duration_statement", "0", "immediate") }},
+	{name: "slow-query log below the floor", tier: config.Prod, rule: "safe-query-logging", key: "database:logMinDurationStatementMs", mutate: func(p *spec.Database) { setParam(p, "log_min_duration_statement", "99", "immediate") }},
 	// static-parameters
-	{name: "static parameter applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter shared_preload_libraries applyMethod", mutate: func(p *guardrails.Database) {
+	{name: "static parameter applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter shared_preload_libraries applyMethod", mutate: func(p *spec.Database) {
 		setParam(p, "shared_preload_libraries", "pg_stat_statements", "immediate")
 	}},
-	{name: "force_ssl applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter rds.force_ssl applyMethod", mutate: func(p *guardrails.Database) { setParam(p, "rds.force_ssl", "1", "immediate") }},
-	{name: "added static parameter without apply method", tier: config.Dev, rule: "static-parameters", key: "parameter max_connections applyMethod", mutate: func(p *guardrails.Database) { setParam(p, "max_connections", "500", "") }},
+	{name: "force_ssl applied immediately", tier: config.Prod, rule: "static-parameters", key: "parameter rds.force_ssl applyMethod", mutate: func(p *spec.Database) { setParam(p, "rds.force_ssl", "1", "immediate") }},
+	{name: "added static parameter without apply method", tier: config.Dev, rule: "static-parameters", key: "parameter max_connections applyMethod", mutate: func(p *spec.Database) { setParam(p, "max_connections", "500", "") }},
 	// parameter-group-replaceable
-	{name: "fixed parameter group name", tier: config.Prod, rule: "parameter-group-replaceable", key: "parameterGroup.name", mutate: func(p *guardrails.Database) { p.ParameterGroupName = "orders-prod-pg16" }},
-	{name: "wrong parameter group family", tier: config.Prod, rule: "parameter-group-replaceable", key: "parameterGroup.family", mutate: func(p *guardrails.Database) { p.ParameterFamily = "postgres15" }},
-	{name: "no parameter group family", tier: config.Dev, rule: "parameter-group-replaceable", key: "parameterGroup.family", mutate: func(p *guardrails.Database) { p.ParameterFamily = "" }},
+	{name: "fixed parameter group name", tier: config.Prod, rule: "parameter-group-replaceable", key: "parameterGroup.name", mutate: func(p *spec.Database) { p.ParameterGroupName = "orders-prod-pg16" }},
+	{name: "wrong parameter group family", tier: config.Prod, rule: "parameter-group-replaceable", key: "parameterGroup.family", mutate: func(p *spec.Database) { p.ParameterFamily = "postgres15" }},
+	{name: "no parameter group family", tier: config.Dev, rule: "parameter-group-replaceable", key: "parameterGroup.family", mutate: func(p *spec.Database) { p.ParameterFamily = "" }},
 	// minor-upgrades
-	{name: "minor upgrades off", tier: config.Prod, rule: "minor-upgrades", key: "autoMinorVersionUpgrade", mutate: func(p *guardrails.Database) { p.Instance.AutoMinorVersionUpgrade = false }},
-	{name: "minor version pinned", tier: config.Prod, rule: "minor-upgrades", key: "database:engineVersion", also: []string{"supported-engine"}, mutate: func(p *guardrails.Database) {
+	{name: "minor upgrades off", tier: config.Prod, rule: "minor-upgrades", key: "autoMinorVersionUpgrade", mutate: func(p *spec.Database) { p.Instance.AutoMinorVersionUpgrade = false }},
+	{name: "minor version pinned", tier: config.Prod, rule: "minor-upgrades", key: "database:engineVersion", also: []string{"supported-engine"}, mutate: func(p *spec.Database) {
 		p.Instance.EngineVersion, p.ParameterFamily = "16.3", "postgres16.3"
 	}},
 	// supported-engine
-	{name: "engine 13", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: func(p *guardrails.Database) { p.Instance.EngineVersion, p.ParameterFamily = "13", "postgres13" }},
-	{name: "engine not postgres", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: func(p *guardrails.Database) { p.Instance.Engine = "aurora-postgresql" }},
+	{name: "engine 13", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: func(p *spec.Database) { p.Instance.EngineVersion, p.ParameterFamily = "13", "postgres13" }},
+	{name: "engine not postgres", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: func(p *spec.Database) { p.Instance.Engine = "aurora-postgresql" }},
 	// current-ca
-	{name: "retired CA", tier: config.Prod, rule: "current-ca", key: "database:caCertIdentifier", mutate: func(p *guardrails.Database) { p.Instance.CACertIdentifier = "rds-ca-2019" }},
-	{name: "no CA", tier: config.Dev, rule: "current-ca", key: "database:caCertIdentifier", mutate: func(p *guardrails.Database) { p.Instance.CACertIdentifier = "" }},
+	{name: "retired CA", tier: config.Prod, rule: "current-ca", key: "database:caCertIdentifier", mutate: func(p *spec.Database) { p.Instance.CACertIdentifier = "rds-ca-2019" }},
+	{name: "no CA", tier: config.Dev, rule: "current-ca", key: "database:caCertIdentifier", mutate: func(p *spec.Database) { p.Instance.CACertIdentifier = "" }},
 	// tags-on-snapshots
-	{name: "tags not copied to snapshots", tier: config.Prod, rule: "tags-on-snapshots", key: "copyTagsToSnapshot", mutate: func(p *guardrails.Database) { p.Instance.CopyTagsToSnapshot = false }},
+	{name: "tags not copied to snapshots", tier: config.Prod, rule: "tags-on-snapshots", key: "copyTagsToSnapshot", mutate: func(p *spec.Database) { p.Instance.CopyTagsToSnapshot = false }},
 	// event-subscriptions
-	{name: "failover events not subscribed", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-instance].eventCategories", mutate: func(p *guardrails.Database) {
+	{name: "failover events not subscribed", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-instance].eventCategories", mutate: func(p *spec.Database) {
 		s := eventSub(p, "db-instance")
 		s.Categories = slices.DeleteFunc(s.Categories, func(c string) bool { return c == "failover" })
 	}},
-	{name: "no event subscription", tier: config.Dev, rule: "event-subscriptions", key: "eventSubscription[db-instance].eventCategories", mutate: func(p *guardrails.Database) { p.EventSubscriptions = nil }},
-	{name: "no parameter-group events (RDS.21)", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-parameter-group].eventCategories", mutate: func(p *guardrails.Database) {
-		p.EventSubscriptions = slices.DeleteFunc(p.EventSubscriptions, func(s guardrails.EventSubscription) bool { return s.SourceType == "db-parameter-group" })
+	{name: "no event subscription", tier: config.Dev, rule: "event-subscriptions", key: "eventSubscription[db-instance].eventCategories", mutate: func(p *spec.Database) { p.EventSubscriptions = nil }},
+	{name: "no parameter-group events (RDS.21)", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-parameter-group].eventCategories", mutate: func(p *spec.Database) {
+		p.EventSubscriptions = slices.DeleteFunc(p.EventSubscriptions, func(s spec.EventSubscription) bool { return s.SourceType == "db-parameter-group" })
 	}},
-	{name: "security-group events without failure (RDS.22)", tier: config.Staging, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *guardrails.Database) {
+	{name: "security-group events without failure (RDS.22)", tier: config.Staging, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *spec.Database) {
 		eventSub(p, "db-security-group").Categories = []string{"configuration change"}
 	}},
-	{name: "parameter-group categories on the instance subscription only", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *guardrails.Database) {
+	{name: "parameter-group categories on the instance subscription only", tier: config.Prod, rule: "event-subscriptions", key: "eventSubscription[db-security-group].eventCategories", mutate: func(p *spec.Database) {
 		p.EventSubscriptions = p.EventSubscriptions[:2]
 	}},
-	{name: "alarm topic not encrypted", tier: config.Prod, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicKmsMasterKeyID = "" }},
-	{name: "alarm topic on the AWS-managed SNS key", tier: config.Dev, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *guardrails.Database) { p.TopicKmsMasterKeyID = "alias/aws/sns" }},
+	{name: "alarm topic not encrypted", tier: config.Prod, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *spec.Database) { p.TopicKmsMasterKeyID = "" }},
+	{name: "alarm topic on the AWS-managed SNS key", tier: config.Dev, rule: "event-subscriptions", key: "alarmTopic.kmsMasterKeyId", mutate: func(p *spec.Database) { p.TopicKmsMasterKeyID = "alias/aws/sns" }},
 	// alarm-subscribers
-	{name: "prod without alarm subscribers", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) { p.AlarmSubscriptions = nil }},
-	{name: "subscriber with an unknown protocol", tier: config.Dev, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {
-		p.AlarmSubscriptions = []guardrails.Subscription{{Protocol: "sms", Endpoint: "+15555550100"}}
+	{name: "prod without alarm subscribers", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *spec.Database) { p.AlarmSubscriptions = nil }},
+	{name: "subscriber with an unknown protocol", tier: config.Dev, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *spec.Database) {
+		p.AlarmSubscriptions = []spec.Subscription{{Protocol: "sms", Endpoint: "+15555550100"}}
 	}},
-	{name: "email subscriber that is not an address", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {
-		p.AlarmSubscriptions = []guardrails.Subscription{{Protocol: "email", Endpoint: "orders on-call"}}
+	{name: "email subscriber that is not an address", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *spec.Database) {
+		p.AlarmSubscriptions = []spec.Subscription{{Protocol: "email", Endpoint: "orders on-call"}}
 	}},
-	{name: "plain http subscriber", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *guardrails.Database) {
-		p.AlarmSubscriptions = append(p.AlarmSubscriptions, guardrails.Subscription{Protocol: "https", Endpoint: "http://hooks.example.com/alarms"})
+	{name: "plain http subscriber", tier: config.Prod, rule: "alarm-subscribers", key: "database:alarmSubscriptions", mutate: func(p *spec.Database) {
+		p.AlarmSubscriptions = append(p.AlarmSubscriptions, spec.Subscription{Protocol: "https", Endpoint: "http://hooks.example.com/alarms"})
 	}},
 	// storage-autoscaling
-	{name: "no storage autoscaling", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = p.Instance.AllocatedStorageGb }},
-	{name: "max storage below allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) { p.Instance.MaxAllocatedStorageGb = 50 }},
-	{name: "max storage under 10% above allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *guardrails.Database) {
+	{name: "no storage autoscaling", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *spec.Database) { p.Instance.MaxAllocatedStorageGb = p.Instance.AllocatedStorageGb }},
+	{name: "max storage below allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *spec.Database) { p.Instance.MaxAllocatedStorageGb = 50 }},
+	{name: "max storage under 10% above allocated", tier: config.Prod, rule: "storage-autoscaling", key: "database:maxAllocatedStorageGb", mutate: func(p *spec.Database) {
 		p.Instance.AllocatedStorageGb, p.Instance.MaxAllocatedStorageGb = 100, 109
 	}},
-	{name: "gp2 storage", tier: config.Prod, rule: "storage-autoscaling", key: "storageType", mutate: func(p *guardrails.Database) { p.Instance.StorageType = "gp2" }},
+	{name: "gp2 storage", tier: config.Prod, rule: "storage-autoscaling", key: "storageType", mutate: func(p *spec.Database) { p.Instance.StorageType = "gp2" }},
 	// least-privilege-ingress
-	{name: "ingress from 0.0.0.0/0", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
-		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "0.0.0.0/0", Port: 5432})
+	{name: "ingress from 0.0.0.0/0", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *spec.Database) {
+		p.Ingress = append(p.Ingress, spec.Ingress{CIDR: "0.0.0.0/0", Port: 5432})
 	}},
-	{name: "ingress from ::/0", tier: config.Dev, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
-		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "::/0", Port: 5432})
+	{name: "ingress from ::/0", tier: config.Dev, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *spec.Database) {
+		p.Ingress = append(p.Ingress, spec.Ingress{CIDR: "::/0", Port: 5432})
 	}},
-	{name: "ingress from a public range", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
-		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "203.0.113.0/24", Port: 5432})
+	{name: "ingress from a public range", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *spec.Database) {
+		p.Ingress = append(p.Ingress, spec.Ingress{CIDR: "203.0.113.0/24", Port: 5432})
 	}},
-	{name: "ingress CIDR that does not parse", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *guardrails.Database) {
-		p.Ingress = append(p.Ingress, guardrails.Ingress{CIDR: "office", Port: 5432})
+	{name: "ingress CIDR that does not parse", tier: config.Prod, rule: "least-privilege-ingress", key: "database:allowedCidrs", mutate: func(p *spec.Database) {
+		p.Ingress = append(p.Ingress, spec.Ingress{CIDR: "office", Port: 5432})
 	}},
-	{name: "ingress on the SSH port", tier: config.Prod, rule: "least-privilege-ingress", key: "ingress.port", mutate: func(p *guardrails.Database) {
-		p.Ingress = append(p.Ingress, guardrails.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 22})
+	{name: "ingress on the SSH port", tier: config.Prod, rule: "least-privilege-ingress", key: "ingress.port", mutate: func(p *spec.Database) {
+		p.Ingress = append(p.Ingress, spec.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 22})
 	}},
 }
 
@@ -383,7 +384,7 @@ var networkCases = []netCase{
 }
 
 // firedDatabase returns the ids of the rules a plan breaks, in rule order.
-func firedDatabase(t *testing.T, p guardrails.Database) []string {
+func firedDatabase(t *testing.T, p spec.Database) []string {
 	t.Helper()
 	var ids []string
 	for _, r := range guardrails.DatabaseRules {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // Violation is a plan that breaks a rule.
@@ -27,19 +28,19 @@ func (v *Violation) Error() string {
 type Rule struct {
 	ID      string
 	Sources string
-	check   func(Database) *Violation
+	check   func(spec.Database) *Violation
 }
 
 // DatabaseRules are the rules of docs/guardrails.md that apply to a database
 // stack, in the order of that document.
 var DatabaseRules = []Rule{
-	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", func(p Database) *Violation {
+	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", func(p spec.Database) *Violation {
 		if p.Instance.PubliclyAccessible {
 			return &Violation{Key: "publiclyAccessible", Value: "true", Want: "false: the database is reachable only inside the VPC"}
 		}
 		return nil
 	}},
-	{"encrypted-customer-key", "CKV_AWS_16; AWS-0080; RDS.3", func(p Database) *Violation {
+	{"encrypted-customer-key", "CKV_AWS_16; AWS-0080; RDS.3", func(p spec.Database) *Violation {
 		switch {
 		case !p.Instance.StorageEncrypted:
 			return &Violation{Key: "storageEncrypted", Value: "false", Want: "true"}
@@ -50,7 +51,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"multi-az", "CKV_AWS_157; RDS.5", func(p Database) *Violation {
+	{"multi-az", "CKV_AWS_157; RDS.5", func(p spec.Database) *Violation {
 		switch {
 		case p.Instance.AvailabilityZone != "":
 			return &Violation{Key: "availabilityZone", Value: p.Instance.AvailabilityZone, Want: "unset on a Multi-AZ instance (it drifts after every failover)"}
@@ -59,11 +60,8 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"backups", "CKV_AWS_133; AWS-0077; RDS.11", func(p Database) *Violation {
-		floor := config.MinBackupRetentionDays
-		if p.Tier == config.Prod {
-			floor = config.MinProdBackupRetentionDays
-		}
+	{"backups", "CKV_AWS_133; AWS-0077; RDS.11", func(p spec.Database) *Violation {
+		floor := p.Tier.MinBackupRetentionDays()
 		if n := p.Instance.BackupRetentionDays; n < floor || n > config.MaxBackupRetentionDays {
 			return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, config.MaxBackupRetentionDays, p.Tier)}
 		}
@@ -72,7 +70,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"deletion-protection", "CKV_AWS_293; AWS-0177; RDS.8", func(p Database) *Violation {
+	{"deletion-protection", "CKV_AWS_293; AWS-0177; RDS.8", func(p spec.Database) *Violation {
 		switch {
 		case p.Tier.Strict() && !p.Instance.DeletionProtection:
 			return &Violation{Key: "database:deletionProtection", Value: "false", Want: "true in " + string(p.Tier)}
@@ -81,7 +79,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"final-snapshot", "pulumi-aws #2196; terraform-aws-rds #445", func(p Database) *Violation {
+	{"final-snapshot", "pulumi-aws #2196; terraform-aws-rds #445", func(p spec.Database) *Violation {
 		switch {
 		case p.Instance.SkipFinalSnapshot && p.Tier != config.Dev:
 			return &Violation{Key: "database:skipFinalSnapshot", Value: "true", Want: "false outside dev"}
@@ -90,7 +88,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"managed-master-password", "terraform-aws-rds #488; provider #28538", func(p Database) *Violation {
+	{"managed-master-password", "terraform-aws-rds #488; provider #28538", func(p spec.Database) *Violation {
 		switch {
 		case p.Instance.Password != "":
 			return &Violation{Key: "password", Value: "(redacted)", Want: "no password: RDS manages the master password in Secrets Manager"}
@@ -101,19 +99,19 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"admin-user-not-default", "RDS.25", func(p Database) *Violation {
+	{"admin-user-not-default", "RDS.25", func(p spec.Database) *Violation {
 		if slices.Contains(config.ForbiddenUsernames, p.Instance.MasterUsername) {
 			return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(config.ForbiddenUsernames, ", ")}
 		}
 		return nil
 	}},
-	{"iam-auth", "CKV_AWS_161; AWS-0176; RDS.10", func(p Database) *Violation {
+	{"iam-auth", "CKV_AWS_161; AWS-0176; RDS.10", func(p spec.Database) *Violation {
 		if !p.Instance.IAMAuth {
 			return &Violation{Key: "iamDatabaseAuthenticationEnabled", Value: "false", Want: "true"}
 		}
 		return nil
 	}},
-	{"enhanced-monitoring", "CKV_AWS_118; RDS.6", func(p Database) *Violation {
+	{"enhanced-monitoring", "CKV_AWS_118; RDS.6", func(p spec.Database) *Violation {
 		switch {
 		case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
 			return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
@@ -127,19 +125,19 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"performance-insights", "CKV_AWS_353/354; AWS-0133/0078", func(p Database) *Violation {
+	{"performance-insights", "CKV_AWS_353/354; AWS-0133/0078", func(p spec.Database) *Violation {
 		switch {
 		case !p.Instance.PerformanceInsights:
 			return &Violation{Key: "performanceInsightsEnabled", Value: "false", Want: "true"}
 		case p.Instance.PerformanceInsightsKmsKeyID != StackKey:
 			return &Violation{Key: "performanceInsightsKmsKeyId", Value: p.Instance.PerformanceInsightsKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
-		case p.Instance.PerformanceInsightsRetentionDays < 7:
-			return &Violation{Key: "database:performanceInsightsRetentionDays", Value: strconv.Itoa(p.Instance.PerformanceInsightsRetentionDays), Want: "at least 7 days"}
+		case p.Instance.PerformanceInsightsRetentionDays < MinPerformanceInsightsRetentionDays:
+			return &Violation{Key: "database:performanceInsightsRetentionDays", Value: strconv.Itoa(p.Instance.PerformanceInsightsRetentionDays), Want: fmt.Sprintf("at least %d days", MinPerformanceInsightsRetentionDays)}
 		}
 		return nil
 	}},
-	{"logs-to-cloudwatch", "CKV_AWS_129; RDS.9/RDS.36", func(p Database) *Violation {
-		for _, want := range []string{"postgresql", "upgrade"} {
+	{"logs-to-cloudwatch", "CKV_AWS_129; RDS.9/RDS.36", func(p spec.Database) *Violation {
+		for _, want := range RequiredLogExports {
 			if !slices.Contains(p.Instance.LogExports, want) {
 				return &Violation{Key: "enabledCloudwatchLogsExports", Value: strings.Join(p.Instance.LogExports, ","), Want: "postgresql and upgrade exported"}
 			}
@@ -152,13 +150,13 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"tls-required", "CKV2_AWS_69; RDS.38", func(p Database) *Violation {
+	{"tls-required", "CKV2_AWS_69; RDS.38", func(p spec.Database) *Violation {
 		if v, _ := param(p, "rds.force_ssl"); v != "1" {
 			return &Violation{Key: "parameter rds.force_ssl", Value: v, Want: "1 in the stack's parameter group"}
 		}
 		return nil
 	}},
-	{"safe-query-logging", "CKV2_AWS_30", func(p Database) *Violation {
+	{"safe-query-logging", "CKV2_AWS_30", func(p spec.Database) *Violation {
 		if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
 			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
 		} else if ms, err := strconv.Atoi(v); err != nil || ms < config.MinLogMinDurationMs {
@@ -169,7 +167,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"static-parameters", "terraform-aws-rds #349/#582; provider #216", func(p Database) *Violation {
+	{"static-parameters", "terraform-aws-rds #349/#582; provider #216", func(p spec.Database) *Violation {
 		for _, prm := range p.Parameters {
 			if staticParameters[prm.Name] && prm.ApplyMethod != "pending-reboot" {
 				return &Violation{Key: "parameter " + prm.Name + " applyMethod", Value: prm.ApplyMethod, Want: "pending-reboot for a static parameter (immediate fails with InvalidParameterCombination)"}
@@ -177,7 +175,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"parameter-group-replaceable", "provider #6448, #41020", func(p Database) *Violation {
+	{"parameter-group-replaceable", "provider #6448, #41020", func(p spec.Database) *Violation {
 		if p.ParameterGroupName != "" {
 			return &Violation{Key: "parameterGroup.name", Value: p.ParameterGroupName, Want: "no fixed name, so a family change can create the new group before deleting the old"}
 		}
@@ -186,7 +184,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"minor-upgrades", "CKV_AWS_226; RDS.13; terraform-aws-rds #436", func(p Database) *Violation {
+	{"minor-upgrades", "CKV_AWS_226; RDS.13; terraform-aws-rds #436", func(p spec.Database) *Violation {
 		if !p.Instance.AutoMinorVersionUpgrade {
 			return &Violation{Key: "autoMinorVersionUpgrade", Value: "false", Want: "true"}
 		}
@@ -195,25 +193,25 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"supported-engine", "CKV_AWS_250", func(p Database) *Violation {
+	{"supported-engine", "CKV_AWS_250", func(p spec.Database) *Violation {
 		if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < config.MinEngineMajor {
 			return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", config.MinEngineMajor)}
 		}
 		return nil
 	}},
-	{"current-ca", "CKV_AWS_211", func(p Database) *Violation {
+	{"current-ca", "CKV_AWS_211", func(p spec.Database) *Violation {
 		if !slices.Contains(config.CACertIdentifiers, p.Instance.CACertIdentifier) {
 			return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(config.CACertIdentifiers, ", ")}
 		}
 		return nil
 	}},
-	{"tags-on-snapshots", "CKV2_AWS_60; RDS.17", func(p Database) *Violation {
+	{"tags-on-snapshots", "CKV2_AWS_60; RDS.17", func(p spec.Database) *Violation {
 		if !p.Instance.CopyTagsToSnapshot {
 			return &Violation{Key: "copyTagsToSnapshot", Value: "false", Want: "true"}
 		}
 		return nil
 	}},
-	{"event-subscriptions", "RDS.20/21/22", func(p Database) *Violation {
+	{"event-subscriptions", "RDS.20/21/22", func(p spec.Database) *Violation {
 		// https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html
 		for _, want := range RequiredEventSubscriptions {
 			if !subscribed(p.EventSubscriptions, want) {
@@ -225,7 +223,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"alarm-subscribers", "this project: alarms that reach someone", func(p Database) *Violation {
+	{"alarm-subscribers", "this project: alarms that reach someone", func(p spec.Database) *Violation {
 		if p.Tier == config.Prod && len(p.AlarmSubscriptions) == 0 {
 			return &Violation{Key: "database:alarmSubscriptions", Value: "", Want: "at least one subscriber of the alarm topic in prod"}
 		}
@@ -236,7 +234,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"storage-autoscaling", "provider #9076", func(p Database) *Violation {
+	{"storage-autoscaling", "provider #9076", func(p spec.Database) *Violation {
 		// RDS wants the autoscaling ceiling at least 10% above the
 		// allocated storage (config.MinMaxAllocatedStorageGb).
 		if ceiling := config.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
@@ -247,7 +245,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"least-privilege-ingress", "this project: least-privilege database access", func(p Database) *Violation {
+	{"least-privilege-ingress", "this project: least-privilege database access", func(p spec.Database) *Violation {
 		for _, in := range p.Ingress {
 			if in.Port != 0 && in.Port < 1150 {
 				return &Violation{Key: "ingress.port", Value: strconv.Itoa(in.Port), Want: "the database port only"}
@@ -290,7 +288,7 @@ var RequiredEventCategories = []string{"failover", "failure", "maintenance", "lo
 // by source type, with the categories Security Hub RDS.20 (db-instance),
 // RDS.21 (db-parameter-group) and RDS.22 (db-security-group) check
 // (https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html).
-var RequiredEventSubscriptions = []EventSubscription{
+var RequiredEventSubscriptions = []spec.EventSubscription{
 	{SourceType: "db-instance", Categories: RequiredEventCategories},
 	{SourceType: "db-parameter-group", Categories: []string{"configuration change"}},
 	{SourceType: "db-security-group", Categories: []string{"configuration change", "failure"}},
@@ -298,7 +296,7 @@ var RequiredEventSubscriptions = []EventSubscription{
 
 // subscribed reports whether one of subs covers want's source type with
 // all of its categories.
-func subscribed(subs []EventSubscription, want EventSubscription) bool {
+func subscribed(subs []spec.EventSubscription, want spec.EventSubscription) bool {
 	for _, s := range subs {
 		if s.SourceType != want.SourceType {
 			continue
@@ -314,7 +312,7 @@ func subscribed(subs []EventSubscription, want EventSubscription) bool {
 	return false
 }
 
-func categories(subs []EventSubscription, sourceType string) []string {
+func categories(subs []spec.EventSubscription, sourceType string) []string {
 	var out []string
 	for _, s := range subs {
 		if s.SourceType == sourceType {
@@ -336,7 +334,7 @@ var staticParameters = map[string]bool{
 	"rds.logical_replication":  true,
 }
 
-func param(p Database, name string) (string, bool) {
+func param(p spec.Database, name string) (string, bool) {
 	for _, prm := range p.Parameters {
 		if prm.Name == name {
 			return prm.Value, true
@@ -346,7 +344,7 @@ func param(p Database, name string) (string, bool) {
 }
 
 // Check applies this one rule to a plan.
-func (r Rule) Check(p Database) error {
+func (r Rule) Check(p spec.Database) error {
 	if v := r.check(p); v != nil {
 		v.Rule, v.Sources = r.ID, r.Sources
 		return v
@@ -355,7 +353,7 @@ func (r Rule) Check(p Database) error {
 }
 
 // CheckDatabase returns the first rule the plan breaks, as a *Violation.
-func CheckDatabase(p Database) error {
+func CheckDatabase(p spec.Database) error {
 	for _, r := range DatabaseRules {
 		if err := r.Check(p); err != nil {
 			return err

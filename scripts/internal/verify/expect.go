@@ -4,20 +4,26 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
+	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
-// RequiredLogExports are the log types every instance exports to CloudWatch.
-var RequiredLogExports = []string{"postgresql", "upgrade"}
+// RequiredLogExports are the log types every instance exports to
+// CloudWatch: the logs-to-cloudwatch guardrail's list.
+var RequiredLogExports = guardrails.RequiredLogExports
 
-// MinPIRetentionDays is the shortest Performance Insights retention allowed.
-const MinPIRetentionDays = 7
+// MinPIRetentionDays is the shortest Performance Insights retention
+// allowed: the performance-insights guardrail's floor.
+const MinPIRetentionDays = guardrails.MinPerformanceInsightsRetentionDays
 
-// Expect is what the live instance of a stack must show: the stack's config
-// (its environment file), never weaker than the floors of its tier.
+// Expect is what the live instance of a stack must show: the stack's spec,
+// resolved from its environment file as the program resolves it
+// (dbstack.Resolve), never weaker than the floors of its tier.
 type Expect struct {
 	Tier   config.Tier
 	Region string
@@ -28,7 +34,7 @@ type Expect struct {
 	// stack sets database:deletionProtection false.
 	DeletionProtection bool
 	// MinBackupRetention is the larger of the tier floor (7, prod 14) and
-	// the stack's database:backupRetentionDays.
+	// the spec's backup retention (database:backupRetentionDays).
 	MinBackupRetention int
 	// AllowedCidrs and AllowedSecurityGroups are the extra ingress sources
 	// the stack config names; the network's application subnets come on
@@ -42,23 +48,30 @@ func Expectations(s stacks.Stack) (Expect, error) {
 	if s.Project != contract.DatabaseProject {
 		return Expect{}, fmt.Errorf("stack %s belongs to project %s: verify checks %s stacks", s.Name, s.Project, contract.DatabaseProject)
 	}
-	cfg, err := config.LoadDatabase(config.MapSource(contract.DatabaseProject, s.Config))
+	spec, err := dbstack.Resolve(config.MapSource(contract.DatabaseProject, s.Config), time.Now())
 	if err != nil {
 		return Expect{}, fmt.Errorf("stack %s (%s): %w", s.Name, s.File, err)
 	}
-	floor := config.MinBackupRetentionDays
-	if cfg.Tier == config.Prod {
-		floor = config.MinProdBackupRetentionDays
+	e := Expect{
+		Tier:               spec.Tier,
+		Region:             spec.Region,
+		MultiAZ:            spec.Instance.MultiAZ || spec.Tier.Strict(),
+		DeletionProtection: spec.Instance.DeletionProtection || spec.Tier.Strict(),
+		MinBackupRetention: max(spec.Tier.MinBackupRetentionDays(), spec.Instance.BackupRetentionDays),
 	}
-	return Expect{
-		Tier:                  cfg.Tier,
-		Region:                cfg.Region,
-		MultiAZ:               cfg.MultiAZ || cfg.Tier.Strict(),
-		DeletionProtection:    cfg.DeletionProtection || cfg.Tier.Strict(),
-		MinBackupRetention:    max(floor, cfg.BackupRetentionDays),
-		AllowedCidrs:          cfg.AllowedCidrs,
-		AllowedSecurityGroups: cfg.AllowedSecurityGroups,
-	}, nil
+	for _, in := range spec.Ingress {
+		switch {
+		case in.CIDR != "":
+			p, err := netip.ParsePrefix(in.CIDR)
+			if err != nil {
+				return Expect{}, fmt.Errorf("stack %s (%s): ingress CIDR %q: %w", s.Name, s.File, in.CIDR, err)
+			}
+			e.AllowedCidrs = append(e.AllowedCidrs, p)
+		case in.SecurityGroupID != "":
+			e.AllowedSecurityGroups = append(e.AllowedSecurityGroups, in.SecurityGroupID)
+		}
+	}
+	return e, nil
 }
 
 // Summary is a short description of the expectations for the config line.

@@ -1,0 +1,215 @@
+// Package spec is the resolved specification of one database stack: every
+// setting its resources get, from the stack file's keys after defaults
+// (shared/config's key table writes them) and the platform's fixed choices
+// (database/dbstack Resolve, and database/postgres for the parameter
+// group). The guardrails check a Spec, the component renders one, and the
+// post-deploy verification builds its expectations from one, so what is
+// checked is what is deployed and what is verified.
+//
+// The package depends on nothing of the project, so the component that
+// renders a Spec can be used outside this repository.
+package spec
+
+// Tier is how strict the guardrails are for a stack. It is stated in every
+// stack's config file, never guessed from its name.
+type Tier string
+
+// The tiers. dev may relax what the guardrails mark prod/staging; staging
+// and prod may not.
+const (
+	Dev     Tier = "dev"
+	Staging Tier = "staging"
+	Prod    Tier = "prod"
+)
+
+// Strict reports whether the tier is staging or prod.
+func (t Tier) Strict() bool { return t == Staging || t == Prod }
+
+// rank orders the tiers from the loosest to the strictest.
+func (t Tier) rank() int {
+	switch t {
+	case Dev:
+		return 0
+	case Staging:
+		return 1
+	case Prod:
+		return 2
+	}
+	return -1
+}
+
+// AtLeast reports whether t is as strict as u, or stricter.
+func (t Tier) AtLeast(u Tier) bool { return t.rank() >= 0 && t.rank() >= u.rank() }
+
+// Backup retention bounds, in days: the floor of every tier but prod, the
+// floor of prod, and the most RDS keeps.
+const (
+	MinBackupRetentionDays     = 7
+	MinProdBackupRetentionDays = 14
+	MaxBackupRetentionDays     = 35
+)
+
+// MinBackupRetentionDays is the tier's floor for automated backups: the
+// config default and lower bound, the backups guardrail and verify's
+// expectation all read it here.
+func (t Tier) MinBackupRetentionDays() int {
+	if t == Prod {
+		return MinProdBackupRetentionDays
+	}
+	return MinBackupRetentionDays
+}
+
+// Alarms are the CloudWatch alarm thresholds of a database stack.
+type Alarms struct {
+	CPUPercent       int `json:"cpuPercent"`
+	FreeStorageMb    int `json:"freeStorageMb"`
+	FreeableMemoryMb int `json:"freeableMemoryMb"`
+	Connections      int `json:"connections"`
+	ReadLatencyMs    int `json:"readLatencyMs"`
+	WriteLatencyMs   int `json:"writeLatencyMs"`
+}
+
+// Subscription is one subscriber of the alarm topic.
+type Subscription struct {
+	Protocol string
+	Endpoint string
+}
+
+// Parameter is one entry of the database parameter group.
+type Parameter struct {
+	Name        string
+	Value       string
+	ApplyMethod string // "immediate" or "pending-reboot"
+}
+
+// Ingress is one source the database security group admits.
+type Ingress struct {
+	// Exactly one of CIDR and SecurityGroupID is set.
+	CIDR            string
+	SecurityGroupID string
+	// FromApps marks the network's application subnet CIDRs, which are
+	// known only once the network stack is read.
+	FromApps bool
+	Port     int
+}
+
+// EventSubscription is one RDS event subscription to the alarm topic: the
+// source type (its source is the stack's own instance or parameter group)
+// and the categories.
+type EventSubscription struct {
+	SourceType string
+	Categories []string
+}
+
+// StackKey is the key reference a Spec gives a resource's KMS key input to
+// mean the stack's own customer-managed key; the component passes that
+// key's ARN for it (database/postgres keyInput). A reference left empty
+// leaves the input unset, so AWS uses its managed key; any other reference
+// (a key ARN, id or alias) is passed to the provider as written. The rules
+// read the reference, so what they check is what the resource gets.
+const StackKey = "the stack's key"
+
+// Database is the resolved spec of one database stack.
+type Database struct {
+	// Who and where: the owning app, its environment and the stack's tier
+	// and region.
+	App         string
+	Environment string
+	Tier        Tier
+	Region      string
+	// NetworkStack is the network stack reference as the stack file
+	// states it; empty means <organization>/network/<environment>.
+	NetworkStack string
+	// DatabaseName and Port are the initial database and the port the
+	// instance listens on (and the security group admits).
+	DatabaseName string
+	Port         int
+	// ApplyImmediately makes RDS apply the instance's modifications now
+	// instead of in the next maintenance window.
+	ApplyImmediately bool
+	// Tags are the stack file's own tags, added to the platform's.
+	Tags map[string]string
+	// Alarms are the thresholds of the instance's CloudWatch alarms.
+	Alarms Alarms
+	// KeyAdminRoleArns are IAM roles of the account that administer the
+	// stack's KMS key besides the account root.
+	KeyAdminRoleArns []string
+	// LogMinDurationMs and LogStatement are the slow-query threshold and
+	// the statement logging the parameter group renders
+	// (log_min_duration_statement, log_statement).
+	LogMinDurationMs int
+	LogStatement     string
+
+	// KeyRotation is the customer-managed KMS key's automatic rotation.
+	KeyRotation bool
+	// Protect is Pulumi's protect option on the instance.
+	Protect  bool
+	Instance Instance
+	// ParameterGroupName is a fixed physical name; empty means auto-named.
+	ParameterGroupName string
+	ParameterFamily    string
+	// PreviousParameterFamily is the family of the engine major before
+	// ParameterFamily, whose group the stack keeps next to the current one
+	// (database/postgres parameterGroup): an instance still running, or
+	// waiting for its window on, the previous major keeps using it, so a
+	// major upgrade never has to delete a group in use. Empty when that
+	// major is older than the oldest the platform allows.
+	PreviousParameterFamily string
+	// Parameters are the parameter group's entries, as the component
+	// renders them (database/postgres declares them).
+	Parameters []Parameter
+	// Monitoring role: the service its trust policy names and the managed
+	// policy attached to it. The trust policy itself names the account and
+	// instance too, known only once the program runs: the component renders
+	// it, checks that string with guardrails.CheckTrustPolicy and gives the
+	// role that same string (database/postgres monitoringRole).
+	MonitoringTrustService string
+	MonitoringPolicy       string
+	// Log groups declared for the instance's exports, and the kmsKeyId
+	// input each gets (a key reference, see StackKey).
+	LogGroupRetentionDays int
+	LogGroupKmsKeyID      string
+	// Ingress are the sources the security group admits.
+	Ingress []Ingress
+	// Alarm topic's kmsMasterKeyId input (a key reference, see StackKey)
+	// and the RDS event subscriptions.
+	TopicKmsMasterKeyID string
+	EventSubscriptions  []EventSubscription
+	// AlarmSubscriptions are the alarm topic's subscriptions, one
+	// sns.TopicSubscription each, rendered from this list.
+	AlarmSubscriptions []Subscription
+}
+
+// Instance holds the RDS instance's settings.
+type Instance struct {
+	Engine                           string
+	EngineVersion                    string
+	InstanceClass                    string
+	StorageType                      string
+	AllocatedStorageGb               int
+	MaxAllocatedStorageGb            int
+	PubliclyAccessible               bool
+	StorageEncrypted                 bool
+	KmsKeyID                         string // key reference (StackKey) of the storage
+	MultiAZ                          bool
+	AvailabilityZone                 string
+	BackupRetentionDays              int
+	BackupWindow                     string
+	MaintenanceWindow                string
+	DeletionProtection               bool
+	SkipFinalSnapshot                bool
+	FinalSnapshotIdentifier          string
+	ManageMasterUserPassword         bool
+	MasterUserSecretKmsKeyID         string // key reference (StackKey) of the master secret
+	Password                         string
+	MasterUsername                   string
+	IAMAuth                          bool
+	MonitoringInterval               int
+	PerformanceInsights              bool
+	PerformanceInsightsKmsKeyID      string // key reference (StackKey) of Performance Insights
+	PerformanceInsightsRetentionDays int
+	LogExports                       []string
+	AutoMinorVersionUpgrade          bool
+	CACertIdentifier                 string
+	CopyTagsToSnapshot               bool
+}
