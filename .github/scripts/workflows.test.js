@@ -628,7 +628,7 @@ test('deploy.yml chains one position per environment, in the order environments.
   const wf = WF['deploy.yml'];
   const first = wf.jobs.environments;
   assert.ok(first, 'deploy.yml has no environments job');
-  assert.match(runOf(first), /node \.github\/scripts\/environments\.js promotion\b.*"\$GITHUB_OUTPUT"/, 'the environments job does not list the environments with environments.js');
+  assert.match(runOf(first), /out="\$\(node \.github\/scripts\/environments\.js promotion\)"[\s\S]*echo "\$out" \| tee -a "\$GITHUB_OUTPUT"/, 'the environments job does not list the environments with environments.js');
   const positions = Object.keys(wf.jobs).filter(n => n !== 'environments');
   assert.deepEqual(positions, Array.from({ length: environments.POSITIONS }, (_, i) => `env${i + 1}`),
     'deploy.yml\'s position jobs must be env1..envN, N = POSITIONS in environments.js');
