@@ -568,21 +568,6 @@ func alarmsText(a Alarms) string {
 		a.CPUPercent, a.FreeStorageMb, a.FreeableMemoryMb, a.Connections, a.ReadLatencyMs, a.WriteLatencyMs)
 }
 
-// DatabaseKeysMarkdown is the README's table of the database keys,
-// generated from DatabaseKeyTable (go generate ./shared/config).
-func DatabaseKeysMarkdown() string {
-	var b strings.Builder
-	b.WriteString("| key | type | default | allowed | guardrail |\n|---|---|---|---|---|\n")
-	for _, k := range DatabaseKeyTable {
-		rule := ""
-		if k.Rule != "" {
-			rule = "`" + k.Rule + "`"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", k.Name, k.Type, k.Default, k.Allowed, rule)
-	}
-	return b.String()
-}
-
 func validPIRetention(n int) bool {
 	if n == 7 || n == 731 {
 		return true
