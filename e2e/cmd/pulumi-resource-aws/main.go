@@ -27,7 +27,12 @@ func main() {
 		}
 	}(os.Getppid())
 	err := provider.Main("aws", func(*provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return fakeaws.New(os.Getenv(fakeaws.DirEnv))
+		p, err := fakeaws.New(os.Getenv(fakeaws.DirEnv))
+		if err != nil {
+			return nil, err
+		}
+		// FAKEAWS_LATENCY, if set, delays the calls that reach AWS.
+		return fakeaws.WithLatencyFromEnv(p)
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-aws (test double): %v\n", err)
