@@ -65,6 +65,9 @@ type fakeEngine struct {
 	exported map[string]json.RawMessage
 	// onRun, if set, is called once, by the first Run.
 	onRun func()
+	// during, if set, is called by every Run with "<op> <project>/<stack>"
+	// while the step runs (parallel_test.go).
+	during func(call string)
 }
 
 func (f *fakeEngine) Describe() string { return "fake backend" }
@@ -150,9 +153,13 @@ func (s *fakeStack) Run(_ context.Context, op Op, o RunOptions) (map[string]int,
 	s.f.seen = append(s.f.seen, o)
 	onRun := s.f.onRun
 	s.f.onRun = nil
+	during := s.f.during
 	s.f.mu.Unlock()
 	if onRun != nil {
 		onRun()
+	}
+	if during != nil {
+		during(fmt.Sprintf("%s %s", op, key))
 	}
 	if s.f.output != "" {
 		if _, err := io.WriteString(o.Progress, s.f.output); err != nil {

@@ -49,6 +49,14 @@ type Options struct {
 	// stops: make runs it before building the CLI, so a missing credential
 	// is reported at once.
 	Check bool
+	// Parallel is how many database stacks run at once (1: one at a
+	// time, streaming the engine's output); ParseArgs sets
+	// DefaultParallel. See parallel.go.
+	Parallel int
+	// LogDir receives the engine output of the stacks that run
+	// concurrently, one <project>-<stack>.log each (Tool sets
+	// DefaultLogDir when empty).
+	LogDir string
 }
 
 // Usage is the command line synopsis.
@@ -66,6 +74,12 @@ const Usage = `usage: deploy preview|up|refresh|destroy --env <env> [--stack <st
   --check               only run the checks that need no backend or CLI
                         (arguments, refusals, config, AWS credentials,
                         passphrase) and stop
+  --parallel N          run up to N database stacks at once, after the
+                        network (before it, for destroy); 1 runs one at a
+                        time and stops at the first failure (default 8)
+  --log-dir DIR         where the engine output of stacks run at once goes,
+                        one DIR/<project>-<stack>.log each (default
+                        .deploy-logs/<time>-<op>-<env>)
 `
 
 // ErrHelp is returned by ParseArgs when help was asked for.
@@ -108,6 +122,12 @@ func ParseArgs(args []string) (Options, error) {
 	fs.BoolVar(&o.Refresh, "refresh", false, "")
 	fs.BoolVar(&o.Diff, "diff", false, "")
 	fs.BoolVar(&o.Check, "check", false, "")
+	o.Parallel = DefaultParallel
+	fs.Func("parallel", "", func(v string) (err error) {
+		o.Parallel, err = parseParallel(v)
+		return err
+	})
+	fs.StringVar(&o.LogDir, "log-dir", "", "")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return Options{}, ErrHelp

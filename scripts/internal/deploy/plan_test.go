@@ -24,11 +24,17 @@ func TestParseArgs(t *testing.T) {
 		want    Options
 		wantErr string
 	}{
-		{name: "up", args: []string{"up", "--env", "dev"}, want: Options{Op: Up, Env: "dev"}},
+		{name: "up", args: []string{"up", "--env", "dev"}, want: Options{Op: Up, Env: "dev", Parallel: DefaultParallel}},
 		{name: "repeated and comma-separated stacks", args: []string{"destroy", "--env=dev", "--stack", "orders-dev,payments-dev", "--stack", "dev"},
-			want: Options{Op: Destroy, Env: "dev", Stacks: []string{"orders-dev", "payments-dev", "dev"}}},
+			want: Options{Op: Destroy, Env: "dev", Stacks: []string{"orders-dev", "payments-dev", "dev"}, Parallel: DefaultParallel}},
 		{name: "preview flags", args: []string{"preview", "--env", "prod", "--json-dir", "out", "--expect-no-changes", "--refresh", "--diff"},
-			want: Options{Op: Preview, Env: "prod", JSONDir: "out", ExpectNoChanges: true, Refresh: true, Diff: true}},
+			want: Options{Op: Preview, Env: "prod", JSONDir: "out", ExpectNoChanges: true, Refresh: true, Diff: true, Parallel: DefaultParallel}},
+		{name: "parallel and log dir", args: []string{"up", "--env", "dev", "--parallel", "3", "--log-dir", "logs"},
+			want: Options{Op: Up, Env: "dev", Parallel: 3, LogDir: "logs"}},
+		{name: "one at a time", args: []string{"up", "--env", "dev", "--parallel=1"}, want: Options{Op: Up, Env: "dev", Parallel: 1}},
+		{name: "parallel zero", args: []string{"up", "--env", "dev", "--parallel", "0"}, wantErr: `--parallel "0": want a whole number of stacks from 1 (one at a time) to 64`},
+		{name: "parallel not a number", args: []string{"up", "--env", "dev", "--parallel", "many"}, wantErr: `--parallel "many": want a whole number`},
+		{name: "parallel too large", args: []string{"up", "--env", "dev", "--parallel", "65"}, wantErr: `--parallel "65": want`},
 		{name: "no operation", args: nil, wantErr: "no operation given"},
 		{name: "help", args: []string{"--help"}, wantErr: "flag: help requested"},
 		{name: "help after the operation", args: []string{"up", "-h"}, wantErr: "flag: help requested"},

@@ -97,6 +97,9 @@ type Result struct {
 	Duration time.Duration
 	// Ran is false for a step that never started.
 	Ran bool
+	// Log is the file that holds the engine's output of a stack that ran
+	// concurrently with others; empty when it was streamed.
+	Log string
 }
 
 var opOrder = map[string]int{"create": 0, "update": 1, "replace": 2, "delete": 3, "same": 4}

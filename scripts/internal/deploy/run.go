@@ -91,6 +91,10 @@ type Runner struct {
 	// Pending, if set, reads the RDS pending modifications that a
 	// preview with --json-dir records beside its events (pending.go).
 	Pending PendingReader
+
+	// logFile, if set, receives the engine's output of the stack being
+	// run instead of Out and Err (a stack run concurrently; parallel.go).
+	logFile string
 }
 
 // ErrInterrupted marks a step that was not started after an interrupt.
@@ -110,9 +114,11 @@ func (r *Runner) logf(format string, args ...any) {
 }
 
 // Run runs the plan's stacks in order and stops at the first failure, since
-// later stacks depend on earlier ones. It returns one result per stack of
-// the plan (those not reached are skipped) and a *StepError naming the
-// step that failed or was refused.
+// later stacks depend on earlier ones; with opts.Parallel above 1 an
+// environment's database stacks run concurrently instead (runStacks). It
+// returns one result per stack of the plan (those not reached are skipped)
+// and a *StepError naming the step that failed or was refused, or
+// StepErrors naming several.
 func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Options) ([]Result, error) {
 	results := make([]Result, len(plan.Stacks))
 	for i, st := range plan.Stacks {
@@ -147,19 +153,7 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 		}
 	}
 
-	for i, st := range plan.Stacks {
-		select {
-		case <-r.Stop:
-			return results, &StepError{Op: plan.Op, Project: st.Project, Stack: st.Name, Err: ErrInterrupted}
-		default:
-		}
-		res, err := r.runOne(ctx, all, st, plan, opts)
-		results[i] = res
-		if err != nil {
-			return results, &StepError{Op: plan.Op, Project: st.Project, Stack: st.Name, Err: err}
-		}
-	}
-	return results, nil
+	return results, r.runStacks(ctx, all, plan, opts, results)
 }
 
 // preflight applies the checks that need the backend before anything runs:
@@ -199,7 +193,7 @@ func (r *Runner) preflight(ctx context.Context, all []stacks.Stack, plan Plan) e
 }
 
 func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack, plan Plan, opts Options) (res Result, err error) {
-	res = Result{Project: st.Project, Stack: st.Name, Op: plan.Op, Status: StatusFailed, Ran: true}
+	res = Result{Project: st.Project, Stack: st.Name, Op: plan.Op, Status: StatusFailed, Ran: true, Log: r.logFile}
 	label := st.Project + "/" + st.Name
 	start := r.now()
 	r.logf("--> %s %s (tier %s)", plan.Op, label, st.Tier)
@@ -209,7 +203,11 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		if res.Status == StatusOK || res.Status == StatusFailed {
 			detail += ", changes: " + FormatChanges(res.Changes)
 		}
-		r.logf("<-- %s %s: %s in %s", plan.Op, label, detail, FormatDuration(res.Duration))
+		detail += " in " + FormatDuration(res.Duration)
+		if res.Status != StatusOK && res.Log != "" {
+			detail += " (engine output: " + res.Log + ")"
+		}
+		r.logf("<-- %s %s: %s", plan.Op, label, detail)
 	}()
 
 	if plan.Op == Destroy && st.Project == contract.NetworkProject {
@@ -250,9 +248,10 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		}
 	}()
 
-	out := &syncWriter{w: r.Out}
-	progress := newPrefixWriter(out, "["+label+"] ")
-	errs := newPrefixWriter(&syncWriter{w: r.Err}, "["+label+"] ")
+	progress, errs, closeStreams, err := r.engineStreams(label)
+	if err != nil {
+		return res, err
+	}
 	ro := RunOptions{Progress: progress, Errors: errs, Diff: opts.Diff, Refresh: opts.Refresh, ExpectNoChanges: opts.ExpectNoChanges}
 
 	var events *os.File
@@ -260,15 +259,16 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		file := filepath.Join(opts.JSONDir, st.Project+"-"+st.Name+".json")
 		events, err = os.Create(file)
 		if err != nil {
-			return res, fmt.Errorf("--json-dir: %w", err)
+			return res, errors.Join(fmt.Errorf("--json-dir: %w", err), closeStreams())
 		}
 		ro.Events = events
 	}
 
 	changes, runErr := stack.Run(ctx, plan.Op, ro)
 	res.Changes = changes
-	progress.Flush()
-	errs.Flush()
+	if cerr := closeStreams(); cerr != nil && runErr == nil {
+		runErr = cerr
+	}
 	if events != nil {
 		if cerr := events.Close(); cerr != nil && runErr == nil {
 			runErr = fmt.Errorf("--json-dir: %w", cerr)

@@ -97,11 +97,24 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 	}
 	_, _ = fmt.Fprintf(t.Out, "deploy: AWS credentials: %s\n", source)
 
+	if opts.LogDir == "" {
+		opts.LogDir = DefaultLogDir(root, t.now(), opts.Op, opts.Env)
+	}
 	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop, Pending: t.Pending}
 	results, runErr := runner.Run(ctx, all, plan, opts)
 	_, _ = fmt.Fprintln(t.Out)
 	if err := WriteSummary(t.Out, results); err != nil {
 		return errors.Join(runErr, err)
 	}
+	if err := WriteLogs(t.Out, results); err != nil {
+		return errors.Join(runErr, err)
+	}
 	return runErr
+}
+
+func (t Tool) now() time.Time {
+	if t.Now != nil {
+		return t.Now()
+	}
+	return time.Now()
 }
