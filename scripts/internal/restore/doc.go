@@ -1,0 +1,13 @@
+// Package restore is the restore drill: it proves that a database stack's
+// automated backups restore to a chosen point in time. It writes a marker
+// row, picks a target time, writes a second marker, waits until RDS can
+// restore past the second marker, restores the source to the target into a
+// temporary instance, and checks that the first marker is there and the
+// second is not. The temporary instance is always deleted, after a failure
+// or an interrupt too, and the source instance is only ever described.
+//
+// The AWS calls go through the small RDS interface and the database work
+// through Markers, so the tests drive the whole drill with fakes; a pgtest
+// test runs the marker logic against a real PostgreSQL point-in-time
+// recovery (see pitr_pgtest_test.go).
+package restore
