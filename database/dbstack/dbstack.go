@@ -1,6 +1,3 @@
-// Package dbstack is the database program: one app team's Multi-AZ
-// PostgreSQL in one environment, reading that environment's network through a
-// StackReference.
 package dbstack
 
 import (
