@@ -173,5 +173,8 @@ func TestFortyStacksFitOneComment(t *testing.T) {
 	}
 	full := Render(stacks, v, Options{MaxLen: 1 << 30})
 	require.Greater(t, utf8.RuneCountInString(full), githubLimit, "the test needs a report longer than a comment")
+	// make bench records this line (scripts/bench-parallel.sh).
+	t.Logf("forty stacks: comment %d characters of GitHub's %d (the full report: %d)",
+		utf8.RuneCountInString(md), githubLimit, utf8.RuneCountInString(full))
 	assert.Contains(t, md, "artifacts hold the full previews", "a shortened report says where the rest is")
 }
