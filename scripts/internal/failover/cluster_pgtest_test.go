@@ -57,6 +57,7 @@ var clusterStandbySettings = pglocal.Settings{"wal_retrieve_retry_interval": "10
 // failover points it at the forwarder of the promoted standby (127.0.0.3 for
 // s1, 127.0.0.4 for s2).
 type clusterLab struct {
+	cluster  *pglocal.Cluster
 	primary  *pglocal.Server
 	standbys []*pglocal.Server
 	ep       *endpoint.Endpoint
@@ -84,7 +85,7 @@ func newClusterLab(tb testing.TB, quorum bool) *clusterLab {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l := &clusterLab{primary: primary, ip: map[string]string{"primary": "127.0.0.2"}}
+	l := &clusterLab{cluster: c, primary: primary, ip: map[string]string{"primary": "127.0.0.2"}}
 	for i, name := range []string{"s1", "s2"} {
 		s, err := c.StartStandby(name, primary, standbySettings)
 		if err != nil {
@@ -292,7 +293,7 @@ func TestQuorumClusterFailoverLosesNoAcknowledgedWrite(t *testing.T) {
 			}
 			t.Logf("report:\n%s", human.String())
 			e := f.election
-			t.Logf("election: %s promoted; positions %v", e.Promoted.Name, e.Positions)
+			t.Logf("election: %s promoted; positions %v; catch-up %s, repoint %s, promote %s", e.Promoted.Name, e.Positions, e.CaughtUp, e.Repoint, e.Promote)
 
 			lost += rep.Loss.LostAcknowledged
 			if rep.Loss.LostAcknowledged != 0 {

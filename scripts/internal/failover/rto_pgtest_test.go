@@ -4,6 +4,7 @@ package failover_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -55,12 +56,12 @@ func BenchmarkRTO(b *testing.B) {
 	}
 	cases := []struct {
 		name string
-		run  func(tb testing.TB) *failover.Report
+		run  func(tb testing.TB) (*failover.Report, *pglocal.Election)
 	}{
 		{"instance", instanceDrill},
 		{"cluster", clusterDrill},
-		{"cluster_pgbouncer", func(tb testing.TB) *failover.Report { return pooledDrill(tb, nil, false) }},
-		{"cluster_pgbouncer_paused", func(tb testing.TB) *failover.Report {
+		{"cluster_pgbouncer", func(tb testing.TB) (*failover.Report, *pglocal.Election) { return pooledDrill(tb, nil, false) }},
+		{"cluster_pgbouncer_paused", func(tb testing.TB) (*failover.Report, *pglocal.Election) {
 			return pooledDrill(tb, pglocal.Settings{"server_login_retry": "0.1"}, true)
 		}},
 	}
@@ -71,12 +72,16 @@ func BenchmarkRTO(b *testing.B) {
 			for range b.N {
 				for range drills {
 					s := scope(b)
-					rep := c.run(s)
+					rep, e := c.run(s)
 					s.done()
 					if !rep.Outage.Recovered {
 						b.Fatalf("writes did not recover: %+v", rep.Outage)
 					}
-					b.Logf("downtime %.0f ms (±%.0f), %d failed writes, longest write %.0f ms, %d acknowledged writes lost", rep.Outage.DowntimeMs, rep.Outage.UncertaintyMs, rep.Writes.Failed, rep.Writes.MaxLatencyMs, rep.Loss.LostAcknowledged)
+					steps := ""
+					if e != nil {
+						steps = fmt.Sprintf("; failover steps: catch-up %s, repoint %s, promote %s", e.CaughtUp.Round(time.Millisecond), e.Repoint.Round(time.Millisecond), e.Promote.Round(time.Millisecond))
+					}
+					b.Logf("downtime %.0f ms (±%.0f), %d failed writes, longest write %.0f ms, %d acknowledged writes lost%s", rep.Outage.DowntimeMs, rep.Outage.UncertaintyMs, rep.Writes.Failed, rep.Writes.MaxLatencyMs, rep.Loss.LostAcknowledged, steps)
 					down = append(down, rep.Outage.DowntimeMs)
 					failed = append(failed, float64(rep.Writes.Failed))
 					latency = append(latency, rep.Writes.MaxLatencyMs)
@@ -148,7 +153,7 @@ func runDrill(tb testing.TB, cfg failover.Config) *failover.Report {
 	return rep
 }
 
-func instanceDrill(tb testing.TB) *failover.Report {
+func instanceDrill(tb testing.TB) (*failover.Report, *pglocal.Election) {
 	l := newLab(tb, pglocal.Settings{"synchronous_standby_names": "standby", "synchronous_commit": "on"})
 	trig := failover.FuncTrigger{Label: "stop primary (immediate), promote standby, move the endpoint", Func: func(ctx context.Context) error {
 		if err := l.primary.StopImmediate(); err != nil {
@@ -161,19 +166,21 @@ func instanceDrill(tb testing.TB) *failover.Report {
 		return nil
 	}}
 	connect := func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, l.conn) }
-	return runDrill(tb, rtoConfig(connect, l.ep.Name, l.ep.Resolver(), trig))
+	return runDrill(tb, rtoConfig(connect, l.ep.Name, l.ep.Resolver(), trig)), nil
 }
 
-func clusterDrill(tb testing.TB) *failover.Report {
+func clusterDrill(tb testing.TB) (*failover.Report, *pglocal.Election) {
 	l := newClusterLab(tb, true)
 	var f clusterFailover
 	connect := func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, l.conn) }
-	return runDrill(tb, rtoConfig(connect, l.ep.Name, l.ep.Resolver(), l.failover("rto_drill", nil, 0, &f)))
+	rep := runDrill(tb, rtoConfig(connect, l.ep.Name, l.ep.Resolver(), l.failover("rto_drill", nil, 0, &f)))
+	return rep, f.election
 }
 
-func pooledDrill(tb testing.TB, settings pglocal.Settings, pause bool) *failover.Report {
+func pooledDrill(tb testing.TB, settings pglocal.Settings, pause bool) (*failover.Report, *pglocal.Election) {
 	l := newClusterLab(tb, true)
 	pooler, connect := l.pooled(tb, settings)
 	var f clusterFailover
-	return runDrill(tb, rtoConfig(connect, "127.0.0.1", nil, l.pooledFailover(pooler, pause, &f)))
+	rep := runDrill(tb, rtoConfig(connect, "127.0.0.1", nil, l.pooledFailover(pooler, pause, &f)))
+	return rep, f.election
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -155,6 +156,11 @@ type Election struct {
 	Positions map[string]WALPosition
 	// Repointed are the other standbys, now streaming from Promoted.
 	Repointed []*Server
+	// CaughtUp is how long the candidates took to replay what they had
+	// received; Promote and Repoint how long, from the end of that, the
+	// winner took to be promoted and the others to stream from it (the two
+	// run side by side).
+	CaughtUp, Repoint, Promote time.Duration
 }
 
 // replayCatchUp bounds how long PromoteMostAdvanced waits for a standby to
@@ -163,7 +169,7 @@ const replayCatchUp = 10 * time.Second
 
 // replayStill is how long a standby's replay position must stay put, short
 // of its receive position, to count as having replayed all it can.
-const replayStill = 200 * time.Millisecond
+const replayStill = 100 * time.Millisecond
 
 // PromoteMostAdvanced is the failover step of a cluster whose primary is
 // gone: it promotes the standby that has replayed the most WAL, and points
@@ -179,40 +185,72 @@ const replayStill = 200 * time.Millisecond
 // more but replayed less could lose the election and its WAL with it. Ties
 // go to the first candidate.
 //
-// The other standbys are repointed before the promotion, so they stream
-// from the winner as cascading standbys and follow it onto its new
-// timeline when it is promoted: a standby whose replay position is at or
-// behind the winner's can follow it, one ahead could not, and the election
-// rules that out. A promoted server whose synchronous_standby_names names
-// them does not acknowledge a commit until one of them streams again, so
-// repointing first shortens the outage.
+// The other standbys are repointed while the winner is promoted: one that
+// starts streaming from it before the promotion follows it onto its new
+// timeline as a cascading standby, one that starts after reads the
+// timeline's history from it. Either way a standby whose replay position is
+// at or behind the winner's can follow it, one ahead could not, and the
+// election rules that out. A promoted server whose
+// synchronous_standby_names names them does not acknowledge a commit until
+// one of them streams again, so repointing at once shortens the outage.
 func PromoteMostAdvanced(ctx context.Context, candidates ...*Server) (*Election, error) {
 	if len(candidates) == 0 {
 		return nil, errors.New("PromoteMostAdvanced: no standby to promote")
 	}
 	e := &Election{Positions: map[string]WALPosition{}}
-	for _, s := range candidates {
-		p, err := s.caughtUp(ctx)
-		if err != nil {
-			return nil, err
-		}
-		e.Positions[s.Name] = p
-		if e.Promoted == nil || p.Replayed > e.Positions[e.Promoted.Name].Replayed {
+	start := time.Now()
+	// The candidates catch up side by side.
+	positions := make([]WALPosition, len(candidates))
+	errs := make([]error, len(candidates))
+	var wg sync.WaitGroup
+	for i, s := range candidates {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			positions[i], errs[i] = s.caughtUp(ctx)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	for i, s := range candidates {
+		e.Positions[s.Name] = positions[i]
+		if e.Promoted == nil || positions[i].Replayed > e.Positions[e.Promoted.Name].Replayed {
 			e.Promoted = s
 		}
 	}
+	e.CaughtUp = time.Since(start)
+
+	// Repoint the others and promote the winner side by side: a standby
+	// that starts streaming from the winner before its promotion follows it
+	// onto the new timeline, one that starts after reads the new timeline's
+	// history from it.
+	start = time.Now()
+	var others []*Server
 	for _, s := range candidates {
-		if s == e.Promoted {
-			continue
+		if s != e.Promoted {
+			others = append(others, s)
 		}
-		if err := s.Follow(ctx, e.Promoted); err != nil {
-			return nil, fmt.Errorf("repoint %s at %s: %w", s.Name, e.Promoted.Name, err)
-		}
-		e.Repointed = append(e.Repointed, s)
 	}
-	if err := e.Promoted.Promote(); err != nil {
+	errs = make([]error, len(others))
+	for i, s := range others {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Follow(ctx, e.Promoted); err != nil {
+				errs[i] = fmt.Errorf("repoint %s at %s: %w", s.Name, e.Promoted.Name, err)
+			}
+		}()
+	}
+	promoteErr := e.Promoted.Promote()
+	e.Promote = time.Since(start)
+	wg.Wait()
+	e.Repoint = time.Since(start)
+	if err := errors.Join(append(errs, promoteErr)...); err != nil {
 		return nil, err
 	}
+	e.Repointed = others
 	return e, nil
 }
 
