@@ -257,7 +257,7 @@ func (p *Provider) check(req *pulumirpc.CheckRequest, token string, call *Call) 
 	if t.Name != "" {
 		_, hasName := news[resource.PropertyKey(t.Name)]
 		_, hasPrefix := news[resource.PropertyKey(t.NamePrefix)]
-		if !hasName && (t.NamePrefix == "" || !hasPrefix) {
+		if !hasName && (t.NamePrefix == "" || !hasPrefix) && !t.NoDefaultName {
 			name, failure := autoName(t, req)
 			if failure != "" {
 				failures = append(failures, &pulumirpc.CheckFailure{Property: t.Name, Reason: failure})
@@ -278,6 +278,11 @@ func (p *Provider) check(req *pulumirpc.CheckRequest, token string, call *Call) 
 						Reason: fmt.Sprintf("%s %q: %s", t.Name, s, reason)})
 				}
 			}
+		}
+	}
+	if t.Validate != nil {
+		for _, f := range t.Validate(news) {
+			failures = append(failures, &pulumirpc.CheckFailure{Property: f.Property, Reason: f.Reason})
 		}
 	}
 	sort.Strings(defaulted)
@@ -509,9 +514,16 @@ func (p *Provider) create(req *pulumirpc.CreateRequest, token string, call *Call
 		// A name asked for by prefix is made now, as AWS does.
 		if t.NamePrefix != "" && !c.has(t.Name) && c.has(t.NamePrefix) {
 			c.in[resource.PropertyKey(t.Name)] = resource.NewStringProperty(c.str(t.NamePrefix) + c.digest("name")[:26])
+		} else if t.CreateNamePrefix != "" && !c.has(t.Name) {
+			c.in[resource.PropertyKey(t.Name)] = resource.NewStringProperty(t.CreateNamePrefix + c.digest("name")[:26])
 		}
 		if err := checkUnique(t, token, region, c, r); err != nil {
 			return err
+		}
+		if t.CheckCreate != nil {
+			if err := t.CheckCreate(c, r); err != nil {
+				return err
+			}
 		}
 		id = t.ID(c)
 		c.id = id
@@ -675,6 +687,11 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 		// (bluegreen.go).
 		if err := checkBlueGreen(token, fromPlain(rec.Inputs), c.in); err != nil {
 			return err
+		}
+		if t.CheckUpdate != nil {
+			if err := t.CheckUpdate(fromPlain(rec.Inputs), c.in, r); err != nil {
+				return err
+			}
 		}
 		// What AWS runs after the modification, and what it holds for the
 		// maintenance window (modify.go). Like the real provider's Update,

@@ -514,10 +514,16 @@ func TestEveryTypeCreates(t *testing.T) {
 	p, _ := newConfigured(t)
 	for _, typ := range Types() {
 		t.Run(typ, func(t *testing.T) {
-			id, out := create(t, p, typ, "r", map[string]any{
+			in := map[string]any{
 				"vpcId": "vpc-1", "role": "role-1", "routeTableId": "rtb-1", "arn": "arn:aws:sns:eu-west-1:123456789012:t",
 				"targetKeyId": "k", "subnetIds": []any{}, "destinationCidrBlock": "0.0.0.0/0", "keyId": "k",
-			})
+			}
+			// Types whose create AWS refuses without other resources get
+			// them made first (rdsfixture_test.go).
+			for k, v := range prerequisites(t, p, typ) {
+				in[k] = v
+			}
+			id, out := create(t, p, typ, "r", in)
 			assert.NotEmpty(t, id)
 			for k, v := range out {
 				assert.False(t, v.ContainsUnknowns(), "%s is unknown after a create", k)

@@ -51,6 +51,12 @@ type records struct {
 	// Snapshots are the final snapshots deleted DB instances left, by
 	// name; RDS keeps them after the instance is gone.
 	Snapshots []string `json:"snapshots,omitempty"`
+	// ClusterSnapshots are the final DB cluster snapshots deleted DB
+	// clusters left, by name (a namespace of their own), and Writers the
+	// writer instance of each live Multi-AZ DB cluster that has failed over,
+	// by cluster ID (cluster.go).
+	ClusterSnapshots []string          `json:"clusterSnapshots,omitempty"`
+	Writers          map[string]string `json:"writers,omitempty"`
 }
 
 func (r *records) find(typ, id string) (int, bool) {

@@ -77,6 +77,21 @@ type resourceType struct {
 	// through whatever still names it (records.usedBy, Provider.Delete).
 	InUseBy    func(user Record, id string) bool
 	InUseError string
+	// NoDefaultName marks a name input that neither pulumi-aws nor the
+	// program fills in at Check (no AutoName: pulumi-aws autonames only an
+	// input called "name"); CreateNamePrefix, if set, is what the provider's
+	// create then generates it from when neither the name nor its prefix is
+	// given (<prefix><26 characters>). See cluster.go.
+	NoDefaultName    bool
+	CreateNamePrefix string
+	// Validate, if set, is the provider schema's other ValidateFuncs
+	// (enums, ranges, ConflictsWith, ExactlyOneOf) that the bridge runs in
+	// Check: each failure names the input, the value and what is allowed.
+	Validate func(in resource.PropertyMap) []failure
+	// CheckCreate, if set, refuses a create the way AWS does (the records
+	// hold the other resources); CheckUpdate refuses a modification.
+	CheckCreate func(c *comp, r *records) error
+	CheckUpdate func(running, next resource.PropertyMap, r *records) error
 }
 
 // managedByPulumi is the description pulumi-aws fills in for the types
