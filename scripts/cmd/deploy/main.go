@@ -12,6 +12,7 @@ import (
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/scripts/internal/deploy"
 	"github.com/pgplatform/platform/scripts/internal/workspace"
+	"github.com/pgplatform/platform/shared/stacks"
 )
 
 func main() {
@@ -19,25 +20,23 @@ func main() {
 }
 
 func run() int {
-	// The first interrupt lets the running stack's operation finish (on a
-	// terminal the engine got the same interrupt and stops cleanly, saving
-	// its state) and starts no other; a second one cancels the operation.
-	// Cancelling at once would hand the engine a second interrupt, which
-	// makes it quit without finishing its state.
+	// The first interrupt (SIGINT or SIGTERM) starts no further stack and
+	// cancels the running operation the Pulumi CLI's way: the resource
+	// operations in flight may finish, none starts, the state is saved and
+	// the lock released. A second interrupt, or the operation still running
+	// deploy.CancelGrace later, terminates it: what was in flight stays in
+	// the state as pending operations, which the next run repairs, and the
+	// state and the lock are still written. GitHub cancels a job with
+	// SIGINT, SIGTERM 7.5 s later and a kill 2.5 s after that. The CLI runs
+	// in a process group of its own, so it hears only what the tool relays
+	// (deploy.RelayInterrupts).
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stop := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	go func() {
-		<-sigs
-		fmt.Fprintln(os.Stderr, "deploy: interrupted: no further stack will start; interrupt again to cancel the running operation")
-		close(stop)
-		<-sigs
-		fmt.Fprintln(os.Stderr, "deploy: interrupted again: cancelling the running operation")
-		cancel()
-	}()
+	go deploy.RelayInterrupts(sigs, stop, cancel, os.Stderr, deploy.CancelGrace, deploy.SignalEngines)
 
 	home, err := os.UserHomeDir()
 	if err != nil {
@@ -55,6 +54,9 @@ func run() int {
 		},
 		Guardrails: dbstack.CheckGuardrails,
 		Pending:    deploy.AWSPending,
+		Finder: func(st stacks.Stack) deploy.Finder {
+			return deploy.AWSFinder{Stack: st.Name}
+		},
 	}
 	err = tool.Run(ctx, os.Args[1:])
 	if err == nil {

@@ -319,6 +319,10 @@ func condense(err error, diags []string) error {
 			l = strings.TrimSpace(l)
 			if strings.HasPrefix(l, "error:") {
 				lines = append(lines, oneLine(strings.TrimPrefix(l, "error:")))
+			} else if strings.Contains(l, ": created by ") && len(lines) > 0 {
+				// The holder of a lock, on the lines after the CLI's
+				// "the stack is currently locked" (backend/diy/lock.go).
+				lines[len(lines)-1] += "; " + oneLine(l)
 			}
 		}
 	}

@@ -19,7 +19,7 @@ const (
 	Destroy Op = "destroy"
 )
 
-var ops = []Op{Preview, Up, Refresh, Destroy}
+var ops = []Op{Preview, Up, Refresh, Destroy, Repair, RestoreState}
 
 // Options are the parsed command line.
 type Options struct {
@@ -44,6 +44,12 @@ type Options struct {
 	// stops: make runs it before building the CLI, so a missing credential
 	// is reported at once.
 	Check bool
+	// Adopt and Forget are repair's decisions given by a person who
+	// checked AWS: pending creates to adopt (URN to ID) or to clear.
+	Adopt  map[string]string
+	Forget map[string]bool
+	// From is restore-state's checkpoint file; the newest if empty.
+	From string
 	// Parallel is how many database stacks run at once (1: one at a
 	// time, streaming the engine's output); ParseArgs sets
 	// DefaultParallel. See parallel.go.
@@ -55,7 +61,8 @@ type Options struct {
 }
 
 // Usage is the command line synopsis.
-const Usage = `usage: deploy preview|up|refresh|destroy --env <env> [--stack <stack>]... [flags]
+const Usage = `usage: deploy preview|up|refresh|destroy|repair --env <env> [--stack <stack>]... [flags]
+       deploy restore-state --env <env> --stack <stack> [--from FILE]
 
   --env ENV             environment to deploy: dev, staging or prod (required)
   --stack NAME          run only this stack of the environment (repeatable, or
@@ -66,6 +73,12 @@ const Usage = `usage: deploy preview|up|refresh|destroy --env <env> [--stack <st
   --expect-no-changes   fail if any stack would change (preview, up, refresh)
   --json-dir DIR        write each stack's engine events as newline-delimited
                         JSON to DIR/<project>-<stack>.json
+  --adopt URN=ID        repair: adopt this pending create as the resource ID
+                        (after checking AWS; repeatable)
+  --forget URN          repair: clear this pending create (after checking
+                        that AWS does not have it; repeatable)
+  --from FILE           restore-state: the checkpoint to restore (default:
+                        the stack's newest)
   --check               only run the checks that need no backend or CLI
                         (arguments, refusals, config, AWS credentials,
                         passphrase) and stop
@@ -83,7 +96,7 @@ var ErrHelp = flag.ErrHelp
 // ParseArgs parses "<op> --env <env> [flags]".
 func ParseArgs(args []string) (Options, error) {
 	if len(args) == 0 {
-		return Options{}, errors.New("no operation given: want one of preview, up, refresh, destroy")
+		return Options{}, errors.New("no operation given: want one of preview, up, refresh, destroy, repair, restore-state")
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
@@ -96,7 +109,7 @@ func ParseArgs(args []string) (Options, error) {
 		valid = valid || op == o.Op
 	}
 	if !valid {
-		return Options{}, fmt.Errorf("unknown operation %q: want one of preview, up, refresh, destroy", args[0])
+		return Options{}, fmt.Errorf("unknown operation %q: want one of preview, up, refresh, destroy, repair, restore-state", args[0])
 	}
 
 	fs := flag.NewFlagSet("deploy "+args[0], flag.ContinueOnError)
@@ -117,6 +130,9 @@ func ParseArgs(args []string) (Options, error) {
 	fs.BoolVar(&o.Refresh, "refresh", false, "")
 	fs.BoolVar(&o.Diff, "diff", false, "")
 	fs.BoolVar(&o.Check, "check", false, "")
+	fs.Func("adopt", "", func(v string) error { return o.addAdopt(v) })
+	fs.Func("forget", "", func(v string) error { return o.addForget(v) })
+	fs.StringVar(&o.From, "from", "", "")
 	o.Parallel = DefaultParallel
 	fs.Func("parallel", "", func(v string) (err error) {
 		o.Parallel, err = parseParallel(v)
@@ -137,6 +153,9 @@ func ParseArgs(args []string) (Options, error) {
 	}
 	if o.ExpectNoChanges && o.Op == Destroy {
 		return Options{}, errors.New("deploy destroy: --expect-no-changes applies to preview, up and refresh")
+	}
+	if err := o.checkRecovery(); err != nil {
+		return Options{}, err
 	}
 	if o.Refresh && o.Op == Refresh {
 		return Options{}, errors.New("deploy refresh: --refresh applies to preview, up and destroy (refresh always refreshes)")

@@ -91,6 +91,9 @@ type Runner struct {
 	// Pending, if set, reads the RDS pending modifications that a
 	// preview with --json-dir records beside its events (pending.go).
 	Pending PendingReader
+	// Guard, if set, runs before each stack's operation: the lock check,
+	// the checkpoint and the repair of pending operations (prepare.go).
+	Guard *Guard
 
 	// logFile, if set, receives the engine's output of the stack being
 	// run instead of Out and Err (a stack run concurrently; parallel.go).
@@ -233,9 +236,9 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 	case errors.As(err, &refusal):
 		res.Status = StatusRefused
 		return res, err
-	case errors.Is(err, ErrNotFound) && plan.Op == Destroy:
+	case errors.Is(err, ErrNotFound) && (plan.Op == Destroy || plan.Op == Repair):
 		res.Status = StatusAbsent
-		r.logf("[%s] not on the backend: nothing to destroy", label)
+		r.logf("[%s] not on the backend: nothing to %s", label, plan.Op)
 		return res, nil
 	case errors.Is(err, ErrNotFound):
 		return res, fmt.Errorf("%w (deploy up creates it)", err)
@@ -253,6 +256,15 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		return res, err
 	}
 	ro := RunOptions{Progress: progress, Errors: errs, Diff: opts.Diff, Refresh: opts.Refresh, ExpectNoChanges: opts.ExpectNoChanges}
+	if done, perr := r.prepare(ctx, stack, st, label, plan.Op, ro); perr != nil || done {
+		if cerr := closeStreams(); perr == nil && cerr != nil {
+			perr = cerr
+		}
+		if perr == nil {
+			res.Status = StatusOK
+		}
+		return res, perr
+	}
 
 	var events *os.File
 	if opts.JSONDir != "" {

@@ -42,6 +42,12 @@ type Tool struct {
 	// Pending, if set, reads RDS pending modifications for previews with
 	// --json-dir (AWSPending; see Runner.Pending).
 	Pending PendingReader
+	// Finder, if set, looks a stack's pending creates up in AWS for the
+	// repair (AWSFinder); without it every pending create stops the run.
+	Finder func(st stacks.Stack) Finder
+	// Processes answers whether a lock's holder still runs; this host's
+	// if nil.
+	Processes Processes
 }
 
 // Run runs one command line. Checks that need no backend come first and
@@ -100,7 +106,7 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 	if opts.LogDir == "" {
 		opts.LogDir = DefaultLogDir(root, t.now(), opts.Op, opts.Env)
 	}
-	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop, Pending: t.Pending}
+	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop, Pending: t.Pending, Guard: t.guard(root, opts, settings)}
 	results, runErr := runner.Run(ctx, all, plan, opts)
 	_, _ = fmt.Fprintln(t.Out)
 	if err := WriteSummary(t.Out, results); err != nil {

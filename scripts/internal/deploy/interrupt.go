@@ -1,0 +1,118 @@
+package deploy
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Interrupts. The Automation API starts every Pulumi CLI command in a
+// process group of its own (sdk/go/auto/cmd.go, runPulumiCommandSync:
+// setSysprocAttrNewProcessGroup), so neither a terminal's Ctrl-C nor a
+// signal to the deploy tool reaches the engine; on a cancelled context it
+// sends the CLI one SIGINT and kills it 10 s later (cmd.Cancel, WaitDelay).
+// The CLI cancels on its first SIGINT or SIGTERM, letting the resource
+// operations in flight finish and starting none, and terminates on the
+// second, leaving those in flight as pending operations; either way it
+// saves the state and releases the stack's lock as it returns
+// (pkg/backend/cancellation_scope.go: Cancel, then Terminate). A kill
+// (GitHub kills the process tree 10 s after the first signal) leaves the
+// lock and whatever was in flight, which the next run takes over and
+// repairs.
+//
+// So the deploy tool relays (RelayInterrupts): the first interrupt starts
+// no further stack and cancels the running operation the CLI's way; if it
+// still runs CancelGrace later, or on a second interrupt, it is terminated,
+// so that the state and the lock are written before the kill GitHub sends
+// 10 s after its first signal.
+
+// CancelGrace is how long a cancelled operation may take to finish its
+// resource operations in flight before it is terminated.
+const CancelGrace = 3 * time.Second
+
+// RelayInterrupts handles the deploy tool's signals until sigs is closed:
+// the first closes stop and relays a cancel to the running engine; the
+// second, or grace after the first, relays a terminate (two interrupts, as
+// an engine started after the first has had none) and then calls cancel,
+// after which the Automation API kills an engine still running 10 s later.
+// Messages go to w.
+func RelayInterrupts(sigs <-chan os.Signal, stop chan<- struct{}, cancel func(), w io.Writer, grace time.Duration, signal func(syscall.Signal) ([]int, error)) {
+	sig, ok := <-sigs
+	if !ok {
+		return
+	}
+	fmt.Fprintf(w, "deploy: %v: no further stack will start; the running operation is cancelled: its resource operations in flight get %s to finish, then it is stopped (interrupt again to stop it at once)\n", sig, grace)
+	close(stop)
+	if _, err := signal(syscall.SIGINT); err != nil {
+		fmt.Fprintf(w, "deploy: relaying the interrupt to the engine: %v\n", err)
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case sig, ok = <-sigs:
+		if !ok {
+			return
+		}
+		fmt.Fprintf(w, "deploy: %v again: stopping the running operation now", sig)
+	case <-timer.C:
+		fmt.Fprintf(w, "deploy: the running operation did not finish within %s: stopping it now", grace)
+	}
+	fmt.Fprintln(w, "; what it had in flight stays in the state as pending operations for the next run to repair")
+	for i := 0; i < 2; i++ {
+		if _, err := signal(syscall.SIGINT); err != nil {
+			fmt.Fprintf(w, "deploy: relaying the interrupt to the engine: %v\n", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	cancel()
+}
+
+// SignalEngines sends sig to the Pulumi CLI processes this process started
+// (its children whose command is pulumi), read from /proc; it returns their
+// pids. Without /proc it finds none.
+func SignalEngines(sig syscall.Signal) ([]int, error) {
+	return signalChildren(os.Getpid(), "pulumi", sig)
+}
+
+func signalChildren(parent int, comm string, sig syscall.Signal) ([]int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, fmt.Errorf("list processes: %w", err)
+	}
+	var pids []int
+	var errs []error
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		fields := strings.Fields(s[end+1:])
+		if len(fields) < 2 || s[open+1:end] != comm {
+			continue
+		}
+		if ppid, err := strconv.Atoi(fields[1]); err != nil || ppid != parent {
+			continue
+		}
+		if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("signal pid %d: %w", pid, err))
+			continue
+		}
+		pids = append(pids, pid)
+	}
+	return pids, errors.Join(errs...)
+}

@@ -1,0 +1,224 @@
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/pgplatform/platform/scripts/internal/workspace"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+// The operations of repair.go and checkpoint.go.
+const (
+	// Repair resolves a stack's pending operations and does nothing else.
+	Repair Op = "repair"
+	// RestoreState puts a checkpoint back as a stack's state.
+	RestoreState Op = "restore-state"
+)
+
+// StateEngine is what the guard needs of the engine besides Engine: a
+// stack's whole exported state, and writing one back.
+type StateEngine interface {
+	// ExportState returns `pulumi stack export` of a stack (secrets
+	// encrypted); ErrNotFound when the backend does not have it.
+	ExportState(ctx context.Context, project, stack string) ([]byte, error)
+	// ImportState replaces a stack's state (`pulumi stack import`).
+	ImportState(ctx context.Context, project, stack string, state []byte) error
+}
+
+// Guard is what runs before each stack's operation: the lock check, the
+// checkpoint, and the repair of pending operations (see README, "When a
+// deploy is interrupted").
+type Guard struct {
+	// Env is the environment, for the commands the messages name.
+	Env string
+	// Finder looks pending creates up in AWS; nil stops on every one.
+	// NewFinder, if set, is used instead, per stack.
+	Finder    Finder
+	NewFinder func(st stacks.Stack) Finder
+	// Processes answers whether a lock's holder still runs; this host's
+	// if nil.
+	Processes Processes
+	// CheckpointRoot is where checkpoints go (CheckpointRoot()).
+	CheckpointRoot string
+	// Overrides are --adopt and --forget.
+	Overrides Overrides
+	// From is restore-state's --from: a checkpoint file, else the newest.
+	From string
+}
+
+func (g *Guard) processes() Processes {
+	if g.Processes != nil {
+		return g.Processes
+	}
+	return hostProcesses{}
+}
+
+func (g *Guard) finder(st stacks.Stack) Finder {
+	if g.NewFinder != nil {
+		return g.NewFinder(st)
+	}
+	return g.Finder
+}
+
+// prepare runs before a stack's operation, on the opened stack. It returns
+// done when the operation is all it does (repair, restore-state).
+func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, label string, op Op, ro RunOptions) (done bool, err error) {
+	g := r.Guard
+	se, ok := r.Engine.(StateEngine)
+	if g == nil || !ok {
+		if op == Repair || op == RestoreState {
+			return true, fmt.Errorf("%s needs an engine that can export and import state", op)
+		}
+		return false, nil
+	}
+	select {
+	case <-r.Stop:
+		return false, ErrInterrupted
+	default:
+	}
+	writes := op != Preview
+	if dir := fileBackendDir(r.Engine.Backend()); dir != "" && writes {
+		taken, err := CheckLocks(dir, st.Project, st.Name, g.processes())
+		for _, t := range taken {
+			r.logf("[%s] %s", label, t)
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	cpDir := CheckpointDir(g.CheckpointRoot, st.Project, st.Name)
+	if op == RestoreState {
+		return true, r.restore(ctx, se, st, label, cpDir)
+	}
+
+	raw, err := se.ExportState(ctx, st.Project, st.Name)
+	switch {
+	case err == nil:
+	case op == Preview && errors.Is(err, ErrNotFound):
+		// A new stack, previewed on a throwaway backend: no state yet.
+		return false, nil
+	case unreadableState(err):
+		latest, _ := LatestCheckpoint(cpDir)
+		return false, &StateUnreadableError{Project: st.Project, Stack: st.Name, Cause: err, Latest: latest,
+			Restore: fmt.Sprintf("deploy restore-state --env %s --stack %s", g.Env, st.Name)}
+	default:
+		return false, fmt.Errorf("read the state before %s: %w", op, err)
+	}
+	if err := ValidateState(raw); err != nil {
+		latest, _ := LatestCheckpoint(cpDir)
+		return false, &StateUnreadableError{Project: st.Project, Stack: st.Name, Cause: err, Latest: latest,
+			Restore: fmt.Sprintf("deploy restore-state --env %s --stack %s", g.Env, st.Name)}
+	}
+	if writes {
+		file, err := SaveCheckpoint(cpDir, r.now(), op, raw)
+		if err != nil {
+			return false, err
+		}
+		r.logf("[%s] checkpoint of the state before %s: %s", label, op, file)
+	}
+
+	ops, err := PendingOps(raw)
+	if err != nil {
+		return false, err
+	}
+	if len(ops) == 0 {
+		if op == Repair {
+			r.logf("[%s] repair: no pending operations; nothing to do", label)
+		}
+		return op == Repair, nil
+	}
+	r.logf("[%s] the state holds %d pending operation(s) left by an interrupted run:", label, len(ops))
+	for _, p := range ops {
+		r.logf("[%s]   - %s %s", label, p.Kind, p.URN)
+	}
+	if op == Preview {
+		r.logf("[%s] this preview shows the state as it is; `deploy up` resolves them first, or `deploy repair --env %s --stack %s` alone", label, g.Env, st.Name)
+		return false, nil
+	}
+	target := RepairTarget{Env: g.Env, Project: st.Project, Stack: st.Name, Region: st.Config["aws:region"]}
+	decisions := Decide(ctx, g.finder(st), target, ops, g.Overrides)
+	stop := false
+	for _, d := range decisions {
+		r.logf("[%s] repair: %s", label, d)
+		stop = stop || d.Action == Stop
+	}
+	if stop {
+		return false, &RepairError{Stack: label, Decisions: decisions}
+	}
+	edited, err := ApplyDecisions(raw, decisions)
+	if err != nil {
+		return false, fmt.Errorf("repair: %w", err)
+	}
+	if err := se.ImportState(ctx, st.Project, st.Name, edited); err != nil {
+		return false, fmt.Errorf("repair: write the resolved state: %w", err)
+	}
+	r.logf("[%s] repair: wrote the resolved state; refreshing it from AWS", label)
+	refresh := RunOptions{Progress: ro.Progress, Errors: ro.Errors}
+	if _, err := stack.Run(ctx, Refresh, refresh); err != nil {
+		return false, fmt.Errorf("repair: the pending operations were resolved but the refresh that follows failed "+
+			"(run `deploy refresh --env %s --stack %s`): %w", g.Env, st.Name, err)
+	}
+	r.logf("[%s] repair: done", label)
+	return op == Repair, nil
+}
+
+// restore puts a checkpoint back as the stack's state: --from, else the
+// newest checkpoint of the stack. The file is checked whole before the CLI
+// sees it, and the CLI checks the deployment's integrity before it writes.
+func (r *Runner) restore(ctx context.Context, se StateEngine, st stacks.Stack, label, cpDir string) error {
+	file := r.Guard.From
+	if file == "" {
+		latest, err := LatestCheckpoint(cpDir)
+		if err != nil {
+			return err
+		}
+		if latest == "" {
+			return fmt.Errorf("no checkpoint of %s in %s: name one with --from", label, cpDir)
+		}
+		file = latest
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read the checkpoint: %w", err)
+	}
+	if err := ValidateState(data); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", file, err)
+	}
+	ops, err := PendingOps(data)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", file, err)
+	}
+	if err := se.ImportState(ctx, st.Project, st.Name, data); err != nil {
+		return fmt.Errorf("restore %s: %w", file, err)
+	}
+	r.logf("[%s] restored the state from %s", label, file)
+	if len(ops) > 0 {
+		var urns []string
+		for _, p := range ops {
+			urns = append(urns, p.Kind+" "+p.URN)
+		}
+		r.logf("[%s] warning: the checkpoint held pending operations, which `pulumi stack import` drops: %s; "+
+			"check those resources in AWS before the next up", label, strings.Join(urns, ", "))
+	}
+	return nil
+}
+
+// guard builds the Guard of a run.
+func (t Tool) guard(root string, opts Options, s workspace.Settings) *Guard {
+	override := ""
+	if t.Lookup != nil {
+		override, _ = t.Lookup(EnvCheckpointDir)
+	}
+	return &Guard{
+		Env:            opts.Env,
+		NewFinder:      t.Finder,
+		Processes:      t.Processes,
+		CheckpointRoot: CheckpointRoot(root, s.BackendURL, strings.TrimSpace(override)),
+		Overrides:      Overrides{Adopt: opts.Adopt, Forget: opts.Forget},
+		From:           opts.From,
+	}
+}
