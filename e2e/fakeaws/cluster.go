@@ -114,10 +114,10 @@ func clusterType() resourceType {
 			// clusters only"; [DOC] multi-az-db-clusters-concepts.Limitations
 			// lists "Modifying the port" as not supported. [TF] plans it as an
 			// update (port has no ForceNew), so the apply fails.
-			if !sameValue(running["port"], next["port"]) && next.HasValue("port") {
+			if from, to := clusterPort(running), clusterPort(next); from != to {
 				return fmt.Errorf("fakeaws: RDS refuses to modify DB cluster %s: InvalidParameterCombination: "+
-					"the port of a Multi-AZ DB cluster cannot be modified (port %v -> %v); only Aurora DB clusters take a new Port",
-					id, Unsecret(plainValue(running["port"])), Unsecret(plainValue(next["port"])))
+					"the port of a Multi-AZ DB cluster cannot be modified (port %d -> %d); only Aurora DB clusters take a new Port",
+					id, from, to)
 			}
 			return checkMultiAZCluster(id, "", next, r, false)
 		},
@@ -309,16 +309,24 @@ func clusterMemberIDs(id string) []string {
 	return []string{id + "-instance-1", id + "-instance-2", id + "-instance-3"}
 }
 
+// clusterPort is the port a cluster runs on: the port input, else the
+// engine's default (as for the instance in types.go: 3306 for MySQL, 5432
+// for PostgreSQL).
+func clusterPort(in resource.PropertyMap) int {
+	if p := numberOf(in["port"]); p != 0 {
+		return int(p)
+	}
+	if e, _, _ := knownString(in, "engine"); strings.Contains(e, "mysql") {
+		return 3306
+	}
+	return 5432
+}
+
 func clusterOutputs(c *comp) {
 	id := func() string { return c.str("clusterIdentifier") }
 	port := func() int {
-		if p := c.number("port", 0); p != 0 {
-			return int(p)
-		}
-		if strings.Contains(c.str("engine"), "mysql") {
-			return 3306
-		}
-		return 5432
+		c.number("port", 0) // an unknown port makes the output unknown
+		return clusterPort(c.in)
 	}
 	c.set("arn", func() any { return c.arn("rds", "cluster:"+id()) })
 	// DbClusterResourceId, "cluster-" and upper-case letters and digits, as
