@@ -22,7 +22,7 @@ import (
 
 // Run the benchmarks with
 //
-//	go test -tags pgtest -run '^$' -bench . -benchtime 1x -timeout 15m ./failover/
+//	go test -tags pgtest -run '^$' -bench 'Resolution|Overhead' -benchtime 1x -timeout 15m ./internal/failover/
 //
 // (from scripts/). Results are written down in BENCHMARKS.md.
 
