@@ -97,3 +97,22 @@ func allowedAccountIDs(src Source, tier Tier) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// bind reads a stack's environment and binds the stack to it: the region
+// it runs in (aws:region), its tier no looser than the environment's, and
+// the accounts it may deploy to (aws:allowedAccountIds).
+func (r reader) bind(tier Tier) (environment, region string, accounts []string, err error) {
+	if environment, err = r.environment(); err != nil {
+		return "", "", nil, err
+	}
+	if region, err = awsRegion(r.src); err != nil {
+		return "", "", nil, err
+	}
+	if err = r.checkTierFloor(tier, environment); err != nil {
+		return "", "", nil, err
+	}
+	if accounts, err = allowedAccountIDs(r.src, tier); err != nil {
+		return "", "", nil, err
+	}
+	return environment, region, accounts, nil
+}

@@ -45,8 +45,8 @@ func (r reader) environment() (string, error) {
 	return v, nil
 }
 
-// region reads aws:region, which every stack sets.
-func region(src Source) (string, error) {
+// awsRegion reads aws:region, which every stack sets.
+func awsRegion(src Source) (string, error) {
 	v, _ := src.Get("aws:region")
 	v = strings.TrimSpace(v)
 	if !regionPattern.MatchString(v) {

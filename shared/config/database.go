@@ -152,30 +152,31 @@ type DatabaseKey struct {
 	toSpec func(d Database, s *spec.Database)
 }
 
-// keyReader reads the one key of a table entry: its errors name the key,
-// and a refusal that enforces the key's guardrail names the rule too.
+// keyReader reads the one key of a table entry (name): its errors name
+// the key, and a refusal that enforces the key's guardrail (rule) names
+// the rule too.
 type keyReader struct {
 	reader
-	key *DatabaseKey
+	name, rule string
 }
 
-func (k keyReader) value(def string) string { return k.str(k.key.Name, def) }
+func (k keyReader) value(def string) string { return k.str(k.name, def) }
 
-func (k keyReader) integer(def int) (int, error) { return k.reader.integer(k.key.Name, def) }
+func (k keyReader) integer(def int) (int, error) { return k.reader.integer(k.name, def) }
 
 func (k keyReader) boolean(def bool) (bool, error) {
-	b, _, err := k.reader.boolean(k.key.Name, def)
+	b, _, err := k.reader.boolean(k.name, def)
 	return b, err
 }
 
-func (k keyReader) list() ([]string, error) { return k.reader.list(k.key.Name) }
+func (k keyReader) list() ([]string, error) { return k.reader.list(k.name) }
 
 func (k keyReader) fail(value, allowed string) error {
-	return k.reader.fail(k.key.Name, value, allowed)
+	return k.reader.fail(k.name, value, allowed)
 }
 
 func (k keyReader) breaks(value, allowed string) error {
-	return k.reader.breaks(k.key.Rule, k.key.Name, value, allowed)
+	return k.reader.breaks(k.rule, k.name, value, allowed)
 }
 
 // DatabaseKeyTable is every key of the database namespace, in the order
@@ -192,16 +193,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		// The environment binds the stack: its region, its tier floor and
 		// the accounts it may deploy to (aws:region, aws:allowedAccountIds).
 		load: func(k keyReader, d *Database) (err error) {
-			if d.Environment, err = k.environment(); err != nil {
-				return err
-			}
-			if d.Region, err = region(k.src); err != nil {
-				return err
-			}
-			if err = k.checkTierFloor(d.Tier, d.Environment); err != nil {
-				return err
-			}
-			d.AllowedAccountIDs, err = allowedAccountIDs(k.src, d.Tier)
+			d.Environment, d.Region, d.AllowedAccountIDs, err = k.bind(d.Tier)
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Environment, s.Region = d.Environment, d.Region }},
@@ -400,7 +392,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		toSpec: func(d Database, s *spec.Database) { s.Instance.PerformanceInsightsRetentionDays = d.PIRetentionDays }},
 	{Name: "logRetentionDays", Type: "integer", Default: strconv.Itoa(DefaultLogRetentionDays), Allowed: "a CloudWatch Logs retention in days",
 		load: func(k keyReader, d *Database) (err error) {
-			d.LogRetentionDays, err = k.logRetention(k.key.Name, DefaultLogRetentionDays)
+			d.LogRetentionDays, err = k.logRetention(k.name, DefaultLogRetentionDays)
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.LogGroupRetentionDays = d.LogRetentionDays }},
@@ -510,10 +502,10 @@ var DatabaseKeyTable = []DatabaseKey{
 		toSpec: func(d Database, s *spec.Database) { s.KeyAdminRoleArns = d.KeyAdminRoleArns }},
 	{Name: "tags", Type: "map of strings", Default: "none", Allowed: "AWS tag rules; not the platform's own keys",
 		load: func(k keyReader, d *Database) (err error) {
-			if d.Tags, err = k.stringMap(k.key.Name); err != nil {
+			if d.Tags, err = k.stringMap(k.name); err != nil {
 				return err
 			}
-			return k.validateTags(k.key.Name, d.Tags)
+			return k.validateTags(k.name, d.Tags)
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Tags = d.Tags }},
 }
@@ -533,8 +525,8 @@ func databaseKeyNames() []string {
 func LoadDatabase(src Source) (Database, error) {
 	r := reader{src: src}
 	var d Database
-	for i := range DatabaseKeyTable {
-		if err := DatabaseKeyTable[i].load(keyReader{reader: r, key: &DatabaseKeyTable[i]}, &d); err != nil {
+	for _, k := range DatabaseKeyTable {
+		if err := k.load(keyReader{reader: r, name: k.Name, rule: k.Rule}, &d); err != nil {
 			return Database{}, err
 		}
 	}

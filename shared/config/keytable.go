@@ -7,36 +7,72 @@ import (
 
 //go:generate go run ./cmd/keytable ../../README.md
 
-// The markers around the README's database key table, which
-// DatabaseKeysMarkdown generates.
+// The markers around the README's key tables, which DatabaseKeysMarkdown
+// and NetworkKeysMarkdown generate.
 const (
-	KeyTableBegin = "<!-- database keys: generated from config.DatabaseKeyTable by `go generate ./shared/config`; do not edit by hand -->"
-	KeyTableEnd   = "<!-- end of database keys -->"
+	KeyTableBegin        = "<!-- database keys: generated from config.DatabaseKeyTable by `go generate ./shared/config`; do not edit by hand -->"
+	KeyTableEnd          = "<!-- end of database keys -->"
+	NetworkKeyTableBegin = "<!-- network keys: generated from config.NetworkKeyTable by `go generate ./shared/config`; do not edit by hand -->"
+	NetworkKeyTableEnd   = "<!-- end of network keys -->"
 )
 
-// DatabaseKeysMarkdown is the README's table of the database keys,
-// generated from DatabaseKeyTable.
-func DatabaseKeysMarkdown() string {
+// keyRow is one row of a README key table.
+type keyRow struct{ name, typ, def, allowed, rule string }
+
+func keysMarkdown(rows []keyRow) string {
 	var b strings.Builder
 	b.WriteString("| key | type | default | allowed | guardrail |\n|---|---|---|---|---|\n")
-	for _, k := range DatabaseKeyTable {
+	for _, k := range rows {
 		rule := ""
-		if k.Rule != "" {
-			rule = "`" + k.Rule + "`"
+		if k.rule != "" {
+			rule = "`" + k.rule + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", k.Name, k.Type, k.Default, k.Allowed, rule)
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", k.name, k.typ, k.def, k.allowed, rule)
 	}
 	return b.String()
 }
 
-// WithDatabaseKeys returns doc with the text between KeyTableBegin and
-// KeyTableEnd replaced by DatabaseKeysMarkdown.
-func WithDatabaseKeys(doc string) (string, error) {
-	begin := strings.Index(doc, KeyTableBegin)
-	end := strings.Index(doc, KeyTableEnd)
-	if begin < 0 || end < begin {
-		return "", fmt.Errorf("no %q ... %q markers, in that order", KeyTableBegin, KeyTableEnd)
+// DatabaseKeysMarkdown is the README's table of the database keys,
+// generated from DatabaseKeyTable.
+func DatabaseKeysMarkdown() string {
+	var rows []keyRow
+	for _, k := range DatabaseKeyTable {
+		rows = append(rows, keyRow{k.Name, k.Type, k.Default, k.Allowed, k.Rule})
 	}
-	begin += len(KeyTableBegin)
-	return doc[:begin] + "\n\n" + DatabaseKeysMarkdown() + "\n" + doc[end:], nil
+	return keysMarkdown(rows)
+}
+
+// NetworkKeysMarkdown is the README's table of the network keys,
+// generated from NetworkKeyTable.
+func NetworkKeysMarkdown() string {
+	var rows []keyRow
+	for _, k := range NetworkKeyTable {
+		rows = append(rows, keyRow{k.Name, k.Type, k.Default, k.Allowed, k.Rule})
+	}
+	return keysMarkdown(rows)
+}
+
+// WithKeyTables returns doc with the text between each pair of markers
+// replaced by the table it names.
+func WithKeyTables(doc string) (string, error) {
+	var err error
+	for _, t := range []struct{ begin, end, table string }{
+		{KeyTableBegin, KeyTableEnd, DatabaseKeysMarkdown()},
+		{NetworkKeyTableBegin, NetworkKeyTableEnd, NetworkKeysMarkdown()},
+	} {
+		if doc, err = replaceBetween(doc, t.begin, t.end, t.table); err != nil {
+			return "", err
+		}
+	}
+	return doc, nil
+}
+
+func replaceBetween(doc, beginMarker, endMarker, table string) (string, error) {
+	begin := strings.Index(doc, beginMarker)
+	end := strings.Index(doc, endMarker)
+	if begin < 0 || end < begin {
+		return "", fmt.Errorf("no %q ... %q markers, in that order", beginMarker, endMarker)
+	}
+	begin += len(beginMarker)
+	return doc[:begin] + "\n\n" + table + "\n" + doc[end:], nil
 }

@@ -9,26 +9,27 @@ import (
 	"github.com/pgplatform/platform/shared/guardrails"
 )
 
-// TestReadmeKeyTableIsCurrent fails when the README's database key table
-// is not what config.DatabaseKeyTable generates: a key added, removed or
-// redocumented in the table without `go generate ./shared/config`.
+// TestReadmeKeyTableIsCurrent fails when the README's key tables are not
+// what config.DatabaseKeyTable and config.NetworkKeyTable generate: a key
+// added, removed or redocumented in a table without
+// `go generate ./shared/config`.
 func TestReadmeKeyTableIsCurrent(t *testing.T) {
 	doc, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := config.WithDatabaseKeys(string(doc))
+	want, err := config.WithKeyTables(string(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want != string(doc) {
-		t.Errorf("the README's database key table is stale: run go generate ./shared/config\nwant:\n%s", config.DatabaseKeysMarkdown())
+		t.Errorf("the README's key tables are stale: run go generate ./shared/config\nwant:\n%s\n%s", config.DatabaseKeysMarkdown(), config.NetworkKeysMarkdown())
 	}
 }
 
-// TestKeyTableNamesEveryKey: every key of the table is a row of the
-// generated table, once, and DatabaseKeys (the unknown-key check) is the
-// table's names.
+// TestKeyTableNamesEveryKey: every key of the database table is a row of
+// the generated table, once, and DatabaseKeys (the unknown-key check) is
+// the table's names.
 func TestKeyTableNamesEveryKey(t *testing.T) {
 	md := config.DatabaseKeysMarkdown()
 	if len(config.DatabaseKeys) != len(config.DatabaseKeyTable) {
@@ -63,6 +64,31 @@ func TestKeyTableRulesAreGuardrails(t *testing.T) {
 	for _, k := range config.DatabaseKeyTable {
 		if k.Rule != "" && !ids[k.Rule] {
 			t.Errorf("key %s names guardrail %q, which guardrails.DatabaseRules does not have", k.Name, k.Rule)
+		}
+	}
+}
+
+// TestNetworkKeyTableNamesEveryKey: the same of the network table and
+// NetworkKeys.
+func TestNetworkKeyTableNamesEveryKey(t *testing.T) {
+	md := config.NetworkKeysMarkdown()
+	if len(config.NetworkKeys) != len(config.NetworkKeyTable) {
+		t.Fatalf("NetworkKeys has %d names, the table %d keys", len(config.NetworkKeys), len(config.NetworkKeyTable))
+	}
+	seen := map[string]bool{}
+	for i, k := range config.NetworkKeyTable {
+		if config.NetworkKeys[i] != k.Name {
+			t.Errorf("NetworkKeys[%d] = %s, the table's key %s", i, config.NetworkKeys[i], k.Name)
+		}
+		if seen[k.Name] {
+			t.Errorf("key %s is in the table twice", k.Name)
+		}
+		seen[k.Name] = true
+		if n := strings.Count(md, "| `"+k.Name+"` |"); n != 1 {
+			t.Errorf("key %s has %d rows in the generated table", k.Name, n)
+		}
+		if k.Type == "" || k.Default == "" || k.Allowed == "" {
+			t.Errorf("key %s lacks a type, default or description", k.Name)
 		}
 	}
 }

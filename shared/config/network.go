@@ -8,12 +8,9 @@ import (
 	"strings"
 )
 
-// NetworkKeys are the keys of the network namespace.
-var NetworkKeys = []string{
-	"environment", "tier", "vpcCidr", "availabilityZones", "azCount",
-	"appSubnetPrefix", "databaseSubnetPrefix", "appSubnetCidrs",
-	"databaseSubnetCidrs", "natGateway", "publicSubnetPrefix", "flowLogRetentionDays", "tags",
-}
+// NetworkKeys are the keys of the network namespace, in the order of
+// NetworkKeyTable.
+var NetworkKeys = networkKeyNames()
 
 // Defaults of the network config.
 const (
@@ -56,114 +53,173 @@ type Network struct {
 
 var azPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9][a-z]$`)
 
-// LoadNetwork reads and validates the network config. It returns the first
-// problem found as an *Error naming the key, the value and what is allowed.
+// NetworkKey is one key of the network namespace: its name, the form of
+// its value, its default and what it allows (as the README's network key
+// table shows them, generated from this table), the guardrail its
+// validation enforces, and how it is read and checked.
+type NetworkKey struct {
+	Name, Type, Default, Allowed, Rule string
+	// load reads the key into n, with its default, and validates it; it
+	// may read keys loaded before it (the table's order).
+	load func(k keyReader, n *Network) error
+}
+
+// NetworkKeyTable is every key of the network namespace, in the order the
+// loader reads them. It generates NetworkKeys (the unknown-key check) and
+// the README's network key table (go generate ./shared/config).
+var NetworkKeyTable = []NetworkKey{
+	{Name: "tier", Type: "string", Default: "required", Allowed: "`dev`, `staging` or `prod`, no looser than the environment's",
+		load: func(k keyReader, n *Network) (err error) {
+			n.Tier, err = k.tier()
+			return err
+		}},
+	{Name: "environment", Type: "string", Default: "required", Allowed: "a lowercase name of 1-12 letters and digits; it binds the tier (see above) and the pinned AWS accounts",
+		load: func(k keyReader, n *Network) (err error) {
+			n.Environment, n.Region, n.AllowedAccountIDs, err = k.bind(n.Tier)
+			return err
+		}},
+	{Name: "vpcCidr", Type: "string", Default: "required", Allowed: "an IPv4 CIDR in RFC 1918 space, /16 to /28",
+		load: func(k keyReader, n *Network) (err error) {
+			cidr := k.value("")
+			if n.VpcCidr, err = parsePrivateCIDR(cidr); err != nil {
+				return k.fail(cidr, "an IPv4 CIDR in RFC 1918 space ("+privateRangesText+") with no host bits set ("+err.Error()+")")
+			}
+			if b := n.VpcCidr.Bits(); b < 16 || b > 28 {
+				return k.fail(cidr, "a prefix length from /16 to /28 (the sizes AWS allows for a VPC)")
+			}
+			return nil
+		}},
+	{Name: "availabilityZones", Type: "list of strings", Default: "the first `azCount` zones the region reports", Allowed: fmt.Sprintf("%d to %d zone names of the stack's region, each once", MinAZs, MaxAZs),
+		load: func(k keyReader, n *Network) (err error) {
+			if n.AvailabilityZones, err = k.list(); err != nil {
+				return err
+			}
+			seen := map[string]bool{}
+			for _, az := range n.AvailabilityZones {
+				if !azPattern.MatchString(az) || !strings.HasPrefix(az, n.Region) {
+					return k.fail(az, "zone names of the stack's region "+n.Region+" (e.g. "+n.Region+"a)")
+				}
+				if seen[az] {
+					return k.fail(az, "each zone once")
+				}
+				seen[az] = true
+			}
+			if len(n.AvailabilityZones) == 1 {
+				return k.fail(n.AvailabilityZones[0], "at least 2 zones")
+			}
+			if len(n.AvailabilityZones) > MaxAZs {
+				return k.fail(strings.Join(n.AvailabilityZones, ","), fmt.Sprintf("at most %d zones", MaxAZs))
+			}
+			return nil
+		}},
+	{Name: "azCount", Type: "integer", Default: fmt.Sprintf("%d, or the number of `availabilityZones`", DefaultAZCount), Allowed: fmt.Sprintf("%d to %d, the number of `availabilityZones` when they are listed", MinAZs, MaxAZs),
+		load: func(k keyReader, n *Network) (err error) {
+			defCount := DefaultAZCount
+			if len(n.AvailabilityZones) > 0 {
+				defCount = len(n.AvailabilityZones)
+			}
+			if n.AZCount, err = k.integer(defCount); err != nil {
+				return err
+			}
+			if n.AZCount < MinAZs || n.AZCount > MaxAZs {
+				return k.fail(strconv.Itoa(n.AZCount), fmt.Sprintf("from %d to %d zones (Multi-AZ needs at least 2)", MinAZs, MaxAZs))
+			}
+			if len(n.AvailabilityZones) > 0 && len(n.AvailabilityZones) != n.AZCount {
+				return k.fail(strconv.Itoa(n.AZCount), fmt.Sprintf("the number of zones listed in %s (%d), or leave azCount out", k.full("availabilityZones"), len(n.AvailabilityZones)))
+			}
+			return nil
+		}},
+	{Name: "appSubnetCidrs", Type: "list of strings", Default: "carved from `vpcCidr` (first)", Allowed: "one subnet per zone inside the VPC, /28 or larger, not overlapping; instead of `appSubnetPrefix`",
+		load: func(k keyReader, n *Network) (err error) {
+			n.AppSubnets, err = k.subnets(k.name, "appSubnetPrefix", DefaultAppSubnetPrefix, *n, nil)
+			return err
+		}},
+	{Name: "appSubnetPrefix", Type: "integer", Default: strconv.Itoa(DefaultAppSubnetPrefix), Allowed: "a prefix length from the VPC's to /28; only when `appSubnetCidrs` is not set",
+		// Read with appSubnetCidrs: the prefix carves the subnets the list
+		// does not name.
+		load: func(keyReader, *Network) error { return nil }},
+	{Name: "databaseSubnetCidrs", Type: "list of strings", Default: "carved from `vpcCidr` after the application subnets", Allowed: "one subnet per zone inside the VPC, /28 or larger, not overlapping; instead of `databaseSubnetPrefix`",
+		load: func(k keyReader, n *Network) (err error) {
+			// Database subnets are carved after the application subnets.
+			if n.DatabaseSubnets, err = k.subnets(k.name, "databaseSubnetPrefix", DefaultDatabaseSubnetPrefix, *n, n.AppSubnets); err != nil {
+				return err
+			}
+			all := append(append([]netip.Prefix(nil), n.AppSubnets...), n.DatabaseSubnets...)
+			for i := range all {
+				for j := i + 1; j < len(all); j++ {
+					if all[i].Overlaps(all[j]) {
+						key := "databaseSubnetCidrs"
+						if j < len(n.AppSubnets) {
+							key = "appSubnetCidrs"
+						}
+						return k.reader.fail(key, all[j].String(), fmt.Sprintf("subnets that do not overlap (it overlaps %s)", all[i]))
+					}
+				}
+			}
+			return nil
+		}},
+	{Name: "databaseSubnetPrefix", Type: "integer", Default: strconv.Itoa(DefaultDatabaseSubnetPrefix), Allowed: "a prefix length from the VPC's to /28; only when `databaseSubnetCidrs` is not set",
+		// Read with databaseSubnetCidrs.
+		load: func(keyReader, *Network) error { return nil }},
+	{Name: "natGateway", Type: "boolean", Default: "`false`", Allowed: "`true` gives each zone a NAT gateway in a small public subnet, the application subnets' way out",
+		load: func(k keyReader, n *Network) (err error) {
+			n.NatGateway, err = k.boolean(false)
+			return err
+		}},
+	{Name: "publicSubnetPrefix", Type: "integer", Default: strconv.Itoa(DefaultPublicSubnetPrefix), Allowed: "a prefix length from the VPC's to /28; only with `natGateway: true`",
+		load: func(k keyReader, n *Network) error {
+			if !n.NatGateway {
+				if v, set := k.raw(k.name); set {
+					return k.fail(v, "no value unless natGateway is true (public subnets exist only for NAT gateways)")
+				}
+				return nil
+			}
+			bits, err := k.integer(DefaultPublicSubnetPrefix)
+			if err != nil {
+				return err
+			}
+			if bits < n.VpcCidr.Bits() || bits > 28 {
+				return k.fail(strconv.Itoa(bits), fmt.Sprintf("a prefix length from /%d (the VPC's) to /28", n.VpcCidr.Bits()))
+			}
+			all := append(append([]netip.Prefix(nil), n.AppSubnets...), n.DatabaseSubnets...)
+			var ok bool
+			if n.PublicSubnets, ok = Carve(n.VpcCidr, bits, n.AZCount, all); !ok {
+				return k.fail(strconv.Itoa(bits), fmt.Sprintf("a prefix small enough that %d public subnets for the NAT gateways fit in the VPC %s after the other subnets", n.AZCount, n.VpcCidr))
+			}
+			return nil
+		}},
+	{Name: "flowLogRetentionDays", Type: "integer", Default: strconv.Itoa(DefaultFlowLogRetentionDays), Allowed: "a CloudWatch Logs retention in days",
+		load: func(k keyReader, n *Network) (err error) {
+			n.FlowLogRetentionDays, err = k.logRetention(k.name, DefaultFlowLogRetentionDays)
+			return err
+		}},
+	{Name: "tags", Type: "map of strings", Default: "none", Allowed: "AWS tag rules; not the platform's own keys",
+		load: func(k keyReader, n *Network) (err error) {
+			if n.Tags, err = k.stringMap(k.name); err != nil {
+				return err
+			}
+			return k.validateTags(k.name, n.Tags)
+		}},
+}
+
+func networkKeyNames() []string {
+	names := make([]string, len(NetworkKeyTable))
+	for i, k := range NetworkKeyTable {
+		names[i] = k.Name
+	}
+	return names
+}
+
+// LoadNetwork reads and validates the network config, key by key in the
+// order of NetworkKeyTable. It returns the first problem found as an
+// *Error naming the key, the value and what is allowed.
 func LoadNetwork(src Source) (Network, error) {
 	r := reader{src: src}
 	var n Network
-	var err error
-	if n.Tier, err = r.tier(); err != nil {
-		return Network{}, err
-	}
-	if n.Environment, err = r.environment(); err != nil {
-		return Network{}, err
-	}
-	if n.Region, err = region(src); err != nil {
-		return Network{}, err
-	}
-	if err = r.checkTierFloor(n.Tier, n.Environment); err != nil {
-		return Network{}, err
-	}
-	if n.AllowedAccountIDs, err = allowedAccountIDs(src, n.Tier); err != nil {
-		return Network{}, err
-	}
-	cidr := r.str("vpcCidr", "")
-	if n.VpcCidr, err = parsePrivateCIDR(cidr); err != nil {
-		return Network{}, r.fail("vpcCidr", cidr, "an IPv4 CIDR in RFC 1918 space ("+privateRangesText+") with no host bits set ("+err.Error()+")")
-	}
-	if b := n.VpcCidr.Bits(); b < 16 || b > 28 {
-		return Network{}, r.fail("vpcCidr", cidr, "a prefix length from /16 to /28 (the sizes AWS allows for a VPC)")
-	}
-
-	if n.AvailabilityZones, err = r.list("availabilityZones"); err != nil {
-		return Network{}, err
-	}
-	seen := map[string]bool{}
-	for _, az := range n.AvailabilityZones {
-		if !azPattern.MatchString(az) || !strings.HasPrefix(az, n.Region) {
-			return Network{}, r.fail("availabilityZones", az, "zone names of the stack's region "+n.Region+" (e.g. "+n.Region+"a)")
-		}
-		if seen[az] {
-			return Network{}, r.fail("availabilityZones", az, "each zone once")
-		}
-		seen[az] = true
-	}
-	if len(n.AvailabilityZones) == 1 {
-		return Network{}, r.fail("availabilityZones", n.AvailabilityZones[0], "at least 2 zones")
-	}
-	if len(n.AvailabilityZones) > MaxAZs {
-		return Network{}, r.fail("availabilityZones", strings.Join(n.AvailabilityZones, ","), fmt.Sprintf("at most %d zones", MaxAZs))
-	}
-	defCount := DefaultAZCount
-	if len(n.AvailabilityZones) > 0 {
-		defCount = len(n.AvailabilityZones)
-	}
-	if n.AZCount, err = r.integer("azCount", defCount); err != nil {
-		return Network{}, err
-	}
-	if n.AZCount < MinAZs || n.AZCount > MaxAZs {
-		return Network{}, r.fail("azCount", strconv.Itoa(n.AZCount), fmt.Sprintf("from %d to %d zones (Multi-AZ needs at least 2)", MinAZs, MaxAZs))
-	}
-	if len(n.AvailabilityZones) > 0 && len(n.AvailabilityZones) != n.AZCount {
-		return Network{}, r.fail("azCount", strconv.Itoa(n.AZCount), fmt.Sprintf("the number of zones listed in %s (%d), or leave azCount out", r.full("availabilityZones"), len(n.AvailabilityZones)))
-	}
-
-	if n.AppSubnets, err = r.subnets("appSubnetCidrs", "appSubnetPrefix", DefaultAppSubnetPrefix, n, nil); err != nil {
-		return Network{}, err
-	}
-	// Database subnets are carved after the application subnets.
-	if n.DatabaseSubnets, err = r.subnets("databaseSubnetCidrs", "databaseSubnetPrefix", DefaultDatabaseSubnetPrefix, n, n.AppSubnets); err != nil {
-		return Network{}, err
-	}
-	all := append(append([]netip.Prefix(nil), n.AppSubnets...), n.DatabaseSubnets...)
-	for i := range all {
-		for j := i + 1; j < len(all); j++ {
-			if all[i].Overlaps(all[j]) {
-				key := "databaseSubnetCidrs"
-				if j < len(n.AppSubnets) {
-					key = "appSubnetCidrs"
-				}
-				return Network{}, r.fail(key, all[j].String(), fmt.Sprintf("subnets that do not overlap (it overlaps %s)", all[i]))
-			}
-		}
-	}
-
-	if n.NatGateway, _, err = r.boolean("natGateway", false); err != nil {
-		return Network{}, err
-	}
-	if n.NatGateway {
-		bits, err := r.integer("publicSubnetPrefix", DefaultPublicSubnetPrefix)
-		if err != nil {
+	for _, k := range NetworkKeyTable {
+		if err := k.load(keyReader{reader: r, name: k.Name, rule: k.Rule}, &n); err != nil {
 			return Network{}, err
 		}
-		if bits < n.VpcCidr.Bits() || bits > 28 {
-			return Network{}, r.fail("publicSubnetPrefix", strconv.Itoa(bits), fmt.Sprintf("a prefix length from /%d (the VPC's) to /28", n.VpcCidr.Bits()))
-		}
-		var ok bool
-		if n.PublicSubnets, ok = Carve(n.VpcCidr, bits, n.AZCount, all); !ok {
-			return Network{}, r.fail("publicSubnetPrefix", strconv.Itoa(bits), fmt.Sprintf("a prefix small enough that %d public subnets for the NAT gateways fit in the VPC %s after the other subnets", n.AZCount, n.VpcCidr))
-		}
-	} else if v, set := r.raw("publicSubnetPrefix"); set {
-		return Network{}, r.fail("publicSubnetPrefix", v, "no value unless natGateway is true (public subnets exist only for NAT gateways)")
-	}
-	if n.FlowLogRetentionDays, err = r.logRetention("flowLogRetentionDays", DefaultFlowLogRetentionDays); err != nil {
-		return Network{}, err
-	}
-	if n.Tags, err = r.stringMap("tags"); err != nil {
-		return Network{}, err
-	}
-	if err := r.validateTags("tags", n.Tags); err != nil {
-		return Network{}, err
 	}
 	return n, nil
 }

@@ -23,7 +23,7 @@ func run(path string) error {
 	if err != nil {
 		return fmt.Errorf("read the README: %w", err)
 	}
-	out, err := config.WithDatabaseKeys(string(doc))
+	out, err := config.WithKeyTables(string(doc))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
