@@ -3,11 +3,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,33 +74,60 @@ func (w *world) backendStacks() []string {
 	return out
 }
 
-// exportAll runs `pulumi stack export` for every stack of the backend and
-// returns the deployments by "project/stack".
+// exportAll runs `pulumi stack export` for every stack of the backend (at
+// once) and returns the deployments by "project/stack".
 func (s *sandbox) exportAll() map[string]apitype.DeploymentV3 {
 	s.w.t.Helper()
+	names := s.w.backendStacks()
+	type export struct {
+		d   apitype.DeploymentV3
+		err error
+	}
+	results := make([]export, len(names))
+	var wg sync.WaitGroup
+	for i, qn := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i].d, results[i].err = s.export(qn)
+		}()
+	}
+	wg.Wait()
 	out := map[string]apitype.DeploymentV3{}
-	for _, qn := range s.w.backendStacks() {
-		project, stack, _ := strings.Cut(qn, "/")
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		r := s.w.runCmd(ctx, filepath.Join(s.root, project), filepath.Join(repoRoot, "bin", "pulumi"),
-			"stack", "export", "--stack", "organization/"+project+"/"+stack)
-		cancel()
-		if r.code != 0 {
-			s.w.t.Fatalf("exporting %s:\n%s", qn, r)
+	for i, qn := range names {
+		if results[i].err != nil {
+			s.w.t.Fatalf("exporting %s: %v", qn, results[i].err)
 		}
-		var ud apitype.UntypedDeployment
-		if err := json.Unmarshal([]byte(r.stdout), &ud); err != nil {
-			s.w.t.Fatalf("decoding the export of %s: %v", qn, err)
-		}
-		var d apitype.DeploymentV3
-		if len(ud.Deployment) > 0 && string(ud.Deployment) != "null" {
-			if err := json.Unmarshal(ud.Deployment, &d); err != nil {
-				s.w.t.Fatalf("decoding the deployment of %s: %v", qn, err)
-			}
-		}
-		out[qn] = d
+		out[qn] = results[i].d
 	}
 	return out
+}
+
+// export runs `pulumi stack export` for one stack ("project/stack").
+func (s *sandbox) export(qn string) (apitype.DeploymentV3, error) {
+	var d apitype.DeploymentV3
+	project, stack, _ := strings.Cut(qn, "/")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(repoRoot, "bin", "pulumi"),
+		"stack", "export", "--stack", "organization/"+project+"/"+stack)
+	cmd.Dir = filepath.Join(s.root, project)
+	cmd.Env = s.w.environ()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return d, fmt.Errorf("pulumi stack export: %w\n%s", err, stderr.String())
+	}
+	var ud apitype.UntypedDeployment
+	if err := json.Unmarshal(stdout.Bytes(), &ud); err != nil {
+		return d, fmt.Errorf("decoding the export: %w", err)
+	}
+	if len(ud.Deployment) > 0 && string(ud.Deployment) != "null" {
+		if err := json.Unmarshal(ud.Deployment, &d); err != nil {
+			return d, fmt.Errorf("decoding the deployment: %w", err)
+		}
+	}
+	return d, nil
 }
 
 // audit compares the double's inventory with every stack's export.

@@ -337,8 +337,17 @@ func (p *Provider) faultAfter(f *firing, c *Call, id string) error {
 }
 
 // exit ends the plugin process in the middle of call c, after logging the
-// call (marked as cut short) and the firing, as far as it can.
+// call (marked as cut short) and the firing. The process's other calls
+// that can reach AWS finish first and new ones wait for the end, so that
+// the fault cuts short only the call it names: a test then knows exactly
+// what the exit left behind (a crash could also lose the answer of a create
+// AWS had accepted, leaving a resource that no state, not even a pending
+// operation, records).
 func (p *Provider) exit(f *firing, c *Call, id string) {
+	p.calls.RUnlock() // this call's own hold
+	p.calls.Lock()
+	// The answers of the calls that just finished reach the engine.
+	time.Sleep(300 * time.Millisecond)
 	err := fmt.Errorf("fakeaws: the plugin exited in the middle of %s of %s (fault %s, %s the AWS call)",
 		c.Method, c.URN, f.key, map[bool]string{true: "before", false: "after"}[f.When == "before"])
 	c.ID, c.Error = id, err.Error()

@@ -32,6 +32,9 @@ type Provider struct {
 	pulumirpc.UnimplementedResourceProviderServer
 
 	store *store
+	// calls is held (read) by every call that can reach AWS, so that a
+	// fault's exit lets the others finish first (faults.go, exit).
+	calls sync.RWMutex
 
 	mu          sync.Mutex
 	region      string
@@ -462,6 +465,8 @@ func diff(olds, news resource.PropertyMap, ignore []string, forcesReplace func(s
 }
 
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	p.calls.RLock()
+	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Create", Type: token, URN: req.GetUrn(), Preview: req.GetPreview()}
 	resp, err := p.create(req, token, &call)
@@ -588,6 +593,8 @@ func checkUnique(t resourceType, token, region string, c *comp, r *records) erro
 }
 
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
+	p.calls.RLock()
+	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Read", Type: token, URN: req.GetUrn(), ID: req.GetId()}
 	resp, err := p.read(req, token, &call)
@@ -642,6 +649,8 @@ func (p *Provider) read(req *pulumirpc.ReadRequest, token string, call *Call) (*
 }
 
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
+	p.calls.RLock()
+	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Update", Type: token, URN: req.GetUrn(), ID: req.GetId(), Preview: req.GetPreview()}
 	resp, err := p.update(req, token, &call)
@@ -734,6 +743,8 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 }
 
 func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	p.calls.RLock()
+	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Delete", Type: token, URN: req.GetUrn(), ID: req.GetId()}
 	err := func() (err error) {
