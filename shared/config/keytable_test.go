@@ -27,28 +27,49 @@ func TestReadmeKeyTableIsCurrent(t *testing.T) {
 	}
 }
 
-// TestKeyTableNamesEveryKey: every key of the database table is a row of
-// the generated table, once, and DatabaseKeys (the unknown-key check) is
-// the table's names.
-func TestKeyTableNamesEveryKey(t *testing.T) {
-	md := config.DatabaseKeysMarkdown()
-	if len(config.DatabaseKeys) != len(config.DatabaseKeyTable) {
-		t.Fatalf("DatabaseKeys has %d names, the table %d keys", len(config.DatabaseKeys), len(config.DatabaseKeyTable))
+// row is what TestKeyTablesNameEveryKey reads of a table's key.
+type row struct{ name, typ, def, allowed string }
+
+// TestKeyTablesNameEveryKey: every key of each table is a row of its
+// generated README table, once, with a type, a default and a
+// description, and the key list the unknown-key check uses (DatabaseKeys,
+// NetworkKeys) is the table's names.
+func TestKeyTablesNameEveryKey(t *testing.T) {
+	var db, nw []row
+	for _, k := range config.DatabaseKeyTable {
+		db = append(db, row{k.Name, k.Type, k.Default, k.Allowed})
 	}
-	seen := map[string]bool{}
-	for i, k := range config.DatabaseKeyTable {
-		if config.DatabaseKeys[i] != k.Name {
-			t.Errorf("DatabaseKeys[%d] = %s, the table's key %s", i, config.DatabaseKeys[i], k.Name)
+	for _, k := range config.NetworkKeyTable {
+		nw = append(nw, row{k.Name, k.Type, k.Default, k.Allowed})
+	}
+	for _, tc := range []struct {
+		namespace string
+		keys      []string
+		rows      []row
+		md        string
+	}{
+		{"database", config.DatabaseKeys, db, config.DatabaseKeysMarkdown()},
+		{"network", config.NetworkKeys, nw, config.NetworkKeysMarkdown()},
+	} {
+		if len(tc.keys) != len(tc.rows) {
+			t.Errorf("%s: the key list has %d names, the table %d keys", tc.namespace, len(tc.keys), len(tc.rows))
+			continue
 		}
-		if seen[k.Name] {
-			t.Errorf("key %s is in the table twice", k.Name)
-		}
-		seen[k.Name] = true
-		if n := strings.Count(md, "| `"+k.Name+"` |"); n != 1 {
-			t.Errorf("key %s has %d rows in the generated table", k.Name, n)
-		}
-		if k.Type == "" || k.Default == "" || k.Allowed == "" {
-			t.Errorf("key %s lacks a type, default or description", k.Name)
+		seen := map[string]bool{}
+		for i, k := range tc.rows {
+			if tc.keys[i] != k.name {
+				t.Errorf("%s: key list [%d] = %s, the table's key %s", tc.namespace, i, tc.keys[i], k.name)
+			}
+			if seen[k.name] {
+				t.Errorf("%s: key %s is in the table twice", tc.namespace, k.name)
+			}
+			seen[k.name] = true
+			if n := strings.Count(tc.md, "| `"+k.name+"` |"); n != 1 {
+				t.Errorf("%s: key %s has %d rows in the generated table", tc.namespace, k.name, n)
+			}
+			if k.typ == "" || k.def == "" || k.allowed == "" {
+				t.Errorf("%s: key %s lacks a type, default or description", tc.namespace, k.name)
+			}
 		}
 	}
 }
@@ -64,31 +85,6 @@ func TestKeyTableRulesAreGuardrails(t *testing.T) {
 	for _, k := range config.DatabaseKeyTable {
 		if k.Rule != "" && !ids[k.Rule] {
 			t.Errorf("key %s names guardrail %q, which guardrails.DatabaseRules does not have", k.Name, k.Rule)
-		}
-	}
-}
-
-// TestNetworkKeyTableNamesEveryKey: the same of the network table and
-// NetworkKeys.
-func TestNetworkKeyTableNamesEveryKey(t *testing.T) {
-	md := config.NetworkKeysMarkdown()
-	if len(config.NetworkKeys) != len(config.NetworkKeyTable) {
-		t.Fatalf("NetworkKeys has %d names, the table %d keys", len(config.NetworkKeys), len(config.NetworkKeyTable))
-	}
-	seen := map[string]bool{}
-	for i, k := range config.NetworkKeyTable {
-		if config.NetworkKeys[i] != k.Name {
-			t.Errorf("NetworkKeys[%d] = %s, the table's key %s", i, config.NetworkKeys[i], k.Name)
-		}
-		if seen[k.Name] {
-			t.Errorf("key %s is in the table twice", k.Name)
-		}
-		seen[k.Name] = true
-		if n := strings.Count(md, "| `"+k.Name+"` |"); n != 1 {
-			t.Errorf("key %s has %d rows in the generated table", k.Name, n)
-		}
-		if k.Type == "" || k.Default == "" || k.Allowed == "" {
-			t.Errorf("key %s lacks a type, default or description", k.Name)
 		}
 	}
 }
