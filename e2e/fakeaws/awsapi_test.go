@@ -153,11 +153,11 @@ func TestTheAPIFailsLoudlyOnWhatItDoesNotAnswer(t *testing.T) {
 	_, dir := newConfigured(t)
 	c := rdsClient(t, dir, "eu-west-1")
 
-	_, err := c.DescribeDBClusters(bg, &rds.DescribeDBClustersInput{})
+	_, err := c.DescribeDBClusterSnapshots(bg, &rds.DescribeDBClusterSnapshotsInput{})
 	var api smithy.APIError
 	require.True(t, errors.As(err, &api), "an API error: %v", err)
 	assert.Equal(t, "InvalidAction", api.ErrorCode())
-	assert.Contains(t, api.ErrorMessage(), "DescribeDBClusters", "the error names the action")
+	assert.Contains(t, api.ErrorMessage(), "DescribeDBClusterSnapshots", "the error names the action")
 
 	_, err = c.DescribeDBInstances(bg, &rds.DescribeDBInstancesInput{Filters: []rdstypes.Filter{{Name: aws.String("engine"), Values: []string{"postgres"}}}})
 	require.True(t, errors.As(err, &api), "an API error: %v", err)
@@ -172,7 +172,7 @@ func TestTheAPIFailsLoudlyOnWhatItDoesNotAnswer(t *testing.T) {
 			logged = append(logged, c.Method)
 		}
 	}
-	assert.Equal(t, []string{"AWSAPI DescribeDBClusters", "AWSAPI DescribeDBInstances"}, logged, "the call log shows what could not be answered")
+	assert.Equal(t, []string{"AWSAPI DescribeDBClusterSnapshots", "AWSAPI DescribeDBInstances"}, logged, "the call log shows what could not be answered")
 }
 
 func TestTheAPIWantsASignedQueryRequest(t *testing.T) {
