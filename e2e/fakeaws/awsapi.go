@@ -283,6 +283,8 @@ func (s *APIServer) describeDBInstances(q query) (any, error) {
 		}
 		out = append(out, dbInstance(rec, all))
 	}
+	// The writer and readers of the Multi-AZ DB clusters (awsapi_cluster.go).
+	out = append(out, clusterMemberInstances(q.region, id, all)...)
 	if id != "" && len(out) == 0 {
 		return nil, &apiError{status: http.StatusNotFound, code: "DBInstanceNotFound", message: "DBInstance " + id + " not found."}
 	}
@@ -708,6 +710,9 @@ type xmlDBInstance struct {
 	MonitoringRoleArn                string               `xml:",omitempty"`
 	MasterUserSecret                 *xmlMasterUserSecret `xml:",omitempty"`
 	Pending                          *xmlFields           `xml:"PendingModifiedValues,omitempty"`
+	// Only a Multi-AZ DB cluster's members have these (awsapi_cluster.go).
+	AvailabilityZone    string `xml:",omitempty"`
+	DBClusterIdentifier string `xml:",omitempty"`
 }
 
 func writeXML(w http.ResponseWriter, status int, v any) {

@@ -1,6 +1,8 @@
 package fakeaws
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"sort"
@@ -337,4 +339,47 @@ type xmlProxyTarget struct {
 	Type             string
 	Role             string           `xml:",omitempty"`
 	Health           *xmlTargetHealth `xml:"TargetHealth,omitempty"`
+}
+
+// clusterMemberInstances renders the writer and readers of the region's
+// Multi-AZ DB clusters as DescribeDBInstances returns them (only the one
+// named id, when id is set): [API] DBClusterMember has no zone, so a
+// member's AvailabilityZone is read from DescribeDBInstances
+// (DBInstance.AvailabilityZone, DBInstance.DBClusterIdentifier). Each
+// member is in its own zone of the cluster's three (clusterMemberZone);
+// class, storage and engine are the cluster's. What the double does not
+// know of a member (its auto minor version upgrade, monitoring, Performance
+// Insights) is left at the zero value.
+func clusterMemberInstances(region, id string, all *records) []xmlDBInstance {
+	var out []xmlDBInstance
+	for _, rec := range all.Resources {
+		if rec.Type != clusterTok || rec.Region != region {
+			continue
+		}
+		in, o := Unsecret(rec.Inputs).(map[string]any), Unsecret(rec.Outputs).(map[string]any)
+		for n, m := range clusterMemberIDs(rec.ID) {
+			arn := strings.Replace(apiStr(o["arn"]), ":cluster:"+rec.ID, ":db:"+m, 1)
+			if id != "" && id != m && id != arn {
+				continue
+			}
+			out = append(out, xmlDBInstance{
+				DBInstanceIdentifier: m, DBInstanceArn: arn, DBClusterIdentifier: rec.ID,
+				AvailabilityZone: clusterMemberZone(rec, n), DBInstanceClass: apiStr(in["dbClusterInstanceClass"]),
+				Engine: apiStr(in["engine"]), EngineVersion: apiStr(o["engineVersionActual"]), DBInstanceStatus: "available",
+				AllocatedStorage: integer(in["allocatedStorage"]), StorageType: apiStr(o["storageType"]), Iops: integer(in["iops"]),
+				StorageEncrypted: in["storageEncrypted"] == true, KmsKeyID: apiStr(o["kmsKeyId"]),
+				DbiResourceID:         memberResourceID(rec.Region, m),
+				Endpoint:              &xmlEndpoint{Address: m + ".c0ffee." + rec.Region + ".rds.amazonaws.com", Port: integer(o["port"])},
+				BackupRetentionPeriod: integer(o["backupRetentionPeriod"]),
+			})
+		}
+	}
+	return out
+}
+
+// memberResourceID is a stable DbiResourceId for a cluster member, in the
+// shape of the instance's (db- and 26 upper-case letters and digits).
+func memberResourceID(region, member string) string {
+	h := sha256.Sum256([]byte(region + "\x00" + member))
+	return "db-" + strings.ToUpper(base32ish(hex.EncodeToString(h[:]), 26))
 }

@@ -106,3 +106,34 @@ func TestDescribeDBProxyTargetsFollowsTheWriter(t *testing.T) {
 	require.True(t, errors.As(err, &ae), "%v", err)
 	assert.Equal(t, "DBProxyNotFoundFault", ae.ErrorCode())
 }
+
+// TestDescribeDBInstancesListsTheClusterMembersInThreeZones: the writer
+// and the two readers, each in its own zone, with the writer's zone
+// changing on a failover.
+func TestDescribeDBInstancesListsTheClusterMembersInThreeZones(t *testing.T) {
+	p, dir := newConfigured(t)
+	w := newRDSWorld(t, p, "w")
+	create(t, p, clusterTok, "orders", w.clusterInputs("orders"))
+	client := rdsClient(t, dir, "eu-west-1")
+
+	all, err := client.DescribeDBInstances(bg, &rds.DescribeDBInstancesInput{})
+	require.NoError(t, err)
+	zones := map[string]string{}
+	for _, i := range all.DBInstances {
+		assert.Equal(t, "orders", aws.ToString(i.DBClusterIdentifier))
+		assert.Equal(t, "db.m6gd.large", aws.ToString(i.DBInstanceClass))
+		zones[aws.ToString(i.DBInstanceIdentifier)] = aws.ToString(i.AvailabilityZone)
+	}
+	assert.Equal(t, map[string]string{"orders-instance-1": "eu-west-1a", "orders-instance-2": "eu-west-1b",
+		"orders-instance-3": "eu-west-1c"}, zones)
+
+	_, err = client.FailoverDBCluster(bg, &rds.FailoverDBClusterInput{DBClusterIdentifier: aws.String("orders"),
+		TargetDBInstanceIdentifier: aws.String("orders-instance-3")})
+	require.NoError(t, err)
+	got, err := client.DescribeDBClusters(bg, &rds.DescribeDBClustersInput{DBClusterIdentifier: aws.String("orders")})
+	require.NoError(t, err)
+	one, err := client.DescribeDBInstances(bg, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: aws.String(writerOf(got))})
+	require.NoError(t, err)
+	require.Len(t, one.DBInstances, 1)
+	assert.Equal(t, "eu-west-1c", aws.ToString(one.DBInstances[0].AvailabilityZone), "the writer is now in the third zone")
+}
