@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/pgplatform/platform/scripts/internal/cli"
 )
 
 // Version is the only policy language version accepted.
@@ -197,21 +199,16 @@ func Check(d Document, used []string, implied []Implied) []error {
 }
 
 // ToolPolicy returns the path of a tool's policy file,
-// .github/policies/<tool>.json, found from the working directory upwards.
+// .github/policies/<tool>.json in the repository the working directory is
+// in.
 func ToolPolicy(tool string) (string, error) {
-	dir, err := os.Getwd()
+	root, err := cli.Root("")
 	if err != nil {
-		return "", fmt.Errorf("find the working directory: %w", err)
+		return "", err
 	}
-	for {
-		p := filepath.Join(dir, ".github", "policies", tool+".json")
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no .github/policies/%s.json above the working directory", tool)
-		}
-		dir = parent
+	p := filepath.Join(root, ".github", "policies", tool+".json")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("the policy of %s: %w", tool, err)
 	}
+	return p, nil
 }
