@@ -193,3 +193,9 @@ else
 	{ [ -s BENCHMARKS.md ] && echo; cat "$section"; } >>BENCHMARKS.md
 fi
 say "wrote BENCHMARKS.md"
+
+# Parallel stacks (scripts/bench-parallel.sh, its own BENCHMARKS.md section):
+# environment preview time for 1, 10 and 40 database stacks, one at a time
+# against parallel, with and without the double's modelled AWS latency; peak
+# memory; the PR comment's size for 40 stacks.
+"$root/scripts/bench-parallel.sh"
