@@ -199,3 +199,8 @@ say "wrote BENCHMARKS.md"
 # against parallel, with and without the double's modelled AWS latency; peak
 # memory; the PR comment's size for 40 stacks.
 "$root/scripts/bench-parallel.sh"
+
+# The chaos run (scripts/bench-chaos.sh, its own BENCHMARKS.md section): the
+# dev environment's up under 50 seeded faults, each followed by deploy
+# repair, with no orphan, no duplicate and no manual step.
+"$root/scripts/bench-chaos.sh"
