@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
+	"github.com/pgplatform/platform/scripts/internal/cli"
 	"github.com/pgplatform/platform/scripts/internal/rdspending"
 	"github.com/pgplatform/platform/scripts/internal/report"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -107,9 +107,9 @@ func rdsInstances(eventsFile string) ([]report.PendingInstance, error) {
 func AWSPending(ctx context.Context, region, identifier string) (string, map[string]any, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region))
+	cfg, err := cli.AWSConfig(ctx, region)
 	if err != nil {
-		return "", nil, false, fmt.Errorf("AWS configuration: %w", err)
+		return "", nil, false, err
 	}
 	out, err := rds.NewFromConfig(cfg).DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{DBInstanceIdentifier: &identifier})
 	var notFound *rdstypes.DBInstanceNotFoundFault
