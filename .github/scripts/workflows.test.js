@@ -454,6 +454,7 @@ test('CODEOWNERS gives an owner to the workflows, the gate, the affected rules a
   const must = [
     '.github/workflows/preview.yml', '.github/CODEOWNERS', '.github/scripts/override.js', '.github/policies/read.json',
     'scripts/internal/report/gate.go', 'scripts/internal/report/stateful.go', 'scripts/cmd/preview-report/main.go',
+    'scripts/internal/report/reportcmd/reportcmd.go', 'scripts/internal/affected/affectedcmd/affectedcmd.go', 'scripts/internal/cli/flags.go',
     'scripts/internal/affected/affected.go', 'scripts/cmd/affected/main.go',
     'shared/guardrails/rules.go', 'scripts/internal/deploy/run.go', 'scripts/cmd/deploy/main.go', 'docs/guardrails.md', 'docs/THREAT-MODEL.md',
   ];
