@@ -5,9 +5,11 @@ package failover_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,22 +83,35 @@ func newClusterLab(tb testing.TB, quorum bool) *clusterLab {
 			standbySettings[k] = v
 		}
 	}
+	start := time.Now()
 	primary, err := c.StartPrimary("primary", primarySettings)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	l := &clusterLab{cluster: c, primary: primary, ip: map[string]string{"primary": "127.0.0.2"}}
-	for i, name := range []string{"s1", "s2"} {
-		s, err := c.StartStandby(name, primary, standbySettings)
-		if err != nil {
-			tb.Fatal(err)
-		}
+	// The two base backups are taken side by side.
+	names := []string{"s1", "s2"}
+	l.standbys = make([]*pglocal.Server, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.standbys[i], errs[i] = c.StartStandby(name, primary, standbySettings)
+		}()
+		l.ip[name] = fmt.Sprintf("127.0.0.%d", 3+i)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatal(err)
+	}
+	for _, name := range names {
 		if err := primary.WaitStreaming(ctx, name); err != nil {
 			tb.Fatal(err)
 		}
-		l.standbys = append(l.standbys, s)
-		l.ip[name] = fmt.Sprintf("127.0.0.%d", 3+i)
 	}
+	tb.Logf("primary and standbys s1, s2 running in %s", time.Since(start).Round(time.Millisecond))
 	ep, err := endpoint.New("writer.cluster.test")
 	if err != nil {
 		tb.Fatal(err)

@@ -203,14 +203,15 @@ func (c *Cluster) Servers() []*Server {
 	return append([]*Server(nil), c.servers...)
 }
 
-// StartPrimary initialises a new data directory with initdb and starts it
-// with the base settings overridden by settings.
+// StartPrimary initialises a new data directory (a copy of one initdb made
+// once per process, see initdb) and starts it with the base settings
+// overridden by settings.
 func (c *Cluster) StartPrimary(name string, settings Settings) (*Server, error) {
 	s, err := c.newServer(name, settings)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.run("initdb", "-D", s.DataDir, "-U", Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"); err != nil {
+	if err := c.initdb(s.DataDir); err != nil {
 		return nil, fmt.Errorf("initdb for %s: %w", name, err)
 	}
 	if err := s.writeConfig(true); err != nil {
