@@ -181,14 +181,19 @@ const replayStill = 100 * time.Millisecond
 // and a promoted standby first replays everything it has received. So the
 // replay positions are compared only after each standby has replayed what
 // it received (pg_last_wal_replay_lsn() has reached
-// pg_last_wal_receive_lsn()); compared earlier, a standby that received
-// more but replayed less could lose the election and its WAL with it. Ties
-// go to the first candidate.
+// pg_last_wal_receive_lsn(), or stopped short of it at a record the crash
+// cut off); compared earlier, a standby that received more but replayed
+// less could lose the election and its WAL with it. Ties go to the first
+// candidate.
 //
 // The other standbys are repointed while the winner is promoted: one that
 // starts streaming from it before the promotion follows it onto its new
-// timeline as a cascading standby, one that starts after reads the
-// timeline's history from it. Either way a standby whose replay position is
+// timeline as a cascading standby ("If an upstream standby server is
+// promoted to become the new primary, downstream servers will continue to
+// stream from the new primary if recovery_target_timeline is set to
+// 'latest' (the default)",
+// https://www.postgresql.org/docs/15/warm-standby.html#CASCADING-REPLICATION),
+// one that starts after reads the timeline's history from it. Either way a standby whose replay position is
 // at or behind the winner's can follow it, one ahead could not, and the
 // election rules that out. A promoted server whose
 // synchronous_standby_names names them does not acknowledge a commit until
