@@ -194,12 +194,12 @@ func validateCluster(in resource.PropertyMap) []failure {
 // instance classes are the only ones that support the medium instance size."
 var multiAZClasses = []string{"m5d", "m6gd", "m6id", "m6idn", "r5d", "r6gd", "x2iedn", "r6id", "r6idn", "c6gd"}
 
-// multiAZPostgresMissing are the Regions where [DOC]
+// multiAZMissing are the Regions where [DOC]
 // Concepts.RDS_Fea_Regions_DB-eng.Feature.MultiAZDBClusters.html says
-// Multi-AZ DB clusters for PostgreSQL are not available (those whose Region
-// code the page's names give without doubt: US West (N. California),
-// AWS GovCloud (US-East, US-West)).
-var multiAZPostgresMissing = []string{"us-west-1", "us-gov-east-1", "us-gov-west-1"}
+// Multi-AZ DB clusters are "Not available" for every RDS for MySQL and RDS
+// for PostgreSQL version (those whose Region code the page's names give
+// without doubt: US West (N. California), AWS GovCloud (US-East, US-West)).
+var multiAZMissing = []string{"us-west-1", "us-gov-east-1", "us-gov-west-1"}
 
 // supportedPostgresVersion is the same page's list for PostgreSQL: "all
 // PostgreSQL 18, 17, 16, 15 versions; 14.5 and higher; 13.4 and 13.7 and
@@ -249,8 +249,8 @@ func checkMultiAZCluster(id, region string, in resource.PropertyMap, r *records,
 			return refuse("InvalidParameterCombination: %s required to create a Multi-AZ DB cluster (engine %s)",
 				strings.Join(missing, ", "), engine)
 		}
-		if engine == "postgres" && slices.Contains(multiAZPostgresMissing, region) {
-			return refuse("Multi-AZ DB clusters for PostgreSQL are not available in %s", region)
+		if slices.Contains(multiAZMissing, region) {
+			return refuse("Multi-AZ DB clusters for %s are not available in %s", engine, region)
 		}
 	}
 	if v, ok, _ := knownString(in, "engineVersion"); ok && engine == "postgres" && !supportedPostgresVersion(v) {

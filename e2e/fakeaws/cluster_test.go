@@ -223,7 +223,7 @@ func TestAWSRefusesAMultiAZClusterItDoesNotSupport(t *testing.T) {
 	_, err := west.Configure(bg, &pulumirpc.ConfigureRequest{Args: props(t, pm(map[string]any{"region": "us-west-1"}))})
 	require.NoError(t, err)
 	assert.ErrorContains(t, createErr(t, west, clusterTok, "c", w.clusterInputs("c")),
-		"Multi-AZ DB clusters for PostgreSQL are not available in us-west-1")
+		"Multi-AZ DB clusters for postgres are not available in us-west-1")
 	// A second cluster with the same identifier.
 	create(t, p, clusterTok, "first", w.clusterInputs("dup"))
 	assert.ErrorContains(t, createErr(t, p, clusterTok, "second", w.clusterInputs("dup")), `clusterIdentifier "dup" already exists`)

@@ -291,7 +291,7 @@ func target(c *comp) map[string]any {
 // to an existing DB instance"), DBProxyTargetAlreadyRegisteredFault ("The
 // proxy is already associated with the specified RDS DB instance or Aurora
 // DB cluster"). [DOC] limitations: "Each proxy can be associated with a
-// single target DB instance", and "For RDS DB instances in replication
+// single target DB instance or cluster", and "For RDS DB instances in replication
 // configurations, you can associate a proxy only with the writer DB
 // instance, not a read replica."
 //
