@@ -61,12 +61,43 @@ func loweringReasons(resourceType string, props []PropertyChange) []string {
 	var out []string
 	for _, rule := range Lowering[resourceType] {
 		for _, p := range props {
-			if p.Path == rule.Path && rule.Lowers(p.Old, p.New) {
+			old, new, ok := ruleValues(rule.Path, p)
+			if ok && rule.Lowers(old, new) {
 				out = append(out, rule.Why)
 			}
 		}
 	}
 	return out
+}
+
+// ruleValues are the old and new values of the rule's path in a property
+// change: the change's own when it names the path, or the entry of the
+// rule's path inside a change of the whole enclosing map. A diff may name
+// a changed map entry ("tags.Tier") or the map as a whole ("tags"), as the
+// provider double does; the rule must hold either way.
+func ruleValues(rulePath string, p PropertyChange) (old, new string, ok bool) {
+	if p.Path == rulePath {
+		return p.Old, p.New, true
+	}
+	key, inside := strings.CutPrefix(rulePath, p.Path+".")
+	if !inside || strings.ContainsAny(key, ".[") {
+		return "", "", false
+	}
+	return mapEntry(p.Old, key), mapEntry(p.New, key), true
+}
+
+// mapEntry is the JSON of key in a JSON object, or "" when the object or
+// the key is absent.
+func mapEntry(object, key string) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(object), &m) != nil {
+		return ""
+	}
+	v, ok := m[key]
+	if !ok {
+		return ""
+	}
+	return string(v)
 }
 
 func changed(old, new string) bool { return old != new }

@@ -64,6 +64,14 @@ func TestUpdatesThatLowerAProtectionAreGated(t *testing.T) {
 			map[string]any{"tags": map[string]any{"Tier": "prod"}}, map[string]any{"tags": map[string]any{"Tier": "staging"}}, "tier changes"},
 		{"environment changed on the VPC", "aws:ec2/vpc:Vpc", map[string]apitype.DiffKind{"tags.Environment": u},
 			map[string]any{"tags": map[string]any{"Environment": "prod"}}, map[string]any{"tags": map[string]any{"Environment": "staging"}}, "environment changes"},
+		// A diff that names the whole tags map (as the provider double's
+		// does) is looked into: the rule holds on the entry it names.
+		{"tier changed, the diff naming the whole tags map", instanceType, map[string]apitype.DiffKind{"tags": u},
+			map[string]any{"tags": map[string]any{"Tier": "prod", "Service": "a"}}, map[string]any{"tags": map[string]any{"Tier": "staging", "Service": "a"}}, "tier changes"},
+		{"environment tag removed, the diff naming the whole tags map", "aws:ec2/vpc:Vpc", map[string]apitype.DiffKind{"tags": u},
+			map[string]any{"tags": map[string]any{"Environment": "prod"}}, map[string]any{"tags": map[string]any{}}, "environment changes"},
+		{"another tag changed, the diff naming the whole tags map", instanceType, map[string]apitype.DiffKind{"tags": u},
+			map[string]any{"tags": map[string]any{"Tier": "prod", "Service": "a"}}, map[string]any{"tags": map[string]any{"Tier": "prod", "Service": "b"}}, ""},
 		{"another tag changed", instanceType, map[string]apitype.DiffKind{"tags.Service": u},
 			map[string]any{"tags": map[string]any{"Service": "a"}}, map[string]any{"tags": map[string]any{"Service": "b"}}, ""},
 		{"class changed", instanceType, map[string]apitype.DiffKind{"instanceClass": u},
