@@ -10,9 +10,13 @@
 #     with the programs run inline from the prebuilt deploy binary, and with a
 #     compile of both programs before every run, as the Go language host does.
 #     Both are measured in this one run and given as a ratio.
+#   - the failover drill's resolution and overhead, and the local RTO of the
+#     Multi-AZ DB instance and cluster analogues on real PostgreSQL
+#     (BENCH_RTO_DRILLS drills each, default 5: about 7 more minutes).
 #
 # Runs offline; no AWS account is touched (the provider double answers).
-# Takes about 10 minutes on 2 cores, most of it the two cold builds.
+# Takes about 10 minutes on 2 cores, most of it the two cold builds, plus
+# the failover drills.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
