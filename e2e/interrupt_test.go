@@ -306,9 +306,11 @@ func TestInterruptedDeploys(t *testing.T) {
 		// (the digest of its replacing inputs): the replacement is created
 		// before the old one is deleted.
 		sb.editEnv("database", "orders-dev", "database:databaseName: orders", "database:databaseName: ordersdb")
-		w.setFaults(slowInstance)
+		slowReplacement := slowInstance
+		slowReplacement.ID = "slow-replacement"
+		w.setFaults(slowReplacement)
 		run := sb.start("up", "--env", "dev", "--stack", "orders-dev")
-		fired := w.waitFired("slow-instance", 5*time.Minute)
+		fired := w.waitFired("slow-replacement", 5*time.Minute)
 		killTree(run.cmd.Process.Pid)
 		<-run.done
 		require.Len(t, w.pendingOps("database", "orders-dev"), 1, "the killed run left its create pending\n%s", run.result())
@@ -324,8 +326,17 @@ func TestInterruptedDeploys(t *testing.T) {
 		assert.Regexp(t, `database/orders-dev\s+repair\s+ok`, r.stdout)
 		assert.Empty(t, w.pendingOps("database", "orders-dev"))
 		assert.Empty(t, w.lockFiles("database", "orders-dev"))
+		// The state holds every resource the double does, the replacement
+		// included; the instance it replaces is still there, marked for
+		// deletion, as after any create-before-delete replacement's create.
 		a := sb.audit()
-		assert.True(t, a.Clean(), "%s", a)
+		assert.Empty(t, a.Orphans, "%s", a)
+		assert.Empty(t, a.Missing, "%s", a)
+		assert.Empty(t, a.Pending, "%s", a)
+		for _, d := range a.Duplicates {
+			require.Len(t, d, 2, "%s", a)
+			assert.Equal(t, fired.URN, d[0].URN, "only the instance and its replacement share a URN\n%s", a)
+		}
 
 		r = sb.deploy("up", "--env", "dev", "--stack", "orders-dev")
 		require.Zero(t, r.code, "%s", r)

@@ -102,16 +102,12 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 		// A new stack, previewed on a throwaway backend: no state yet.
 		return false, nil
 	case unreadableState(err):
-		latest, _ := LatestCheckpoint(cpDir)
-		return false, &StateUnreadableError{Project: st.Project, Stack: st.Name, Cause: err, Latest: latest,
-			Restore: fmt.Sprintf("deploy restore-state --env %s --stack %s", g.Env, st.Name)}
+		return false, g.unreadable(st, err)
 	default:
 		return false, fmt.Errorf("read the state before %s: %w", op, err)
 	}
 	if err := ValidateState(raw); err != nil {
-		latest, _ := LatestCheckpoint(cpDir)
-		return false, &StateUnreadableError{Project: st.Project, Stack: st.Name, Cause: err, Latest: latest,
-			Restore: fmt.Sprintf("deploy restore-state --env %s --stack %s", g.Env, st.Name)}
+		return false, g.unreadable(st, err)
 	}
 	if writes {
 		file, err := SaveCheckpoint(cpDir, r.now(), op, raw)
@@ -221,4 +217,37 @@ func (t Tool) guard(root string, opts Options, s workspace.Settings) *Guard {
 		Overrides:      Overrides{Adopt: opts.Adopt, Forget: opts.Forget},
 		From:           opts.From,
 	}
+}
+
+// unreadable is the error of a stack whose state cannot be read: the cause,
+// the newest checkpoint and the command that restores it.
+func (g *Guard) unreadable(st stacks.Stack, cause error) *StateUnreadableError {
+	latest, _ := LatestCheckpoint(CheckpointDir(g.CheckpointRoot, st.Project, st.Name))
+	env := st.Environment
+	if env == "" {
+		env = g.Env
+	}
+	return &StateUnreadableError{Project: st.Project, Stack: st.Name, Cause: cause, Latest: latest,
+		Restore: fmt.Sprintf("deploy restore-state --env %s --stack %s", env, st.Name)}
+}
+
+// explainUnreadable turns a failure to read state met before any stack ran
+// (listing a project's stacks reads every state file of the project) into
+// a StateUnreadableError naming the stack of the environment whose state
+// cannot be read, found by exporting each, and how to restore it. Any other
+// error is returned as it is.
+func (r *Runner) explainUnreadable(ctx context.Context, err error, all []stacks.Stack, plan Plan) error {
+	se, ok := r.Engine.(StateEngine)
+	if err == nil || r.Guard == nil || !ok || !unreadableState(err) {
+		return err
+	}
+	for _, st := range all {
+		if st.Environment != plan.Env {
+			continue
+		}
+		if _, xerr := se.ExportState(ctx, st.Project, st.Name); xerr != nil && unreadableState(xerr) {
+			return &StepError{Op: plan.Op, Project: st.Project, Stack: st.Name, Err: r.Guard.unreadable(st, xerr)}
+		}
+	}
+	return err
 }

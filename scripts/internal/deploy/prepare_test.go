@@ -21,6 +21,8 @@ type stateEngine struct {
 	imported  map[string][]byte
 	exportErr error
 	backend   string
+	// broken: "<project>/<stack>" whose export fails with this error.
+	broken map[string]error
 }
 
 func (s *stateEngine) Backend() string {
@@ -34,6 +36,9 @@ func (s *stateEngine) ExportState(_ context.Context, project, stack string) ([]b
 	s.record("export-state " + project + "/" + stack)
 	if s.exportErr != nil {
 		return nil, s.exportErr
+	}
+	if err := s.broken[project+"/"+stack]; err != nil {
+		return nil, err
 	}
 	data, ok := s.state[project+"/"+stack]
 	if !ok {
@@ -212,4 +217,30 @@ func TestRecoveryFlags(t *testing.T) {
 	o, err = ParseArgs([]string{"restore-state", "--env", "dev", "--stack", "orders-dev", "--from", "x.json"})
 	require.NoError(t, err)
 	assert.Equal(t, "x.json", o.From)
+}
+
+func TestAnUnreadableStateMetBeforeAnyStackIsNamed(t *testing.T) {
+	// Listing the database stacks (the storage and network checks) reads
+	// every state file of the project: a truncated one fails it without
+	// naming the stack. The tool finds it and points to its restore.
+	cause := errors.New("list the database stacks on the backend: place 1: unexpected end of JSON input")
+	eng := &stateEngine{fakeEngine: &fakeEngine{inventoryErr: cause},
+		state:  map[string][]byte{"database/orders-dev": exported(t, `[]`), "network/dev": exported(t, `[]`)},
+		broken: map[string]error{"database/payments-dev": errors.New("could not deserialize deployment: unexpected end of JSON input")}}
+	cp := t.TempDir()
+	saved, err := SaveCheckpoint(CheckpointDir(cp, "database", "payments-dev"), time.Now(), Up, exported(t, `[]`))
+	require.NoError(t, err)
+	out, err := guardedRun(t, eng, &Guard{Env: "dev", CheckpointRoot: cp}, "up", "--env", "dev", "--stack", "orders-dev")
+	var ue *StateUnreadableError
+	require.ErrorAs(t, err, &ue, out)
+	assert.Equal(t, "payments-dev", ue.Stack)
+	assert.Equal(t, saved, ue.Latest)
+	assert.Contains(t, err.Error(), "deploy restore-state --env dev --stack payments-dev")
+	assert.Empty(t, eng.stackRuns())
+
+	// Any other failure of the listing is left as it is.
+	eng.inventoryErr = errors.New("AccessDenied")
+	_, err = guardedRun(t, eng, &Guard{Env: "dev", CheckpointRoot: t.TempDir()}, "up", "--env", "dev", "--stack", "orders-dev")
+	require.ErrorContains(t, err, "AccessDenied")
+	assert.False(t, errors.As(err, &ue))
 }

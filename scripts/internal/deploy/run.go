@@ -134,6 +134,7 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 	if err == nil {
 		err = r.checkStorage(ctx, plan)
 	}
+	err = r.explainUnreadable(ctx, err, all, plan)
 	if err != nil {
 		status := StatusFailed
 		var refusal *RefusalError
