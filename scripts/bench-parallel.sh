@@ -28,6 +28,9 @@ LATENCY="${BENCH_LATENCY:-150ms}"
 # The resident size assumed for the real AWS provider plugin, in MB: the
 # top of the 300-430 MB per process that pulumi/pulumi-aws#5860 reports.
 REAL_PLUGIN_MB="${BENCH_REAL_PLUGIN_MB:-430}"
+# ... and for the unconfigured plugin process each stack operation also
+# starts: the 63 MB process of the same listing.
+REAL_IDLE_PLUGIN_MB="${BENCH_REAL_IDLE_PLUGIN_MB:-63}"
 SIZES="${BENCH_STACKS:-1 10 40}"
 PREVIEW_FLAGS="${BENCH_PREVIEW_FLAGS:---refresh}"
 read -r -a pflags <<<"$PREVIEW_FLAGS"
@@ -39,7 +42,8 @@ say() { printf 'bench-parallel: %s\n' "$*" >&2; }
 
 # tree_rss PID: the resident memory, in KiB, of PID and every process under
 # it, from /proc/<pid>/stat (field 2 the command, 4 the parent, 24 the
-# resident pages): "<total> <Pulumi CLIs> <provider plugins> <plugins running>".
+# resident pages): "<total> <Pulumi CLIs> <provider plugins> <plugins running>
+# <CLIs running>".
 tree_rss() {
 	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root="$1" -v page="$(($(getconf PAGESIZE) / 1024))" '
 		{
@@ -49,24 +53,25 @@ tree_rss() {
 			parent[pid] = f[2] + 0; rss[pid] = f[22] * page; name[pid] = comm
 		}
 		END {
-			n = 1; todo[1] = root + 0; total = 0; cli = 0; plugin = 0; plugins = 0
+			n = 1; todo[1] = root + 0; total = 0; cli = 0; clis = 0; plugin = 0; plugins = 0
 			for (i = 1; i <= n; i++) {
 				p = todo[i]; total += rss[p]
-				if (name[p] == "pulumi") cli += rss[p]
+				if (name[p] == "pulumi") { cli += rss[p]; clis++ }
 				if (name[p] ~ /^pulumi-resource/) { plugin += rss[p]; plugins++ }
 				for (c in parent) if (parent[c] == p) todo[++n] = c + 0
 			}
-			print total, cli, plugin, plugins
+			print total, cli, plugin, plugins, clis
 		}'
 }
 
 # run_measured OUT CMD...: runs CMD, sampling the memory of its process tree
 # every 0.2 s; prints "<seconds> <peak MiB> <CLIs MiB> <plugins MiB>
-# <plugins>", the last three at the peak. The command's output goes to OUT.
+# <plugins> <CLIs>", the last four at the peak. The command's output goes to
+# OUT.
 run_measured() {
 	local out="$1"
 	shift
-	local start end peak=0 at="0 0 0" total rest
+	local start end peak=0 at="0 0 0 0" total rest
 	start=$(date +%s.%N)
 	"$@" >"$out" 2>&1 &
 	local pid=$!
@@ -83,7 +88,7 @@ run_measured() {
 	fi
 	end=$(date +%s.%N)
 	awk -v a="$start" -v b="$end" -v p="$peak" -v at="$at" 'BEGIN{
-		split(at, x, " "); printf "%.1f %d %d %d %d\n", b-a, p/1024, x[1]/1024, x[2]/1024, x[3]}'
+		split(at, x, " "); printf "%.1f %d %d %d %d %d\n", b-a, p/1024, x[1]/1024, x[2]/1024, x[3], x[4]}'
 }
 
 say "building the deploy tool and the provider double..."
@@ -126,7 +131,7 @@ default=$(deploy help | sed -n 's/.*stops at the first failure (default \([0-9]*
 
 rows="$work/rows"
 : >"$rows"
-peak=(--peak 0 --cli 0 --plugin 0 --plugins 0)
+peak=(--peak 0 --cli 0 --plugin 0 --plugins 0 --clis 0)
 for n in $SIZES; do
 	sel=(--stack dev)
 	for app in "${apps[@]:0:$n}"; do sel+=(--stack "$app"); done
@@ -138,11 +143,11 @@ for n in $SIZES; do
 			say "preview of the network + $n stacks, --parallel $par, latency $label..."
 			r=$(FAKEAWS_LATENCY="$lat" run_measured "$work/preview.out" \
 				deploy preview --env dev "${sel[@]}" "${pflags[@]}" --parallel "$par" --log-dir "$work/logs")
-			read -r s mem cli plugin plugins <<<"$r"
+			read -r s mem cli plugin plugins clis <<<"$r"
 			t[$par]=$s m[$par]=$mem
-			say "  $s s, peak $mem MiB ($plugins provider plugins, $plugin MiB; Pulumi CLIs $cli MiB)"
+			say "  $s s, peak $mem MiB ($plugins provider plugins, $plugin MiB; $clis Pulumi CLIs, $cli MiB)"
 			if [ "$n" = "$max" ] && [ "$par" = "$default" ] && [ "$lat" != 0 ]; then
-				peak=(--peak "$mem" --cli "$cli" --plugin "$plugin" --plugins "$plugins")
+				peak=(--peak "$mem" --cli "$cli" --plugin "$plugin" --plugins "$plugins" --clis "$clis")
 			fi
 		done
 		ratio=$(awk -v a="${t[1]}" -v b="${t[$default]}" 'BEGIN{printf "%.1f", a/b}')
@@ -160,27 +165,32 @@ comment=$(cd scripts && go test -count=1 -run '^TestFortyStacksFitOneComment$' -
 comment_line=$(echo "$comment" | grep -m1 -o "forty stacks: comment .*") || { say "TestFortyStacksFitOneComment printed no size"; exit 1; }
 say "  $comment_line"
 
-# memory_text --peak MiB --cli MiB --plugin MiB --plugins N: the memory
-# budget at the default parallelism, with the double's plugin replaced by
-# the real provider's size.
+# memory_text --peak MiB --cli MiB --plugin MiB --plugins N --clis N: the
+# memory budget at the default parallelism, with the double's plugins
+# replaced by the real provider's size. The engine starts two plugin
+# processes per stack operation: the configured default provider, which
+# makes every resource call, and an unconfigured one that only answers
+# CheckConfig and DiffConfig (seen in the double's call log, by process).
 memory_text() {
-	local peak cli plugin plugins
+	local peak cli plugin plugins clis
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		--peak) peak=$2 ;; --cli) cli=$2 ;; --plugin) plugin=$2 ;; --plugins) plugins=$2 ;;
+		--peak) peak=$2 ;; --cli) cli=$2 ;; --plugin) plugin=$2 ;; --plugins) plugins=$2 ;; --clis) clis=$2 ;;
 		esac
 		shift 2
 	done
-	awk -v peak="$peak" -v cli="$cli" -v plugin="$plugin" -v n="$plugins" -v d="$default" -v real="$REAL_PLUGIN_MB" 'BEGIN {
-		n = (n > 0 ? n : 1)
+	awk -v peak="$peak" -v cli="$cli" -v plugin="$plugin" -v n="$plugins" -v c="$clis" -v d="$default" \
+		-v big="$REAL_PLUGIN_MB" -v small="$REAL_IDLE_PLUGIN_MB" -v stacks="$max" 'BEGIN {
+		c = (c > 0 ? c : 1)
 		base = peak - cli - plugin
-		per = cli / n + real
-		est = base + n * per
+		per = cli / c + big + small
+		worst = cli / c + 2 * big
 		budget = 7 * 1024 - 1536
-		fit = int((budget - base) / per)
-		printf "**Memory at the default parallelism.** The largest run (%d stacks, --parallel %d, with latency) peaked at %d MiB: %d provider plugins of the double (%d MiB together), the Pulumi CLIs %d MiB (%d MiB each), the rest (deploy with its inline programs) %d MiB. ", '"$max"', d, peak, n, plugin, cli, cli / n, base
-		printf "The real provider plugin is far larger than the double: pulumi/pulumi-aws#5860 measures 300 to 430 MB resident per pulumi-resource-aws process. Counting %d MB for each of the %d plugins, the same run would peak near %d MiB. ", real, n, est
-		printf "A GitHub-hosted runner with 7 GB (2 cores) leaves about %d MiB after the system and the runner agent (1.5 GiB set aside here), which holds about %d stacks at once at %d MiB each; the default of %d stays within it with room to spare, and forty stacks never run more than %d at a time, so forty fit as well as eight.", budget, fit, per, d, d
+		printf "**Memory at the default parallelism.** The largest run (%d stacks, --parallel %d, with latency) peaked at %d MiB: %d Pulumi CLIs (%d MiB, %d MiB each), %d provider plugins of the double (%d MiB), and deploy with its inline programs (%d MiB).\n\n", stacks, d, peak, c, cli, cli / c, n, plugin, base
+		printf "The real provider plugin is far larger than the double. pulumi/pulumi-aws#5860 lists one pulumi-resource-aws process at 63 MB beside configured ones at 317 to 430 MB. Each stack operation runs two plugin processes: the configured default provider and an unconfigured one that only answers CheckConfig and DiffConfig (the double'\''s call log, by process). "
+		printf "Counting %d MB and %d MB for them, a running stack needs about %d MiB, and %d at once about %d MiB in all. ", big, small, per, d, base + d * per
+		printf "If the second process were as large as the first (%d MB each), a stack would need %d MiB and %d at once %d MiB.\n\n", big, worst, d, base + d * worst
+		printf "A GitHub-hosted runner with 7 GB leaves about %d MiB after the system and the runner agent (1.5 GiB set aside here): room for %d stacks at once at %d MiB each, or %d at %d MiB. Forty stacks never run more than %d at a time, so forty need no more than %d do. The default of %d keeps enough stacks in flight to hide the API round trips (table above) and, in the likely case, needs %d of those %d MiB; should the plugins prove as large as the conservative case on a 7 GB runner, --parallel %d fits it.", budget, int((budget - base) / per), per, int((budget - base) / worst), worst, d, d, d, base + d * per, budget, int((budget - base) / worst)
 	}'
 }
 
