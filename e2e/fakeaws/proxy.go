@@ -137,6 +137,23 @@ func checkProxyAuth(name string, in resource.PropertyMap) error {
 // max_idle_connections_percent 50).
 var poolDefaults = map[string]any{"connectionBorrowTimeout": 120.0, "maxConnectionsPercent": 100.0, "maxIdleConnectionsPercent": 50.0}
 
+// poolWithDefaults is a pool setting (a plain object, or nil) with the
+// provider's defaults filled in where it gives none.
+func poolWithDefaults(v any) map[string]any {
+	out := map[string]any{}
+	for k, d := range poolDefaults {
+		out[k] = d
+	}
+	if m, ok := v.(map[string]any); ok {
+		for k, e := range m {
+			if e != nil {
+				out[k] = e
+			}
+		}
+	}
+	return out
+}
+
 func proxyDefaultTargetGroupType() resourceType {
 	return resourceType{
 		// [TF] db_proxy_name: Required, ForceNew, validIdentifier;
@@ -144,6 +161,14 @@ func proxyDefaultTargetGroupType() resourceType {
 		// updates in place (Update is resourceProxyDefaultTargetGroupPut too).
 		Replace: []string{"dbProxyName"},
 		InPlace: []string{"connectionPoolConfig"},
+		// The nested Defaults are part of the planned value: a pool the
+		// program gives in part equals the state that has them filled in.
+		Suppress: func(key string, old, new resource.PropertyValue, _ resource.PropertyMap) bool {
+			if key != "connectionPoolConfig" || new.ContainsUnknowns() {
+				return false
+			}
+			return sameValue(old, resource.NewPropertyValue(poolWithDefaults(Unsecret(plainValue(new)))))
+		},
 		Validate: func(in resource.PropertyMap) []failure {
 			out := name(in, "dbProxyName", validIdentifier)
 			pool, ok := plainInput(in, "connectionPoolConfig")
@@ -177,22 +202,11 @@ func proxyDefaultTargetGroupType() resourceType {
 			c.set("name", func() any { return "default" })
 			c.set("arn", func() any { return c.arn("rds", "target-group:"+c.hexID("prx-tg-", 17)) })
 			c.set("connectionPoolConfig", func() any {
-				out := map[string]any{}
-				for k, v := range poolDefaults {
-					out[k] = v
-				}
-				if v, ok := plainInput(c.in, "connectionPoolConfig"); ok {
-					if m, isMap := v.(map[string]any); isMap {
-						for k, e := range m {
-							if e != nil {
-								out[k] = e
-							}
-						}
-					}
-				} else if p, has := c.in["connectionPoolConfig"]; has && p.ContainsUnknowns() {
+				v, _ := plainInput(c.in, "connectionPoolConfig")
+				if p, has := c.in["connectionPoolConfig"]; has && p.ContainsUnknowns() {
 					c.sawUnknown = true
 				}
-				return out
+				return poolWithDefaults(v)
 			})
 		},
 		CheckCreate: func(c *comp, r *records) error {

@@ -217,3 +217,22 @@ func TestProxyEndpoint(t *testing.T) {
 	assert.Equal(t, "READ_WRITE", str(def, "targetRole"), "the provider's default")
 	assert.ErrorContains(t, createErr(t, p, proxyEndpointTok, "reader2", base), `dbProxyEndpointName "reader" already exists`)
 }
+
+// TestAPartPoolSettingEqualsTheStateWithTheDefaults: the provider plans
+// connection_pool_config with its nested Defaults, so a program giving
+// only maxConnectionsPercent has no diff against the state that holds all
+// three, while a real change still diffs.
+func TestAPartPoolSettingEqualsTheStateWithTheDefaults(t *testing.T) {
+	p, _ := newConfigured(t)
+	state := pm(map[string]any{"dbProxyName": "p", "connectionPoolConfig": map[string]any{
+		"connectionBorrowTimeout": 120.0, "maxConnectionsPercent": 90.0, "maxIdleConnectionsPercent": 50.0}})
+	diff := func(pool map[string]any) *pulumirpc.DiffResponse {
+		news := pm(map[string]any{"dbProxyName": "p", "connectionPoolConfig": pool})
+		resp, err := p.Diff(bg, &pulumirpc.DiffRequest{Urn: urn(proxyTargetGrTok, "tg"), Type: proxyTargetGrTok, Id: "p",
+			Olds: props(t, state), OldInputs: props(t, news), News: props(t, news)})
+		require.NoError(t, err)
+		return resp
+	}
+	assert.Equal(t, pulumirpc.DiffResponse_DIFF_NONE, diff(map[string]any{"maxConnectionsPercent": 90.0}).GetChanges())
+	assert.Equal(t, []string{"connectionPoolConfig"}, diff(map[string]any{"maxConnectionsPercent": 80.0}).GetDiffs())
+}
