@@ -19,6 +19,10 @@
 //	err = primary.StopImmediate()
 //	err = standby.Promote()
 //
+// For a cluster of several standbys, PromoteMostAdvanced promotes the one
+// that has replayed the most WAL and points the others at it, and
+// StartPgBouncer puts a pgbouncer in front of a server.
+//
 // Cleanup (registered by ForTest) stops every server, kills any process left
 // behind and removes the directory, whatever state the test left them in.
 // When a test binary dies before its Cleanup, the next New stops the servers
