@@ -9,6 +9,8 @@ SHELL := /usr/bin/env bash
 .DEFAULT_GOAL := help
 
 ENV ?= dev
+# The app of make new-database, e.g. APP=billing.
+APP ?=
 # Space-separated database stacks to limit a deploy to, e.g. STACKS="orders-dev".
 STACKS ?=
 MODULES := shared network database scripts e2e
@@ -66,6 +68,14 @@ refresh: ## refresh the state of every stack of ENV from AWS
 
 destroy: ## destroy ENV's database stacks, then its network (never prod)
 	$(call deploy_step,destroy)
+
+# ---- app teams --------------------------------------------------------------------
+
+.PHONY: new-database
+new-database: ## write an app's stack file, environments/database/Pulumi.<APP>-<ENV>.yaml, validated (prod: ALARM_EMAIL=<address>)
+	@mkdir -p $(BIN)
+	go build -o $(BIN)/ ./scripts/cmd/new-database
+	$(BIN)/new-database --app "$(APP)" --env "$(ENV)" $(if $(ALARM_EMAIL),--alarm-email "$(ALARM_EMAIL)")
 
 # ---- checks ---------------------------------------------------------------------
 
