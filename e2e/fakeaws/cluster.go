@@ -25,7 +25,9 @@ import (
 //   - [API] the RDS API reference as aws-sdk-go-v2 service/rds v1.133.0
 //     carries it (api_op_CreateDBCluster.go, api_op_ModifyDBCluster.go,
 //     api_op_DeleteDBClusterParameterGroup.go, types/errors.go);
-//   - [DOC] the RDS User Guide pages named where used.
+//   - [DOC] the RDS User Guide pages named where used;
+//   - [PSDK] the pulumi-aws v6.83.4 Go SDK's doc comments
+//     (sdk/go/aws/rds/cluster.go).
 //
 // The double models Multi-AZ DB clusters (engine mysql or postgres) only: an
 // Aurora engine fails Check loudly, since the provider's rules differ for it
@@ -352,13 +354,21 @@ func clusterOutputs(c *comp) {
 	c.fill("deleteAutomatedBackups", func() any { return true })
 	c.fill("copyTagsToSnapshot", func() any { return false })
 	c.fill("engineMode", func() any { return "provisioned" })
-	// [PSDK] rds.Cluster availabilityZones: "RDS automatically assigns 3 AZs
-	// if less than 3 AZs are configured".
-	c.fill("availabilityZones", func() any {
+	// [PSDK] rds.Cluster availabilityZones (pulumi-aws v6.83.4
+	// sdk/go/aws/rds/cluster.go): "RDS automatically assigns 3 AZs if less
+	// than 3 AZs are configured, which will show as a difference requiring
+	// resource recreation next pulumi up." The zones given come first, then
+	// the region's others up to three.
+	c.set("availabilityZones", func() any {
+		out := []any{}
+		for _, z := range c.strings("availabilityZones") {
+			out = append(out, z)
+		}
 		names, _ := zones(c.region)
-		out := make([]any, len(names))
-		for i, n := range names {
-			out[i] = n
+		for _, n := range names {
+			if len(out) < 3 && !slices.Contains(out, any(n)) {
+				out = append(out, n)
+			}
 		}
 		return out
 	})

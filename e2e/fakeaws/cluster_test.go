@@ -356,3 +356,19 @@ func TestClusterParameterGroup(t *testing.T) {
 	assert.ErrorContains(t, createErr(t, p, clusterPGTok, "dup2", map[string]any{"name": "dup", "family": "postgres16"}),
 		`name "dup" already exists`)
 }
+
+// TestFewerThanThreeZonesShowAsAReplacementNextTime: RDS assigns three
+// zones, so a cluster configured with fewer differs from its state on the
+// next preview, and availabilityZones is ForceNew.
+func TestFewerThanThreeZonesShowAsAReplacementNextTime(t *testing.T) {
+	p, _ := newConfigured(t)
+	w := newRDSWorld(t, p, "w")
+	in := w.clusterInputs("orders")
+	in["availabilityZones"] = []any{"eu-west-1b"}
+	id, out := create(t, p, clusterTok, "orders", in)
+	assert.Equal(t, []any{"eu-west-1b", "eu-west-1a", "eu-west-1c"}, out["availabilityZones"].Mappable())
+	resp, err := p.Diff(bg, &pulumirpc.DiffRequest{Urn: urn(clusterTok, "orders"), Type: clusterTok, Id: id,
+		Olds: props(t, out), OldInputs: props(t, pm(in)), News: props(t, pm(in))})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"availabilityZones"}, resp.GetReplaces())
+}
