@@ -408,9 +408,29 @@ func proxyEndpointType() resourceType {
 				return c.other("aws:ec2/subnet:Subnet", ids[0], "vpcId")
 			})
 		},
+		// [DOC] rds-proxy-endpoints.html, "Limitations for proxy endpoints":
+		// "The maximum number of user-defined endpoints for a proxy is 20."
+		// A READ_ONLY endpoint on a proxy whose target is a DB instance is
+		// not refused: the same page says reader endpoints "only work for
+		// proxies associated with Multi-AZ DB clusters" and that "You can
+		// take advantage of such proxies by changing the target of a proxy
+		// from an RDS DB instance to a Multi-AZ DB cluster".
 		CheckCreate: func(c *comp, r *records) error {
-			_, err := findProxy(r, c.region, c.str("dbProxyName"))
-			return err
+			proxy := c.str("dbProxyName")
+			if _, err := findProxy(r, c.region, proxy); err != nil {
+				return err
+			}
+			n := 0
+			for _, rec := range r.Resources {
+				if rec.Type == proxyEndpointTok && rec.Region == c.region && apiStr(rec.Outputs["dbProxyName"]) == proxy {
+					n++
+				}
+			}
+			if n >= 20 {
+				return fmt.Errorf("fakeaws: RDS refuses endpoint %s of proxy %s: the proxy has %d user-defined endpoints, "+
+					"the most a proxy can have", c.str("dbProxyEndpointName"), proxy, n)
+			}
+			return nil
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package fakeaws
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -235,4 +236,27 @@ func TestAPartPoolSettingEqualsTheStateWithTheDefaults(t *testing.T) {
 	}
 	assert.Equal(t, pulumirpc.DiffResponse_DIFF_NONE, diff(map[string]any{"maxConnectionsPercent": 90.0}).GetChanges())
 	assert.Equal(t, []string{"connectionPoolConfig"}, diff(map[string]any{"maxConnectionsPercent": 80.0}).GetDiffs())
+}
+
+// TestAProxyTakesTwentyUserDefinedEndpoints, and a READ_ONLY one on a
+// proxy whose target is an instance (it works once the target is a
+// cluster).
+func TestAProxyTakesTwentyUserDefinedEndpoints(t *testing.T) {
+	p, _ := newConfigured(t)
+	w, proxy := proxyWorld(t, p)
+	for i := range 20 {
+		name := fmt.Sprintf("e%d", i)
+		create(t, p, proxyEndpointTok, name, map[string]any{"dbProxyName": proxy, "dbProxyEndpointName": name, "vpcSubnetIds": w.subnets})
+	}
+	assert.ErrorContains(t, createErr(t, p, proxyEndpointTok, "e20",
+		map[string]any{"dbProxyName": proxy, "dbProxyEndpointName": "e20", "vpcSubnetIds": w.subnets}),
+		"the proxy has 20 user-defined endpoints")
+
+	create(t, p, "aws:rds/instance:Instance", "i", map[string]any{"identifier": "i", "engine": "postgres"})
+	in := w.proxyInputs()
+	in["name"] = "instance-proxy"
+	create(t, p, proxyTok, "p2", in)
+	create(t, p, proxyTargetTok, "t", map[string]any{"dbProxyName": "instance-proxy", "targetGroupName": "default", "dbInstanceIdentifier": "i"})
+	assert.NoError(t, createErr(t, p, proxyEndpointTok, "ro", map[string]any{"dbProxyName": "instance-proxy",
+		"dbProxyEndpointName": "ro", "vpcSubnetIds": w.subnets, "targetRole": "READ_ONLY"}))
 }
