@@ -186,6 +186,17 @@ func validateCluster(in resource.PropertyMap) []failure {
 	for _, k := range []string{"kmsKeyId", "monitoringRoleArn", "performanceInsightsKmsKeyId"} {
 		out = append(out, validARN(in, k)...)
 	}
+	// [TF] preferred_backup_window: verify.ValidOnceADayWindowFormat;
+	// preferred_maintenance_window: verify.ValidOnceAWeekWindowFormat.
+	out = append(out, window(in, "preferredBackupWindow", false)...)
+	out = append(out, window(in, "preferredMaintenanceWindow", true)...)
+	// [TF] master_user_secret_kms_key_id: verify.ValidKMSKeyID, 1 to 2048
+	// characters.
+	if v, ok := plainInput(in, "masterUserSecretKmsKeyId"); ok {
+		if s, _ := v.(string); len(s) < 1 || len(s) > 2048 {
+			out = append(out, failure{"masterUserSecretKmsKeyId", fmt.Sprintf("masterUserSecretKmsKeyId %q: must be 1 to 2048 characters", s)})
+		}
+	}
 	return out
 }
 

@@ -78,6 +78,8 @@ func TestClusterReplacesAndUpdatesAsTheProviderSchemaSays(t *testing.T) {
 func TestClusterValidatorsFireAtCheck(t *testing.T) {
 	p, _ := newConfigured(t)
 	ok := rdsWorld{group: "g"}.clusterInputs("orders-prod")
+	ok["preferredBackupWindow"], ok["preferredMaintenanceWindow"] = "03:00-04:00", "Sun:04:30-Sun:05:30"
+	ok["kmsKeyId"] = "arn:aws:kms:eu-west-1:123456789012:key/k"
 	assert.Empty(t, checkFailures(t, p, clusterTok, ok), "a valid Multi-AZ cluster passes")
 	cases := map[string]struct {
 		key   string
@@ -98,6 +100,11 @@ func TestClusterValidatorsFireAtCheck(t *testing.T) {
 		"kms key is an ARN":        {"kmsKeyId", "alias/orders", "kmsKeyId \"alias/orders\" is an invalid ARN"},
 		"monitoring role ARN":      {"monitoringRoleArn", "monitoring", "is an invalid ARN"},
 		"managed and own password": {"masterPassword", "hunter2hunter2", "conflicts with manageMasterUserPassword"},
+		"ARN account":              {"kmsKeyId", "arn:aws:kms:eu-west-1:1234:key/k", `invalid account ID value "1234"`},
+		"ARN partition":            {"monitoringRoleArn", "arn:azure:iam::123456789012:role/r", `invalid partition value "azure"`},
+		"backup window":            {"preferredBackupWindow", "3:00-04:00", `must satisfy the format of "hh24:mi-hh24:mi"`},
+		"maintenance window":       {"preferredMaintenanceWindow", "Sun:25:00-sun:05:00", `(sun:25:00-sun:05:00) must satisfy the format of "ddd:hh24:mi-ddd:hh24:mi"`},
+		"secret key empty":         {"masterUserSecretKmsKeyId", "", "must be 1 to 2048 characters"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

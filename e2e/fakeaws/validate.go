@@ -68,8 +68,13 @@ func intRangeValue(key string, v any, lo, hi int) []failure {
 	return nil
 }
 
-// validARN is verify.ValidARN: arn.Parse must accept the value, i.e.
-// "arn:<partition>:<service>:<region>:<account>:<resource>".
+// validARN is verify.ValidARN (ValidARNCheck, index/internal/verify at
+// v6.0.0): arn.Parse must accept the value
+// ("arn:<partition>:<service>:<region>:<account>:<resource>"), the
+// partition must match ^aws(-[a-z]+)*$, an account ID
+// ^(aws|aws-managed|third-party|aws-marketplace|\d{12}|cw.{10})$, and the
+// resource must not be empty. (Its check that a region is an AWS Region is
+// left out.)
 func validARN(in resource.PropertyMap, key string) []failure {
 	v, ok := plainInput(in, key)
 	if !ok {
@@ -84,8 +89,43 @@ func validARNValue(key string, v any) []failure {
 		return nil // ValidARN accepts the empty string
 	}
 	parts := strings.SplitN(s, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" || parts[5] == "" {
+	switch {
+	case len(parts) < 6 || parts[0] != "arn" || parts[2] == "":
 		return []failure{{key, fmt.Sprintf("%s %q is an invalid ARN: want arn:<partition>:<service>:<region>:<account>:<resource>", key, s)}}
+	case !arnPartition.MatchString(parts[1]):
+		return []failure{{key, fmt.Sprintf("%s %q is an invalid ARN: invalid partition value %q", key, s, parts[1])}}
+	case parts[4] != "" && !arnAccount.MatchString(parts[4]):
+		return []failure{{key, fmt.Sprintf("%s %q is an invalid ARN: invalid account ID value %q", key, s, parts[4])}}
+	case parts[5] == "":
+		return []failure{{key, fmt.Sprintf("%s %q is an invalid ARN: missing resource value", key, s)}}
+	}
+	return nil
+}
+
+var (
+	arnPartition = regexp.MustCompile(`^aws(-[a-z]+)*$`)
+	arnAccount   = regexp.MustCompile(`^(aws|aws-managed|third-party|aws-marketplace|\d{12}|cw.{10})$`)
+	// Timestamp.ValidateOnceADayWindowFormat and ValidateOnceAWeekWindowFormat
+	// (index/internal/types/timestamp at v6.0.0), behind
+	// verify.ValidOnceADayWindowFormat and ValidOnceAWeekWindowFormat; the
+	// weekly one lower-cases the value first.
+	onceADay  = regexp.MustCompile(`^(([0-1][0-9]|2[0-3]):([0-5][0-9])-([0-1][0-9]|2[0-3]):([0-5][0-9])|)$`)
+	onceAWeek = regexp.MustCompile(`^((sun|mon|tue|wed|thu|fri|sat):([0-1][0-9]|2[0-3]):([0-5][0-9])-(sun|mon|tue|wed|thu|fri|sat):([0-1][0-9]|2[0-3]):([0-5][0-9])|)$`)
+)
+
+// window checks a maintenance or backup window input.
+func window(in resource.PropertyMap, key string, weekly bool) []failure {
+	v, ok := plainInput(in, key)
+	if !ok {
+		return nil
+	}
+	s, _ := v.(string)
+	re, format := onceADay, "hh24:mi-hh24:mi"
+	if weekly {
+		re, format, s = onceAWeek, "ddd:hh24:mi-ddd:hh24:mi", strings.ToLower(s)
+	}
+	if !re.MatchString(s) {
+		return []failure{{key, fmt.Sprintf("%s (%s) must satisfy the format of %q", key, s, format)}}
 	}
 	return nil
 }
