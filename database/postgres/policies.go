@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/pgplatform/platform/shared/iamdoc"
 	"github.com/pgplatform/platform/shared/kmspolicy"
 	"github.com/pgplatform/platform/shared/naming"
 )
@@ -145,15 +146,7 @@ func monitoringSourceArn(partition, region, account, app, environment string) st
 // assume the monitoring role, as the User Guide's confused-deputy example
 // has it (see monitoringSourceArn).
 func monitoringTrust(service, account, sourceArn string) (string, error) {
-	return encode("the monitoring trust policy", statement{
-		"Effect":    "Allow",
-		"Principal": map[string]any{"Service": service},
-		"Action":    "sts:AssumeRole",
-		"Condition": map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": account},
-			"StringLike":   map[string]any{"aws:SourceArn": sourceArn},
-		},
-	})
+	return iamdoc.ServiceTrust("the monitoring trust policy", service, account, "StringLike", sourceArn)
 }
 
 // topicPolicy lets exactly this stack's CloudWatch alarms and RDS event

@@ -1,12 +1,12 @@
 package vpc
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/iamdoc"
 	"github.com/pgplatform/platform/shared/kmspolicy"
 	"github.com/pgplatform/platform/shared/tags"
 )
@@ -23,23 +23,7 @@ func flowLogSourceArn(partition, region, accountID string) string {
 // this account and region, assume the role (aws:SourceAccount and
 // aws:SourceArn: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
 func flowLogTrust(accountID, sourceArn string) (string, error) {
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]any{"Service": flowLogService},
-			"Action":    "sts:AssumeRole",
-			"Condition": map[string]any{
-				"StringEquals": map[string]any{"aws:SourceAccount": accountID},
-				"ArnLike":      map[string]any{"aws:SourceArn": sourceArn},
-			},
-		}},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", fmt.Errorf("encode the flow-log trust policy: %w", err)
-	}
-	return string(b), nil
+	return iamdoc.ServiceTrust("the flow-log trust policy", flowLogService, accountID, "ArnLike", sourceArn)
 }
 
 // flowLogService is the service principal that assumes the flow-log role.
@@ -57,19 +41,11 @@ func flowLogKeyPolicy(partition, region, accountID, groupArn string) (string, er
 // flowLogPolicy allows the actions on the resources, and nothing else.
 // The layout gives both (FlowLogs), and its plan checks them.
 func flowLogPolicy(actions, resources []string) (string, error) {
-	doc := map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":   "Allow",
-			"Action":   actions,
-			"Resource": resources,
-		}},
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", fmt.Errorf("encode the flow-log policy: %w", err)
-	}
-	return string(b), nil
+	return iamdoc.Encode("the flow-log policy", iamdoc.Statement{
+		"Effect":   "Allow",
+		"Action":   actions,
+		"Resource": resources,
+	})
 }
 
 func stackTags(ctx *pulumi.Context, cfg config.Network) tags.Set {

@@ -1,20 +1,17 @@
 package kmspolicy
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/pgplatform/platform/shared/iamdoc"
 )
 
 // Statement is one policy statement.
-type Statement = map[string]any
+type Statement = iamdoc.Statement
 
 // Encode renders a policy document.
 func Encode(what string, statements ...Statement) (string, error) {
-	b, err := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
-	if err != nil {
-		return "", fmt.Errorf("encode %s: %w", what, err)
-	}
-	return string(b), nil
+	return iamdoc.Encode(what, statements...)
 }
 
 // Root is the ARN of an account's root principal; naming it in a key
