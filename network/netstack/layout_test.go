@@ -35,13 +35,15 @@ func runLayout(t *testing.T, s stacks.Stack, change func(*vpc.Layout)) (*pulumim
 		if err != nil {
 			return err
 		}
-		if layout, err = vpc.NewLayout(cfg, zones); err != nil {
+		args, err := netstack.Inputs(cfg, zones)
+		if err != nil {
 			return err
 		}
 		if change != nil {
-			change(&layout)
+			change(&args.Layout)
 		}
-		_, err = vpc.NewNetwork(ctx, "network", &vpc.NetworkArgs{Config: cfg, Layout: layout})
+		layout = args.Layout
+		_, err = vpc.NewNetwork(ctx, "network", args)
 		return err
 	})
 	return m, layout, err

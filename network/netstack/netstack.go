@@ -27,15 +27,41 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc) error {
 	if err != nil {
 		return err
 	}
-	layout, err := vpc.NewLayout(cfg, azs)
+	args, err := Inputs(cfg, azs)
 	if err != nil {
 		return err
 	}
-	net, err := vpc.NewNetwork(ctx, "network", &vpc.NetworkArgs{Config: cfg, Layout: layout})
+	net, err := vpc.NewNetwork(ctx, "network", args)
 	if err != nil {
 		return err
 	}
 	return contract.Export(net.Outputs, export)
+}
+
+// Inputs resolves the validated config and the resolved zones into the
+// network component's inputs: its layout, environment, tier, region and
+// tags. The component reads nothing else.
+func Inputs(cfg config.Network, zones []string) (*vpc.NetworkArgs, error) {
+	layout, err := vpc.NewLayout(vpc.LayoutInputs{
+		Environment:          cfg.Environment,
+		VpcCidr:              cfg.VpcCidr,
+		Zones:                zones,
+		DatabaseSubnets:      cfg.DatabaseSubnets,
+		AppSubnets:           cfg.AppSubnets,
+		NatGateway:           cfg.NatGateway,
+		PublicSubnets:        cfg.PublicSubnets,
+		FlowLogRetentionDays: cfg.FlowLogRetentionDays,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &vpc.NetworkArgs{
+		Environment: cfg.Environment,
+		Tier:        cfg.Tier,
+		Region:      cfg.Region,
+		Tags:        cfg.Tags,
+		Layout:      layout,
+	}, nil
 }
 
 // LoadConfig reads and validates the stack's network config.

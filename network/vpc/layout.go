@@ -2,11 +2,12 @@ package vpc
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // Layout is what the network declares, in plain Go: the zones, the subnets
@@ -125,21 +126,38 @@ var flowLogActions = guardrails.FlowLogActions
 // FlowLogGroupName is the flow-log group of an environment's network.
 func FlowLogGroupName(environment string) string { return "/pgp/" + environment + "/vpc-flow-logs" }
 
-// NewLayout derives the layout from the validated config and the resolved
-// zones.
-func NewLayout(cfg config.Network, zones []string) (Layout, error) {
-	if len(zones) != cfg.AZCount || len(cfg.DatabaseSubnets) != cfg.AZCount || len(cfg.AppSubnets) != cfg.AZCount {
-		return Layout{}, fmt.Errorf("network: %d zones for %d database and %d application subnets (want %d of each)", len(zones), len(cfg.DatabaseSubnets), len(cfg.AppSubnets), cfg.AZCount)
+// LayoutInputs are what a layout is derived from: the environment (which
+// names the flow-log group), the VPC's CIDR, the zones and one subnet CIDR
+// of each kind per zone, in zone order.
+type LayoutInputs struct {
+	Environment string
+	VpcCidr     netip.Prefix
+	// Zones are the availability zones; zone i gets subnet i of each kind.
+	Zones           []string
+	DatabaseSubnets []netip.Prefix
+	AppSubnets      []netip.Prefix
+	// NatGateway gives each zone's application subnet a NAT gateway in the
+	// zone's public subnet (PublicSubnets, one per zone).
+	NatGateway           bool
+	PublicSubnets        []netip.Prefix
+	FlowLogRetentionDays int
+}
+
+// NewLayout derives the layout from its inputs.
+func NewLayout(in LayoutInputs) (Layout, error) {
+	zones, azs := in.Zones, len(in.Zones)
+	if len(in.DatabaseSubnets) != azs || len(in.AppSubnets) != azs {
+		return Layout{}, fmt.Errorf("network: %d zones for %d database and %d application subnets (want %d of each)", azs, len(in.DatabaseSubnets), len(in.AppSubnets), azs)
 	}
-	if cfg.NatGateway && len(cfg.PublicSubnets) != cfg.AZCount {
-		return Layout{}, fmt.Errorf("network: %d public subnets for the NAT gateways of %d zones", len(cfg.PublicSubnets), cfg.AZCount)
+	if in.NatGateway && len(in.PublicSubnets) != azs {
+		return Layout{}, fmt.Errorf("network: %d public subnets for the NAT gateways of %d zones", len(in.PublicSubnets), azs)
 	}
 	l := Layout{
-		VpcCidr: cfg.VpcCidr.String(),
+		VpcCidr: in.VpcCidr.String(),
 		Zones:   zones,
 		FlowLogs: &FlowLogs{
-			GroupName:     FlowLogGroupName(cfg.Environment),
-			RetentionDays: cfg.FlowLogRetentionDays,
+			GroupName:     FlowLogGroupName(in.Environment),
+			RetentionDays: in.FlowLogRetentionDays,
 			Actions:       slices.Clone(flowLogActions),
 			Resources:     []string{LogGroupArn, LogGroupArn + ":*"},
 		},
@@ -156,15 +174,15 @@ func NewLayout(cfg config.Network, zones []string) (Layout, error) {
 		db := SubnetRef{DatabaseSubnet, i}
 		app := SubnetRef{AppSubnet, i}
 		l.Subnets = append(l.Subnets,
-			Subnet{db, cfg.DatabaseSubnets[i].String()},
-			Subnet{app, cfg.AppSubnets[i].String()})
+			Subnet{db, in.DatabaseSubnets[i].String()},
+			Subnet{app, in.AppSubnets[i].String()})
 		dbRT.Subnets = append(dbRT.Subnets, db)
-		if !cfg.NatGateway {
+		if !in.NatGateway {
 			sharedAppRT.Subnets = append(sharedAppRT.Subnets, app)
 			continue
 		}
 		pub := SubnetRef{PublicSubnet, i}
-		l.Subnets = append(l.Subnets, Subnet{pub, cfg.PublicSubnets[i].String()})
+		l.Subnets = append(l.Subnets, Subnet{pub, in.PublicSubnets[i].String()})
 		publicRT.Subnets = append(publicRT.Subnets, pub)
 		l.NatGateways = append(l.NatGateways, i)
 		appRTs = append(appRTs, RouteTable{
@@ -175,7 +193,7 @@ func NewLayout(cfg config.Network, zones []string) (Layout, error) {
 		})
 	}
 	l.RouteTables = append(l.RouteTables, dbRT)
-	if cfg.NatGateway {
+	if in.NatGateway {
 		l.InternetGateway = true
 		l.RouteTables = append(l.RouteTables, publicRT)
 		l.RouteTables = append(l.RouteTables, appRTs...)
@@ -187,7 +205,7 @@ func NewLayout(cfg config.Network, zones []string) (Layout, error) {
 
 // Plan is what the network guardrails check, derived from the layout the
 // resources are rendered from.
-func (l Layout) Plan(tier config.Tier) guardrails.Network {
+func (l Layout) Plan(tier spec.Tier) guardrails.Network {
 	p := guardrails.Network{
 		Tier:                      tier,
 		VpcCidr:                   l.VpcCidr,

@@ -11,9 +11,9 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // ComponentType is the Pulumi type token of the network component.
@@ -21,8 +21,15 @@ const ComponentType = "pgplatform:network:Network"
 
 // NetworkArgs are the inputs of the network component.
 type NetworkArgs struct {
-	// Config gives the environment, tier and tags.
-	Config config.Network
+	// Environment names the resources (pgp-<environment>-...) and is
+	// exported; Tier sets how strict the guardrails are and is exported.
+	Environment string
+	Tier        spec.Tier
+	// Region is where the stack deploys; the flow-log key lets CloudWatch
+	// Logs of this region use it.
+	Region string
+	// Tags are the stack file's own tags, added to the platform's.
+	Tags map[string]string
 	// Layout is what the component declares, from NewLayout. The guardrails
 	// are checked on its plan and the resources are rendered from it.
 	Layout Layout
@@ -59,11 +66,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if args == nil {
 		return nil, errors.New("network: args are required")
 	}
-	cfg, l := args.Config, args.Layout
+	in, l := *args, args.Layout
 	if len(l.Zones) == 0 {
 		return nil, errors.New("network: the layout has no zones (build it with NewLayout)")
 	}
-	if err := guardrails.CheckNetwork(l.Plan(cfg.Tier)); err != nil {
+	if err := guardrails.CheckNetwork(l.Plan(in.Tier)); err != nil {
 		return nil, fmt.Errorf("network stack %s: %w", ctx.Stack(), err)
 	}
 	identity, err := aws.GetCallerIdentity(ctx, nil)
@@ -78,7 +85,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if l.FlowLogs != nil {
 		// Rendered once, before anything is declared: the guardrails check
 		// these strings and the same strings go to the resources.
-		if flow, err = renderFlowLogPolicies(partition.Partition, cfg.Region, identity.AccountId, *l.FlowLogs); err != nil {
+		if flow, err = renderFlowLogPolicies(partition.Partition, in.Region, identity.AccountId, *l.FlowLogs); err != nil {
 			return nil, fmt.Errorf("network stack %s: %w", ctx.Stack(), err)
 		}
 	}
@@ -88,8 +95,8 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("network: register component: %w", err)
 	}
 	parent := pulumi.Parent(n)
-	t := stackTags(ctx, cfg)
-	env := cfg.Environment
+	t := stackTags(ctx, in)
+	env := in.Environment
 
 	n.Vpc, err = ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
 		CidrBlock:          pulumi.String(l.VpcCidr),
@@ -172,19 +179,19 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 	nats := map[int]*ec2.NatGateway{}
 	for _, zone := range l.NatGateways {
-		if nats[zone], err = n.natGateway(ctx, name, cfg, l, zone, subnets, igw, parent); err != nil {
+		if nats[zone], err = n.natGateway(ctx, name, in, l, zone, subnets, igw, parent); err != nil {
 			return nil, err
 		}
 	}
 
 	for _, rt := range l.RouteTables {
-		if err := n.routeTable(ctx, name, cfg, rt, subnets, igw, nats, parent); err != nil {
+		if err := n.routeTable(ctx, name, in, rt, subnets, igw, nats, parent); err != nil {
 			return nil, err
 		}
 	}
 
 	if l.FlowLogs != nil {
-		if err := n.flowLogs(ctx, name, cfg, *l.FlowLogs, flow, parent); err != nil {
+		if err := n.flowLogs(ctx, name, in, *l.FlowLogs, flow, parent); err != nil {
 			return nil, err
 		}
 	}
@@ -196,8 +203,8 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		AppSubnetIDs:      subnetIDs(n.AppSubnets),
 		AppSubnetCidrs:    subnetCidrs(n.AppSubnets),
 		AvailabilityZones: pulumi.ToStringArray(l.Zones).ToStringArrayOutput(),
-		Environment:       pulumi.String(cfg.Environment).ToStringOutput(),
-		Tier:              pulumi.String(string(cfg.Tier)).ToStringOutput(),
+		Environment:       pulumi.String(in.Environment).ToStringOutput(),
+		Tier:              pulumi.String(string(in.Tier)).ToStringOutput(),
 	}
 	outs := pulumi.Map{}
 	if err := contract.Export(n.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {
@@ -211,16 +218,16 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 
 // natGateway declares a zone's NAT gateway, with its address, in the
 // zone's public subnet.
-func (n *Network) natGateway(ctx *pulumi.Context, name string, cfg config.Network, l Layout, zone int, subnets map[SubnetRef]*ec2.Subnet, igw *ec2.InternetGateway, parent pulumi.ResourceOption) (*ec2.NatGateway, error) {
+func (n *Network) natGateway(ctx *pulumi.Context, name string, in NetworkArgs, l Layout, zone int, subnets map[SubnetRef]*ec2.Subnet, igw *ec2.InternetGateway, parent pulumi.ResourceOption) (*ec2.NatGateway, error) {
 	pub, ok := subnets[SubnetRef{PublicSubnet, zone}]
 	if !ok || igw == nil {
 		return nil, fmt.Errorf("network: a NAT gateway in zone %d needs a public subnet there and the internet gateway", zone)
 	}
-	t := stackTags(ctx, cfg)
+	t := stackTags(ctx, in)
 	az := l.Zones[zone]
 	eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-eip-%d", name, zone), &ec2.EipArgs{
 		Domain: pulumi.String("vpc"),
-		Tags:   t.Named(fmt.Sprintf("pgp-%s-nat-%s", cfg.Environment, az)),
+		Tags:   t.Named(fmt.Sprintf("pgp-%s-nat-%s", in.Environment, az)),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("network: allocate the NAT address in %s: %w", az, err)
@@ -228,7 +235,7 @@ func (n *Network) natGateway(ctx *pulumi.Context, name string, cfg config.Networ
 	nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%d", name, zone), &ec2.NatGatewayArgs{
 		AllocationId: eip.ID(),
 		SubnetId:     pub.ID(),
-		Tags:         t.Named(fmt.Sprintf("pgp-%s-nat-%s", cfg.Environment, az)),
+		Tags:         t.Named(fmt.Sprintf("pgp-%s-nat-%s", in.Environment, az)),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 	if err != nil {
 		return nil, fmt.Errorf("network: create the NAT gateway in %s: %w", az, err)
@@ -238,11 +245,11 @@ func (n *Network) natGateway(ctx *pulumi.Context, name string, cfg config.Networ
 
 // routeTable declares a route table, its routes and its subnet
 // associations.
-func (n *Network) routeTable(ctx *pulumi.Context, name string, cfg config.Network, spec RouteTable, subnets map[SubnetRef]*ec2.Subnet, igw *ec2.InternetGateway, nats map[int]*ec2.NatGateway, parent pulumi.ResourceOption) error {
-	t := stackTags(ctx, cfg)
+func (n *Network) routeTable(ctx *pulumi.Context, name string, in NetworkArgs, spec RouteTable, subnets map[SubnetRef]*ec2.Subnet, igw *ec2.InternetGateway, nats map[int]*ec2.NatGateway, parent pulumi.ResourceOption) error {
+	t := stackTags(ctx, in)
 	rt, err := ec2.NewRouteTable(ctx, name+"-"+spec.Name, &ec2.RouteTableArgs{
 		VpcId: n.Vpc.ID(),
-		Tags:  t.Named("pgp-" + cfg.Environment + "-" + spec.Label),
+		Tags:  t.Named("pgp-" + in.Environment + "-" + spec.Label),
 	}, parent)
 	if err != nil {
 		return fmt.Errorf("network: create route table %s: %w", spec.Name, err)
@@ -322,15 +329,15 @@ func renderFlowLogPolicies(partition, region, accountID string, spec FlowLogs) (
 // flowLogs sends the VPC's flow logs to a log group with a retention,
 // encrypted with its own customer-managed key, through a role whose policy
 // is the layout's.
-func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network, spec FlowLogs, policies *flowLogPolicies, parent pulumi.ResourceOption) error {
-	t := stackTags(ctx, cfg)
+func (n *Network) flowLogs(ctx *pulumi.Context, name string, in NetworkArgs, spec FlowLogs, policies *flowLogPolicies, parent pulumi.ResourceOption) error {
+	t := stackTags(ctx, in)
 	var err error
 	n.FlowLogKey, err = kms.NewKey(ctx, name+"-flow-logs", &kms.KeyArgs{
-		Description:          pulumi.String("The " + cfg.Environment + " VPC flow logs"),
+		Description:          pulumi.String("The " + in.Environment + " VPC flow logs"),
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(30),
 		Policy:               pulumi.String(policies.keyPolicy),
-		Tags:                 t.Named("pgp-" + cfg.Environment + "-flow-logs"),
+		Tags:                 t.Named("pgp-" + in.Environment + "-flow-logs"),
 	}, parent)
 	if err != nil {
 		return fmt.Errorf("network: create the flow-log key: %w", err)
@@ -339,15 +346,15 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network,
 		Name:            pulumi.String(spec.GroupName),
 		RetentionInDays: pulumi.Int(spec.RetentionDays),
 		KmsKeyId:        n.FlowLogKey.Arn,
-		Tags:            t.Named("pgp-" + cfg.Environment + "-flow-logs"),
+		Tags:            t.Named("pgp-" + in.Environment + "-flow-logs"),
 	}, parent)
 	if err != nil {
 		return fmt.Errorf("network: create the flow-log group: %w", err)
 	}
 	n.FlowLogRole, err = iam.NewRole(ctx, name+"-flow-logs", &iam.RoleArgs{
-		Description:      pulumi.String("Writes the " + cfg.Environment + " VPC flow logs to their log group"),
+		Description:      pulumi.String("Writes the " + in.Environment + " VPC flow logs to their log group"),
 		AssumeRolePolicy: pulumi.String(policies.trust),
-		Tags:             t.Named("pgp-" + cfg.Environment + "-flow-logs"),
+		Tags:             t.Named("pgp-" + in.Environment + "-flow-logs"),
 	}, parent)
 	if err != nil {
 		return fmt.Errorf("network: create the flow-log role: %w", err)
@@ -369,7 +376,7 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, cfg config.Network,
 		LogDestination:         n.FlowLogGroup.Arn,
 		IamRoleArn:             n.FlowLogRole.Arn,
 		MaxAggregationInterval: pulumi.Int(60),
-		Tags:                   t.Named("pgp-" + cfg.Environment + "-flow-log"),
+		Tags:                   t.Named("pgp-" + in.Environment + "-flow-log"),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{rp}))
 	if err != nil {
 		return fmt.Errorf("network: create the flow log: %w", err)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/iamdoc"
 	"github.com/pgplatform/platform/shared/kmspolicy"
 	"github.com/pgplatform/platform/shared/tags"
@@ -48,6 +47,6 @@ func flowLogPolicy(actions, resources []string) (string, error) {
 	})
 }
 
-func stackTags(ctx *pulumi.Context, cfg config.Network) tags.Set {
-	return tags.New(cfg.Environment, string(cfg.Tier), ctx.Project(), ctx.Stack(), cfg.Tags)
+func stackTags(ctx *pulumi.Context, in NetworkArgs) tags.Set {
+	return tags.New(in.Environment, string(in.Tier), ctx.Project(), ctx.Stack(), in.Tags)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/network/vpc"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -42,11 +43,11 @@ func TestURNsOfDeployedNetworksStayTheSame(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		l, err := vpc.NewLayout(cfg, []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"})
+		args, err := netstack.Inputs(cfg, []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"})
 		if err != nil {
 			return err
 		}
-		_, err = vpc.NewNetwork(ctx, "network", &vpc.NetworkArgs{Config: cfg, Layout: l})
+		_, err = vpc.NewNetwork(ctx, "network", args)
 		return err
 	})
 	require.NoError(t, err)
