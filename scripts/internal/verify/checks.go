@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgplatform/platform/scripts/internal/stackout"
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
+	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -91,15 +92,38 @@ func checkMultiAZ(inst rdstypes.DBInstance, exp Expect, live bool) check.Result 
 	return check.Passf(CheckMultiAZ, "Multi-AZ on: primary %s, standby %s", primary, standby)
 }
 
-func checkEncryption(inst rdstypes.DBInstance, out stackout.Database) check.Result {
+func checkEncryption(inst rdstypes.DBInstance, out stackout.Database, exp Expect) check.Result {
 	key := deref(inst.KmsKeyId)
+	if !exp.Instance.StorageEncrypted {
+		return check.Passf(CheckEncryption, "the stack's spec does not ask for encrypted storage; RDS reports encrypted %t", deref(inst.StorageEncrypted))
+	}
+	want, named := keyOf(exp.Instance.KmsKeyID, out)
 	switch {
 	case !deref(inst.StorageEncrypted):
 		return check.Failf(CheckEncryption, "storage is not encrypted")
-	case key != out.KmsKeyArn:
-		return check.Failf(CheckEncryption, "storage is encrypted with %s, not the stack's key %s", orNone(key), out.KmsKeyArn)
+	case named && !sameKey(key, want):
+		return check.Failf(CheckEncryption, "storage is encrypted with %s, not the stack's key %s", orNone(key), want)
 	}
 	return check.Passf(CheckEncryption, "storage encrypted with the stack's key %s", key)
+}
+
+// keyOf is the key a spec's key reference names: the stack's own key
+// (spec.StackKey) is the kmsKeyArn output; an empty reference names none
+// (AWS uses its managed key), so named is false.
+func keyOf(ref string, out stackout.Database) (key string, named bool) {
+	switch ref {
+	case spec.StackKey:
+		return out.KmsKeyArn, true
+	case "":
+		return "", false
+	}
+	return ref, true
+}
+
+// sameKey reports whether the key ARN RDS reports is the one the spec
+// names: that ARN, or its key id.
+func sameKey(arn, want string) bool {
+	return arn == want || (want != "" && strings.HasSuffix(arn, ":key/"+want))
 }
 
 func checkNotPublic(inst rdstypes.DBInstance) check.Result {
@@ -149,38 +173,119 @@ func checkDeletionProtection(inst rdstypes.DBInstance, exp Expect) check.Result 
 	return check.Passf(CheckDeletionProtection, "deletion protection off, which the stack config (database:deletionProtection, off by default in dev) allows in tier %s", exp.Tier)
 }
 
-func checkIAMAuth(inst rdstypes.DBInstance) check.Result {
-	if !deref(inst.IAMDatabaseAuthenticationEnabled) {
+func checkIAMAuth(inst rdstypes.DBInstance, exp Expect) check.Result {
+	on := deref(inst.IAMDatabaseAuthenticationEnabled)
+	switch {
+	case on == exp.Instance.IAMAuth && on:
+		return check.Passf(CheckIAMAuth, "IAM database authentication on")
+	case on == exp.Instance.IAMAuth:
+		return check.Passf(CheckIAMAuth, "IAM database authentication off, as the stack's spec sets")
+	case !on:
 		return check.Failf(CheckIAMAuth, "IAM database authentication is off")
 	}
-	return check.Passf(CheckIAMAuth, "IAM database authentication on")
+	return check.Failf(CheckIAMAuth, "IAM database authentication is on, the stack's spec turns it off")
 }
 
-func checkPerformanceInsights(inst rdstypes.DBInstance, out stackout.Database) check.Result {
+func checkPerformanceInsights(inst rdstypes.DBInstance, out stackout.Database, exp Expect) check.Result {
 	key := deref(inst.PerformanceInsightsKMSKeyId)
 	days := int(deref(inst.PerformanceInsightsRetentionPeriod))
+	want, named := keyOf(exp.Instance.PerformanceInsightsKmsKeyID, out)
+	wantDays := exp.Instance.PerformanceInsightsRetentionDays
 	switch {
+	case !exp.Instance.PerformanceInsights:
+		return check.Passf(CheckPerformanceInsight, "the stack's spec does not turn Performance Insights on; RDS reports it %s", onOff(deref(inst.PerformanceInsightsEnabled)))
 	case !deref(inst.PerformanceInsightsEnabled):
 		return check.Failf(CheckPerformanceInsight, "Performance Insights is off")
-	case key != out.KmsKeyArn:
-		return check.Failf(CheckPerformanceInsight, "Performance Insights data is encrypted with %s, not the stack's key %s", orNone(key), out.KmsKeyArn)
-	case days < MinPIRetentionDays:
-		return check.Failf(CheckPerformanceInsight, "Performance Insights keeps %d days, want at least %d", days, MinPIRetentionDays)
+	case named && !sameKey(key, want):
+		return check.Failf(CheckPerformanceInsight, "Performance Insights data is encrypted with %s, not the stack's key %s", orNone(key), want)
+	case days != wantDays:
+		return check.Failf(CheckPerformanceInsight, "Performance Insights keeps %d days, the stack's spec sets %d", days, wantDays)
 	}
 	return check.Passf(CheckPerformanceInsight, "on, %d days, encrypted with the stack's key", days)
 }
 
-func checkLogExports(inst rdstypes.DBInstance) check.Result {
-	var missing []string
-	for _, want := range RequiredLogExports {
-		if !slices.Contains(inst.EnabledCloudwatchLogsExports, want) {
+// checkLogExports wants exactly the spec's log exports. A change RDS holds
+// for the maintenance window (PendingCloudwatchLogsExports) is named, but
+// the check reads what the instance exports now.
+func checkLogExports(inst rdstypes.DBInstance, exp Expect) check.Result {
+	live := inst.EnabledCloudwatchLogsExports
+	var missing, extra []string
+	for _, want := range exp.Instance.LogExports {
+		if !slices.Contains(live, want) {
 			missing = append(missing, want)
 		}
 	}
-	if len(missing) > 0 {
-		return check.Failf(CheckLogExports, "logs exported to CloudWatch: [%s]; missing %s", strings.Join(inst.EnabledCloudwatchLogsExports, ", "), strings.Join(missing, ", "))
+	for _, got := range live {
+		if !slices.Contains(exp.Instance.LogExports, got) {
+			extra = append(extra, got)
+		}
 	}
-	return check.Passf(CheckLogExports, "exported to CloudWatch: %s", strings.Join(inst.EnabledCloudwatchLogsExports, ", "))
+	var bad []string
+	if len(missing) > 0 {
+		bad = append(bad, "missing "+strings.Join(missing, ", "))
+	}
+	if len(extra) > 0 {
+		bad = append(bad, "not in the stack's spec: "+strings.Join(extra, ", "))
+	}
+	if len(bad) > 0 {
+		return check.Failf(CheckLogExports, "logs exported to CloudWatch: [%s]; %s", strings.Join(live, ", "), strings.Join(bad, "; "))
+	}
+	return check.Passf(CheckLogExports, "exported to CloudWatch: %s", strings.Join(live, ", "))
+}
+
+// checkEngine wants the spec's engine and major version. A major upgrade
+// that waits for the maintenance window (PendingModifiedValues
+// EngineVersion, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingModifiedValues.html)
+// is pending, not drift, as the pending-modifications line says.
+func checkEngine(inst rdstypes.DBInstance, exp Expect) check.Result {
+	engine, version := deref(inst.Engine), deref(inst.EngineVersion)
+	wantMajor := major(exp.Instance.EngineVersion)
+	if engine != exp.Instance.Engine {
+		return check.Failf(CheckEngine, "engine is %s, the stack's spec sets %s", orNone(engine), exp.Instance.Engine)
+	}
+	if major(version) == wantMajor {
+		return check.Passf(CheckEngine, "%s %s, major %s as the stack's spec sets", engine, version, wantMajor)
+	}
+	if p := inst.PendingModifiedValues; p != nil && major(deref(p.EngineVersion)) == wantMajor {
+		return check.Passf(CheckEngine, "%s %s; the upgrade to %s (major %s, the stack's spec) is pending for the maintenance window", engine, version, deref(p.EngineVersion), wantMajor)
+	}
+	return check.Failf(CheckEngine, "%s %s runs major %s, the stack's spec sets major %s", engine, orNone(version), orNone(major(version)), wantMajor)
+}
+
+// major is the major version of a PostgreSQL engine version: "16" of
+// "16.4" (since PostgreSQL 10 the major version is the first number).
+func major(version string) string {
+	m, _, _ := strings.Cut(version, ".")
+	return m
+}
+
+func checkMonitoring(inst rdstypes.DBInstance, exp Expect) check.Result {
+	got, want := int(deref(inst.MonitoringInterval)), exp.Instance.MonitoringInterval
+	if got != want {
+		return check.Failf(CheckMonitoring, "Enhanced Monitoring interval is %d seconds, the stack's spec sets %d", got, want)
+	}
+	return check.Passf(CheckMonitoring, "Enhanced Monitoring every %d seconds, role %s", got, orNone(deref(inst.MonitoringRoleArn)))
+}
+
+// checkCACertificate wants the spec's certificate authority. A rotation
+// that waits for the maintenance window (PendingModifiedValues
+// CACertificateIdentifier) is pending, not drift.
+func checkCACertificate(inst rdstypes.DBInstance, exp Expect) check.Result {
+	got, want := deref(inst.CACertificateIdentifier), exp.Instance.CACertIdentifier
+	switch {
+	case got == want:
+		return check.Passf(CheckCACertificate, "server certificate signed by %s, as the stack's spec sets", got)
+	case inst.PendingModifiedValues != nil && deref(inst.PendingModifiedValues.CACertificateIdentifier) == want:
+		return check.Passf(CheckCACertificate, "server certificate signed by %s; the change to %s (the stack's spec) is pending for the maintenance window", orNone(got), want)
+	}
+	return check.Failf(CheckCACertificate, "server certificate signed by %s, the stack's spec sets %s: clients that pin the spec's CA fail verify-full", orNone(got), want)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // parameterGroup returns the instance's parameter group and its apply

@@ -9,17 +9,9 @@ import (
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
-	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/stacks"
 )
-
-// RequiredLogExports are the log types every instance exports to
-// CloudWatch: the logs-to-cloudwatch guardrail's list.
-var RequiredLogExports = guardrails.RequiredLogExports
-
-// MinPIRetentionDays is the shortest Performance Insights retention
-// allowed: the performance-insights guardrail's floor.
-const MinPIRetentionDays = guardrails.MinPerformanceInsightsRetentionDays
 
 // Expect is what the live instance of a stack must show: the stack's spec,
 // resolved from its environment file as the program resolves it
@@ -41,6 +33,16 @@ type Expect struct {
 	// top.
 	AllowedCidrs          []netip.Prefix
 	AllowedSecurityGroups []string
+	// Instance is the spec's instance, which the checks of its settings
+	// read (log exports, Performance Insights, monitoring interval, CA,
+	// IAM auth, storage encryption and its key, engine and major version):
+	// what the program gave the instance is what the live one must show.
+	Instance spec.Instance
+	// Parameters are the entries the program gave the parameter group
+	// (spec.Database.Parameters, declared in database/postgres): each
+	// must be in the live group with its value and apply method, and the
+	// group may set nothing else.
+	Parameters []spec.Parameter
 }
 
 // Expectations derives what a stack's live instance must show.
@@ -48,18 +50,20 @@ func Expectations(s stacks.Stack) (Expect, error) {
 	if s.Project != contract.DatabaseProject {
 		return Expect{}, fmt.Errorf("stack %s belongs to project %s: verify checks %s stacks", s.Name, s.Project, contract.DatabaseProject)
 	}
-	spec, err := dbstack.Resolve(config.MapSource(contract.DatabaseProject, s.Config), time.Now())
+	sp, err := dbstack.Resolve(config.MapSource(contract.DatabaseProject, s.Config), time.Now())
 	if err != nil {
 		return Expect{}, fmt.Errorf("stack %s (%s): %w", s.Name, s.File, err)
 	}
 	e := Expect{
-		Tier:               spec.Tier,
-		Region:             spec.Region,
-		MultiAZ:            spec.Instance.MultiAZ || spec.Tier.Strict(),
-		DeletionProtection: spec.Instance.DeletionProtection || spec.Tier.Strict(),
-		MinBackupRetention: max(spec.Tier.MinBackupRetentionDays(), spec.Instance.BackupRetentionDays),
+		Tier:               sp.Tier,
+		Region:             sp.Region,
+		MultiAZ:            sp.Instance.MultiAZ || sp.Tier.Strict(),
+		DeletionProtection: sp.Instance.DeletionProtection || sp.Tier.Strict(),
+		MinBackupRetention: max(sp.Tier.MinBackupRetentionDays(), sp.Instance.BackupRetentionDays),
+		Instance:           sp.Instance,
+		Parameters:         sp.Parameters,
 	}
-	for _, in := range spec.Ingress {
+	for _, in := range sp.Ingress {
 		switch {
 		case in.CIDR != "":
 			p, err := netip.ParsePrefix(in.CIDR)

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,50 +11,156 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // maxPages bounds every paginated read, so a misbehaving API (or fake)
 // cannot loop forever.
 const maxPages = 100
 
-// checkForceSSL reads the live parameter group and wants rds.force_ssl=1.
-func (v *Verifier) checkForceSSL(ctx context.Context, api RDS, group, status string) check.Result {
-	if group == "" {
-		return check.Failf(CheckForceSSL, "the instance reports no parameter group")
-	}
-	param, err := findParameter(ctx, api, group, "rds.force_ssl")
-	if err != nil {
-		return check.Unknownf(CheckForceSSL, "%v", err)
-	}
-	if param == nil {
-		return check.Failf(CheckForceSSL, "parameter group %s has no rds.force_ssl parameter (not a PostgreSQL group?)", group)
-	}
-	val := deref(param.ParameterValue)
-	if val != "1" {
-		return check.Failf(CheckForceSSL, "rds.force_ssl is %q in parameter group %s (source %s), want 1: clients may connect without TLS", orNone(val), group, deref(param.Source))
-	}
-	if status == "pending-reboot" {
-		return check.Failf(CheckForceSSL, "rds.force_ssl=1 in parameter group %s, but the group waits for a reboot, so the running server may not enforce it yet", group)
-	}
-	return check.Passf(CheckForceSSL, "rds.force_ssl=1 in parameter group %s (%s)", group, orNone(status))
+// forceSSL is the parameter that makes the server refuse connections
+// without TLS; the force-ssl check reports it on its own line.
+const forceSSL = "rds.force_ssl"
+
+// liveGroup is the live parameter group of the instance: its name, its
+// apply status on the instance (DBParameterGroups[].ParameterApplyStatus)
+// and every parameter DescribeDBParameters lists for it, by lower-case
+// name. err is why the parameters could not be read.
+type liveGroup struct {
+	name, status string
+	params       map[string]rdstypes.Parameter
+	err          error
 }
 
-// findParameter pages through the parameters of a group until it finds
-// name.
-func findParameter(ctx context.Context, api RDS, group, name string) (*rdstypes.Parameter, error) {
+// readGroup reads every page of the group's parameters once; the force-ssl
+// and parameters checks both read the result.
+func readGroup(ctx context.Context, api RDS, name, status string) liveGroup {
+	g := liveGroup{name: name, status: status}
+	if name == "" {
+		return g
+	}
+	g.params, g.err = parameters(ctx, api, name)
+	return g
+}
+
+// checkForceSSL wants the live group to hold the spec's rds.force_ssl
+// value (database/postgres declares 1).
+func (v *Verifier) checkForceSSL(g liveGroup, exp Expect) check.Result {
+	want, ok := specParameter(exp.Parameters, forceSSL)
+	switch {
+	case !ok:
+		return check.Failf(CheckForceSSL, "the stack's spec declares no %s parameter, so nothing makes the server refuse clients without TLS", forceSSL)
+	case g.name == "":
+		return check.Failf(CheckForceSSL, "the instance reports no parameter group")
+	case g.err != nil:
+		return check.Unknownf(CheckForceSSL, "%v", g.err)
+	}
+	param, found := g.params[forceSSL]
+	if !found {
+		return check.Failf(CheckForceSSL, "parameter group %s has no %s parameter (not a PostgreSQL group?)", g.name, forceSSL)
+	}
+	val := deref(param.ParameterValue)
+	if val != want.Value {
+		return check.Failf(CheckForceSSL, "%s is %q in parameter group %s (source %s), want %s: clients may connect without TLS", forceSSL, orNone(val), g.name, deref(param.Source), want.Value)
+	}
+	if g.status == "pending-reboot" {
+		return check.Failf(CheckForceSSL, "%s=%s in parameter group %s, but the group waits for a reboot, so the running server may not enforce it yet", forceSSL, val, g.name)
+	}
+	return check.Passf(CheckForceSSL, "%s=%s in parameter group %s (%s)", forceSSL, val, g.name, orNone(g.status))
+}
+
+// checkParameters compares the live group with the spec's parameters:
+// each entry must be there with the spec's value and apply method, and
+// the group may set (Source user) nothing the spec does not declare.
+//
+// An entry whose value equals the engine's default is reported with Source
+// system or engine-default rather than user, so the value decides, not the
+// source (terraform-provider-aws internal/service/rds/parameter_group.go,
+// resourceParameterGroupRead, hashicorp/terraform-provider-aws#593). The
+// provider reads ApplyMethod back from DescribeDBParameters, lower-cased,
+// and the name lower-cased (flattenParameters), so a different apply
+// method is a difference the provider sees too
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_Parameter.html).
+//
+// A group that matches the spec but waits for a reboot
+// (ParameterApplyStatus pending-reboot) is pending, not drift: it passes
+// and names the entries the running server does not have yet; how long it
+// may wait is the pending-reboot check's.
+func checkParameters(g liveGroup, exp Expect) check.Result {
+	switch {
+	case g.name == "":
+		return check.Failf(CheckParameters, "the instance reports no parameter group")
+	case g.err != nil:
+		return check.Unknownf(CheckParameters, "%v", g.err)
+	}
+	var bad, rebootOnly []string
+	declared := map[string]bool{}
+	for _, want := range exp.Parameters {
+		key := strings.ToLower(want.Name)
+		declared[key] = true
+		got, ok := g.params[key]
+		if !ok {
+			bad = append(bad, fmt.Sprintf("%s is missing (the spec sets %s, %s)", want.Name, want.Value, want.ApplyMethod))
+			continue
+		}
+		val := deref(got.ParameterValue)
+		if val != want.Value {
+			bad = append(bad, fmt.Sprintf("%s is %q (source %s), the spec sets %q", want.Name, val, orNone(deref(got.Source)), want.Value))
+			continue
+		}
+		method := strings.ToLower(string(got.ApplyMethod))
+		if deref(got.Source) == "user" && method != want.ApplyMethod {
+			bad = append(bad, fmt.Sprintf("%s=%s has apply method %s, the spec sets %s", want.Name, val, orNone(method), want.ApplyMethod))
+			continue
+		}
+		if want.ApplyMethod == "pending-reboot" {
+			rebootOnly = append(rebootOnly, want.Name)
+		}
+	}
+	var extra []string
+	for key, p := range g.params {
+		if deref(p.Source) == "user" && !declared[key] {
+			extra = append(extra, fmt.Sprintf("%s=%s", deref(p.ParameterName), deref(p.ParameterValue)))
+		}
+	}
+	slices.Sort(extra)
+	if len(extra) > 0 {
+		bad = append(bad, "set in the group but not in the spec: "+strings.Join(extra, ", "))
+	}
+	if len(bad) > 0 {
+		return check.Failf(CheckParameters, "parameter group %s differs from the stack's spec: %s; changed outside Pulumi? run the deploy to restore it", g.name, strings.Join(bad, "; "))
+	}
+	if g.status == "pending-reboot" {
+		return check.Passf(CheckParameters, "parameter group %s holds the spec's %d parameters; pending a reboot, so the running server may not have %s yet (see %s)", g.name, len(exp.Parameters), strings.Join(rebootOnly, ", "), CheckPendingReboot)
+	}
+	return check.Passf(CheckParameters, "parameter group %s holds the spec's %d parameters with their values and apply methods (%s)", g.name, len(exp.Parameters), orNone(g.status))
+}
+
+func specParameter(ps []spec.Parameter, name string) (spec.Parameter, bool) {
+	for _, p := range ps {
+		if strings.EqualFold(p.Name, name) {
+			return p, true
+		}
+	}
+	return spec.Parameter{}, false
+}
+
+// parameters reads every page of the group's parameters
+// (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBParameters.html),
+// keyed by lower-case name.
+func parameters(ctx context.Context, api RDS, group string) (map[string]rdstypes.Parameter, error) {
+	all := map[string]rdstypes.Parameter{}
 	var marker *string
 	for range maxPages {
 		out, err := api.DescribeDBParameters(ctx, &rds.DescribeDBParametersInput{DBParameterGroupName: &group, Marker: marker})
 		if err != nil {
 			return nil, fmt.Errorf("describe parameters of group %s: %w", group, err)
 		}
-		for i := range out.Parameters {
-			if deref(out.Parameters[i].ParameterName) == name {
-				return &out.Parameters[i], nil
-			}
+		for _, p := range out.Parameters {
+			all[strings.ToLower(deref(p.ParameterName))] = p
 		}
 		if deref(out.Marker) == "" {
-			return nil, nil
+			return all, nil
 		}
 		marker = out.Marker
 	}

@@ -108,7 +108,11 @@ const (
 	CheckIAMAuth            = "iam-auth"
 	CheckPerformanceInsight = "performance-insights"
 	CheckLogExports         = "log-exports"
+	CheckEngine             = "engine"
+	CheckMonitoring         = "monitoring"
+	CheckCACertificate      = "ca-certificate"
 	CheckForceSSL           = "force-ssl"
+	CheckParameters         = "parameters"
 	CheckPendingReboot      = "pending-reboot"
 	CheckSubnetGroup        = "subnet-group"
 	CheckSecurityGroup      = "security-group"
@@ -119,7 +123,8 @@ const (
 var AllChecks = []string{
 	CheckConfig, CheckOutputs, CheckInstance, CheckMultiAZ, CheckEncryption, CheckNotPublic,
 	CheckBackupRetention, CheckRestorable, CheckDeletionProtection, CheckIAMAuth,
-	CheckPerformanceInsight, CheckLogExports, CheckPendingModifications, CheckForceSSL, CheckPendingReboot,
+	CheckPerformanceInsight, CheckLogExports, CheckEngine, CheckMonitoring, CheckCACertificate,
+	CheckPendingModifications, CheckForceSSL, CheckParameters, CheckPendingReboot,
 	CheckSubnetGroup, CheckSecurityGroup, CheckConnect,
 }
 
@@ -217,18 +222,23 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 
 	live := instanceLive(inst)
 	r.add(checkMultiAZ(inst, exp, live))
-	r.add(checkEncryption(inst, out))
+	r.add(checkEncryption(inst, out, exp))
 	r.add(checkNotPublic(inst))
 	r.add(checkBackupRetention(inst, exp))
 	r.add(checkRestorable(inst, live, v.now(), v.MaxRestoreLag))
 	r.add(checkDeletionProtection(inst, exp))
-	r.add(checkIAMAuth(inst))
-	r.add(checkPerformanceInsights(inst, out))
-	r.add(checkLogExports(inst))
+	r.add(checkIAMAuth(inst, exp))
+	r.add(checkPerformanceInsights(inst, out, exp))
+	r.add(checkLogExports(inst, exp))
+	r.add(checkEngine(inst, exp))
+	r.add(checkMonitoring(inst, exp))
+	r.add(checkCACertificate(inst, exp))
 	r.add(checkPendingModifications(inst, v.now()))
 
 	group, status := parameterGroup(inst)
-	r.add(v.checkForceSSL(ctx, rdsAPI, group, status))
+	pg := readGroup(ctx, rdsAPI, group, status)
+	r.add(v.checkForceSSL(pg, exp))
+	r.add(checkParameters(pg, exp))
 	r.add(v.checkPendingReboot(ctx, rdsAPI, inst, group, status))
 	r.add(checkSubnetGroup(ctx, rdsAPI, inst, t.Network, t.NetworkErr))
 	r.add(checkSecurityGroups(ctx, ec2API, inst, out, exp, t.Network, t.NetworkErr))
