@@ -34,6 +34,23 @@ func FlagExit(err error, usage int) int {
 	return usage
 }
 
+// Start parses args into fs and then prepares the command's run with
+// prepare, which validates the parsed flags and reads the command's input.
+// ok is false when the command is to stop with code: FlagExit's status
+// when the flags do not parse (the flag set has reported it), usage when
+// prepare fails, after printing "<command>: <error>" on stderr.
+func Start[T any](fs *flag.FlagSet, args []string, stderr io.Writer, usage int, prepare func() (T, error)) (v T, code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		return v, FlagExit(err, usage), false
+	}
+	v, err := prepare()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return v, usage, false
+	}
+	return v, 0, true
+}
+
 // NoArgs refuses arguments left after the flags of a command that takes
 // flags only.
 func NoArgs(fs *flag.FlagSet) error {

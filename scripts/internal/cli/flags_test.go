@@ -92,3 +92,46 @@ func TestRequireFile(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestStartStopsOnBadFlagsHelpAndFailedPrepare: each way a command stops
+// before it runs has its own exit status, and only a prepare error is
+// printed by Start (the flag set prints its own).
+func TestStartStopsOnBadFlagsHelpAndFailedPrepare(t *testing.T) {
+	cases := []struct {
+		name       string
+		args       []string
+		prepareErr error
+		want       int
+		ok         bool
+		stderr     string
+	}{
+		{"parsed and prepared", []string{"--env", "dev"}, nil, 0, true, ""},
+		{"help", []string{"-h"}, nil, 0, false, "Usage: tool"},
+		{"unknown flag", []string{"--nope"}, nil, 2, false, "nope"},
+		{"prepare fails", []string{"--env", "dev"}, errors.New("--stack is required"), 2, false, "tool: --stack is required\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			fs := NewFlagSet("tool", &stderr, "Usage: tool\n", "")
+			env := fs.String("env", "", "environment")
+			prepared := false
+			v, code, ok := Start(fs, c.args, &stderr, 2, func() (string, error) {
+				prepared = true
+				return *env, c.prepareErr
+			})
+			if code != c.want || ok != c.ok {
+				t.Errorf("code %d ok %v, want %d %v", code, ok, c.want, c.ok)
+			}
+			if c.ok && v != "dev" {
+				t.Errorf("prepared %q, want the parsed env dev", v)
+			}
+			if prepared != (c.prepareErr != nil || c.ok) {
+				t.Errorf("prepare ran: %v", prepared)
+			}
+			if !strings.Contains(stderr.String(), c.stderr) {
+				t.Errorf("stderr %q, want %q in it", stderr.String(), c.stderr)
+			}
+		})
+	}
+}

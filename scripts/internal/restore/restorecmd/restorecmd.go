@@ -124,13 +124,9 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 func run(ctx context.Context, args []string, d deps) int {
 	var o options
 	fs := newFlags(&o, d.stderr)
-	if err := fs.Parse(args); err != nil {
-		return cli.FlagExit(err, check.ExitUsage)
-	}
-	src, err := prepare(ctx, &o, fs, d)
-	if err != nil {
-		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
-		return check.ExitUsage
+	src, code, ok := cli.Start(fs, args, d.stderr, check.ExitUsage, func() (restore.Source, error) { return prepare(ctx, &o, fs, d) })
+	if !ok {
+		return code
 	}
 	c, err := d.aws(ctx, src.Region)
 	if err != nil {
@@ -157,11 +153,8 @@ func run(ctx context.Context, args []string, d deps) int {
 		if err := check.Print(d.stdout, results); err != nil {
 			fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
 		}
-		if o.report != "" {
-			if err := check.WriteJSON(o.report, map[string]any{"tool": "restore-drill --sweep", "stack": src.Stack, "checks": results, "summary": check.Summarize(results)}); err != nil {
-				fmt.Fprintf(d.stderr, "restore-drill: --report %s: %v\n", o.report, err)
-				return check.ExitFail
-			}
+		if !check.WriteReport(d.stderr, "restore-drill", o.report, map[string]any{"tool": "restore-drill --sweep", "stack": src.Stack, "checks": results, "summary": check.Summarize(results)}) {
+			return check.ExitFail
 		}
 		return check.ExitCode(results)
 	}
@@ -169,17 +162,14 @@ func run(ctx context.Context, args []string, d deps) int {
 	if err := check.Print(d.stdout, rep.Checks); err != nil {
 		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
 	}
-	code := check.ExitCode(rep.Checks)
+	code = check.ExitCode(rep.Checks)
 	restored := "no restore"
 	if rep.RestoreTime != nil {
 		restored = "restore time " + rep.RestoreTime.UTC().Format(time.RFC3339)
 	}
 	fmt.Fprintf(d.stdout, "restore-drill %s: %s, %s\n", src.Stack, restored, rep.Summary)
-	if o.report != "" {
-		if err := check.WriteJSON(o.report, rep); err != nil {
-			fmt.Fprintf(d.stderr, "restore-drill: --report %s: %v\n", o.report, err)
-			return check.ExitFail
-		}
+	if !check.WriteReport(d.stderr, "restore-drill", o.report, rep) {
+		return check.ExitFail
 	}
 	return code
 }

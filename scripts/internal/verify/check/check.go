@@ -121,6 +121,21 @@ func ExitCode(results []Result) int {
 	return ExitOK
 }
 
+// WriteReport writes v to path as WriteJSON does, or nothing when path is
+// "" (no --report). A failure is printed as "<tool>: --report <path>:
+// <error>" on stderr and WriteReport returns false; the tools then exit
+// with ExitFail, since a report asked for and not written is a failure.
+func WriteReport(stderr io.Writer, tool, path string, v any) bool {
+	if path == "" {
+		return true
+	}
+	if err := WriteJSON(path, v); err != nil {
+		fmt.Fprintf(stderr, "%s: --report %s: %v\n", tool, path, err)
+		return false
+	}
+	return true
+}
+
 // WriteJSON writes v as indented JSON to path, creating its folder. The
 // file is written whole or not at all.
 func WriteJSON(path string, v any) error {

@@ -86,3 +86,28 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("temporary file left behind: %v", err)
 	}
 }
+
+// TestWriteReportWritesOnlyWhenAskedAndNamesAFailure: no --report writes
+// nothing and passes; a report that cannot be written is named with the
+// tool and the flag, and fails.
+func TestWriteReportWritesOnlyWhenAskedAndNamesAFailure(t *testing.T) {
+	var stderr bytes.Buffer
+	if !WriteReport(&stderr, "verify", "", map[string]int{"a": 1}) || stderr.Len() != 0 {
+		t.Errorf("no --report: stderr %q", stderr.String())
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.json")
+	if !WriteReport(&stderr, "verify", path, map[string]int{"a": 1}) {
+		t.Fatalf("write %s: %s", path, stderr.String())
+	}
+	if b, err := os.ReadFile(path); err != nil || !strings.Contains(string(b), `"a": 1`) {
+		t.Errorf("report %q, %v", b, err)
+	}
+	blocked := filepath.Join(path, "under-a-file.json")
+	if WriteReport(&stderr, "verify", blocked, 1) {
+		t.Errorf("a report under a file was written")
+	}
+	if !strings.HasPrefix(stderr.String(), "verify: --report "+blocked+": ") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}

@@ -105,13 +105,9 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 func run(ctx context.Context, args []string, d deps) int {
 	var o options
 	fs := newFlags(&o, d.stderr)
-	if err := fs.Parse(args); err != nil {
-		return cli.FlagExit(err, check.ExitUsage)
-	}
-	targets, err := prepare(ctx, &o, fs, d)
-	if err != nil {
-		fmt.Fprintf(d.stderr, "verify: %v\n", err)
-		return check.ExitUsage
+	targets, code, ok := cli.Start(fs, args, d.stderr, check.ExitUsage, func() ([]verify.Target, error) { return prepare(ctx, &o, fs, d) })
+	if !ok {
+		return code
 	}
 
 	now := time.Now
@@ -170,11 +166,8 @@ func run(ctx context.Context, args []string, d deps) int {
 	rep.Summary = check.Summarize(all)
 	rep.ExitCode = check.ExitCode(all)
 	fmt.Fprintf(d.stdout, "verify %s: %d stack(s), %s\n", o.env, len(targets), rep.Summary)
-	if o.report != "" {
-		if err := check.WriteJSON(o.report, rep); err != nil {
-			fmt.Fprintf(d.stderr, "verify: --report %s: %v\n", o.report, err)
-			return check.ExitFail
-		}
+	if !check.WriteReport(d.stderr, "verify", o.report, rep) {
+		return check.ExitFail
 	}
 	return rep.ExitCode
 }
