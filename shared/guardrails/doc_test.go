@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/pgplatform/platform/shared/guardrails"
@@ -61,5 +62,54 @@ func TestGuardrailsDocNamesEveryRule(t *testing.T) {
 	}
 	if !slices.Equal(doc["Network"], nw) {
 		t.Errorf("docs/guardrails.md Network rules = %v\nshared/guardrails NetworkRules = %v", doc["Network"], nw)
+	}
+}
+
+// TestGuardrailsDocIsCurrent fails when a rule table of docs/guardrails.md
+// is not what the rules generate: a rule added, removed, reordered or
+// reworded (its sources or requirement) in the code without
+// `go generate ./shared/guardrails`, or a row edited by hand.
+func TestGuardrailsDocIsCurrent(t *testing.T) {
+	doc, err := os.ReadFile(guardrailsDoc)
+	if err != nil {
+		t.Fatalf("the guardrails document: %v", err)
+	}
+	want, err := guardrails.WithRuleTables(string(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != string(doc) {
+		got, wantLines := strings.Split(string(doc), "\n"), strings.Split(want, "\n")
+		for i := range min(len(got), len(wantLines)) {
+			if got[i] != wantLines[i] {
+				t.Fatalf("docs/guardrails.md is stale: run go generate ./shared/guardrails\nline %d is\n%s\nthe rules generate\n%s", i+1, got[i], wantLines[i])
+			}
+		}
+		t.Fatalf("docs/guardrails.md is stale: run go generate ./shared/guardrails (it has %d lines, the rules generate %d)", len(got), len(wantLines))
+	}
+}
+
+// TestEveryRuleHasARequirement: every rule states what it requires, on one
+// line and without a bare |, so each is one well-formed row of its table.
+func TestEveryRuleHasARequirement(t *testing.T) {
+	type rule struct{ id, sources, requirement string }
+	var all []rule
+	for _, r := range guardrails.DatabaseRules {
+		all = append(all, rule{r.ID, r.Sources, r.Requirement})
+	}
+	for _, r := range guardrails.NetworkRules {
+		all = append(all, rule{r.ID, r.Sources, r.Requirement})
+	}
+	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules} {
+		for _, r := range rules {
+			all = append(all, rule{r.ID, r.Sources, r.Requirement})
+		}
+	}
+	for _, r := range all {
+		for field, text := range map[string]string{"Sources": r.sources, "Requirement": r.requirement} {
+			if strings.TrimSpace(text) == "" || strings.ContainsAny(text, "|\n") {
+				t.Errorf("rule %s: %s = %q, want text on one line without |", r.id, field, text)
+			}
+		}
 	}
 }

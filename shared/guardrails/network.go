@@ -11,18 +11,22 @@ import (
 type NetworkRule struct {
 	ID      string
 	Sources string
-	check   func(Network) *Violation
+	// Requirement is what the rule requires, in Markdown: the requirement
+	// column of its row in docs/guardrails.md, which is generated from it.
+	Requirement string
+	check       func(Network) *Violation
 }
 
-// NetworkRules are the network rules of docs/guardrails.md.
+// NetworkRules are the rules that apply to a network stack; the Network
+// table of docs/guardrails.md is generated from them, in this order.
 var NetworkRules = []NetworkRule{
-	{"isolation", "this project: database isolation", func(p Network) *Violation {
+	{"isolation", "this project: database isolation", "database subnets have no route to an internet or NAT gateway", func(p Network) *Violation {
 		if p.DatabaseRoutesToGateway != 0 {
 			return &Violation{Key: "databaseRouteTable.routes", Value: strconv.Itoa(p.DatabaseRoutesToGateway), Want: "no route from a database subnet to an internet or NAT gateway"}
 		}
 		return nil
 	}},
-	{"spread", "this project: zone spread", func(p Network) *Violation {
+	{"spread", "this project: zone spread", "one database subnet per zone, at least 2 zones (3 by default), subnets inside the VPC and not overlapping", func(p Network) *Violation {
 		if len(p.AZs) < 2 {
 			return &Violation{Key: "network:azCount", Value: strconv.Itoa(len(p.AZs)), Want: "at least 2 availability zones"}
 		}
@@ -48,13 +52,13 @@ var NetworkRules = []NetworkRule{
 		}
 		return nil
 	}},
-	{"default-security-group", "Security Hub EC2.2", func(p Network) *Violation {
+	{"default-security-group", "Security Hub EC2.2", "the VPC's default security group has no rules", func(p Network) *Violation {
 		if p.DefaultSecurityGroupRules != 0 {
 			return &Violation{Key: "defaultSecurityGroup.rules", Value: strconv.Itoa(p.DefaultSecurityGroupRules), Want: "no rules on the VPC's default security group"}
 		}
 		return nil
 	}},
-	{"flow-logs", "Security Hub EC2.6", func(p Network) *Violation {
+	{"flow-logs", "Security Hub EC2.6", "VPC flow logs on, to a CloudWatch log group with a retention, through a role whose policy, as rendered, allows only `logs:CreateLogStream`, `logs:PutLogEvents` and `logs:DescribeLogStreams` on that group and its streams", func(p Network) *Violation {
 		switch {
 		case !p.FlowLogs:
 			return &Violation{Key: "flowLog", Value: "off", Want: "VPC flow logs on"}

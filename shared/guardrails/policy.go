@@ -209,7 +209,10 @@ type PolicyScope struct {
 type PolicyRule struct {
 	ID      string
 	Sources string
-	check   func([]Statement, PolicyScope) *Violation
+	// Requirement is what the rule requires, in Markdown: the requirement
+	// column of its row in docs/guardrails.md, which is generated from it.
+	Requirement string
+	check       func([]Statement, PolicyScope) *Violation
 }
 
 // cryptoUse are the KMS actions that use a key's material; a principal of
@@ -218,7 +221,7 @@ var cryptoUse = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms
 
 // KeyPolicyRules are the rules on a rendered KMS key policy.
 var KeyPolicyRules = []PolicyRule{
-	{"key-policy-named-principals", "CKV_AWS_33; AWS KMS key policy best practices", func(sts []Statement, _ PolicyScope) *Violation {
+	{"key-policy-named-principals", "CKV_AWS_33; AWS KMS key policy best practices", "every Allow names its principals: the account root, roles config names, or a named service; never `*`, `{\"AWS\": \"*\"}`, a list holding `*`, or `NotPrincipal`", func(sts []Statement, _ PolicyScope) *Violation {
 		for i, s := range sts {
 			if s.Effect != "Allow" {
 				continue
@@ -229,7 +232,7 @@ var KeyPolicyRules = []PolicyRule{
 		}
 		return nil
 	}},
-	{"key-policy-use-via-service", "AWS KMS kms:ViaService; CKV_AWS_33", func(sts []Statement, _ PolicyScope) *Violation {
+	{"key-policy-use-via-service", "AWS KMS kms:ViaService; CKV_AWS_33", "account principals may encrypt, decrypt, generate data keys or create grants only through a named service (`kms:ViaService`, StringEquals); administration carries none of those actions, so an IAM policy must grant use explicitly", func(sts []Statement, _ PolicyScope) *Violation {
 		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
 		for i, s := range sts {
 			if len(s.Principals["AWS"]) == 0 {
@@ -243,7 +246,7 @@ var KeyPolicyRules = []PolicyRule{
 		}
 		return nil
 	}},
-	{"key-policy-grants-for-aws-resources", "AWS KMS kms:GrantIsForAWSResource", func(sts []Statement, _ PolicyScope) *Violation {
+	{"key-policy-grants-for-aws-resources", "AWS KMS kms:GrantIsForAWSResource", "every statement that allows `kms:CreateGrant` (also through `kms:*` or `kms:Create*`) requires `kms:GrantIsForAWSResource` = true", func(sts []Statement, _ PolicyScope) *Violation {
 		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
 		for i, s := range sts {
 			if !s.allows("kms:CreateGrant") {
@@ -255,7 +258,7 @@ var KeyPolicyRules = []PolicyRule{
 		}
 		return nil
 	}},
-	{"key-policy-logs-scoped", "CloudWatch Logs encryption context kms:EncryptionContext:aws:logs:arn", func(sts []Statement, scope PolicyScope) *Violation {
+	{"key-policy-logs-scoped", "CloudWatch Logs encryption context kms:EncryptionContext:aws:logs:arn", "the CloudWatch Logs statement is bound with `ArnEquals` to the exact ARNs of the stack's own log groups; no pattern", func(sts []Statement, scope PolicyScope) *Violation {
 		// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
 		for i, s := range sts {
 			logs := false
@@ -284,7 +287,7 @@ var KeyPolicyRules = []PolicyRule{
 // TrustPolicyRules are the rules on a rendered role trust policy that a
 // service assumes on the stack's behalf.
 var TrustPolicyRules = []PolicyRule{
-	{"trust-named-service", "IAM confused deputy prevention", func(sts []Statement, scope PolicyScope) *Violation {
+	{"trust-named-service", "IAM confused deputy prevention", "a service role's trust policy names exactly one service principal (flow logs: `vpc-flow-logs.amazonaws.com`; enhanced monitoring: `monitoring.rds.amazonaws.com`)", func(sts []Statement, scope PolicyScope) *Violation {
 		for i, s := range sts {
 			if s.Effect != "Allow" {
 				continue
@@ -300,7 +303,7 @@ var TrustPolicyRules = []PolicyRule{
 		}
 		return nil
 	}},
-	{"trust-source-bound", "IAM confused deputy prevention: aws:SourceArn, aws:SourceAccount", func(sts []Statement, scope PolicyScope) *Violation {
+	{"trust-source-bound", "IAM confused deputy prevention: aws:SourceArn, aws:SourceAccount", "the trust is bound with `aws:SourceAccount` to the stack's account and `aws:SourceArn` to the resources that may assume it (flow logs: `arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*`; enhanced monitoring: `arn:<partition>:rds:<region>:<account>:db:<app>-<environment>-????????`, the stack's instance identifiers, one `?` per character of their digest)", func(sts []Statement, scope PolicyScope) *Violation {
 		// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
 		for i, s := range sts {
 			if s.Effect != "Allow" {

@@ -28,19 +28,22 @@ func (v *Violation) Error() string {
 type Rule struct {
 	ID      string
 	Sources string
-	check   func(spec.Database) *Violation
+	// Requirement is what the rule requires, in Markdown: the requirement
+	// column of its row in docs/guardrails.md, which is generated from it.
+	Requirement string
+	check       func(spec.Database) *Violation
 }
 
-// DatabaseRules are the rules of docs/guardrails.md that apply to a database
-// stack, in the order of that document.
+// DatabaseRules are the rules that apply to a database stack; the Database
+// table of docs/guardrails.md is generated from them, in this order.
 var DatabaseRules = []Rule{
-	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", func(p spec.Database) *Violation {
+	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", "`publiclyAccessible` false; the subnet group spans only isolated subnets (no internet route)", func(p spec.Database) *Violation {
 		if p.Instance.PubliclyAccessible {
 			return &Violation{Key: "publiclyAccessible", Value: "true", Want: "false: the database is reachable only inside the VPC"}
 		}
 		return nil
 	}},
-	{"encrypted-customer-key", "CKV_AWS_16; AWS-0080; RDS.3", func(p spec.Database) *Violation {
+	{"encrypted-customer-key", "CKV_AWS_16; AWS-0080; RDS.3", "`storageEncrypted` true, `kmsKeyId` the stack's customer-managed KMS key, with rotation on", func(p spec.Database) *Violation {
 		switch {
 		case !p.Instance.StorageEncrypted:
 			return &Violation{Key: "storageEncrypted", Value: "false", Want: "true"}
@@ -51,7 +54,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"multi-az", "CKV_AWS_157; RDS.5", func(p spec.Database) *Violation {
+	{"multi-az", "CKV_AWS_157; RDS.5", "`multiAz` true in staging/prod; `availabilityZone` never set on a Multi-AZ instance (it drifts after every failover)", func(p spec.Database) *Violation {
 		switch {
 		case p.Instance.AvailabilityZone != "":
 			return &Violation{Key: "availabilityZone", Value: p.Instance.AvailabilityZone, Want: "unset on a Multi-AZ instance (it drifts after every failover)"}
@@ -60,7 +63,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"backups", "CKV_AWS_133; AWS-0077; RDS.11", func(p spec.Database) *Violation {
+	{"backups", "CKV_AWS_133; AWS-0077; RDS.11", "`backupRetentionPeriod` at least 7 days (prod 14), at most 35, set explicitly; explicit backup and maintenance windows that do not overlap", func(p spec.Database) *Violation {
 		floor := p.Tier.MinBackupRetentionDays()
 		if n := p.Instance.BackupRetentionDays; n < floor || n > config.MaxBackupRetentionDays {
 			return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, config.MaxBackupRetentionDays, p.Tier)}
@@ -70,7 +73,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"deletion-protection", "CKV_AWS_293; AWS-0177; RDS.8", func(p spec.Database) *Violation {
+	{"deletion-protection", "CKV_AWS_293; AWS-0177; RDS.8", "true in staging/prod; in prod also Pulumi's `protect` option on the instance", func(p spec.Database) *Violation {
 		switch {
 		case p.Tier.Strict() && !p.Instance.DeletionProtection:
 			return &Violation{Key: "database:deletionProtection", Value: "false", Want: "true in " + string(p.Tier)}
@@ -79,7 +82,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"final-snapshot", "pulumi-aws #2196; terraform-aws-rds #445", func(p spec.Database) *Violation {
+	{"final-snapshot", "pulumi-aws #2196; terraform-aws-rds #445", "`skipFinalSnapshot` false outside dev, with a `finalSnapshotIdentifier` unique to each incarnation of the instance (a fixed name fails the second time with DBSnapshotAlreadyExists)", func(p spec.Database) *Violation {
 		switch {
 		case p.Instance.SkipFinalSnapshot && p.Tier != config.Dev:
 			return &Violation{Key: "database:skipFinalSnapshot", Value: "true", Want: "false outside dev"}
@@ -88,7 +91,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"managed-master-password", "terraform-aws-rds #488; provider #28538", func(p spec.Database) *Violation {
+	{"managed-master-password", "terraform-aws-rds #488; provider #28538", "`manageMasterUserPassword` true with the secret under the stack's key; no `password` anywhere", func(p spec.Database) *Violation {
 		switch {
 		case p.Instance.Password != "":
 			return &Violation{Key: "password", Value: "(redacted)", Want: "no password: RDS manages the master password in Secrets Manager"}
@@ -99,19 +102,19 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"admin-user-not-default", "RDS.25", func(p spec.Database) *Violation {
+	{"admin-user-not-default", "RDS.25", "the master username is not `postgres`, `admin` or `root`", func(p spec.Database) *Violation {
 		if slices.Contains(config.ForbiddenUsernames, p.Instance.MasterUsername) {
 			return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(config.ForbiddenUsernames, ", ")}
 		}
 		return nil
 	}},
-	{"iam-auth", "CKV_AWS_161; AWS-0176; RDS.10", func(p spec.Database) *Violation {
+	{"iam-auth", "CKV_AWS_161; AWS-0176; RDS.10", "`iamDatabaseAuthenticationEnabled` true", func(p spec.Database) *Violation {
 		if !p.Instance.IAMAuth {
 			return &Violation{Key: "iamDatabaseAuthenticationEnabled", Value: "false", Want: "true"}
 		}
 		return nil
 	}},
-	{"enhanced-monitoring", "CKV_AWS_118; RDS.6", func(p spec.Database) *Violation {
+	{"enhanced-monitoring", "CKV_AWS_118; RDS.6", "`monitoringInterval` one of 1, 5, 10, 15, 30, 60, through a role trusted only by `monitoring.rds.amazonaws.com` with `AmazonRDSEnhancedMonitoringRole` attached; the role's rendered trust policy must hold `trust-named-service` and `trust-source-bound` below", func(p spec.Database) *Violation {
 		switch {
 		case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
 			return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
@@ -125,7 +128,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"performance-insights", "CKV_AWS_353/354; AWS-0133/0078", func(p spec.Database) *Violation {
+	{"performance-insights", "CKV_AWS_353/354; AWS-0133/0078", "enabled, encrypted with the stack's key, retention at least 7 days", func(p spec.Database) *Violation {
 		switch {
 		case !p.Instance.PerformanceInsights:
 			return &Violation{Key: "performanceInsightsEnabled", Value: "false", Want: "true"}
@@ -136,7 +139,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"logs-to-cloudwatch", "CKV_AWS_129; RDS.9/RDS.36", func(p spec.Database) *Violation {
+	{"logs-to-cloudwatch", "CKV_AWS_129; RDS.9/RDS.36", "`enabledCloudwatchLogsExports` includes `postgresql` and `upgrade`; the log groups are declared by the stack, with a retention and `kmsKeyId` the stack's customer-managed key", func(p spec.Database) *Violation {
 		for _, want := range RequiredLogExports {
 			if !slices.Contains(p.Instance.LogExports, want) {
 				return &Violation{Key: "enabledCloudwatchLogsExports", Value: strings.Join(p.Instance.LogExports, ","), Want: "postgresql and upgrade exported"}
@@ -150,13 +153,13 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"tls-required", "CKV2_AWS_69; RDS.38", func(p spec.Database) *Violation {
+	{"tls-required", "CKV2_AWS_69; RDS.38", "the stack's parameter group sets `rds.force_ssl` = 1", func(p spec.Database) *Violation {
 		if v, _ := param(p, "rds.force_ssl"); v != "1" {
 			return &Violation{Key: "parameter rds.force_ssl", Value: v, Want: "1 in the stack's parameter group"}
 		}
 		return nil
 	}},
-	{"safe-query-logging", "CKV2_AWS_30", func(p spec.Database) *Violation {
+	{"safe-query-logging", "CKV2_AWS_30", "`log_min_duration_statement` set, at least 100 ms; `log_statement` `none` (the default) or `ddl`, never `all` or `mod`. `ddl` also writes the passwords of CREATE/ALTER ROLE to the log: set role passwords as the README describes", func(p spec.Database) *Violation {
 		if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
 			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
 		} else if ms, err := strconv.Atoi(v); err != nil || ms < config.MinLogMinDurationMs {
@@ -167,7 +170,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"static-parameters", "terraform-aws-rds #349/#582; provider #216", func(p spec.Database) *Violation {
+	{"static-parameters", "terraform-aws-rds #349/#582; provider #216", "static parameters (`shared_preload_libraries`, `rds.force_ssl`, ...) use apply method `pending-reboot`; `immediate` fails with InvalidParameterCombination", func(p spec.Database) *Violation {
 		for _, prm := range p.Parameters {
 			if staticParameters[prm.Name] && prm.ApplyMethod != "pending-reboot" {
 				return &Violation{Key: "parameter " + prm.Name + " applyMethod", Value: prm.ApplyMethod, Want: "pending-reboot for a static parameter (immediate fails with InvalidParameterCombination)"}
@@ -175,7 +178,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"parameter-group-replaceable", "provider #6448, #41020", func(p spec.Database) *Violation {
+	{"parameter-group-replaceable", "provider #6448, #41020", "no fixed parameter-group `name`, and the family of the engine major, so a major upgrade creates the new group before deleting the old", func(p spec.Database) *Violation {
 		if p.ParameterGroupName != "" {
 			return &Violation{Key: "parameterGroup.name", Value: p.ParameterGroupName, Want: "no fixed name, so a family change can create the new group before deleting the old"}
 		}
@@ -184,7 +187,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"minor-upgrades", "CKV_AWS_226; RDS.13; terraform-aws-rds #436", func(p spec.Database) *Violation {
+	{"minor-upgrades", "CKV_AWS_226; RDS.13; terraform-aws-rds #436", "`autoMinorVersionUpgrade` true and `engineVersion` the major only: a pinned minor turns into a planned downgrade after AWS upgrades it", func(p spec.Database) *Violation {
 		if !p.Instance.AutoMinorVersionUpgrade {
 			return &Violation{Key: "autoMinorVersionUpgrade", Value: "false", Want: "true"}
 		}
@@ -193,25 +196,25 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"supported-engine", "CKV_AWS_250", func(p spec.Database) *Violation {
+	{"supported-engine", "CKV_AWS_250", "PostgreSQL major 14 or later", func(p spec.Database) *Violation {
 		if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < config.MinEngineMajor {
 			return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", config.MinEngineMajor)}
 		}
 		return nil
 	}},
-	{"current-ca", "CKV_AWS_211", func(p spec.Database) *Violation {
+	{"current-ca", "CKV_AWS_211", "`caCertIdentifier` one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1", func(p spec.Database) *Violation {
 		if !slices.Contains(config.CACertIdentifiers, p.Instance.CACertIdentifier) {
 			return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(config.CACertIdentifiers, ", ")}
 		}
 		return nil
 	}},
-	{"tags-on-snapshots", "CKV2_AWS_60; RDS.17", func(p spec.Database) *Violation {
+	{"tags-on-snapshots", "CKV2_AWS_60; RDS.17", "`copyTagsToSnapshot` true", func(p spec.Database) *Violation {
 		if !p.Instance.CopyTagsToSnapshot {
 			return &Violation{Key: "copyTagsToSnapshot", Value: "false", Want: "true"}
 		}
 		return nil
 	}},
-	{"event-subscriptions", "RDS.20/21/22", func(p spec.Database) *Violation {
+	{"event-subscriptions", "RDS.20/21/22", "RDS event subscriptions to an alarm topic whose `kmsMasterKeyId` is the stack's customer-managed key: the instance (failover, failure, maintenance, low storage, configuration change; RDS.20), its parameter group (configuration change; RDS.21) and DB security groups (configuration change, failure; RDS.22)", func(p spec.Database) *Violation {
 		// https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html
 		for _, want := range RequiredEventSubscriptions {
 			if !subscribed(p.EventSubscriptions, want) {
@@ -223,7 +226,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"alarm-subscribers", "this project: alarms that reach someone", func(p spec.Database) *Violation {
+	{"alarm-subscribers", "this project: alarms that reach someone", "in prod, at least one subscriber of the alarm topic (`database:alarmSubscriptions`); every subscriber an email address, an `https://` URL, an SQS queue ARN or a Lambda function ARN", func(p spec.Database) *Violation {
 		if p.Tier == config.Prod && len(p.AlarmSubscriptions) == 0 {
 			return &Violation{Key: "database:alarmSubscriptions", Value: "", Want: "at least one subscriber of the alarm topic in prod"}
 		}
@@ -234,7 +237,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"storage-autoscaling", "provider #9076", func(p spec.Database) *Violation {
+	{"storage-autoscaling", "provider #9076", "`maxAllocatedStorageGb` above `allocatedStorageGb`; gp3 storage", func(p spec.Database) *Violation {
 		// RDS wants the autoscaling ceiling at least 10% above the
 		// allocated storage (config.MinMaxAllocatedStorageGb).
 		if ceiling := config.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
@@ -245,7 +248,7 @@ var DatabaseRules = []Rule{
 		}
 		return nil
 	}},
-	{"least-privilege-ingress", "this project: least-privilege database access", func(p spec.Database) *Violation {
+	{"least-privilege-ingress", "this project: least-privilege database access", "the database security group admits only the database port, only from the network's application subnets and the private sources config names; never 0.0.0.0/0 or ::/0", func(p spec.Database) *Violation {
 		for _, in := range p.Ingress {
 			if in.Port != 0 && in.Port < 1150 {
 				return &Violation{Key: "ingress.port", Value: strconv.Itoa(in.Port), Want: "the database port only"}

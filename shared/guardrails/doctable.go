@@ -1,0 +1,80 @@
+package guardrails
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/pgplatform/platform/shared/internal/docgen"
+)
+
+//go:generate go run ./cmd/ruletable ../../docs/guardrails.md
+
+// The markers around the rule tables of docs/guardrails.md, which
+// WithRuleTables fills from DatabaseRules, NetworkRules and the policy rules.
+const (
+	DatabaseRulesBegin = "<!-- database rules: generated from guardrails.DatabaseRules by `go generate ./shared/guardrails`; do not edit by hand -->"
+	DatabaseRulesEnd   = "<!-- end of database rules -->"
+	NetworkRulesBegin  = "<!-- network rules: generated from guardrails.NetworkRules by `go generate ./shared/guardrails`; do not edit by hand -->"
+	NetworkRulesEnd    = "<!-- end of network rules -->"
+	PolicyRulesBegin   = "<!-- policy rules: generated from guardrails.KeyPolicyRules and guardrails.TrustPolicyRules by `go generate ./shared/guardrails`; do not edit by hand -->"
+	PolicyRulesEnd     = "<!-- end of policy rules -->"
+)
+
+// ruleRow is one row of a rule table: what Rule, NetworkRule and
+// PolicyRule have in common.
+type ruleRow struct{ id, sources, requirement string }
+
+// conditionKey matches the IAM and KMS condition keys a rule's sources
+// name (kms:ViaService, aws:SourceArn, ...), which the table sets as code.
+var conditionKey = regexp.MustCompile(`\b(?:aws|kms):[A-Za-z][A-Za-z:]*[A-Za-z]`)
+
+func rulesMarkdown(rows []ruleRow) string {
+	var b strings.Builder
+	b.WriteString("| id | sources | requirement |\n|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", r.id, conditionKey.ReplaceAllString(r.sources, "`$0`"), r.requirement)
+	}
+	return b.String()
+}
+
+// DatabaseRulesMarkdown is the Database table of docs/guardrails.md,
+// generated from DatabaseRules.
+func DatabaseRulesMarkdown() string {
+	var rows []ruleRow
+	for _, r := range DatabaseRules {
+		rows = append(rows, ruleRow{r.ID, r.Sources, r.Requirement})
+	}
+	return rulesMarkdown(rows)
+}
+
+// NetworkRulesMarkdown is the Network table of docs/guardrails.md,
+// generated from NetworkRules.
+func NetworkRulesMarkdown() string {
+	var rows []ruleRow
+	for _, r := range NetworkRules {
+		rows = append(rows, ruleRow{r.ID, r.Sources, r.Requirement})
+	}
+	return rulesMarkdown(rows)
+}
+
+// PolicyRulesMarkdown is the Policies table of docs/guardrails.md,
+// generated from KeyPolicyRules and then TrustPolicyRules.
+func PolicyRulesMarkdown() string {
+	var rows []ruleRow
+	for _, r := range append(append([]PolicyRule(nil), KeyPolicyRules...), TrustPolicyRules...) {
+		rows = append(rows, ruleRow{r.ID, r.Sources, r.Requirement})
+	}
+	return rulesMarkdown(rows)
+}
+
+// WithRuleTables returns doc (docs/guardrails.md) with the text between
+// each pair of rule-table markers replaced by the table it names; the
+// prose around them is the document's own.
+func WithRuleTables(doc string) (string, error) {
+	return docgen.Fill(doc,
+		docgen.Section{Begin: DatabaseRulesBegin, End: DatabaseRulesEnd, Text: DatabaseRulesMarkdown()},
+		docgen.Section{Begin: NetworkRulesBegin, End: NetworkRulesEnd, Text: NetworkRulesMarkdown()},
+		docgen.Section{Begin: PolicyRulesBegin, End: PolicyRulesEnd, Text: PolicyRulesMarkdown()},
+	)
+}
