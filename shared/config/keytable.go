@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/pgplatform/platform/shared/internal/docgen"
 )
 
 //go:generate go run ./cmd/keytable ../../README.md
@@ -55,24 +57,8 @@ func NetworkKeysMarkdown() string {
 // WithKeyTables returns doc with the text between each pair of markers
 // replaced by the table it names.
 func WithKeyTables(doc string) (string, error) {
-	var err error
-	for _, t := range []struct{ begin, end, table string }{
-		{KeyTableBegin, KeyTableEnd, DatabaseKeysMarkdown()},
-		{NetworkKeyTableBegin, NetworkKeyTableEnd, NetworkKeysMarkdown()},
-	} {
-		if doc, err = replaceBetween(doc, t.begin, t.end, t.table); err != nil {
-			return "", err
-		}
-	}
-	return doc, nil
-}
-
-func replaceBetween(doc, beginMarker, endMarker, table string) (string, error) {
-	begin := strings.Index(doc, beginMarker)
-	end := strings.Index(doc, endMarker)
-	if begin < 0 || end < begin {
-		return "", fmt.Errorf("no %q ... %q markers, in that order", beginMarker, endMarker)
-	}
-	begin += len(beginMarker)
-	return doc[:begin] + "\n\n" + table + "\n" + doc[end:], nil
+	return docgen.Fill(doc,
+		docgen.Section{Begin: KeyTableBegin, End: KeyTableEnd, Text: DatabaseKeysMarkdown()},
+		docgen.Section{Begin: NetworkKeyTableBegin, End: NetworkKeyTableEnd, Text: NetworkKeysMarkdown()},
+	)
 }
