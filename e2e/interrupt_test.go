@@ -198,6 +198,9 @@ var slowInstance = fakeaws.Fault{ID: "slow-instance", Method: "Create", Type: "a
 //     long create leaves its lock and the pending create; `deploy repair`
 //     takes the lock over (its holder is gone, on this host) and adopts the
 //     instance;
+//   - a run killed while its create had not reached AWS: the next `up`
+//     clears the pending create (AWS says the instance does not exist) and
+//     creates it once;
 //   - the state file truncated: the next `up` stops with an error pointing
 //     to `deploy restore-state`, which restores the last checkpoint.
 func TestInterruptedDeploys(t *testing.T) {
@@ -344,6 +347,33 @@ func TestInterruptedDeploys(t *testing.T) {
 		assert.True(t, a.Clean(), "%s", a)
 		require.Len(t, w.instances("orders-dev"), 1, "the replacement is the adopted instance; the old one is gone")
 		assert.Equal(t, fired.ID, w.instances("orders-dev")[0].ID)
+	})
+
+	step("a run killed before AWS accepted the create: up clears it", func(t *testing.T, w *world, sb *sandbox) {
+		// Another replacement, whose create hangs before AWS accepts it:
+		// the state has the create pending and AWS has no such instance.
+		sb.editEnv("database", "orders-dev", "database:databaseName: ordersdb", "database:databaseName: orders")
+		before := w.instances("orders-dev")
+		require.Len(t, before, 1)
+		hang := slowInstance
+		hang.ID, hang.When = "hang-before-aws", "before"
+		w.setFaults(hang)
+		run := sb.start("up", "--env", "dev", "--stack", "orders-dev")
+		fired := w.waitFired("hang-before-aws", 5*time.Minute)
+		killTree(run.cmd.Process.Pid)
+		<-run.done
+		require.Len(t, w.pendingOps("database", "orders-dev"), 1, "the killed run left its create pending\n%s", run.result())
+		assert.Equal(t, before, w.instances("orders-dev"), "AWS never got the create")
+		w.setFaults()
+
+		r := sb.deploy("up", "--env", "dev", "--stack", "orders-dev")
+		require.Zero(t, r.code, "%s", r)
+		assert.Contains(t, r.stdout, "repair: clear "+fired.URN, "%s", r)
+		assert.Contains(t, r.stdout, "DBInstanceNotFound")
+		a := sb.audit()
+		assert.True(t, a.Clean(), "%s", a)
+		require.Len(t, w.instances("orders-dev"), 1, "the up created the replacement once and deleted the old instance")
+		assert.NotEqual(t, before[0].ID, w.instances("orders-dev")[0].ID)
 	})
 
 	step("a truncated state points to the restore", func(t *testing.T, w *world, sb *sandbox) {
