@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -225,37 +226,61 @@ func Required(k config.DatabaseKey) bool { return k.Default == "required" }
 // entry says what it would need. networkStack is among the valued keys.
 var DocOnly = []string{"allowedCidrs", "allowedSecurityGroupIds", "alarmSubscriptions", "keyAdminRoleArns", "tags"}
 
-// Defaults renders, for each key with a concrete default, the YAML of the
-// value (a scalar, or the indented lines of a map) that a stack of d's tier
-// gets without the key, read from the loaded d: the loader's own default,
-// never a copy of it.
-var Defaults = map[string]func(d config.Database) string{
-	"networkStack":                     func(d config.Database) string { return "network/" + d.Environment },
-	"engineVersion":                    func(d config.Database) string { return scalar(d.EngineVersion()) },
-	"instanceClass":                    func(d config.Database) string { return scalar(d.InstanceClass) },
-	"allocatedStorageGb":               func(d config.Database) string { return strconv.Itoa(d.AllocatedStorageGb) },
-	"maxAllocatedStorageGb":            func(d config.Database) string { return strconv.Itoa(d.MaxAllocatedStorageGb) },
-	"applyImmediately":                 func(d config.Database) string { return strconv.FormatBool(d.ApplyImmediately) },
-	"multiAz":                          func(d config.Database) string { return strconv.FormatBool(d.MultiAZ) },
-	"backupRetentionDays":              func(d config.Database) string { return strconv.Itoa(d.BackupRetentionDays) },
-	"backupWindow":                     func(d config.Database) string { return scalar(d.BackupWindow) },
-	"maintenanceWindow":                func(d config.Database) string { return scalar(d.MaintenanceWindow) },
-	"masterUsername":                   func(d config.Database) string { return scalar(d.MasterUsername) },
-	"databaseName":                     func(d config.Database) string { return scalar(d.DatabaseName) },
-	"port":                             func(d config.Database) string { return strconv.Itoa(d.Port) },
-	"monitoringIntervalSeconds":        func(d config.Database) string { return strconv.Itoa(d.MonitoringInterval) },
-	"performanceInsightsRetentionDays": func(d config.Database) string { return strconv.Itoa(d.PIRetentionDays) },
-	"logRetentionDays":                 func(d config.Database) string { return strconv.Itoa(d.LogRetentionDays) },
-	"logMinDurationStatementMs":        func(d config.Database) string { return strconv.Itoa(d.LogMinDurationMs) },
-	"logStatement":                     func(d config.Database) string { return scalar(d.LogStatement) },
-	"deletionProtection":               func(d config.Database) string { return strconv.FormatBool(d.DeletionProtection) },
-	"skipFinalSnapshot":                func(d config.Database) string { return strconv.FormatBool(d.SkipFinalSnapshot) },
-	"caCertIdentifier":                 func(d config.Database) string { return scalar(d.CACertIdentifier) },
-	"alarms": func(d config.Database) string {
-		a := d.Alarms
-		return fmt.Sprintf("\ncpuPercent: %d\nfreeStorageMb: %d\nfreeableMemoryMb: %d\nconnections: %d\nreadLatencyMs: %d\nwriteLatencyMs: %d",
-			a.CPUPercent, a.FreeStorageMb, a.FreeableMemoryMb, a.Connections, a.ReadLatencyMs, a.WriteLatencyMs)
-	},
+// Defaults are, for each key with a concrete default, the value a stack of
+// d's tier gets without the key, read from the loaded d: the loader's own
+// default, never a copy of it. A value is a string, a whole number, a
+// boolean or a struct of such fields with json tags (a map in the file).
+func Defaults(d config.Database) map[string]any {
+	return map[string]any{
+		"networkStack":                     "network/" + d.Environment,
+		"engineVersion":                    d.EngineVersion(),
+		"instanceClass":                    d.InstanceClass,
+		"allocatedStorageGb":               d.AllocatedStorageGb,
+		"maxAllocatedStorageGb":            d.MaxAllocatedStorageGb,
+		"applyImmediately":                 d.ApplyImmediately,
+		"multiAz":                          d.MultiAZ,
+		"backupRetentionDays":              d.BackupRetentionDays,
+		"backupWindow":                     d.BackupWindow,
+		"maintenanceWindow":                d.MaintenanceWindow,
+		"masterUsername":                   d.MasterUsername,
+		"databaseName":                     d.DatabaseName,
+		"port":                             d.Port,
+		"monitoringIntervalSeconds":        d.MonitoringInterval,
+		"performanceInsightsRetentionDays": d.PIRetentionDays,
+		"logRetentionDays":                 d.LogRetentionDays,
+		"logMinDurationStatementMs":        d.LogMinDurationMs,
+		"logStatement":                     d.LogStatement,
+		"deletionProtection":               d.DeletionProtection,
+		"skipFinalSnapshot":                d.SkipFinalSnapshot,
+		"caCertIdentifier":                 d.CACertIdentifier,
+		"alarms":                           d.Alarms,
+	}
+}
+
+// yamlValue is v as the YAML of a value: a scalar, or for a struct the
+// "name: value" lines of its fields, by their json tags, in field order.
+func yamlValue(v any) (scalarText string, fields []string, err error) {
+	switch t := v.(type) {
+	case string:
+		return scalar(t), nil, nil
+	case int:
+		return strconv.Itoa(t), nil, nil
+	case bool:
+		return strconv.FormatBool(t), nil, nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Struct {
+		return "", nil, fmt.Errorf("a default of type %T: want a string, int, bool or struct", v)
+	}
+	for i := range rv.NumField() {
+		name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		text, nested, err := yamlValue(rv.Field(i).Interface())
+		if err != nil || name == "" || nested != nil {
+			return "", nil, fmt.Errorf("field %s of %T: want a json-tagged scalar (%v)", rv.Type().Field(i).Name, v, err)
+		}
+		fields = append(fields, name+": "+text)
+	}
+	return "", fields, nil
 }
 
 // plainScalar is a string YAML reads back as the same string unquoted.
@@ -330,6 +355,7 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 	for _, id := range d.AllowedAccountIDs {
 		fmt.Fprintf(&b, "    - %q\n", id)
 	}
+	defaults := Defaults(d)
 	var rest []config.DatabaseKey
 	for _, k := range config.DatabaseKeyTable {
 		switch k.Name {
@@ -362,19 +388,22 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 		if slices.Contains(DocOnly, k.Name) {
 			continue
 		}
-		value, ok := Defaults[k.Name]
+		value, ok := defaults[k.Name]
 		if !ok {
 			return nil, fmt.Errorf("key database:%s of config.DatabaseKeyTable has no default in package onboard (Defaults) and is not DocOnly: add it to one", k.Name)
 		}
-		v := value(d)
-		if first, nested, isMap := strings.Cut(v, "\n"); isMap && first == "" {
-			fmt.Fprintf(&b, "  # database:%s:\n", k.Name)
-			for _, line := range strings.Split(nested, "\n") {
-				fmt.Fprintf(&b, "  #   %s\n", line)
-			}
+		text, fields, err := yamlValue(value)
+		if err != nil {
+			return nil, fmt.Errorf("key database:%s: %w", k.Name, err)
+		}
+		if fields == nil {
+			fmt.Fprintf(&b, "  # database:%s: %s\n", k.Name, text)
 			continue
 		}
-		fmt.Fprintf(&b, "  # database:%s: %s\n", k.Name, v)
+		fmt.Fprintf(&b, "  # database:%s:\n", k.Name)
+		for _, line := range fields {
+			fmt.Fprintf(&b, "  #   %s\n", line)
+		}
 	}
 	return []byte(b.String()), nil
 }

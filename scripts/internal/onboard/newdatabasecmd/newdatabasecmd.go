@@ -42,17 +42,28 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "new-database:", err)
 		return 2
 	}
-	dir, err := cli.Root(*root)
-	if err != nil {
+	if err := write(*root, onboard.Request{App: *app, Env: *env, AlarmEmail: *email}, stdout); err != nil {
 		fmt.Fprintln(stderr, "new-database:", err)
 		return 1
 	}
-	res, err := onboard.New(onboard.Request{Root: dir, App: *app, Env: *env, AlarmEmail: *email})
-	if err != nil {
-		fmt.Fprintln(stderr, "new-database:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "wrote %s (%s tier), validated against the loader and the guardrails.\n", res.File, res.Tier)
-	fmt.Fprintln(stdout, "Next: edit the keys you need (uncomment a line to change its default), then open a pull request; its preview comment shows the stack.")
 	return 0
+}
+
+// write writes the stack file of req under the repository root (root, or
+// the one above the working directory) and says what it wrote.
+func write(root string, req onboard.Request, stdout io.Writer) error {
+	dir, err := cli.Root(root)
+	if err != nil {
+		return err
+	}
+	req.Root = dir
+	res, err := onboard.New(req)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(stdout, "wrote %s (%s tier), validated against the loader and the guardrails.\n"+
+		"Next: edit the keys you need (uncomment a line to change its default), then open a pull request; its preview comment shows the stack.\n", res.File, res.Tier); err != nil {
+		return fmt.Errorf("write to stdout: %w", err)
+	}
+	return nil
 }
