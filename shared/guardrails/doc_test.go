@@ -65,51 +65,66 @@ func TestGuardrailsDocNamesEveryRule(t *testing.T) {
 	}
 }
 
+// checkCurrent fails the test when the document at path is not what fill
+// makes of it, showing the first line that differs.
+func checkCurrent(t *testing.T, path string, fill func(string) (string, error)) {
+	t.Helper()
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	want, err := fill(string(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want == string(doc) {
+		return
+	}
+	got, wantLines := strings.Split(string(doc), "\n"), strings.Split(want, "\n")
+	for i := range min(len(got), len(wantLines)) {
+		if got[i] != wantLines[i] {
+			t.Fatalf("%s is stale: run go generate ./shared/guardrails\nline %d is\n%s\nthe rules generate\n%s", path, i+1, got[i], wantLines[i])
+		}
+	}
+	t.Fatalf("%s is stale: run go generate ./shared/guardrails (it has %d lines, the rules generate %d)", path, len(got), len(wantLines))
+}
+
 // TestGuardrailsDocIsCurrent fails when a rule table of docs/guardrails.md
 // is not what the rules generate: a rule added, removed, reordered or
 // reworded (its sources or requirement) in the code without
 // `go generate ./shared/guardrails`, or a row edited by hand.
 func TestGuardrailsDocIsCurrent(t *testing.T) {
-	doc, err := os.ReadFile(guardrailsDoc)
-	if err != nil {
-		t.Fatalf("the guardrails document: %v", err)
-	}
-	want, err := guardrails.WithRuleTables(string(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want != string(doc) {
-		got, wantLines := strings.Split(string(doc), "\n"), strings.Split(want, "\n")
-		for i := range min(len(got), len(wantLines)) {
-			if got[i] != wantLines[i] {
-				t.Fatalf("docs/guardrails.md is stale: run go generate ./shared/guardrails\nline %d is\n%s\nthe rules generate\n%s", i+1, got[i], wantLines[i])
-			}
-		}
-		t.Fatalf("docs/guardrails.md is stale: run go generate ./shared/guardrails (it has %d lines, the rules generate %d)", len(got), len(wantLines))
-	}
+	checkCurrent(t, guardrailsDoc, guardrails.WithRuleTables)
 }
 
-// TestEveryRuleHasARequirement: every rule states what it requires, on one
-// line and without a bare |, so each is one well-formed row of its table.
+// TestReadmeRuleTableIsCurrent fails when the README's table of what each
+// database rule protects against is not what DatabaseRules generate: a
+// rule added, removed or reordered, or its Protects reworded, without
+// `go generate ./shared/guardrails`, or a row edited by hand.
+func TestReadmeRuleTableIsCurrent(t *testing.T) {
+	checkCurrent(t, filepath.Join("..", "..", "README.md"), guardrails.WithReadmeRuleTable)
+}
+
+// TestEveryRuleHasARequirement: every rule states what it requires (and a
+// database rule what it protects against), on one line and without a bare
+// |, so each is one well-formed row of its table.
 func TestEveryRuleHasARequirement(t *testing.T) {
-	type rule struct{ id, sources, requirement string }
-	var all []rule
+	type field struct{ rule, name, text string }
+	var all []field
 	for _, r := range guardrails.DatabaseRules {
-		all = append(all, rule{r.ID, r.Sources, r.Requirement})
+		all = append(all, field{r.ID, "Sources", r.Sources}, field{r.ID, "Requirement", r.Requirement}, field{r.ID, "Protects", r.Protects})
 	}
 	for _, r := range guardrails.NetworkRules {
-		all = append(all, rule{r.ID, r.Sources, r.Requirement})
+		all = append(all, field{r.ID, "Sources", r.Sources}, field{r.ID, "Requirement", r.Requirement})
 	}
 	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules} {
 		for _, r := range rules {
-			all = append(all, rule{r.ID, r.Sources, r.Requirement})
+			all = append(all, field{r.ID, "Sources", r.Sources}, field{r.ID, "Requirement", r.Requirement})
 		}
 	}
-	for _, r := range all {
-		for field, text := range map[string]string{"Sources": r.sources, "Requirement": r.requirement} {
-			if strings.TrimSpace(text) == "" || strings.ContainsAny(text, "|\n") {
-				t.Errorf("rule %s: %s = %q, want text on one line without |", r.id, field, text)
-			}
+	for _, f := range all {
+		if strings.TrimSpace(f.text) == "" || strings.ContainsAny(f.text, "|\n") {
+			t.Errorf("rule %s: %s = %q, want text on one line without |", f.rule, f.name, f.text)
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/pgplatform/platform/shared/internal/docgen"
 )
 
-//go:generate go run ./cmd/ruletable ../../docs/guardrails.md
+//go:generate go run ./cmd/ruletable ../../docs/guardrails.md ../../README.md
 
 // The markers around the rule tables of docs/guardrails.md, which
 // WithRuleTables fills from DatabaseRules, NetworkRules and the policy rules.
@@ -19,6 +19,13 @@ const (
 	NetworkRulesEnd    = "<!-- end of network rules -->"
 	PolicyRulesBegin   = "<!-- policy rules: generated from guardrails.KeyPolicyRules and guardrails.TrustPolicyRules by `go generate ./shared/guardrails`; do not edit by hand -->"
 	PolicyRulesEnd     = "<!-- end of policy rules -->"
+)
+
+// The markers around the README's table of what each database rule
+// protects against, which WithReadmeRuleTable fills from DatabaseRules.
+const (
+	ReadmeRulesBegin = "<!-- database rule summary: generated from guardrails.DatabaseRules (ID, Protects) by `go generate ./shared/guardrails`; do not edit by hand -->"
+	ReadmeRulesEnd   = "<!-- end of database rule summary -->"
 )
 
 // ruleRow is one row of a rule table: what Rule, NetworkRule and
@@ -77,4 +84,21 @@ func WithRuleTables(doc string) (string, error) {
 		docgen.Section{Begin: NetworkRulesBegin, End: NetworkRulesEnd, Text: NetworkRulesMarkdown()},
 		docgen.Section{Begin: PolicyRulesBegin, End: PolicyRulesEnd, Text: PolicyRulesMarkdown()},
 	)
+}
+
+// ReadmeRulesMarkdown is the README's table of what each database rule
+// protects against, generated from DatabaseRules.
+func ReadmeRulesMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| rule | protects against |\n|---|---|\n")
+	for _, r := range DatabaseRules {
+		fmt.Fprintf(&b, "| %s | %s |\n", r.ID, r.Protects)
+	}
+	return b.String()
+}
+
+// WithReadmeRuleTable returns doc (the README) with the text between the
+// rule-table markers replaced by ReadmeRulesMarkdown.
+func WithReadmeRuleTable(doc string) (string, error) {
+	return docgen.Fill(doc, docgen.Section{Begin: ReadmeRulesBegin, End: ReadmeRulesEnd, Text: ReadmeRulesMarkdown()})
 }

@@ -20,56 +20,76 @@ type NetworkRule struct {
 // NetworkRules are the rules that apply to a network stack; the Network
 // table of docs/guardrails.md is generated from them, in this order.
 var NetworkRules = []NetworkRule{
-	{"isolation", "this project: database isolation", "database subnets have no route to an internet or NAT gateway", func(p Network) *Violation {
-		if p.DatabaseRoutesToGateway != 0 {
-			return &Violation{Key: "databaseRouteTable.routes", Value: strconv.Itoa(p.DatabaseRoutesToGateway), Want: "no route from a database subnet to an internet or NAT gateway"}
-		}
-		return nil
-	}},
-	{"spread", "this project: zone spread", "one database subnet per zone, at least 2 zones (3 by default), subnets inside the VPC and not overlapping", func(p Network) *Violation {
-		if len(p.AZs) < 2 {
-			return &Violation{Key: "network:azCount", Value: strconv.Itoa(len(p.AZs)), Want: "at least 2 availability zones"}
-		}
-		if len(p.DatabaseSubnets) != len(p.AZs) {
-			return &Violation{Key: "network:databaseSubnetCidrs", Value: strings.Join(p.DatabaseSubnets, ","), Want: "one database subnet per zone"}
-		}
-		vpc, err := netip.ParsePrefix(p.VpcCidr)
-		if err != nil {
-			return &Violation{Key: "network:vpcCidr", Value: p.VpcCidr, Want: "a CIDR"}
-		}
-		var seen []netip.Prefix
-		for _, s := range append(append([]string(nil), p.AppSubnets...), p.DatabaseSubnets...) {
-			sub, err := netip.ParsePrefix(s)
-			if err != nil || sub.Bits() < vpc.Bits() || !vpc.Contains(sub.Addr()) {
-				return &Violation{Key: "subnet.cidrBlock", Value: s, Want: "a subnet inside the VPC " + p.VpcCidr}
+	{
+		ID:          "isolation",
+		Sources:     "this project: database isolation",
+		Requirement: "database subnets have no route to an internet or NAT gateway",
+		check: func(p Network) *Violation {
+			if p.DatabaseRoutesToGateway != 0 {
+				return &Violation{Key: "databaseRouteTable.routes", Value: strconv.Itoa(p.DatabaseRoutesToGateway), Want: "no route from a database subnet to an internet or NAT gateway"}
 			}
-			for _, o := range seen {
-				if o.Overlaps(sub) {
-					return &Violation{Key: "subnet.cidrBlock", Value: s, Want: "subnets that do not overlap (it overlaps " + o.String() + ")"}
+			return nil
+		},
+	},
+	{
+		ID:          "spread",
+		Sources:     "this project: zone spread",
+		Requirement: "one database subnet per zone, at least 2 zones (3 by default), subnets inside the VPC and not overlapping",
+		check: func(p Network) *Violation {
+			if len(p.AZs) < 2 {
+				return &Violation{Key: "network:azCount", Value: strconv.Itoa(len(p.AZs)), Want: "at least 2 availability zones"}
+			}
+			if len(p.DatabaseSubnets) != len(p.AZs) {
+				return &Violation{Key: "network:databaseSubnetCidrs", Value: strings.Join(p.DatabaseSubnets, ","), Want: "one database subnet per zone"}
+			}
+			vpc, err := netip.ParsePrefix(p.VpcCidr)
+			if err != nil {
+				return &Violation{Key: "network:vpcCidr", Value: p.VpcCidr, Want: "a CIDR"}
+			}
+			var seen []netip.Prefix
+			for _, s := range append(append([]string(nil), p.AppSubnets...), p.DatabaseSubnets...) {
+				sub, err := netip.ParsePrefix(s)
+				if err != nil || sub.Bits() < vpc.Bits() || !vpc.Contains(sub.Addr()) {
+					return &Violation{Key: "subnet.cidrBlock", Value: s, Want: "a subnet inside the VPC " + p.VpcCidr}
 				}
+				for _, o := range seen {
+					if o.Overlaps(sub) {
+						return &Violation{Key: "subnet.cidrBlock", Value: s, Want: "subnets that do not overlap (it overlaps " + o.String() + ")"}
+					}
+				}
+				seen = append(seen, sub)
 			}
-			seen = append(seen, sub)
-		}
-		return nil
-	}},
-	{"default-security-group", "Security Hub EC2.2", "the VPC's default security group has no rules", func(p Network) *Violation {
-		if p.DefaultSecurityGroupRules != 0 {
-			return &Violation{Key: "defaultSecurityGroup.rules", Value: strconv.Itoa(p.DefaultSecurityGroupRules), Want: "no rules on the VPC's default security group"}
-		}
-		return nil
-	}},
-	{"flow-logs", "Security Hub EC2.6", "VPC flow logs on, to a CloudWatch log group with a retention, through a role whose policy, as rendered, allows only `logs:CreateLogStream`, `logs:PutLogEvents` and `logs:DescribeLogStreams` on that group and its streams", func(p Network) *Violation {
-		switch {
-		case !p.FlowLogs:
-			return &Violation{Key: "flowLog", Value: "off", Want: "VPC flow logs on"}
-		case p.FlowLogRetentionDays <= 0:
-			return &Violation{Key: "network:flowLogRetentionDays", Value: strconv.Itoa(p.FlowLogRetentionDays), Want: "a retention on the flow-log group"}
-		case !flowLogScoped(p.FlowLogRoleActions, p.FlowLogRoleResources):
-			return &Violation{Key: "flowLogRole.policy", Value: "Action " + strings.Join(p.FlowLogRoleActions, ",") + " Resource " + strings.Join(p.FlowLogRoleResources, ","),
-				Want: "a role that may only " + strings.Join(FlowLogActions, ", ") + " on the flow-log group and its streams"}
-		}
-		return nil
-	}},
+			return nil
+		},
+	},
+	{
+		ID:          "default-security-group",
+		Sources:     "Security Hub EC2.2",
+		Requirement: "the VPC's default security group has no rules",
+		check: func(p Network) *Violation {
+			if p.DefaultSecurityGroupRules != 0 {
+				return &Violation{Key: "defaultSecurityGroup.rules", Value: strconv.Itoa(p.DefaultSecurityGroupRules), Want: "no rules on the VPC's default security group"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "flow-logs",
+		Sources:     "Security Hub EC2.6",
+		Requirement: "VPC flow logs on, to a CloudWatch log group with a retention, through a role whose policy, as rendered, allows only `logs:CreateLogStream`, `logs:PutLogEvents` and `logs:DescribeLogStreams` on that group and its streams",
+		check: func(p Network) *Violation {
+			switch {
+			case !p.FlowLogs:
+				return &Violation{Key: "flowLog", Value: "off", Want: "VPC flow logs on"}
+			case p.FlowLogRetentionDays <= 0:
+				return &Violation{Key: "network:flowLogRetentionDays", Value: strconv.Itoa(p.FlowLogRetentionDays), Want: "a retention on the flow-log group"}
+			case !flowLogScoped(p.FlowLogRoleActions, p.FlowLogRoleResources):
+				return &Violation{Key: "flowLogRole.policy", Value: "Action " + strings.Join(p.FlowLogRoleActions, ",") + " Resource " + strings.Join(p.FlowLogRoleResources, ","),
+					Want: "a role that may only " + strings.Join(FlowLogActions, ", ") + " on the flow-log group and its streams"}
+			}
+			return nil
+		},
+	},
 }
 
 // FlowLogGroupArn stands for the ARN of the flow-log group in a plan's

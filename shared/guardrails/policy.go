@@ -221,103 +221,133 @@ var cryptoUse = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms
 
 // KeyPolicyRules are the rules on a rendered KMS key policy.
 var KeyPolicyRules = []PolicyRule{
-	{"key-policy-named-principals", "CKV_AWS_33; AWS KMS key policy best practices", "every Allow names its principals: the account root, roles config names, or a named service; never `*`, `{\"AWS\": \"*\"}`, a list holding `*`, or `NotPrincipal`", func(sts []Statement, _ PolicyScope) *Violation {
-		for i, s := range sts {
-			if s.Effect != "Allow" {
-				continue
-			}
-			if p, ok := s.wildcardPrincipal(); ok {
-				return &Violation{Key: "keyPolicy " + s.name(i) + " Principal", Value: p, Want: "named principals only: the account root, named roles or a named service; never * or {\"AWS\": \"*\"}"}
-			}
-		}
-		return nil
-	}},
-	{"key-policy-use-via-service", "AWS KMS kms:ViaService; CKV_AWS_33", "account principals may encrypt, decrypt, generate data keys or create grants only through a named service (`kms:ViaService`, StringEquals); administration carries none of those actions, so an IAM policy must grant use explicitly", func(sts []Statement, _ PolicyScope) *Violation {
-		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
-		for i, s := range sts {
-			if len(s.Principals["AWS"]) == 0 {
-				continue
-			}
-			for _, a := range cryptoUse {
-				if s.allows(a) && len(s.condition("kms:ViaService", "StringEquals")) == 0 {
-					return &Violation{Key: "keyPolicy " + s.name(i) + " Action", Value: a, Want: "use of the key by account principals only through a named service (a kms:ViaService condition); administration without Encrypt, Decrypt, GenerateDataKey or CreateGrant"}
+	{
+		ID:          "key-policy-named-principals",
+		Sources:     "CKV_AWS_33; AWS KMS key policy best practices",
+		Requirement: "every Allow names its principals: the account root, roles config names, or a named service; never `*`, `{\"AWS\": \"*\"}`, a list holding `*`, or `NotPrincipal`",
+		check: func(sts []Statement, _ PolicyScope) *Violation {
+			for i, s := range sts {
+				if s.Effect != "Allow" {
+					continue
+				}
+				if p, ok := s.wildcardPrincipal(); ok {
+					return &Violation{Key: "keyPolicy " + s.name(i) + " Principal", Value: p, Want: "named principals only: the account root, named roles or a named service; never * or {\"AWS\": \"*\"}"}
 				}
 			}
-		}
-		return nil
-	}},
-	{"key-policy-grants-for-aws-resources", "AWS KMS kms:GrantIsForAWSResource", "every statement that allows `kms:CreateGrant` (also through `kms:*` or `kms:Create*`) requires `kms:GrantIsForAWSResource` = true", func(sts []Statement, _ PolicyScope) *Violation {
-		// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
-		for i, s := range sts {
-			if !s.allows("kms:CreateGrant") {
-				continue
-			}
-			if v := s.condition("kms:GrantIsForAWSResource", "Bool"); !slices.Equal(v, []string{"true"}) {
-				return &Violation{Key: "keyPolicy " + s.name(i) + " Condition", Value: strings.Join(v, ","), Want: "kms:CreateGrant only with Bool kms:GrantIsForAWSResource = true, so grants go to AWS services acting on the stack's resources"}
-			}
-		}
-		return nil
-	}},
-	{"key-policy-logs-scoped", "CloudWatch Logs encryption context kms:EncryptionContext:aws:logs:arn", "the CloudWatch Logs statement is bound with `ArnEquals` to the exact ARNs of the stack's own log groups; no pattern", func(sts []Statement, scope PolicyScope) *Violation {
-		// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
-		for i, s := range sts {
-			logs := false
-			for _, svc := range s.Principals["Service"] {
-				if strings.HasPrefix(svc, "logs.") {
-					logs = true
+			return nil
+		},
+	},
+	{
+		ID:          "key-policy-use-via-service",
+		Sources:     "AWS KMS kms:ViaService; CKV_AWS_33",
+		Requirement: "account principals may encrypt, decrypt, generate data keys or create grants only through a named service (`kms:ViaService`, StringEquals); administration carries none of those actions, so an IAM policy must grant use explicitly",
+		check: func(sts []Statement, _ PolicyScope) *Violation {
+			// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+			for i, s := range sts {
+				if len(s.Principals["AWS"]) == 0 {
+					continue
+				}
+				for _, a := range cryptoUse {
+					if s.allows(a) && len(s.condition("kms:ViaService", "StringEquals")) == 0 {
+						return &Violation{Key: "keyPolicy " + s.name(i) + " Action", Value: a, Want: "use of the key by account principals only through a named service (a kms:ViaService condition); administration without Encrypt, Decrypt, GenerateDataKey or CreateGrant"}
+					}
 				}
 			}
-			if !logs || s.Effect != "Allow" {
-				continue
-			}
-			arns := s.condition("kms:EncryptionContext:aws:logs:arn", "ArnEquals", "StringEquals")
-			if len(s.condition("kms:EncryptionContext:aws:logs:arn", "ArnLike", "StringLike")) > 0 || len(arns) == 0 {
-				return &Violation{Key: "keyPolicy " + s.name(i) + " Condition", Value: strings.Join(s.condition("kms:EncryptionContext:aws:logs:arn", "ArnLike", "StringLike"), ","), Want: "CloudWatch Logs bound with ArnEquals kms:EncryptionContext:aws:logs:arn to the stack's log groups: " + strings.Join(scope.LogGroupArns, ", ")}
-			}
-			for _, a := range arns {
-				if !slices.Contains(scope.LogGroupArns, a) {
-					return &Violation{Key: "keyPolicy " + s.name(i) + " Condition", Value: a, Want: "only the stack's log groups: " + strings.Join(scope.LogGroupArns, ", ")}
+			return nil
+		},
+	},
+	{
+		ID:          "key-policy-grants-for-aws-resources",
+		Sources:     "AWS KMS kms:GrantIsForAWSResource",
+		Requirement: "every statement that allows `kms:CreateGrant` (also through `kms:*` or `kms:Create*`) requires `kms:GrantIsForAWSResource` = true",
+		check: func(sts []Statement, _ PolicyScope) *Violation {
+			// https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+			for i, s := range sts {
+				if !s.allows("kms:CreateGrant") {
+					continue
+				}
+				if v := s.condition("kms:GrantIsForAWSResource", "Bool"); !slices.Equal(v, []string{"true"}) {
+					return &Violation{Key: "keyPolicy " + s.name(i) + " Condition", Value: strings.Join(v, ","), Want: "kms:CreateGrant only with Bool kms:GrantIsForAWSResource = true, so grants go to AWS services acting on the stack's resources"}
 				}
 			}
-		}
-		return nil
-	}},
+			return nil
+		},
+	},
+	{
+		ID:          "key-policy-logs-scoped",
+		Sources:     "CloudWatch Logs encryption context kms:EncryptionContext:aws:logs:arn",
+		Requirement: "the CloudWatch Logs statement is bound with `ArnEquals` to the exact ARNs of the stack's own log groups; no pattern",
+		check: func(sts []Statement, scope PolicyScope) *Violation {
+			// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+			for i, s := range sts {
+				logs := false
+				for _, svc := range s.Principals["Service"] {
+					if strings.HasPrefix(svc, "logs.") {
+						logs = true
+					}
+				}
+				if !logs || s.Effect != "Allow" {
+					continue
+				}
+				arns := s.condition("kms:EncryptionContext:aws:logs:arn", "ArnEquals", "StringEquals")
+				if len(s.condition("kms:EncryptionContext:aws:logs:arn", "ArnLike", "StringLike")) > 0 || len(arns) == 0 {
+					return &Violation{Key: "keyPolicy " + s.name(i) + " Condition", Value: strings.Join(s.condition("kms:EncryptionContext:aws:logs:arn", "ArnLike", "StringLike"), ","), Want: "CloudWatch Logs bound with ArnEquals kms:EncryptionContext:aws:logs:arn to the stack's log groups: " + strings.Join(scope.LogGroupArns, ", ")}
+				}
+				for _, a := range arns {
+					if !slices.Contains(scope.LogGroupArns, a) {
+						return &Violation{Key: "keyPolicy " + s.name(i) + " Condition", Value: a, Want: "only the stack's log groups: " + strings.Join(scope.LogGroupArns, ", ")}
+					}
+				}
+			}
+			return nil
+		},
+	},
 }
 
 // TrustPolicyRules are the rules on a rendered role trust policy that a
 // service assumes on the stack's behalf.
 var TrustPolicyRules = []PolicyRule{
-	{"trust-named-service", "IAM confused deputy prevention", "a service role's trust policy names exactly one service principal (flow logs: `vpc-flow-logs.amazonaws.com`; enhanced monitoring: `monitoring.rds.amazonaws.com`)", func(sts []Statement, scope PolicyScope) *Violation {
-		for i, s := range sts {
-			if s.Effect != "Allow" {
-				continue
-			}
-			if p, ok := s.wildcardPrincipal(); ok {
-				return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Principal", Value: p, Want: "the service " + scope.TrustService + " only"}
-			}
-			for typ, vals := range s.Principals {
-				if typ != "Service" || !slices.Equal(vals, []string{scope.TrustService}) {
-					return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Principal", Value: typ + ": " + strings.Join(vals, ","), Want: "the service " + scope.TrustService + " only"}
+	{
+		ID:          "trust-named-service",
+		Sources:     "IAM confused deputy prevention",
+		Requirement: "a service role's trust policy names exactly one service principal (flow logs: `vpc-flow-logs.amazonaws.com`; enhanced monitoring: `monitoring.rds.amazonaws.com`)",
+		check: func(sts []Statement, scope PolicyScope) *Violation {
+			for i, s := range sts {
+				if s.Effect != "Allow" {
+					continue
+				}
+				if p, ok := s.wildcardPrincipal(); ok {
+					return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Principal", Value: p, Want: "the service " + scope.TrustService + " only"}
+				}
+				for typ, vals := range s.Principals {
+					if typ != "Service" || !slices.Equal(vals, []string{scope.TrustService}) {
+						return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Principal", Value: typ + ": " + strings.Join(vals, ","), Want: "the service " + scope.TrustService + " only"}
+					}
 				}
 			}
-		}
-		return nil
-	}},
-	{"trust-source-bound", "IAM confused deputy prevention: aws:SourceArn, aws:SourceAccount", "the trust is bound with `aws:SourceAccount` to the stack's account and `aws:SourceArn` to the resources that may assume it (flow logs: `arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*`; enhanced monitoring: `arn:<partition>:rds:<region>:<account>:db:<app>-<environment>-????????`, the stack's instance identifiers, one `?` per character of their digest)", func(sts []Statement, scope PolicyScope) *Violation {
-		// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
-		for i, s := range sts {
-			if s.Effect != "Allow" {
-				continue
+			return nil
+		},
+	},
+	{
+		ID:          "trust-source-bound",
+		Sources:     "IAM confused deputy prevention: aws:SourceArn, aws:SourceAccount",
+		Requirement: "the trust is bound with `aws:SourceAccount` to the stack's account and `aws:SourceArn` to the resources that may assume it (flow logs: `arn:<partition>:ec2:<region>:<account>:vpc-flow-log/*`; enhanced monitoring: `arn:<partition>:rds:<region>:<account>:db:<app>-<environment>-????????`, the stack's instance identifiers, one `?` per character of their digest)",
+		check: func(sts []Statement, scope PolicyScope) *Violation {
+			// https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+			for i, s := range sts {
+				if s.Effect != "Allow" {
+					continue
+				}
+				if acct := s.condition("aws:SourceAccount", "StringEquals"); !slices.Equal(acct, []string{scope.Account}) {
+					return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Condition aws:SourceAccount", Value: strings.Join(acct, ","), Want: "StringEquals aws:SourceAccount = " + scope.Account}
+				}
+				if src := s.condition("aws:SourceArn", "ArnLike", "ArnEquals", "StringLike", "StringEquals"); !slices.Equal(src, []string{scope.TrustSourceArn}) {
+					return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Condition aws:SourceArn", Value: strings.Join(src, ","), Want: "aws:SourceArn = " + scope.TrustSourceArn}
+				}
 			}
-			if acct := s.condition("aws:SourceAccount", "StringEquals"); !slices.Equal(acct, []string{scope.Account}) {
-				return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Condition aws:SourceAccount", Value: strings.Join(acct, ","), Want: "StringEquals aws:SourceAccount = " + scope.Account}
-			}
-			if src := s.condition("aws:SourceArn", "ArnLike", "ArnEquals", "StringLike", "StringEquals"); !slices.Equal(src, []string{scope.TrustSourceArn}) {
-				return &Violation{Key: "assumeRolePolicy " + s.name(i) + " Condition aws:SourceArn", Value: strings.Join(src, ","), Want: "aws:SourceArn = " + scope.TrustSourceArn}
-			}
-		}
-		return nil
-	}},
+			return nil
+		},
+	},
 }
 
 // Check applies this one rule to a rendered policy document.

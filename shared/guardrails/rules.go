@@ -31,238 +31,385 @@ type Rule struct {
 	// Requirement is what the rule requires, in Markdown: the requirement
 	// column of its row in docs/guardrails.md, which is generated from it.
 	Requirement string
-	check       func(spec.Database) *Violation
+	// Protects is what the rule protects against, in Markdown: its row of
+	// the README's table of the database rules, which is generated from it.
+	Protects string
+	check    func(spec.Database) *Violation
 }
 
 // DatabaseRules are the rules that apply to a database stack; the Database
 // table of docs/guardrails.md is generated from them, in this order.
 var DatabaseRules = []Rule{
-	{"not-public", "CKV_AWS_17; AWS-0180; RDS.2", "`publiclyAccessible` false; the subnet group spans only isolated subnets (no internet route)", func(p spec.Database) *Violation {
-		if p.Instance.PubliclyAccessible {
-			return &Violation{Key: "publiclyAccessible", Value: "true", Want: "false: the database is reachable only inside the VPC"}
-		}
-		return nil
-	}},
-	{"encrypted-customer-key", "CKV_AWS_16; AWS-0080; RDS.3", "`storageEncrypted` true, `kmsKeyId` the stack's customer-managed KMS key, with rotation on", func(p spec.Database) *Violation {
-		switch {
-		case !p.Instance.StorageEncrypted:
-			return &Violation{Key: "storageEncrypted", Value: "false", Want: "true"}
-		case p.Instance.KmsKeyID != StackKey:
-			return &Violation{Key: "kmsKeyId", Value: p.Instance.KmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
-		case !p.KeyRotation:
-			return &Violation{Key: "enableKeyRotation", Value: "false", Want: "true on the customer-managed key"}
-		}
-		return nil
-	}},
-	{"multi-az", "CKV_AWS_157; RDS.5", "`multiAz` true in staging/prod; `availabilityZone` never set on a Multi-AZ instance (it drifts after every failover)", func(p spec.Database) *Violation {
-		switch {
-		case p.Instance.AvailabilityZone != "":
-			return &Violation{Key: "availabilityZone", Value: p.Instance.AvailabilityZone, Want: "unset on a Multi-AZ instance (it drifts after every failover)"}
-		case !p.Instance.MultiAZ && p.Tier.Strict():
-			return &Violation{Key: "database:multiAz", Value: "false", Want: "true in " + string(p.Tier) + "; only a dev-tier stack may turn Multi-AZ off"}
-		}
-		return nil
-	}},
-	{"backups", "CKV_AWS_133; AWS-0077; RDS.11", "`backupRetentionPeriod` at least 7 days (prod 14), at most 35, set explicitly; explicit backup and maintenance windows that do not overlap", func(p spec.Database) *Violation {
-		floor := p.Tier.MinBackupRetentionDays()
-		if n := p.Instance.BackupRetentionDays; n < floor || n > config.MaxBackupRetentionDays {
-			return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, config.MaxBackupRetentionDays, p.Tier)}
-		}
-		if p.Instance.BackupWindow == "" || p.Instance.MaintenanceWindow == "" {
-			return &Violation{Key: "database:backupWindow", Value: p.Instance.BackupWindow, Want: "explicit backup and maintenance windows"}
-		}
-		return nil
-	}},
-	{"deletion-protection", "CKV_AWS_293; AWS-0177; RDS.8", "true in staging/prod; in prod also Pulumi's `protect` option on the instance", func(p spec.Database) *Violation {
-		switch {
-		case p.Tier.Strict() && !p.Instance.DeletionProtection:
-			return &Violation{Key: "database:deletionProtection", Value: "false", Want: "true in " + string(p.Tier)}
-		case p.Tier == config.Prod && !p.Protect:
-			return &Violation{Key: "protect", Value: "false", Want: "Pulumi's protect option on the prod instance"}
-		}
-		return nil
-	}},
-	{"final-snapshot", "pulumi-aws #2196; terraform-aws-rds #445", "`skipFinalSnapshot` false outside dev, with a `finalSnapshotIdentifier` unique to each incarnation of the instance (a fixed name fails the second time with DBSnapshotAlreadyExists)", func(p spec.Database) *Violation {
-		switch {
-		case p.Instance.SkipFinalSnapshot && p.Tier != config.Dev:
-			return &Violation{Key: "database:skipFinalSnapshot", Value: "true", Want: "false outside dev"}
-		case !p.Instance.SkipFinalSnapshot && p.Instance.FinalSnapshotIdentifier == "":
-			return &Violation{Key: "finalSnapshotIdentifier", Value: "", Want: "a name unique to this incarnation of the instance"}
-		}
-		return nil
-	}},
-	{"managed-master-password", "terraform-aws-rds #488; provider #28538", "`manageMasterUserPassword` true with the secret under the stack's key; no `password` anywhere", func(p spec.Database) *Violation {
-		switch {
-		case p.Instance.Password != "":
-			return &Violation{Key: "password", Value: "(redacted)", Want: "no password: RDS manages the master password in Secrets Manager"}
-		case !p.Instance.ManageMasterUserPassword:
-			return &Violation{Key: "manageMasterUserPassword", Value: "false", Want: "true"}
-		case p.Instance.MasterUserSecretKmsKeyID != StackKey:
-			return &Violation{Key: "masterUserSecretKmsKeyId", Value: p.Instance.MasterUserSecretKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
-		}
-		return nil
-	}},
-	{"admin-user-not-default", "RDS.25", "the master username is not `postgres`, `admin` or `root`", func(p spec.Database) *Violation {
-		if slices.Contains(config.ForbiddenUsernames, p.Instance.MasterUsername) {
-			return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(config.ForbiddenUsernames, ", ")}
-		}
-		return nil
-	}},
-	{"iam-auth", "CKV_AWS_161; AWS-0176; RDS.10", "`iamDatabaseAuthenticationEnabled` true", func(p spec.Database) *Violation {
-		if !p.Instance.IAMAuth {
-			return &Violation{Key: "iamDatabaseAuthenticationEnabled", Value: "false", Want: "true"}
-		}
-		return nil
-	}},
-	{"enhanced-monitoring", "CKV_AWS_118; RDS.6", "`monitoringInterval` one of 1, 5, 10, 15, 30, 60, through a role trusted only by `monitoring.rds.amazonaws.com` with `AmazonRDSEnhancedMonitoringRole` attached; the role's rendered trust policy must hold `trust-named-service` and `trust-source-bound` below", func(p spec.Database) *Violation {
-		switch {
-		case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
-			return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
-		case p.MonitoringTrustService != MonitoringService:
-			// The rendered trust policy, which binds this service to the
-			// account and the instance, is checked by CheckTrustPolicy
-			// where the component renders it.
-			return &Violation{Key: "monitoringRole.assumeRolePolicy", Value: p.MonitoringTrustService, Want: "trusted only by " + MonitoringService}
-		case !strings.HasSuffix(p.MonitoringPolicy, "service-role/AmazonRDSEnhancedMonitoringRole"):
-			return &Violation{Key: "monitoringRole.policy", Value: p.MonitoringPolicy, Want: "AmazonRDSEnhancedMonitoringRole attached"}
-		}
-		return nil
-	}},
-	{"performance-insights", "CKV_AWS_353/354; AWS-0133/0078", "enabled, encrypted with the stack's key, retention at least 7 days", func(p spec.Database) *Violation {
-		switch {
-		case !p.Instance.PerformanceInsights:
-			return &Violation{Key: "performanceInsightsEnabled", Value: "false", Want: "true"}
-		case p.Instance.PerformanceInsightsKmsKeyID != StackKey:
-			return &Violation{Key: "performanceInsightsKmsKeyId", Value: p.Instance.PerformanceInsightsKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
-		case p.Instance.PerformanceInsightsRetentionDays < MinPerformanceInsightsRetentionDays:
-			return &Violation{Key: "database:performanceInsightsRetentionDays", Value: strconv.Itoa(p.Instance.PerformanceInsightsRetentionDays), Want: fmt.Sprintf("at least %d days", MinPerformanceInsightsRetentionDays)}
-		}
-		return nil
-	}},
-	{"logs-to-cloudwatch", "CKV_AWS_129; RDS.9/RDS.36", "`enabledCloudwatchLogsExports` includes `postgresql` and `upgrade`; the log groups are declared by the stack, with a retention and `kmsKeyId` the stack's customer-managed key", func(p spec.Database) *Violation {
-		for _, want := range RequiredLogExports {
-			if !slices.Contains(p.Instance.LogExports, want) {
-				return &Violation{Key: "enabledCloudwatchLogsExports", Value: strings.Join(p.Instance.LogExports, ","), Want: "postgresql and upgrade exported"}
+	{
+		ID:          "not-public",
+		Sources:     "CKV_AWS_17; AWS-0180; RDS.2",
+		Requirement: "`publiclyAccessible` false; the subnet group spans only isolated subnets (no internet route)",
+		Protects:    "a database reachable from the internet",
+		check: func(p spec.Database) *Violation {
+			if p.Instance.PubliclyAccessible {
+				return &Violation{Key: "publiclyAccessible", Value: "true", Want: "false: the database is reachable only inside the VPC"}
 			}
-		}
-		if p.LogGroupRetentionDays <= 0 {
-			return &Violation{Key: "database:logRetentionDays", Value: strconv.Itoa(p.LogGroupRetentionDays), Want: "log groups declared by the stack with a retention"}
-		}
-		if p.LogGroupKmsKeyID != StackKey {
-			return &Violation{Key: "logGroup.kmsKeyId", Value: p.LogGroupKmsKeyID, Want: StackKey + ": the log groups encrypted with the stack's customer-managed key"}
-		}
-		return nil
-	}},
-	{"tls-required", "CKV2_AWS_69; RDS.38", "the stack's parameter group sets `rds.force_ssl` = 1", func(p spec.Database) *Violation {
-		if v, _ := param(p, "rds.force_ssl"); v != "1" {
-			return &Violation{Key: "parameter rds.force_ssl", Value: v, Want: "1 in the stack's parameter group"}
-		}
-		return nil
-	}},
-	{"safe-query-logging", "CKV2_AWS_30", "`log_min_duration_statement` set, at least 100 ms; `log_statement` `none` (the default) or `ddl`, never `all` or `mod`. `ddl` also writes the passwords of CREATE/ALTER ROLE to the log: set role passwords as the README describes", func(p spec.Database) *Violation {
-		if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
-			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
-		} else if ms, err := strconv.Atoi(v); err != nil || ms < config.MinLogMinDurationMs {
-			return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: fmt.Sprintf("at least %d ms: below that nearly every statement's text, role passwords included, is logged", config.MinLogMinDurationMs)}
-		}
-		if v, _ := param(p, "log_statement"); v != "ddl" && v != "none" {
-			return &Violation{Key: "database:logStatement", Value: v, Want: "none or ddl: all and mod write the text of writes, role passwords included, to the log"}
-		}
-		return nil
-	}},
-	{"static-parameters", "terraform-aws-rds #349/#582; provider #216", "static parameters (`shared_preload_libraries`, `rds.force_ssl`, ...) use apply method `pending-reboot`; `immediate` fails with InvalidParameterCombination", func(p spec.Database) *Violation {
-		for _, prm := range p.Parameters {
-			if staticParameters[prm.Name] && prm.ApplyMethod != "pending-reboot" {
-				return &Violation{Key: "parameter " + prm.Name + " applyMethod", Value: prm.ApplyMethod, Want: "pending-reboot for a static parameter (immediate fails with InvalidParameterCombination)"}
+			return nil
+		},
+	},
+	{
+		ID:          "encrypted-customer-key",
+		Sources:     "CKV_AWS_16; AWS-0080; RDS.3",
+		Requirement: "`storageEncrypted` true, `kmsKeyId` the stack's customer-managed KMS key, with rotation on",
+		Protects:    "data readable from stolen snapshots or volumes; a key you cannot rotate, audit or revoke",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case !p.Instance.StorageEncrypted:
+				return &Violation{Key: "storageEncrypted", Value: "false", Want: "true"}
+			case p.Instance.KmsKeyID != StackKey:
+				return &Violation{Key: "kmsKeyId", Value: p.Instance.KmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
+			case !p.KeyRotation:
+				return &Violation{Key: "enableKeyRotation", Value: "false", Want: "true on the customer-managed key"}
 			}
-		}
-		return nil
-	}},
-	{"parameter-group-replaceable", "provider #6448, #41020", "no fixed parameter-group `name`, and the family of the engine major, so a major upgrade creates the new group before deleting the old", func(p spec.Database) *Violation {
-		if p.ParameterGroupName != "" {
-			return &Violation{Key: "parameterGroup.name", Value: p.ParameterGroupName, Want: "no fixed name, so a family change can create the new group before deleting the old"}
-		}
-		if want := "postgres" + p.Instance.EngineVersion; p.ParameterFamily != want {
-			return &Violation{Key: "parameterGroup.family", Value: p.ParameterFamily, Want: want + ", the family of the engine major"}
-		}
-		return nil
-	}},
-	{"minor-upgrades", "CKV_AWS_226; RDS.13; terraform-aws-rds #436", "`autoMinorVersionUpgrade` true and `engineVersion` the major only: a pinned minor turns into a planned downgrade after AWS upgrades it", func(p spec.Database) *Violation {
-		if !p.Instance.AutoMinorVersionUpgrade {
-			return &Violation{Key: "autoMinorVersionUpgrade", Value: "false", Want: "true"}
-		}
-		if strings.Contains(p.Instance.EngineVersion, ".") {
-			return &Violation{Key: "database:engineVersion", Value: p.Instance.EngineVersion, Want: "the major version only"}
-		}
-		return nil
-	}},
-	{"supported-engine", "CKV_AWS_250", "PostgreSQL major 14 or later", func(p spec.Database) *Violation {
-		if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < config.MinEngineMajor {
-			return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", config.MinEngineMajor)}
-		}
-		return nil
-	}},
-	{"current-ca", "CKV_AWS_211", "`caCertIdentifier` one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1", func(p spec.Database) *Violation {
-		if !slices.Contains(config.CACertIdentifiers, p.Instance.CACertIdentifier) {
-			return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(config.CACertIdentifiers, ", ")}
-		}
-		return nil
-	}},
-	{"tags-on-snapshots", "CKV2_AWS_60; RDS.17", "`copyTagsToSnapshot` true", func(p spec.Database) *Violation {
-		if !p.Instance.CopyTagsToSnapshot {
-			return &Violation{Key: "copyTagsToSnapshot", Value: "false", Want: "true"}
-		}
-		return nil
-	}},
-	{"event-subscriptions", "RDS.20/21/22", "RDS event subscriptions to an alarm topic whose `kmsMasterKeyId` is the stack's customer-managed key: the instance (failover, failure, maintenance, low storage, configuration change; RDS.20), its parameter group (configuration change; RDS.21) and DB security groups (configuration change, failure; RDS.22)", func(p spec.Database) *Violation {
-		// https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html
-		for _, want := range RequiredEventSubscriptions {
-			if !subscribed(p.EventSubscriptions, want) {
-				return &Violation{Key: "eventSubscription[" + want.SourceType + "].eventCategories", Value: strings.Join(categories(p.EventSubscriptions, want.SourceType), ","), Want: "a " + want.SourceType + " subscription with all of " + strings.Join(want.Categories, ", ")}
+			return nil
+		},
+	},
+	{
+		ID:          "multi-az",
+		Sources:     "CKV_AWS_157; RDS.5",
+		Requirement: "`multiAz` true in staging/prod; `availabilityZone` never set on a Multi-AZ instance (it drifts after every failover)",
+		Protects:    "losing the database with one availability zone; drift of a pinned AZ after failover",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case p.Instance.AvailabilityZone != "":
+				return &Violation{Key: "availabilityZone", Value: p.Instance.AvailabilityZone, Want: "unset on a Multi-AZ instance (it drifts after every failover)"}
+			case !p.Instance.MultiAZ && p.Tier.Strict():
+				return &Violation{Key: "database:multiAz", Value: "false", Want: "true in " + string(p.Tier) + "; only a dev-tier stack may turn Multi-AZ off"}
 			}
-		}
-		if p.TopicKmsMasterKeyID != StackKey {
-			return &Violation{Key: "alarmTopic.kmsMasterKeyId", Value: p.TopicKmsMasterKeyID, Want: StackKey + ": the topic encrypted with the stack's customer-managed key"}
-		}
-		return nil
-	}},
-	{"alarm-subscribers", "this project: alarms that reach someone", "in prod, at least one subscriber of the alarm topic (`database:alarmSubscriptions`); every subscriber an email address, an `https://` URL, an SQS queue ARN or a Lambda function ARN", func(p spec.Database) *Violation {
-		if p.Tier == config.Prod && len(p.AlarmSubscriptions) == 0 {
-			return &Violation{Key: "database:alarmSubscriptions", Value: "", Want: "at least one subscriber of the alarm topic in prod"}
-		}
-		for _, s := range p.AlarmSubscriptions {
-			if err := config.CheckSubscription(s.Protocol, s.Endpoint); err != "" {
-				return &Violation{Key: "database:alarmSubscriptions", Value: s.Protocol + ":" + s.Endpoint, Want: err}
+			return nil
+		},
+	},
+	{
+		ID:          "backups",
+		Sources:     "CKV_AWS_133; AWS-0077; RDS.11",
+		Requirement: "`backupRetentionPeriod` at least 7 days (prod 14), at most 35, set explicitly; explicit backup and maintenance windows that do not overlap",
+		Protects:    "no point-in-time recovery window, or one too short to notice a problem in prod",
+		check: func(p spec.Database) *Violation {
+			floor := p.Tier.MinBackupRetentionDays()
+			if n := p.Instance.BackupRetentionDays; n < floor || n > config.MaxBackupRetentionDays {
+				return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, config.MaxBackupRetentionDays, p.Tier)}
 			}
-		}
-		return nil
-	}},
-	{"storage-autoscaling", "provider #9076", "`maxAllocatedStorageGb` above `allocatedStorageGb`; gp3 storage", func(p spec.Database) *Violation {
-		// RDS wants the autoscaling ceiling at least 10% above the
-		// allocated storage (config.MinMaxAllocatedStorageGb).
-		if ceiling := config.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
-			return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(p.Instance.MaxAllocatedStorageGb), Want: fmt.Sprintf("at least %d, 10%% more than allocatedStorageGb (%d)", ceiling, p.Instance.AllocatedStorageGb)}
-		}
-		if p.Instance.StorageType != "gp3" {
-			return &Violation{Key: "storageType", Value: p.Instance.StorageType, Want: "gp3"}
-		}
-		return nil
-	}},
-	{"least-privilege-ingress", "this project: least-privilege database access", "the database security group admits only the database port, only from the network's application subnets and the private sources config names; never 0.0.0.0/0 or ::/0", func(p spec.Database) *Violation {
-		for _, in := range p.Ingress {
-			if in.Port != 0 && in.Port < 1150 {
-				return &Violation{Key: "ingress.port", Value: strconv.Itoa(in.Port), Want: "the database port only"}
+			if p.Instance.BackupWindow == "" || p.Instance.MaintenanceWindow == "" {
+				return &Violation{Key: "database:backupWindow", Value: p.Instance.BackupWindow, Want: "explicit backup and maintenance windows"}
 			}
-			if in.CIDR == "" {
-				continue
+			return nil
+		},
+	},
+	{
+		ID:          "deletion-protection",
+		Sources:     "CKV_AWS_293; AWS-0177; RDS.8",
+		Requirement: "true in staging/prod; in prod also Pulumi's `protect` option on the instance",
+		Protects:    "a stray `destroy` or console click deleting staging or prod",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case p.Tier.Strict() && !p.Instance.DeletionProtection:
+				return &Violation{Key: "database:deletionProtection", Value: "false", Want: "true in " + string(p.Tier)}
+			case p.Tier == config.Prod && !p.Protect:
+				return &Violation{Key: "protect", Value: "false", Want: "Pulumi's protect option on the prod instance"}
 			}
-			pfx, err := netip.ParsePrefix(in.CIDR)
-			if err != nil || pfx.Bits() == 0 || !private(pfx) {
-				return &Violation{Key: "database:allowedCidrs", Value: in.CIDR, Want: "named private sources; never 0.0.0.0/0 or ::/0"}
+			return nil
+		},
+	},
+	{
+		ID:          "final-snapshot",
+		Sources:     "pulumi-aws #2196; terraform-aws-rds #445",
+		Requirement: "`skipFinalSnapshot` false outside dev, with a `finalSnapshotIdentifier` unique to each incarnation of the instance (a fixed name fails the second time with DBSnapshotAlreadyExists)",
+		Protects:    "deleting an instance without a last copy; `DBSnapshotAlreadyExists` on the second incarnation",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case p.Instance.SkipFinalSnapshot && p.Tier != config.Dev:
+				return &Violation{Key: "database:skipFinalSnapshot", Value: "true", Want: "false outside dev"}
+			case !p.Instance.SkipFinalSnapshot && p.Instance.FinalSnapshotIdentifier == "":
+				return &Violation{Key: "finalSnapshotIdentifier", Value: "", Want: "a name unique to this incarnation of the instance"}
 			}
-		}
-		return nil
-	}},
+			return nil
+		},
+	},
+	{
+		ID:          "managed-master-password",
+		Sources:     "terraform-aws-rds #488; provider #28538",
+		Requirement: "`manageMasterUserPassword` true with the secret under the stack's key; no `password` anywhere",
+		Protects:    "a password in config, in Pulumi state or in CI logs",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case p.Instance.Password != "":
+				return &Violation{Key: "password", Value: "(redacted)", Want: "no password: RDS manages the master password in Secrets Manager"}
+			case !p.Instance.ManageMasterUserPassword:
+				return &Violation{Key: "manageMasterUserPassword", Value: "false", Want: "true"}
+			case p.Instance.MasterUserSecretKmsKeyID != StackKey:
+				return &Violation{Key: "masterUserSecretKmsKeyId", Value: p.Instance.MasterUserSecretKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "admin-user-not-default",
+		Sources:     "RDS.25",
+		Requirement: "the master username is not `postgres`, `admin` or `root`",
+		Protects:    "the first user names an attacker tries",
+		check: func(p spec.Database) *Violation {
+			if slices.Contains(config.ForbiddenUsernames, p.Instance.MasterUsername) {
+				return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(config.ForbiddenUsernames, ", ")}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "iam-auth",
+		Sources:     "CKV_AWS_161; AWS-0176; RDS.10",
+		Requirement: "`iamDatabaseAuthenticationEnabled` true",
+		Protects:    "long-lived database passwords in applications",
+		check: func(p spec.Database) *Violation {
+			if !p.Instance.IAMAuth {
+				return &Violation{Key: "iamDatabaseAuthenticationEnabled", Value: "false", Want: "true"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "enhanced-monitoring",
+		Sources:     "CKV_AWS_118; RDS.6",
+		Requirement: "`monitoringInterval` one of 1, 5, 10, 15, 30, 60, through a role trusted only by `monitoring.rds.amazonaws.com` with `AmazonRDSEnhancedMonitoringRole` attached; the role's rendered trust policy must hold `trust-named-service` and `trust-source-bound` below",
+		Protects:    "blind spots at the OS level; a role others could assume",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
+				return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
+			case p.MonitoringTrustService != MonitoringService:
+				// The rendered trust policy, which binds this service to the
+				// account and the instance, is checked by CheckTrustPolicy
+				// where the component renders it.
+				return &Violation{Key: "monitoringRole.assumeRolePolicy", Value: p.MonitoringTrustService, Want: "trusted only by " + MonitoringService}
+			case !strings.HasSuffix(p.MonitoringPolicy, "service-role/AmazonRDSEnhancedMonitoringRole"):
+				return &Violation{Key: "monitoringRole.policy", Value: p.MonitoringPolicy, Want: "AmazonRDSEnhancedMonitoringRole attached"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "performance-insights",
+		Sources:     "CKV_AWS_353/354; AWS-0133/0078",
+		Requirement: "enabled, encrypted with the stack's key, retention at least 7 days",
+		Protects:    "no query-level history when an incident starts",
+		check: func(p spec.Database) *Violation {
+			switch {
+			case !p.Instance.PerformanceInsights:
+				return &Violation{Key: "performanceInsightsEnabled", Value: "false", Want: "true"}
+			case p.Instance.PerformanceInsightsKmsKeyID != StackKey:
+				return &Violation{Key: "performanceInsightsKmsKeyId", Value: p.Instance.PerformanceInsightsKmsKeyID, Want: StackKey + ": the stack's customer-managed KMS key"}
+			case p.Instance.PerformanceInsightsRetentionDays < MinPerformanceInsightsRetentionDays:
+				return &Violation{Key: "database:performanceInsightsRetentionDays", Value: strconv.Itoa(p.Instance.PerformanceInsightsRetentionDays), Want: fmt.Sprintf("at least %d days", MinPerformanceInsightsRetentionDays)}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "logs-to-cloudwatch",
+		Sources:     "CKV_AWS_129; RDS.9/RDS.36",
+		Requirement: "`enabledCloudwatchLogsExports` includes `postgresql` and `upgrade`; the log groups are declared by the stack, with a retention and `kmsKeyId` the stack's customer-managed key",
+		Protects:    "logs lost with the instance, or kept forever unencrypted",
+		check: func(p spec.Database) *Violation {
+			for _, want := range RequiredLogExports {
+				if !slices.Contains(p.Instance.LogExports, want) {
+					return &Violation{Key: "enabledCloudwatchLogsExports", Value: strings.Join(p.Instance.LogExports, ","), Want: "postgresql and upgrade exported"}
+				}
+			}
+			if p.LogGroupRetentionDays <= 0 {
+				return &Violation{Key: "database:logRetentionDays", Value: strconv.Itoa(p.LogGroupRetentionDays), Want: "log groups declared by the stack with a retention"}
+			}
+			if p.LogGroupKmsKeyID != StackKey {
+				return &Violation{Key: "logGroup.kmsKeyId", Value: p.LogGroupKmsKeyID, Want: StackKey + ": the log groups encrypted with the stack's customer-managed key"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "tls-required",
+		Sources:     "CKV2_AWS_69; RDS.38",
+		Requirement: "the stack's parameter group sets `rds.force_ssl` = 1",
+		Protects:    "clear-text connections",
+		check: func(p spec.Database) *Violation {
+			if v, _ := param(p, "rds.force_ssl"); v != "1" {
+				return &Violation{Key: "parameter rds.force_ssl", Value: v, Want: "1 in the stack's parameter group"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "safe-query-logging",
+		Sources:     "CKV2_AWS_30",
+		Requirement: "`log_min_duration_statement` set, at least 100 ms; `log_statement` `none` (the default) or `ddl`, never `all` or `mod`. `ddl` also writes the passwords of CREATE/ALTER ROLE to the log: set role passwords as the README describes",
+		Protects:    "passwords of `CREATE/ALTER ROLE` written to the log (`log_statement=all` or `mod`, a slow-query threshold near 0)",
+		check: func(p spec.Database) *Violation {
+			if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
+				return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
+			} else if ms, err := strconv.Atoi(v); err != nil || ms < config.MinLogMinDurationMs {
+				return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: fmt.Sprintf("at least %d ms: below that nearly every statement's text, role passwords included, is logged", config.MinLogMinDurationMs)}
+			}
+			if v, _ := param(p, "log_statement"); v != "ddl" && v != "none" {
+				return &Violation{Key: "database:logStatement", Value: v, Want: "none or ddl: all and mod write the text of writes, role passwords included, to the log"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "static-parameters",
+		Sources:     "terraform-aws-rds #349/#582; provider #216",
+		Requirement: "static parameters (`shared_preload_libraries`, `rds.force_ssl`, ...) use apply method `pending-reboot`; `immediate` fails with InvalidParameterCombination",
+		Protects:    "`InvalidParameterCombination` on a static parameter applied `immediate`",
+		check: func(p spec.Database) *Violation {
+			for _, prm := range p.Parameters {
+				if staticParameters[prm.Name] && prm.ApplyMethod != "pending-reboot" {
+					return &Violation{Key: "parameter " + prm.Name + " applyMethod", Value: prm.ApplyMethod, Want: "pending-reboot for a static parameter (immediate fails with InvalidParameterCombination)"}
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "parameter-group-replaceable",
+		Sources:     "provider #6448, #41020",
+		Requirement: "no fixed parameter-group `name`, and the family of the engine major, so a major upgrade creates the new group before deleting the old",
+		Protects:    "a major upgrade blocked by a fixed parameter group name",
+		check: func(p spec.Database) *Violation {
+			if p.ParameterGroupName != "" {
+				return &Violation{Key: "parameterGroup.name", Value: p.ParameterGroupName, Want: "no fixed name, so a family change can create the new group before deleting the old"}
+			}
+			if want := "postgres" + p.Instance.EngineVersion; p.ParameterFamily != want {
+				return &Violation{Key: "parameterGroup.family", Value: p.ParameterFamily, Want: want + ", the family of the engine major"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "minor-upgrades",
+		Sources:     "CKV_AWS_226; RDS.13; terraform-aws-rds #436",
+		Requirement: "`autoMinorVersionUpgrade` true and `engineVersion` the major only: a pinned minor turns into a planned downgrade after AWS upgrades it",
+		Protects:    "missing security patches; a planned downgrade after AWS upgrades a pinned minor",
+		check: func(p spec.Database) *Violation {
+			if !p.Instance.AutoMinorVersionUpgrade {
+				return &Violation{Key: "autoMinorVersionUpgrade", Value: "false", Want: "true"}
+			}
+			if strings.Contains(p.Instance.EngineVersion, ".") {
+				return &Violation{Key: "database:engineVersion", Value: p.Instance.EngineVersion, Want: "the major version only"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "supported-engine",
+		Sources:     "CKV_AWS_250",
+		Requirement: "PostgreSQL major 14 or later",
+		Protects:    "an engine out of community support",
+		check: func(p spec.Database) *Violation {
+			if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < config.MinEngineMajor {
+				return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", config.MinEngineMajor)}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "current-ca",
+		Sources:     "CKV_AWS_211",
+		Requirement: "`caCertIdentifier` one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1",
+		Protects:    "certificates from an expiring CA",
+		check: func(p spec.Database) *Violation {
+			if !slices.Contains(config.CACertIdentifiers, p.Instance.CACertIdentifier) {
+				return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(config.CACertIdentifiers, ", ")}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "tags-on-snapshots",
+		Sources:     "CKV2_AWS_60; RDS.17",
+		Requirement: "`copyTagsToSnapshot` true",
+		Protects:    "snapshots nobody can attribute",
+		check: func(p spec.Database) *Violation {
+			if !p.Instance.CopyTagsToSnapshot {
+				return &Violation{Key: "copyTagsToSnapshot", Value: "false", Want: "true"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "event-subscriptions",
+		Sources:     "RDS.20/21/22",
+		Requirement: "RDS event subscriptions to an alarm topic whose `kmsMasterKeyId` is the stack's customer-managed key: the instance (failover, failure, maintenance, low storage, configuration change; RDS.20), its parameter group (configuration change; RDS.21) and DB security groups (configuration change, failure; RDS.22)",
+		Protects:    "failovers, failures and parameter or security-group changes nobody hears about",
+		check: func(p spec.Database) *Violation {
+			// https://docs.aws.amazon.com/securityhub/latest/userguide/rds-controls.html
+			for _, want := range RequiredEventSubscriptions {
+				if !subscribed(p.EventSubscriptions, want) {
+					return &Violation{Key: "eventSubscription[" + want.SourceType + "].eventCategories", Value: strings.Join(categories(p.EventSubscriptions, want.SourceType), ","), Want: "a " + want.SourceType + " subscription with all of " + strings.Join(want.Categories, ", ")}
+				}
+			}
+			if p.TopicKmsMasterKeyID != StackKey {
+				return &Violation{Key: "alarmTopic.kmsMasterKeyId", Value: p.TopicKmsMasterKeyID, Want: StackKey + ": the topic encrypted with the stack's customer-managed key"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "alarm-subscribers",
+		Sources:     "this project: alarms that reach someone",
+		Requirement: "in prod, at least one subscriber of the alarm topic (`database:alarmSubscriptions`); every subscriber an email address, an `https://` URL, an SQS queue ARN or a Lambda function ARN",
+		Protects:    "a prod alarm topic nobody is subscribed to",
+		check: func(p spec.Database) *Violation {
+			if p.Tier == config.Prod && len(p.AlarmSubscriptions) == 0 {
+				return &Violation{Key: "database:alarmSubscriptions", Value: "", Want: "at least one subscriber of the alarm topic in prod"}
+			}
+			for _, s := range p.AlarmSubscriptions {
+				if err := config.CheckSubscription(s.Protocol, s.Endpoint); err != "" {
+					return &Violation{Key: "database:alarmSubscriptions", Value: s.Protocol + ":" + s.Endpoint, Want: err}
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "storage-autoscaling",
+		Sources:     "provider #9076",
+		Requirement: "`maxAllocatedStorageGb` above `allocatedStorageGb`; gp3 storage",
+		Protects:    "a full disk; a perpetual diff after autoscaling grew it",
+		check: func(p spec.Database) *Violation {
+			// RDS wants the autoscaling ceiling at least 10% above the
+			// allocated storage (config.MinMaxAllocatedStorageGb).
+			if ceiling := config.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
+				return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(p.Instance.MaxAllocatedStorageGb), Want: fmt.Sprintf("at least %d, 10%% more than allocatedStorageGb (%d)", ceiling, p.Instance.AllocatedStorageGb)}
+			}
+			if p.Instance.StorageType != "gp3" {
+				return &Violation{Key: "storageType", Value: p.Instance.StorageType, Want: "gp3"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "least-privilege-ingress",
+		Sources:     "this project: least-privilege database access",
+		Requirement: "the database security group admits only the database port, only from the network's application subnets and the private sources config names; never 0.0.0.0/0 or ::/0",
+		Protects:    "the database port open to everyone (`0.0.0.0/0`, `::/0`)",
+		check: func(p spec.Database) *Violation {
+			for _, in := range p.Ingress {
+				if in.Port != 0 && in.Port < 1150 {
+					return &Violation{Key: "ingress.port", Value: strconv.Itoa(in.Port), Want: "the database port only"}
+				}
+				if in.CIDR == "" {
+					continue
+				}
+				pfx, err := netip.ParsePrefix(in.CIDR)
+				if err != nil || pfx.Bits() == 0 || !private(pfx) {
+					return &Violation{Key: "database:allowedCidrs", Value: in.CIDR, Want: "named private sources; never 0.0.0.0/0 or ::/0"}
+				}
+			}
+			return nil
+		},
+	},
 }
 
 // privateRanges is RFC 1918 space, the only space a CIDR source may come from.

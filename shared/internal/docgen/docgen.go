@@ -47,16 +47,19 @@ func Rewrite(path string, fill func(string) (string, error)) error {
 	return nil
 }
 
-// Main is the body of a generator command called name: it rewrites the one
-// file its arguments name with fill, and exits 2 on a usage error and 1
-// when the file cannot be rewritten.
-func Main(name string, fill func(string) (string, error)) {
-	if len(os.Args) != 2 {
-		fmt.Fprintf(os.Stderr, "usage: %s <file.md>\n", name)
+// Main is the body of a generator command called name: its arguments name
+// one file for each fill, in order, and it rewrites each file with its
+// fill. It exits 2 on a usage error and 1 when a file cannot be
+// rewritten.
+func Main(name string, fills ...func(string) (string, error)) {
+	if len(os.Args)-1 != len(fills) {
+		fmt.Fprintf(os.Stderr, "usage: %s%s\n", name, strings.Repeat(" <file.md>", len(fills)))
 		os.Exit(2)
 	}
-	if err := Rewrite(os.Args[1], fill); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		os.Exit(1)
+	for i, fill := range fills {
+		if err := Rewrite(os.Args[i+1], fill); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			os.Exit(1)
+		}
 	}
 }

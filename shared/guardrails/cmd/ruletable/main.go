@@ -5,4 +5,6 @@ import (
 	"github.com/pgplatform/platform/shared/internal/docgen"
 )
 
-func main() { docgen.Main("ruletable", guardrails.WithRuleTables) }
+func main() {
+	docgen.Main("ruletable", guardrails.WithRuleTables, guardrails.WithReadmeRuleTable)
+}
