@@ -349,6 +349,9 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 	b.WriteString("# without them, under what the README's key table says of them: uncomment\n")
 	b.WriteString("# and edit the ones to change, then open a pull request.\n")
 	b.WriteString("config:\n")
+	// That the provider refuses other accounts' credentials is the
+	// Terraform AWS provider's ConfigureProvider check, cited at
+	// config.AllowedAccountIDsKey.
 	comment(&b, fmt.Sprintf("The region and the only AWS accounts this stack may deploy to, copied from %s, the %s network stack file: every stack of an environment pins its network's account. The AWS provider refuses credentials of any other account.", networkFile, d.Environment))
 	fmt.Fprintf(&b, "  aws:region: %s\n", scalar(d.Region))
 	fmt.Fprintf(&b, "  %s:\n", config.AllowedAccountIDsKey)
