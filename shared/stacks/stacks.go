@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -286,6 +287,26 @@ func Find(all []Stack, project, name string) (Stack, error) {
 	return Stack{}, fmt.Errorf("no %s stack %q under %s/%s (committed: %s)", project, name, Dir, project, strings.Join(names, ", "))
 }
 
+// ByRank orders names by their rank in rank, lowest first, and the names
+// rank does not hold after them, by name (for slices.SortFunc).
+func ByRank(rank map[string]int) func(a, b string) int {
+	return func(a, b string) int {
+		ra, aok := rank[a]
+		rb, bok := rank[b]
+		switch {
+		case aok && bok:
+			return cmp.Compare(ra, rb)
+		case aok != bok:
+			if aok {
+				return -1
+			}
+			return 1
+		default:
+			return strings.Compare(a, b)
+		}
+	}
+}
+
 // Environments lists the environments that have a network stack, in the
 // promotion order dev, staging, prod, then any others by name.
 func Environments(all []Stack) []string {
@@ -296,17 +317,6 @@ func Environments(all []Stack) []string {
 			envs = append(envs, s.Environment)
 		}
 	}
-	sort.SliceStable(envs, func(i, j int) bool {
-		ri, iok := rank[envs[i]]
-		rj, jok := rank[envs[j]]
-		switch {
-		case iok && jok:
-			return ri < rj
-		case iok != jok:
-			return iok
-		default:
-			return envs[i] < envs[j]
-		}
-	})
+	slices.SortStableFunc(envs, ByRank(rank))
 	return envs
 }

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/pgplatform/platform/shared/stacks"
 )
 
 // syncWriter serialises writes from the CLI's stdout and stderr streams.
@@ -116,18 +118,7 @@ func FormatChanges(changes map[string]int) string {
 	if len(ops) == 0 {
 		return "-"
 	}
-	sort.Slice(ops, func(i, j int) bool {
-		ri, iok := opOrder[ops[i]]
-		rj, jok := opOrder[ops[j]]
-		switch {
-		case iok && jok:
-			return ri < rj
-		case iok != jok:
-			return iok
-		default:
-			return ops[i] < ops[j]
-		}
-	})
+	slices.SortFunc(ops, stacks.ByRank(opOrder))
 	parts := make([]string, len(ops))
 	for i, op := range ops {
 		parts[i] = fmt.Sprintf("%s %d", op, changes[op])
