@@ -5,4 +5,12 @@
 // checked on that plan before any resource is declared, and the program
 // then renders the plan into resource inputs mechanically, so what is
 // checked is what is deployed.
+//
+// A rule is written once, here: its ID, Sources and Requirement (and, for a
+// database rule, what it Protects against) are the rows of the tables in
+// docs/guardrails.md and the README, which `go generate ./shared/guardrails`
+// writes (cmd/ruletable) and TestGuardrailsDocIsCurrent and
+// TestReadmeRuleTableIsCurrent hold to the code. Adding a rule is an entry
+// in DatabaseRules, NetworkRules or the policy rules, its firing and holding
+// test cases, and a go generate.
 package guardrails
