@@ -47,17 +47,27 @@ func Rewrite(path string, fill func(string) (string, error)) error {
 	return nil
 }
 
-// Main is the body of a generator command called name: its arguments name
-// one file for each fill, in order, and it rewrites each file with its
-// fill. It exits 2 on a usage error and 1 when a file cannot be
-// rewritten.
-func Main(name string, fills ...func(string) (string, error)) {
-	if len(os.Args)-1 != len(fills) {
-		fmt.Fprintf(os.Stderr, "usage: %s%s\n", name, strings.Repeat(" <file.md>", len(fills)))
+// File is one argument of a generator command: the document it names
+// (for the usage message, e.g. "README.md") and how to fill it.
+type File struct {
+	Name string
+	Fill func(string) (string, error)
+}
+
+// Main is the body of a generator command called name: its arguments are
+// the paths of files, in order, and it rewrites each with its Fill. It
+// exits 2 on a usage error and 1 when a file cannot be rewritten.
+func Main(name string, files ...File) {
+	if len(os.Args)-1 != len(files) {
+		usage := name
+		for _, f := range files {
+			usage += " <" + f.Name + ">"
+		}
+		fmt.Fprintln(os.Stderr, "usage:", usage)
 		os.Exit(2)
 	}
-	for i, fill := range fills {
-		if err := Rewrite(os.Args[i+1], fill); err != nil {
+	for i, f := range files {
+		if err := Rewrite(os.Args[i+1], f.Fill); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 			os.Exit(1)
 		}

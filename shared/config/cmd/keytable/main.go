@@ -5,4 +5,4 @@ import (
 	"github.com/pgplatform/platform/shared/internal/docgen"
 )
 
-func main() { docgen.Main("keytable", config.WithKeyTables) }
+func main() { docgen.Main("keytable", docgen.File{Name: "README.md", Fill: config.WithKeyTables}) }

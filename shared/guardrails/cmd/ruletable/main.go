@@ -6,5 +6,7 @@ import (
 )
 
 func main() {
-	docgen.Main("ruletable", guardrails.WithRuleTables, guardrails.WithReadmeRuleTable)
+	docgen.Main("ruletable",
+		docgen.File{Name: "docs/guardrails.md", Fill: guardrails.WithRuleTables},
+		docgen.File{Name: "README.md", Fill: guardrails.WithReadmeRuleTable})
 }
