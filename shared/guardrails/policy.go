@@ -207,7 +207,10 @@ type PolicyScope struct {
 
 // PolicyRule is one guardrail on a rendered policy document.
 type PolicyRule struct {
-	ID      string
+	// ID names the rule in every refusal and in its table's first column.
+	ID string
+	// Sources is where the rule comes from (scanner ids, Security Hub
+	// controls, issues), in every refusal and in its table.
 	Sources string
 	// Requirement is what the rule requires, in Markdown: the requirement
 	// column of its row in docs/guardrails.md, which is generated from it.
