@@ -16,6 +16,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pgplatform/platform/scripts/internal/cli"
 )
 
 // Connector opens a new connection to the drill's target. It is called for
@@ -280,7 +282,7 @@ func (d *drill) run(ctx context.Context) (*Report, error) {
 	stop := func() { stopWorkers(); wg.Wait() }
 
 	d.log("writing %g rows/s for the %s warm-up", c.Rate, c.Warmup)
-	if err := sleep(ctx, c.Warmup); err != nil {
+	if err := cli.Sleep(ctx, c.Warmup); err != nil {
 		stop()
 		return nil, err
 	}
@@ -639,17 +641,6 @@ func (d *drill) dnsProbe(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/pgplatform/platform/scripts/internal/cli"
 )
 
 // The two markers of a drill run.
@@ -132,16 +134,7 @@ func (m SQLMarkers) Close(ctx context.Context) error { return m.Conn.Close(ctx) 
 type Sleeper func(ctx context.Context, d time.Duration) error
 
 // Sleep waits for d or until ctx ends.
-func Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+var Sleep Sleeper = cli.Sleep
 
 // Timeline is when the markers of a run were written and the restore
 // target between them.
