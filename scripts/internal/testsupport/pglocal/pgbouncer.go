@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -142,14 +143,8 @@ func (b *PgBouncer) writeConfig() error {
 		"logfile":         b.LogFile,
 		"pidfile":         "",
 	}
-	for k, v := range b.settings {
-		all[k] = v
-	}
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	maps.Copy(all, b.settings)
+	keys := slices.Sorted(maps.Keys(all))
 	var s strings.Builder
 	s.WriteString("; Written by pglocal; rewritten by PgBouncer.Repoint.\n[databases]\n")
 	fmt.Fprintf(&s, "postgres = host=127.0.0.1 port=%d dbname=postgres user=%s\n\n[pgbouncer]\n", b.target.Port, Superuser)
@@ -197,15 +192,7 @@ func (b *PgBouncer) Admin(ctx context.Context, command string) error {
 
 // LogTail returns the last n lines of the pooler's log.
 func (b *PgBouncer) LogTail(n int) string {
-	data, err := os.ReadFile(b.LogFile)
-	if err != nil {
-		return fmt.Sprintf("(no log: %v)", err)
-	}
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return logTail(b.LogFile, n)
 }
 
 // stop kills the pooler and waits for it.

@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -297,20 +299,11 @@ const confFile = "pglocal.conf"
 // postgresql.conf that includes it. A standby inherits that line from its
 // primary's copy.
 func (s *Server) writeConfig(include bool) error {
-	all := Settings{}
-	for k, v := range baseSettings {
-		all[k] = v
-	}
+	all := maps.Clone(baseSettings)
 	all["port"] = strconv.Itoa(s.Port)
 	all["cluster_name"] = s.Name
-	for k, v := range s.settings {
-		all[k] = v
-	}
-	keys := make([]string, 0, len(all))
-	for k := range all {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	maps.Copy(all, s.settings)
+	keys := slices.Sorted(maps.Keys(all))
 	var b bytes.Buffer
 	b.WriteString("# Written by pglocal; rewritten by Server.Configure.\n")
 	for _, k := range keys {
@@ -445,7 +438,13 @@ func (s *Server) PID() int {
 
 // LogTail returns the last n lines of the server's log.
 func (s *Server) LogTail(n int) string {
-	data, err := os.ReadFile(s.LogFile)
+	return logTail(s.LogFile, n)
+}
+
+// logTail returns the last n lines of the log file at path, or why there
+// is none.
+func logTail(path string, n int) string {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Sprintf("(no log: %v)", err)
 	}
