@@ -51,6 +51,23 @@ func Start[T any](fs *flag.FlagSet, args []string, stderr io.Writer, usage int, 
 	return v, 0, true
 }
 
+// BackendFlag declares --backend, the Pulumi backend a tool reads stack
+// outputs from.
+func BackendFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "backend", "", "Pulumi backend URL (default $PULUMI_BACKEND_URL, else file://<repo>/.pulumi-state)")
+}
+
+// ReportFlag declares --report, the file a tool writes its JSON report to.
+func ReportFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "report", "", "write the JSON report to this `file`")
+}
+
+// CABundleFlag declares --ca-bundle, the RDS certificate authorities a
+// tool's verify-full connections trust (see RequireFile).
+func CABundleFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "ca-bundle", "", "PEM `file` of the RDS certificate authorities (https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem); required")
+}
+
 // NoArgs refuses arguments left after the flags of a command that takes
 // flags only.
 func NoArgs(fs *flag.FlagSet) error {
