@@ -34,3 +34,17 @@ func AWSConfig(ctx context.Context, region string) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// AWSClients returns a loader of a command's AWS clients for one region:
+// it loads the configuration with AWSConfig and builds the clients from it
+// with build.
+func AWSClients[T any](build func(aws.Config) T) func(ctx context.Context, region string) (T, error) {
+	return func(ctx context.Context, region string) (T, error) {
+		cfg, err := AWSConfig(ctx, region)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return build(cfg), nil
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // noAWSSettings points the SDK at empty config files and clears the
@@ -64,5 +66,24 @@ func TestAWSConfigNamesAMissingProfile(t *testing.T) {
 	}
 	if want := "load AWS configuration for eu-west-1: "; len(err.Error()) < len(want) || err.Error()[:len(want)] != want {
 		t.Errorf("err %q does not start with %q", err, want)
+	}
+}
+
+// TestAWSClientsBuildsFromTheRegionsConfigOrPassesTheError fails if the
+// clients are built from another region's configuration, or built at all
+// when the configuration does not load.
+func TestAWSClientsBuildsFromTheRegionsConfigOrPassesTheError(t *testing.T) {
+	noAWSSettings(t)
+	built := 0
+	load := AWSClients(func(cfg aws.Config) string { built++; return cfg.Region })
+	got, err := load(context.Background(), "eu-central-1")
+	if err != nil || got != "eu-central-1" {
+		t.Errorf("clients of %q, %v; want eu-central-1's", got, err)
+	}
+	if _, err := load(context.Background(), ""); !errors.Is(err, ErrNoRegion) {
+		t.Errorf("err = %v, want ErrNoRegion", err)
+	}
+	if built != 1 {
+		t.Errorf("built %d times, want once (not after the failed load)", built)
 	}
 }

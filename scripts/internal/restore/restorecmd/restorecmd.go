@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -71,13 +72,9 @@ type deps struct {
 	sleep   restore.Sleeper
 }
 
-func loadAWS(ctx context.Context, region string) (clients, error) {
-	cfg, err := cli.AWSConfig(ctx, region)
-	if err != nil {
-		return clients{}, err
-	}
-	return clients{rds: rds.NewFromConfig(cfg), secrets: secretsmanager.NewFromConfig(cfg)}, nil
-}
+var loadAWS = cli.AWSClients(func(cfg aws.Config) clients {
+	return clients{rds: rds.NewFromConfig(cfg), secrets: secretsmanager.NewFromConfig(cfg)}
+})
 
 type options struct {
 	env, stack, outputs, backend, report, caBundle, instanceClass string

@@ -52,13 +52,9 @@ type deps struct {
 	now func() time.Time
 }
 
-func loadAWS(ctx context.Context, region string) (clients, error) {
-	cfg, err := cli.AWSConfig(ctx, region)
-	if err != nil {
-		return clients{}, err
-	}
-	return clients{rds: rds.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), creds: cfg.Credentials}, nil
-}
+var loadAWS = cli.AWSClients(func(cfg aws.Config) clients {
+	return clients{rds: rds.NewFromConfig(cfg), ec2: ec2.NewFromConfig(cfg), creds: cfg.Credentials}
+})
 
 type options struct {
 	env              string
