@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pgplatform/platform/scripts/internal/proc"
 )
 
 // Interrupts. The Automation API starts every Pulumi CLI command in a
@@ -81,38 +80,21 @@ func SignalEngines(sig syscall.Signal) ([]int, error) {
 }
 
 func signalChildren(parent int, comm string, sig syscall.Signal) ([]int, error) {
-	entries, err := os.ReadDir("/proc")
+	children, err := proc.Children(parent)
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
+		return nil, err
 	}
 	var pids []int
 	var errs []error
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+	for _, c := range children {
+		if c.Comm != comm {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
+		if err := syscall.Kill(c.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+			errs = append(errs, fmt.Errorf("signal pid %d: %w", c.Pid, err))
 			continue
 		}
-		s := string(data)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open {
-			continue
-		}
-		fields := strings.Fields(s[end+1:])
-		if len(fields) < 2 || s[open+1:end] != comm {
-			continue
-		}
-		if ppid, err := strconv.Atoi(fields[1]); err != nil || ppid != parent {
-			continue
-		}
-		if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
-			errs = append(errs, fmt.Errorf("signal pid %d: %w", pid, err))
-			continue
-		}
-		pids = append(pids, pid)
+		pids = append(pids, c.Pid)
 	}
 	return pids, errors.Join(errs...)
 }

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	procs "github.com/pgplatform/platform/scripts/internal/proc"
 )
 
 // InstallHint is the command that installs the server on a Debian machine.
@@ -533,29 +535,10 @@ func waitGone(pid int, d time.Duration) bool {
 
 // children lists the direct children of pid from /proc.
 func children(pid int) []int {
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// The command name in field 2 may hold spaces; it ends at the last ')'.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(string(stat[i+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			out = append(out, p)
-		}
+	ps, _ := procs.Children(pid)
+	out := make([]int, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.Pid)
 	}
 	return out
 }
