@@ -56,15 +56,7 @@ type Network struct {
 
 // ReadDatabase reads and maps the outputs of a database stack.
 func ReadDatabase(ctx context.Context, src Source, stack string) (Database, error) {
-	raw, err := src.Outputs(ctx, contract.DatabaseProject, stack)
-	if err != nil {
-		return Database{}, err
-	}
-	var d Database
-	if err := Map(raw, contract.Database{}, "database stack "+stack, &d); err != nil {
-		return Database{}, err
-	}
-	return d, nil
+	return read[Database](ctx, src, contract.DatabaseProject, stack, contract.Database{}, "database stack "+stack)
 }
 
 // ReadNetwork reads and maps the outputs of a stack of the network project.
@@ -77,15 +69,22 @@ func ReadNetwork(ctx context.Context, src Source, stack string) (Network, error)
 // that names an organization reads the stack by its full name.
 func ReadNetworkRef(ctx context.Context, src Source, ref networkref.Ref) (Network, error) {
 	stack := RefStack(ref)
-	raw, err := src.Outputs(ctx, ref.Project, stack)
+	return read[Network](ctx, src, ref.Project, stack, contract.Network{}, "network stack "+stack)
+}
+
+// read reads the outputs of a stack of project and maps them by the layer
+// contract c (see Map); what names the stack in errors.
+func read[T any](ctx context.Context, src Source, project, stack string, c any, what string) (T, error) {
+	var v T
+	raw, err := src.Outputs(ctx, project, stack)
 	if err != nil {
-		return Network{}, err
+		return v, err
 	}
-	var n Network
-	if err := Map(raw, contract.Network{}, "network stack "+stack, &n); err != nil {
-		return Network{}, err
+	if err := Map(raw, c, what, &v); err != nil {
+		var zero T
+		return zero, err
 	}
-	return n, nil
+	return v, nil
 }
 
 // RefStack is the stack name a Source takes for ref within its project:
