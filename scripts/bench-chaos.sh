@@ -46,7 +46,10 @@ plugin exiting in the middle of a call. Each run is followed by
 \`deploy repair --env dev\`, which must need no person, and then the
 double's inventory must equal the stacks' exports: no orphan, no
 duplicate, no pending operation. At the end an \`up\` converges, a preview
-shows no change and a destroy leaves nothing. To reproduce:
+shows no change and a destroy leaves nothing. The point is drawn among
+the creates still to come, so once a fault blocks a branch the next ones
+fall on what it holds back; each rebuild (destroy, then build again)
+draws afresh. To reproduce:
 \`cd e2e && CHAOS_FAULTS=$faults CHAOS_SEED=$seed go test -tags e2e -v -run TestChaosRunSurvivesSeededFaults .\`
 
 | seed | faults survived | result |
