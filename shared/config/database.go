@@ -150,6 +150,20 @@ type DatabaseKey struct {
 	load func(k keyReader, d *Database) error
 	// toSpec writes the key's value into the stack's spec.
 	toSpec func(d Database, s *spec.Database)
+	// current is the key's value in a loaded config (its default when the
+	// file leaves it out), as a new stack file shows it commented out
+	// (make new-database); nil for a required key and for a key whose
+	// default is no value at all.
+	current func(d Database) any
+}
+
+// Current is the key's value in d, and false when the key has none to show
+// (a required key, or one whose default is no value).
+func (k DatabaseKey) Current(d Database) (any, bool) {
+	if k.current == nil {
+		return nil, false
+	}
+	return k.current(d), true
 }
 
 // keyReader reads the one key of a table entry (name): its errors name
@@ -213,6 +227,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.App = d.App }},
 	{Name: "networkStack", Type: "string", Default: "`<organization>/network/<environment>`", Allowed: "`<stack>`, `<project>/<stack>` or `<org>/<project>/<stack>`",
+		current: func(d Database) any { return "network/" + d.Environment },
 		load: func(k keyReader, d *Database) error {
 			d.NetworkStack = k.value("")
 			if _, err := networkref.Parse(d.NetworkStack, d.Environment); err != nil {
@@ -222,6 +237,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.NetworkStack = d.NetworkStack }},
 	{Name: "engineVersion", Type: "string", Default: "`\"" + DefaultEngineVersion + "\"`", Allowed: fmt.Sprintf("a PostgreSQL major only, %d or later", MinEngineMajor), Rule: "supported-engine",
+		current: func(d Database) any { return d.EngineVersion() },
 		load: func(k keyReader, d *Database) error {
 			ev := k.value(DefaultEngineVersion)
 			if !majorPattern.MatchString(ev) {
@@ -239,6 +255,7 @@ var DatabaseKeyTable = []DatabaseKey{
 			s.PreviousParameterFamily = previousFamily(d.EngineMajor)
 		}},
 	{Name: "instanceClass", Type: "string", Default: "`" + DefaultInstanceClass + "`", Allowed: "an RDS instance class (`db.` prefix)",
+		current: func(d Database) any { return d.InstanceClass },
 		load: func(k keyReader, d *Database) error {
 			d.InstanceClass = k.value(DefaultInstanceClass)
 			if !instanceClassPattern.MatchString(d.InstanceClass) {
@@ -248,6 +265,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.InstanceClass = d.InstanceClass }},
 	{Name: "allocatedStorageGb", Type: "integer", Default: strconv.Itoa(DefaultAllocatedStorageGb), Allowed: fmt.Sprintf("%d-%d (gp3; room above it for the autoscaling ceiling)", gp3MinStorageGb, maxStorageGb*10/11),
+		current: func(d Database) any { return d.AllocatedStorageGb },
 		load: func(k keyReader, d *Database) (err error) {
 			if d.AllocatedStorageGb, err = k.integer(DefaultAllocatedStorageGb); err != nil {
 				return err
@@ -260,6 +278,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.AllocatedStorageGb = d.AllocatedStorageGb }},
 	{Name: "maxAllocatedStorageGb", Type: "integer", Default: fmt.Sprintf("%d x allocated (at most %d)", defaultMaxStorageMultiplier, maxStorageGb), Allowed: fmt.Sprintf("at least 10 %% above allocatedStorageGb (RDS's rule for the autoscaling ceiling: 100 needs at least 110), at most %d", maxStorageGb), Rule: "storage-autoscaling",
+		current: func(d Database) any { return d.MaxAllocatedStorageGb },
 		load: func(k keyReader, d *Database) (err error) {
 			if d.MaxAllocatedStorageGb, err = k.integer(min(d.AllocatedStorageGb*defaultMaxStorageMultiplier, maxStorageGb)); err != nil {
 				return err
@@ -281,18 +300,21 @@ var DatabaseKeyTable = []DatabaseKey{
 		// them at once; staging and prod wait, unless the stack file asks,
 		// in words the preview shows as a change of the instance's
 		// applyImmediately, for the next change to apply now.
+		current: func(d Database) any { return d.ApplyImmediately },
 		load: func(k keyReader, d *Database) (err error) {
 			d.ApplyImmediately, err = k.boolean(d.Tier == Dev)
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.ApplyImmediately = d.ApplyImmediately }},
 	{Name: "multiAz", Type: "boolean", Default: "`true`", Allowed: "`false` only in a dev-tier stack", Rule: "multi-az",
+		current: func(d Database) any { return d.MultiAZ },
 		load: func(k keyReader, d *Database) (err error) {
 			d.MultiAZ, err = k.boolean(true)
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.MultiAZ = d.MultiAZ }},
 	{Name: "backupRetentionDays", Type: "integer", Default: fmt.Sprintf("%d (prod %d)", spec.MinBackupRetentionDays, spec.MinProdBackupRetentionDays), Allowed: fmt.Sprintf("%d-%d (prod %d-%d)", spec.MinBackupRetentionDays, MaxBackupRetentionDays, spec.MinProdBackupRetentionDays, MaxBackupRetentionDays), Rule: "backups",
+		current: func(d Database) any { return d.BackupRetentionDays },
 		load: func(k keyReader, d *Database) (err error) {
 			floor := d.Tier.MinBackupRetentionDays()
 			if d.BackupRetentionDays, err = k.integer(floor); err != nil {
@@ -308,6 +330,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.BackupRetentionDays = d.BackupRetentionDays }},
 	{Name: "backupWindow", Type: "string", Default: "`" + DefaultBackupWindow + "`", Allowed: "a daily UTC window `hh:mm-hh:mm` of at least 30 minutes",
+		current: func(d Database) any { return d.BackupWindow },
 		load: func(k keyReader, d *Database) error {
 			d.BackupWindow = k.value(DefaultBackupWindow)
 			if _, err := parseDailyWindow(d.BackupWindow); err != nil {
@@ -317,6 +340,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.BackupWindow = d.BackupWindow }},
 	{Name: "maintenanceWindow", Type: "string", Default: "`" + DefaultMaintenanceWindow + "`", Allowed: "a weekly UTC window `ddd:hh:mm-ddd:hh:mm` of at least 30 minutes, not overlapping the backup window",
+		current: func(d Database) any { return d.MaintenanceWindow },
 		load: func(k keyReader, d *Database) error {
 			d.MaintenanceWindow = k.value(DefaultMaintenanceWindow)
 			maint, err := parseWeeklyWindow(d.MaintenanceWindow)
@@ -331,6 +355,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.MaintenanceWindow = d.MaintenanceWindow }},
 	{Name: "masterUsername", Type: "string", Default: "`<app>_admin`", Allowed: "a PostgreSQL identifier, not " + strings.Join(ForbiddenUsernames, ", ") + ", pg_* or rds*", Rule: "admin-user-not-default",
+		current: func(d Database) any { return d.MasterUsername },
 		load: func(k keyReader, d *Database) error {
 			d.MasterUsername = k.value(d.App + "_admin")
 			if !pgIdentifier.MatchString(d.MasterUsername) {
@@ -343,6 +368,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.MasterUsername = d.MasterUsername }},
 	{Name: "databaseName", Type: "string", Default: "`<app>`", Allowed: "a PostgreSQL identifier, not postgres, rdsadmin or template*",
+		current: func(d Database) any { return d.DatabaseName },
 		load: func(k keyReader, d *Database) error {
 			d.DatabaseName = k.value(d.App)
 			if !pgIdentifier.MatchString(d.DatabaseName) || d.DatabaseName == "postgres" || strings.HasPrefix(d.DatabaseName, "template") || strings.HasPrefix(d.DatabaseName, "rdsadmin") {
@@ -352,6 +378,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.DatabaseName = d.DatabaseName }},
 	{Name: "port", Type: "integer", Default: strconv.Itoa(DefaultPort), Allowed: "1150-65535",
+		current: func(d Database) any { return d.Port },
 		load: func(k keyReader, d *Database) (err error) {
 			if d.Port, err = k.integer(DefaultPort); err != nil {
 				return err
@@ -369,6 +396,7 @@ var DatabaseKeyTable = []DatabaseKey{
 			s.Ingress = append(s.Ingress, spec.Ingress{FromApps: true, Port: d.Port})
 		}},
 	{Name: "monitoringIntervalSeconds", Type: "integer", Default: strconv.Itoa(DefaultMonitoringInterval), Allowed: joinInts(MonitoringIntervals), Rule: "enhanced-monitoring",
+		current: func(d Database) any { return d.MonitoringInterval },
 		load: func(k keyReader, d *Database) (err error) {
 			if d.MonitoringInterval, err = k.integer(DefaultMonitoringInterval); err != nil {
 				return err
@@ -380,6 +408,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.MonitoringInterval = d.MonitoringInterval }},
 	{Name: "performanceInsightsRetentionDays", Type: "integer", Default: strconv.Itoa(DefaultPIRetentionDays), Allowed: "7, multiples of 31 up to 713, 731", Rule: "performance-insights",
+		current: func(d Database) any { return d.PIRetentionDays },
 		load: func(k keyReader, d *Database) (err error) {
 			if d.PIRetentionDays, err = k.integer(DefaultPIRetentionDays); err != nil {
 				return err
@@ -391,12 +420,14 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.PerformanceInsightsRetentionDays = d.PIRetentionDays }},
 	{Name: "logRetentionDays", Type: "integer", Default: strconv.Itoa(DefaultLogRetentionDays), Allowed: "a CloudWatch Logs retention in days",
+		current: func(d Database) any { return d.LogRetentionDays },
 		load: func(k keyReader, d *Database) (err error) {
 			d.LogRetentionDays, err = k.logRetention(k.name, DefaultLogRetentionDays)
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.LogGroupRetentionDays = d.LogRetentionDays }},
 	{Name: "logMinDurationStatementMs", Type: "integer", Default: strconv.Itoa(DefaultLogMinDurationMs), Allowed: fmt.Sprintf("%d-3600000 (below %d ms nearly every statement is logged)", MinLogMinDurationMs, MinLogMinDurationMs), Rule: "safe-query-logging",
+		current: func(d Database) any { return d.LogMinDurationMs },
 		load: func(k keyReader, d *Database) (err error) {
 			if d.LogMinDurationMs, err = k.integer(DefaultLogMinDurationMs); err != nil {
 				return err
@@ -408,6 +439,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.LogMinDurationMs = d.LogMinDurationMs }},
 	{Name: "logStatement", Type: "string", Default: "`" + DefaultLogStatement + "`", Allowed: "`none` or `ddl` (see below)", Rule: "safe-query-logging",
+		current: func(d Database) any { return d.LogStatement },
 		load: func(k keyReader, d *Database) error {
 			d.LogStatement = k.value(DefaultLogStatement)
 			if d.LogStatement != "ddl" && d.LogStatement != "none" {
@@ -419,12 +451,14 @@ var DatabaseKeyTable = []DatabaseKey{
 	{Name: "deletionProtection", Type: "boolean", Default: "`true` in staging and prod, `false` in dev", Allowed: "`false` only in dev", Rule: "deletion-protection",
 		// On by default where the guardrails require it; a dev environment
 		// must stay destroyable without editing its files first.
+		current: func(d Database) any { return d.DeletionProtection },
 		load: func(k keyReader, d *Database) (err error) {
 			d.DeletionProtection, err = k.boolean(d.Tier.Strict())
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.DeletionProtection = d.DeletionProtection }},
 	{Name: "skipFinalSnapshot", Type: "boolean", Default: "`false`", Allowed: "`true` only in dev", Rule: "final-snapshot",
+		current: func(d Database) any { return d.SkipFinalSnapshot },
 		load: func(k keyReader, d *Database) (err error) {
 			d.SkipFinalSnapshot, err = k.boolean(false)
 			return err
@@ -472,6 +506,7 @@ var DatabaseKeyTable = []DatabaseKey{
 			}
 		}},
 	{Name: "caCertIdentifier", Type: "string", Default: "`" + DefaultCACertIdentifier + "`", Allowed: "`" + strings.Join(CACertIdentifiers, "`, `") + "`", Rule: "current-ca",
+		current: func(d Database) any { return d.CACertIdentifier },
 		load: func(k keyReader, d *Database) error {
 			d.CACertIdentifier = k.value(DefaultCACertIdentifier)
 			if !slices.Contains(CACertIdentifiers, d.CACertIdentifier) {
@@ -481,6 +516,7 @@ var DatabaseKeyTable = []DatabaseKey{
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.CACertIdentifier = d.CACertIdentifier }},
 	{Name: "alarms", Type: "map of integers", Default: alarmsText(DefaultAlarms), Allowed: "positive whole numbers (cpuPercent at most 100)",
+		current: func(d Database) any { return d.Alarms },
 		load: func(k keyReader, d *Database) (err error) {
 			d.Alarms, err = k.alarms()
 			return err

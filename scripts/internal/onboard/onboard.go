@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -221,42 +220,6 @@ func jsonSubscriptions(email string) string {
 // Required is whether a key of the table must be set: the file sets it.
 func Required(k config.DatabaseKey) bool { return k.Default == "required" }
 
-// DocOnly are the keys whose default is no value at all (the table says
-// "none"): the file documents them without a line to uncomment. A key's
-// entry says what it would need. networkStack is among the valued keys.
-var DocOnly = []string{"allowedCidrs", "allowedSecurityGroupIds", "alarmSubscriptions", "keyAdminRoleArns", "tags"}
-
-// Defaults are, for each key with a concrete default, the value a stack of
-// d's tier gets without the key, read from the loaded d: the loader's own
-// default, never a copy of it. A value is a string, a whole number, a
-// boolean or a struct of such fields with json tags (a map in the file).
-func Defaults(d config.Database) map[string]any {
-	return map[string]any{
-		"networkStack":                     "network/" + d.Environment,
-		"engineVersion":                    d.EngineVersion(),
-		"instanceClass":                    d.InstanceClass,
-		"allocatedStorageGb":               d.AllocatedStorageGb,
-		"maxAllocatedStorageGb":            d.MaxAllocatedStorageGb,
-		"applyImmediately":                 d.ApplyImmediately,
-		"multiAz":                          d.MultiAZ,
-		"backupRetentionDays":              d.BackupRetentionDays,
-		"backupWindow":                     d.BackupWindow,
-		"maintenanceWindow":                d.MaintenanceWindow,
-		"masterUsername":                   d.MasterUsername,
-		"databaseName":                     d.DatabaseName,
-		"port":                             d.Port,
-		"monitoringIntervalSeconds":        d.MonitoringInterval,
-		"performanceInsightsRetentionDays": d.PIRetentionDays,
-		"logRetentionDays":                 d.LogRetentionDays,
-		"logMinDurationStatementMs":        d.LogMinDurationMs,
-		"logStatement":                     d.LogStatement,
-		"deletionProtection":               d.DeletionProtection,
-		"skipFinalSnapshot":                d.SkipFinalSnapshot,
-		"caCertIdentifier":                 d.CACertIdentifier,
-		"alarms":                           d.Alarms,
-	}
-}
-
 // yamlValue is v as the YAML of a value: a scalar, or for a struct the
 // "name: value" lines of its fields, by their json tags, in field order.
 func yamlValue(v any) (scalarText string, fields []string, err error) {
@@ -358,7 +321,6 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 	for _, id := range d.AllowedAccountIDs {
 		fmt.Fprintf(&b, "    - %q\n", id)
 	}
-	defaults := Defaults(d)
 	var rest []config.DatabaseKey
 	for _, k := range config.DatabaseKeyTable {
 		switch k.Name {
@@ -388,12 +350,15 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 		}
 		b.WriteString("\n")
 		comment(&b, Doc(k))
-		if slices.Contains(DocOnly, k.Name) {
-			continue
-		}
-		value, ok := defaults[k.Name]
+		// The value a stack of d's tier has without the key, from the
+		// key's own entry in the table (its loader's default, never a
+		// copy); a key whose default is no value is documented only.
+		value, ok := k.Current(d)
 		if !ok {
-			return nil, fmt.Errorf("key database:%s of config.DatabaseKeyTable has no default in package onboard (Defaults) and is not DocOnly: add it to one", k.Name)
+			if strings.HasPrefix(k.Default, "none") {
+				continue
+			}
+			return nil, fmt.Errorf("key database:%s of config.DatabaseKeyTable has the default %s but no current value to show: give its entry one", k.Name, k.Default)
 		}
 		text, fields, err := yamlValue(value)
 		if err != nil {
