@@ -2,8 +2,6 @@ package config
 
 import (
 	"encoding/json"
-	"net/mail"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,51 +13,18 @@ import (
 // (database:alarmSubscriptions).
 type AlarmSubscription = spec.Subscription
 
-// SubscriptionProtocols are the SNS protocols an alarm subscriber may use:
-// a person's or team's mailbox, an HTTPS endpoint, an SQS queue or a Lambda
-// function (the protocols of the SNS Subscribe API,
-// https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html, that
-// reach a person or a pager; sms and application push are left out).
-var SubscriptionProtocols = []string{"email", "https", "sqs", "lambda"}
+// SubscriptionProtocols are the SNS protocols an alarm subscriber may use
+// (spec.SubscriptionProtocols).
+var SubscriptionProtocols = spec.SubscriptionProtocols
 
-var (
-	// SQS queue ARN; a FIFO queue (.fifo) cannot subscribe to the standard
-	// alarm topic (SNS Subscribe API: "FIFO topics only support SQS
-	// endpoints" and the reverse for standard topics and FIFO queues).
-	sqsArnPattern    = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:[A-Za-z0-9_-]{1,80}$`)
-	lambdaArnPattern = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:lambda:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$`)
-	// IAM role ARN: arn:<partition>:iam::<account>:role/<path/><name>
-	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
-	roleArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
-)
+// IAM role ARN: arn:<partition>:iam::<account>:role/<path/><name>
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns).
+var roleArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$`)
 
 // CheckSubscription returns "" when the endpoint suits the protocol, and
-// otherwise what would be accepted. The guardrails call it on the rendered
-// subscriptions too.
+// otherwise what would be accepted (spec.CheckSubscription).
 func CheckSubscription(protocol, endpoint string) string {
-	switch protocol {
-	case "email":
-		a, err := mail.ParseAddress(endpoint)
-		if err != nil || a.Address != endpoint || a.Name != "" {
-			return "an email address such as orders-oncall@example.com"
-		}
-	case "https":
-		u, err := url.Parse(endpoint)
-		if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-			return "an https:// URL without credentials in it"
-		}
-	case "sqs":
-		if !sqsArnPattern.MatchString(endpoint) {
-			return "the ARN of a standard SQS queue, arn:aws:sqs:<region>:<account>:<queue>"
-		}
-	case "lambda":
-		if !lambdaArnPattern.MatchString(endpoint) {
-			return "the ARN of a Lambda function, arn:aws:lambda:<region>:<account>:function:<name>"
-		}
-	default:
-		return "a protocol, one of " + strings.Join(SubscriptionProtocols, ", ")
-	}
-	return ""
+	return spec.CheckSubscription(protocol, endpoint)
 }
 
 // alarmSubscriptions reads database:alarmSubscriptions: a list of

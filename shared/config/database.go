@@ -18,19 +18,17 @@ var DatabaseKeys = databaseKeyNames()
 
 // Defaults of the database config.
 const (
-	DefaultEngineVersion      = "16"
-	MinEngineMajor            = 14
-	DefaultInstanceClass      = "db.t4g.medium"
-	DefaultAllocatedStorageGb = 20
-	DefaultPort               = 5432
-	DefaultMonitoringInterval = 60
-	DefaultPIRetentionDays    = 7
-	DefaultLogRetentionDays   = 30
-	DefaultLogMinDurationMs   = 1000
-	DefaultLogStatement       = "none"
-	// MinLogMinDurationMs is the lowest slow-query threshold: below it the
-	// log holds nearly every statement.
-	MinLogMinDurationMs          = 100
+	DefaultEngineVersion         = "16"
+	MinEngineMajor               = spec.MinEngineMajor
+	DefaultInstanceClass         = "db.t4g.medium"
+	DefaultAllocatedStorageGb    = 20
+	DefaultPort                  = 5432
+	DefaultMonitoringInterval    = 60
+	DefaultPIRetentionDays       = 7
+	DefaultLogRetentionDays      = 30
+	DefaultLogMinDurationMs      = 1000
+	DefaultLogStatement          = "none"
+	MinLogMinDurationMs          = spec.MinLogMinDurationMs
 	DefaultCACertIdentifier      = "rds-ca-rsa2048-g1"
 	DefaultBackupWindow          = "02:00-03:00"
 	DefaultMaintenanceWindow     = "sun:04:00-sun:05:00"
@@ -41,16 +39,15 @@ const (
 	maxPerformanceInsightsMonths = 23
 )
 
-// MonitoringIntervals are the enhanced-monitoring intervals RDS accepts
-// (0, off, is not offered).
-var MonitoringIntervals = []int{1, 5, 10, 15, 30, 60}
+// MonitoringIntervals are the enhanced-monitoring intervals RDS accepts.
+var MonitoringIntervals = spec.MonitoringIntervals
 
 // CACertIdentifiers are the current RDS certificate authorities.
-var CACertIdentifiers = []string{"rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1"}
+var CACertIdentifiers = spec.CACertIdentifiers
 
 // ForbiddenUsernames are master user names that scanners flag as defaults
 // (Security Hub RDS.25) or that RDS reserves.
-var ForbiddenUsernames = []string{"postgres", "admin", "root", "rdsadmin", "rdsrepladmin", "master", "administrator"}
+var ForbiddenUsernames = spec.ForbiddenUsernames
 
 // Alarms are the CloudWatch alarm thresholds of a database stack.
 type Alarms = spec.Alarms
@@ -111,7 +108,7 @@ type Database struct {
 
 // MinMaxAllocatedStorageGb is the smallest storage autoscaling ceiling RDS
 // accepts for an allocated size: 10% above it, rounded up.
-func MinMaxAllocatedStorageGb(allocated int) int { return (allocated*11 + 9) / 10 }
+func MinMaxAllocatedStorageGb(allocated int) int { return spec.MinMaxAllocatedStorageGb(allocated) }
 
 // EngineVersion is the version given to RDS: the major only, so that AWS's
 // minor upgrades never show up as a planned downgrade.

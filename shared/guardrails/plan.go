@@ -1,7 +1,6 @@
 package guardrails
 
 import (
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/spec"
 )
 
@@ -25,7 +24,7 @@ const MinPerformanceInsightsRetentionDays = 7
 
 // Network is the plan of a network stack.
 type Network struct {
-	Tier            config.Tier
+	Tier            spec.Tier
 	VpcCidr         string
 	AZs             []string
 	DatabaseSubnets []string

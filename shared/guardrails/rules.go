@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/spec"
 )
 
@@ -94,8 +93,8 @@ var DatabaseRules = []Rule{
 		Protects:    "no point-in-time recovery window, or one too short to notice a problem in prod",
 		check: func(p spec.Database) *Violation {
 			floor := p.Tier.MinBackupRetentionDays()
-			if n := p.Instance.BackupRetentionDays; n < floor || n > config.MaxBackupRetentionDays {
-				return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, config.MaxBackupRetentionDays, p.Tier)}
+			if n := p.Instance.BackupRetentionDays; n < floor || n > spec.MaxBackupRetentionDays {
+				return &Violation{Key: "database:backupRetentionDays", Value: strconv.Itoa(n), Want: fmt.Sprintf("from %d to %d days in %s", floor, spec.MaxBackupRetentionDays, p.Tier)}
 			}
 			if p.Instance.BackupWindow == "" || p.Instance.MaintenanceWindow == "" {
 				return &Violation{Key: "database:backupWindow", Value: p.Instance.BackupWindow, Want: "explicit backup and maintenance windows"}
@@ -112,7 +111,7 @@ var DatabaseRules = []Rule{
 			switch {
 			case p.Tier.Strict() && !p.Instance.DeletionProtection:
 				return &Violation{Key: "database:deletionProtection", Value: "false", Want: "true in " + string(p.Tier)}
-			case p.Tier == config.Prod && !p.Protect:
+			case p.Tier == spec.Prod && !p.Protect:
 				return &Violation{Key: "protect", Value: "false", Want: "Pulumi's protect option on the prod instance"}
 			}
 			return nil
@@ -125,7 +124,7 @@ var DatabaseRules = []Rule{
 		Protects:    "deleting an instance without a last copy; `DBSnapshotAlreadyExists` on the second incarnation",
 		check: func(p spec.Database) *Violation {
 			switch {
-			case p.Instance.SkipFinalSnapshot && p.Tier != config.Dev:
+			case p.Instance.SkipFinalSnapshot && p.Tier != spec.Dev:
 				return &Violation{Key: "database:skipFinalSnapshot", Value: "true", Want: "false outside dev"}
 			case !p.Instance.SkipFinalSnapshot && p.Instance.FinalSnapshotIdentifier == "":
 				return &Violation{Key: "finalSnapshotIdentifier", Value: "", Want: "a name unique to this incarnation of the instance"}
@@ -156,8 +155,8 @@ var DatabaseRules = []Rule{
 		Requirement: "the master username is not `postgres`, `admin` or `root`",
 		Protects:    "the first user names an attacker tries",
 		check: func(p spec.Database) *Violation {
-			if slices.Contains(config.ForbiddenUsernames, p.Instance.MasterUsername) {
-				return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(config.ForbiddenUsernames, ", ")}
+			if slices.Contains(spec.ForbiddenUsernames, p.Instance.MasterUsername) {
+				return &Violation{Key: "database:masterUsername", Value: p.Instance.MasterUsername, Want: "a name other than " + strings.Join(spec.ForbiddenUsernames, ", ")}
 			}
 			return nil
 		},
@@ -181,7 +180,7 @@ var DatabaseRules = []Rule{
 		Protects:    "blind spots at the OS level; a role others could assume",
 		check: func(p spec.Database) *Violation {
 			switch {
-			case !slices.Contains(config.MonitoringIntervals, p.Instance.MonitoringInterval):
+			case !slices.Contains(spec.MonitoringIntervals, p.Instance.MonitoringInterval):
 				return &Violation{Key: "database:monitoringIntervalSeconds", Value: strconv.Itoa(p.Instance.MonitoringInterval), Want: "one of 1, 5, 10, 15, 30, 60"}
 			case p.MonitoringTrustService != MonitoringService:
 				// The rendered trust policy, which binds this service to the
@@ -251,8 +250,8 @@ var DatabaseRules = []Rule{
 		check: func(p spec.Database) *Violation {
 			if v, ok := param(p, "log_min_duration_statement"); !ok || v == "-1" {
 				return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: "set, so slow statements are logged"}
-			} else if ms, err := strconv.Atoi(v); err != nil || ms < config.MinLogMinDurationMs {
-				return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: fmt.Sprintf("at least %d ms: below that nearly every statement's text, role passwords included, is logged", config.MinLogMinDurationMs)}
+			} else if ms, err := strconv.Atoi(v); err != nil || ms < spec.MinLogMinDurationMs {
+				return &Violation{Key: "database:logMinDurationStatementMs", Value: v, Want: fmt.Sprintf("at least %d ms: below that nearly every statement's text, role passwords included, is logged", spec.MinLogMinDurationMs)}
 			}
 			if v, _ := param(p, "log_statement"); v != "ddl" && v != "none" {
 				return &Violation{Key: "database:logStatement", Value: v, Want: "none or ddl: all and mod write the text of writes, role passwords included, to the log"}
@@ -310,8 +309,8 @@ var DatabaseRules = []Rule{
 		Requirement: "PostgreSQL major 14 or later",
 		Protects:    "an engine out of community support",
 		check: func(p spec.Database) *Violation {
-			if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < config.MinEngineMajor {
-				return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", config.MinEngineMajor)}
+			if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < spec.MinEngineMajor {
+				return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", spec.MinEngineMajor)}
 			}
 			return nil
 		},
@@ -322,8 +321,8 @@ var DatabaseRules = []Rule{
 		Requirement: "`caCertIdentifier` one of rds-ca-rsa2048-g1, rds-ca-rsa4096-g1, rds-ca-ecc384-g1",
 		Protects:    "certificates from an expiring CA",
 		check: func(p spec.Database) *Violation {
-			if !slices.Contains(config.CACertIdentifiers, p.Instance.CACertIdentifier) {
-				return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(config.CACertIdentifiers, ", ")}
+			if !slices.Contains(spec.CACertIdentifiers, p.Instance.CACertIdentifier) {
+				return &Violation{Key: "database:caCertIdentifier", Value: p.Instance.CACertIdentifier, Want: "one of " + strings.Join(spec.CACertIdentifiers, ", ")}
 			}
 			return nil
 		},
@@ -364,11 +363,11 @@ var DatabaseRules = []Rule{
 		Requirement: "in prod, at least one subscriber of the alarm topic (`database:alarmSubscriptions`); every subscriber an email address, an `https://` URL, an SQS queue ARN or a Lambda function ARN",
 		Protects:    "a prod alarm topic nobody is subscribed to",
 		check: func(p spec.Database) *Violation {
-			if p.Tier == config.Prod && len(p.AlarmSubscriptions) == 0 {
+			if p.Tier == spec.Prod && len(p.AlarmSubscriptions) == 0 {
 				return &Violation{Key: "database:alarmSubscriptions", Value: "", Want: "at least one subscriber of the alarm topic in prod"}
 			}
 			for _, s := range p.AlarmSubscriptions {
-				if err := config.CheckSubscription(s.Protocol, s.Endpoint); err != "" {
+				if err := spec.CheckSubscription(s.Protocol, s.Endpoint); err != "" {
 					return &Violation{Key: "database:alarmSubscriptions", Value: s.Protocol + ":" + s.Endpoint, Want: err}
 				}
 			}
@@ -382,8 +381,8 @@ var DatabaseRules = []Rule{
 		Protects:    "a full disk; a perpetual diff after autoscaling grew it",
 		check: func(p spec.Database) *Violation {
 			// RDS wants the autoscaling ceiling at least 10% above the
-			// allocated storage (config.MinMaxAllocatedStorageGb).
-			if ceiling := config.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
+			// allocated storage (spec.MinMaxAllocatedStorageGb).
+			if ceiling := spec.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
 				return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(p.Instance.MaxAllocatedStorageGb), Want: fmt.Sprintf("at least %d, 10%% more than allocatedStorageGb (%d)", ceiling, p.Instance.AllocatedStorageGb)}
 			}
 			if p.Instance.StorageType != "gp3" {
