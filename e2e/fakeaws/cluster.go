@@ -392,20 +392,7 @@ func clusterOutputs(c *comp) {
 	}
 	// The RDS-managed master secret, as for the instance (types.go): its
 	// name starts "rds!" and the resource ID, here the cluster's.
-	c.set("masterUserSecrets", func() any {
-		if !c.truthy("manageMasterUserPassword") {
-			return []any{}
-		}
-		key := c.str("masterUserSecretKmsKeyId")
-		if key == "" {
-			key = c.arn("kms", "alias/aws/secretsmanager")
-		}
-		return []any{map[string]any{
-			"secretArn":    c.arn("secretsmanager", "secret:rds!"+strings.ToLower(c.upperID("cluster-", 26))+"-"+c.digest("secret")[:6]),
-			"secretStatus": "active",
-			"kmsKeyId":     key,
-		}}
-	})
+	c.set("masterUserSecrets", func() any { return managedMasterSecret(c, c.upperID("cluster-", 26)) })
 }
 
 // deleteCluster is [TF] resourceClusterDelete and DeleteDBCluster: with
@@ -494,4 +481,24 @@ func clusterParameterGroupType() resourceType {
 			return "", nil
 		},
 	}
+}
+
+// managedMasterSecret is the masterUserSecrets output of an instance or a
+// cluster whose master password RDS manages (manageMasterUserPassword):
+// one active secret under the given key, or AWS's managed Secrets Manager
+// key, named "rds!" and the resource's ID in lower case (the RDS User
+// Guide, "Password management with Amazon RDS and AWS Secrets Manager").
+func managedMasterSecret(c *comp, resourceID string) []any {
+	if !c.truthy("manageMasterUserPassword") {
+		return []any{}
+	}
+	key := c.str("masterUserSecretKmsKeyId")
+	if key == "" {
+		key = c.arn("kms", "alias/aws/secretsmanager")
+	}
+	return []any{map[string]any{
+		"secretArn":    c.arn("secretsmanager", "secret:rds!"+strings.ToLower(resourceID)+"-"+c.digest("secret")[:6]),
+		"secretStatus": "active",
+		"kmsKeyId":     key,
+	}}
 }

@@ -653,20 +653,7 @@ var types = map[string]resourceType{
 				// AWS encrypts with its managed key when none is given.
 				c.fill("kmsKeyId", func() any { return c.arn("kms", "key/"+c.uuid("aws/rds")) })
 			}
-			c.set("masterUserSecrets", func() any {
-				if !c.truthy("manageMasterUserPassword") {
-					return []any{}
-				}
-				key := c.str("masterUserSecretKmsKeyId")
-				if key == "" {
-					key = c.arn("kms", "alias/aws/secretsmanager")
-				}
-				return []any{map[string]any{
-					"secretArn":    c.arn("secretsmanager", "secret:rds!"+strings.ToLower(c.ID())+"-"+c.digest("secret")[:6]),
-					"secretStatus": "active",
-					"kmsKeyId":     key,
-				}}
-			})
+			c.set("masterUserSecrets", func() any { return managedMasterSecret(c, c.ID()) })
 		},
 		// resourceInstanceDelete (rds, 4f930f62): with skip_final_snapshot
 		// false it needs final_snapshot_identifier and fails, before calling
