@@ -133,7 +133,18 @@ func TestPooledClusterFailoverFollowsTheNewWriter(t *testing.T) {
 	}
 	t.Logf("report:\n%s", human.String())
 
-	if rep.Loss.LostAcknowledged != 0 || !rep.Verdict.Passed {
+	// A paused pooler can hide the crash completely: when no write is in
+	// flight at the instant the primary stops (a write takes about a
+	// millisecond of each 20 ms interval), none fails, and the drill's
+	// verdict says it saw no failover. The read probe's change of server,
+	// checked below, is then the evidence that the failover happened.
+	var others []string
+	for _, f := range rep.Verdict.Failures {
+		if !strings.Contains(f, "the failover was not observed") {
+			others = append(others, f)
+		}
+	}
+	if rep.Loss.LostAcknowledged != 0 || len(others) > 0 {
 		t.Errorf("lost %d acknowledged writes through the pooler; verdict %v %v", rep.Loss.LostAcknowledged, rep.Verdict.Passed, rep.Verdict.Failures)
 	}
 	if rep.Reads.ServerChangedAfterTriggerMs == nil {
@@ -141,9 +152,6 @@ func TestPooledClusterFailoverFollowsTheNewWriter(t *testing.T) {
 	}
 	if want := ":" + strconv.Itoa(f.election.Promoted.Port) + " "; !strings.Contains(rep.Reads.ServerAfter, want) {
 		t.Errorf("the pooler leads to %q after the failover, want the promoted %s (port %d)", rep.Reads.ServerAfter, f.election.Promoted.Name, f.election.Promoted.Port)
-	}
-	if !rep.Outage.Observed {
-		t.Fatal("no write failed: the crash was not seen through the pooler")
 	}
 	for _, e := range rep.Outage.Errors {
 		if strings.Contains(e.Message, "server_login_retry") || strings.Contains(e.Message, "connection refused") {
