@@ -316,12 +316,19 @@ func TestCommittedStacks(t *testing.T) {
 					v := r.export(t, f.Name)
 					switch f.Kind {
 					case contract.KindString:
-						assert.NotEmpty(t, v, f.Name)
+						if !f.Optional {
+							assert.NotEmpty(t, v, f.Name)
+						}
 					case contract.KindInt:
 						assert.Equal(t, cfg.Port, v, f.Name)
 					}
 				}
 				assert.Equal(t, id, r.export(t, "instanceIdentifier"))
+				assert.Equal(t, "instance", r.export(t, "deployment"))
+				assert.Equal(t, r.export(t, "address"), r.export(t, "applicationEndpoint"), "without a proxy applications connect to the writer")
+				for _, absent := range []string{"clusterIdentifier", "readerEndpoint", "proxyEndpoint", "proxyReadOnlyEndpoint"} {
+					assert.Empty(t, r.export(t, absent), "an instance without a proxy has no %s", absent)
+				}
 				assert.Contains(t, r.export(t, "masterSecretArn"), "arn:aws:secretsmanager:")
 				assert.Contains(t, r.export(t, "endpoint"), id)
 			})

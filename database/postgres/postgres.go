@@ -106,19 +106,25 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 
 	s := args.Spec
 	db.Outputs = contract.Database{
-		Endpoint:           db.Instance.Endpoint,
-		Address:            db.Instance.Address,
-		Port:               db.Instance.Port,
-		DatabaseName:       pulumi.String(s.DatabaseName).ToStringOutput(),
-		MasterUsername:     pulumi.String(s.Instance.MasterUsername).ToStringOutput(),
-		MasterSecretArn:    masterSecretArn(db.Instance),
-		SecurityGroupID:    db.SecurityGroup.ID().ToStringOutput(),
-		InstanceIdentifier: db.Instance.Identifier,
-		ResourceID:         db.Instance.ResourceId,
-		KmsKeyArn:          db.Key.Arn,
-		AlarmTopicArn:      db.AlarmTopic.Arn,
-		Environment:        pulumi.String(s.Environment).ToStringOutput(),
-		Tier:               pulumi.String(string(s.Tier)).ToStringOutput(),
+		Endpoint:              db.Instance.Endpoint,
+		Address:               db.Instance.Address,
+		Port:                  db.Instance.Port,
+		DatabaseName:          pulumi.String(s.DatabaseName).ToStringOutput(),
+		MasterUsername:        pulumi.String(s.Instance.MasterUsername).ToStringOutput(),
+		MasterSecretArn:       masterSecretArn(db.Instance),
+		SecurityGroupID:       db.SecurityGroup.ID().ToStringOutput(),
+		InstanceIdentifier:    db.Instance.Identifier,
+		ResourceID:            db.Instance.ResourceId,
+		KmsKeyArn:             db.Key.Arn,
+		AlarmTopicArn:         db.AlarmTopic.Arn,
+		Environment:           pulumi.String(s.Environment).ToStringOutput(),
+		Tier:                  pulumi.String(string(s.Tier)).ToStringOutput(),
+		Deployment:            pulumi.String(string(spec.DeployInstance)).ToStringOutput(),
+		ClusterIdentifier:     pulumi.String("").ToStringOutput(),
+		ReaderEndpoint:        pulumi.String("").ToStringOutput(),
+		ProxyEndpoint:         pulumi.String("").ToStringOutput(),
+		ProxyReadOnlyEndpoint: pulumi.String("").ToStringOutput(),
+		ApplicationEndpoint:   db.Instance.Address,
 	}
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {

@@ -40,19 +40,40 @@ type Database struct {
 	MasterUsername     pulumi.StringOutput `pulumi:"masterUsername"`
 	MasterSecretArn    pulumi.StringOutput `pulumi:"masterSecretArn"`
 	SecurityGroupID    pulumi.StringOutput `pulumi:"securityGroupId"`
-	InstanceIdentifier pulumi.StringOutput `pulumi:"instanceIdentifier"`
+	InstanceIdentifier pulumi.StringOutput `pulumi:"instanceIdentifier" contract:"optional"`
 	ResourceID         pulumi.StringOutput `pulumi:"resourceId"`
 	KmsKeyArn          pulumi.StringOutput `pulumi:"kmsKeyArn"`
 	AlarmTopicArn      pulumi.StringOutput `pulumi:"alarmTopicArn"`
 	Environment        pulumi.StringOutput `pulumi:"environment"`
 	Tier               pulumi.StringOutput `pulumi:"tier"`
+	// Deployment is the shape: "instance" or "cluster" (spec.Deployment).
+	Deployment pulumi.StringOutput `pulumi:"deployment"`
+	// ClusterIdentifier is the Multi-AZ DB cluster's identifier; empty for
+	// an instance, whose identifier is InstanceIdentifier (empty for a
+	// cluster).
+	ClusterIdentifier pulumi.StringOutput `pulumi:"clusterIdentifier" contract:"optional"`
+	// ReaderEndpoint is the cluster's reader endpoint; empty for an
+	// instance.
+	ReaderEndpoint pulumi.StringOutput `pulumi:"readerEndpoint" contract:"optional"`
+	// ProxyEndpoint and ProxyReadOnlyEndpoint are the RDS Proxy's default
+	// (read/write) endpoint and, for a cluster, its read-only endpoint;
+	// empty without a proxy.
+	ProxyEndpoint         pulumi.StringOutput `pulumi:"proxyEndpoint" contract:"optional"`
+	ProxyReadOnlyEndpoint pulumi.StringOutput `pulumi:"proxyReadOnlyEndpoint" contract:"optional"`
+	// ApplicationEndpoint is the host applications connect to: the proxy's
+	// endpoint when there is a proxy, otherwise the writer's address.
+	ApplicationEndpoint pulumi.StringOutput `pulumi:"applicationEndpoint"`
 }
 
 // Field describes one output of a contract: its name and the kind of value
-// it carries.
+// it carries. An optional field (tag contract:"optional") is still
+// exported by every producer, but may be empty where the stack has no such
+// thing (a cluster's reader endpoint on an instance stack); every other
+// string must be non-empty.
 type Field struct {
-	Name string
-	Kind Kind
+	Name     string
+	Kind     Kind
+	Optional bool
 }
 
 // Kind is the shape of an output's value.
@@ -113,7 +134,11 @@ func fieldsOf(t reflect.Type) ([]Field, error) {
 		default:
 			return nil, fmt.Errorf("contract: field %s.%s has unsupported type %s", t.Name(), f.Name, f.Type)
 		}
-		out = append(out, Field{Name: name, Kind: k})
+		opt := f.Tag.Get("contract")
+		if opt != "" && opt != "optional" {
+			return nil, fmt.Errorf("contract: field %s.%s has contract tag %q; the only one is \"optional\"", t.Name(), f.Name, opt)
+		}
+		out = append(out, Field{Name: name, Kind: k, Optional: opt == "optional"})
 	}
 	return out, nil
 }

@@ -21,19 +21,22 @@ var (
 	networkNames = []string{"appSubnetCidrs", "appSubnetIds", "availabilityZones", "databaseSubnetIds", "environment", "tier", "vpcCidr", "vpcId"}
 	// The database outputs, in declaration order.
 	databaseFields = []contract.Field{
-		{"endpoint", contract.KindString}, {"address", contract.KindString}, {"port", contract.KindInt},
-		{"databaseName", contract.KindString}, {"masterUsername", contract.KindString}, {"masterSecretArn", contract.KindString},
-		{"securityGroupId", contract.KindString}, {"instanceIdentifier", contract.KindString}, {"resourceId", contract.KindString},
-		{"kmsKeyArn", contract.KindString}, {"alarmTopicArn", contract.KindString}, {"environment", contract.KindString}, {"tier", contract.KindString},
+		{Name: "endpoint", Kind: contract.KindString}, {Name: "address", Kind: contract.KindString}, {Name: "port", Kind: contract.KindInt},
+		{Name: "databaseName", Kind: contract.KindString}, {Name: "masterUsername", Kind: contract.KindString}, {Name: "masterSecretArn", Kind: contract.KindString},
+		{Name: "securityGroupId", Kind: contract.KindString}, {Name: "instanceIdentifier", Kind: contract.KindString, Optional: true}, {Name: "resourceId", Kind: contract.KindString},
+		{Name: "kmsKeyArn", Kind: contract.KindString}, {Name: "alarmTopicArn", Kind: contract.KindString}, {Name: "environment", Kind: contract.KindString}, {Name: "tier", Kind: contract.KindString},
+		{Name: "deployment", Kind: contract.KindString}, {Name: "clusterIdentifier", Kind: contract.KindString, Optional: true},
+		{Name: "readerEndpoint", Kind: contract.KindString, Optional: true}, {Name: "proxyEndpoint", Kind: contract.KindString, Optional: true},
+		{Name: "proxyReadOnlyEndpoint", Kind: contract.KindString, Optional: true}, {Name: "applicationEndpoint", Kind: contract.KindString},
 	}
 )
 
 func TestFields(t *testing.T) {
 	wantNetwork := []contract.Field{
-		{"vpcId", contract.KindString}, {"vpcCidr", contract.KindString},
-		{"databaseSubnetIds", contract.KindStringArray}, {"appSubnetIds", contract.KindStringArray},
-		{"appSubnetCidrs", contract.KindStringArray}, {"availabilityZones", contract.KindStringArray},
-		{"environment", contract.KindString}, {"tier", contract.KindString},
+		{Name: "vpcId", Kind: contract.KindString}, {Name: "vpcCidr", Kind: contract.KindString},
+		{Name: "databaseSubnetIds", Kind: contract.KindStringArray}, {Name: "appSubnetIds", Kind: contract.KindStringArray},
+		{Name: "appSubnetCidrs", Kind: contract.KindStringArray}, {Name: "availabilityZones", Kind: contract.KindStringArray},
+		{Name: "environment", Kind: contract.KindString}, {Name: "tier", Kind: contract.KindString},
 	}
 	if got := contract.Fields(contract.Network{}); !slices.Equal(got, wantNetwork) {
 		t.Errorf("Fields(Network) = %v, want %v", got, wantNetwork)
@@ -116,6 +119,8 @@ func fullDatabase() contract.Database {
 		DatabaseName: str("orders"), MasterUsername: str("orders_admin"), MasterSecretArn: str("arn:secret"),
 		SecurityGroupID: str("sg-1"), InstanceIdentifier: str("orders-dev-abc"), ResourceID: str("db-ABC"),
 		KmsKeyArn: str("arn:key"), AlarmTopicArn: str("arn:topic"), Environment: str("dev"), Tier: str("dev"),
+		Deployment: str("instance"), ClusterIdentifier: str(""), ReaderEndpoint: str(""), ProxyEndpoint: str(""),
+		ProxyReadOnlyEndpoint: str(""), ApplicationEndpoint: str("db.example"),
 	}
 }
 
@@ -240,6 +245,8 @@ func databaseOutputs() map[string]any {
 		"databaseName": "orders", "masterUsername": "orders_admin", "masterSecretArn": "arn:secret",
 		"securityGroupId": "sg-1", "instanceIdentifier": "orders-dev-abc", "resourceId": "db-ABC",
 		"kmsKeyArn": "arn:key", "alarmTopicArn": "arn:topic", "environment": "dev", "tier": "dev",
+		"deployment": "instance", "clusterIdentifier": "", "readerEndpoint": "", "proxyEndpoint": "",
+		"proxyReadOnlyEndpoint": "", "applicationEndpoint": "db.example",
 	}
 }
 
@@ -344,6 +351,18 @@ func TestReadRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+	// An optional output may be empty; a required one of the same contract
+	// may not.
+	outs := databaseOutputs()
+	outs["readerEndpoint"] = ""
+	var opt contract.Database
+	if _, err := contract.Read(fakeStack{outputs: outs}, "acme/database/orders-dev", &opt); err != nil {
+		t.Errorf("empty optional readerEndpoint: %v", err)
+	}
+	outs["applicationEndpoint"] = ""
+	if _, err := contract.Read(fakeStack{outputs: outs}, "acme/database/orders-dev", &opt); err == nil || !strings.Contains(err.Error(), `output "applicationEndpoint" must be a non-empty string`) {
+		t.Errorf("empty applicationEndpoint: error %v", err)
 	}
 	// Database port: a fraction, a string.
 	for _, bad := range []any{5432.5, "5432", true} {

@@ -109,7 +109,7 @@ func quote(ss []string) []string {
 func check(stack string, f Field, v any) (any, error) {
 	switch f.Kind {
 	case KindString:
-		if s, ok := v.(string); ok && s != "" {
+		if s, ok := v.(string); ok && (s != "" || f.Optional) {
 			return s, nil
 		}
 	case KindInt:

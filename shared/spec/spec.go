@@ -91,6 +91,18 @@ type EventSubscription struct {
 	Categories []string
 }
 
+// Deployment is the shape of a database stack's PostgreSQL.
+type Deployment string
+
+// The shapes. An instance is an RDS Multi-AZ DB instance: one writer and a
+// synchronous standby that serves no reads. A cluster is an RDS Multi-AZ DB
+// cluster: a writer and two readable standbys in three zones, with
+// semi-synchronous replication and a reader endpoint.
+const (
+	DeployInstance Deployment = "instance"
+	DeployCluster  Deployment = "cluster"
+)
+
 // StackKey is the key reference a Spec gives a resource's KMS key input to
 // mean the stack's own customer-managed key; the component passes that
 // key's ARN for it (database/postgres keyInput). A reference left empty
@@ -132,9 +144,17 @@ type Database struct {
 
 	// KeyRotation is the customer-managed KMS key's automatic rotation.
 	KeyRotation bool
-	// Protect is Pulumi's protect option on the instance.
-	Protect  bool
+	// Protect is Pulumi's protect option on the instance or cluster.
+	Protect bool
+	// Deployment is the shape: DeployInstance or DeployCluster.
+	Deployment Deployment
+	// Instance holds the database's settings. A cluster renders them too:
+	// InstanceClass is its members' class (dbClusterInstanceClass), and the
+	// storage, backup, window, secret, monitoring and logging settings are
+	// the cluster's.
 	Instance Instance
+	// Proxy is the stack's RDS Proxy; Proxy.Enabled false means none.
+	Proxy Proxy
 	// ParameterGroupName is a fixed physical name; empty means auto-named.
 	ParameterGroupName string
 	ParameterFamily    string
@@ -172,11 +192,14 @@ type Database struct {
 
 // Instance holds the RDS instance's settings.
 type Instance struct {
-	Engine                           string
-	EngineVersion                    string
-	InstanceClass                    string
-	StorageType                      string
-	AllocatedStorageGb               int
+	Engine             string
+	EngineVersion      string
+	InstanceClass      string
+	StorageType        string
+	AllocatedStorageGb int
+	// Iops is the provisioned IOPS of io1/io2 storage (and gp3 above its
+	// baseline); 0 leaves it to AWS.
+	Iops                             int
 	MaxAllocatedStorageGb            int
 	PubliclyAccessible               bool
 	StorageEncrypted                 bool
@@ -202,4 +225,30 @@ type Instance struct {
 	AutoMinorVersionUpgrade          bool
 	CACertIdentifier                 string
 	CopyTagsToSnapshot               bool
+}
+
+// Proxy holds the settings of the stack's RDS Proxy, in front of the
+// instance or the cluster.
+type Proxy struct {
+	Enabled bool
+	// RequireTLS is the proxy's requireTls: clients must connect over TLS.
+	RequireTLS bool
+	// IAMAuth is the iamAuth of the proxy's auth entry for the master
+	// secret: "REQUIRED" makes clients authenticate with IAM.
+	IAMAuth string
+	// IdleClientTimeoutSeconds closes client connections idle this long.
+	IdleClientTimeoutSeconds int
+	// The default target group's connection pool: the share of the
+	// database's max_connections the proxy may open, the share it keeps
+	// idle, and how long a client waits for a pooled connection.
+	MaxConnectionsPercent          int
+	MaxIdleConnectionsPercent      int
+	ConnectionBorrowTimeoutSeconds int
+	// DirectAccess keeps the database security group's ingress from the
+	// application subnets (and allowedCidrs/allowedSecurityGroupIds) next
+	// to the proxy's; false admits only the proxy's security group.
+	DirectAccess bool
+	// DebugLogging is the proxy's debugLogging (it logs SQL text; the
+	// guardrails allow it only in dev).
+	DebugLogging bool
 }

@@ -39,6 +39,14 @@ type Database struct {
 	AlarmTopicArn      string `json:"alarmTopicArn"`
 	Environment        string `json:"environment"`
 	Tier               string `json:"tier"`
+	// The shape and its endpoints (contract.Database): empty where the
+	// stack has none.
+	Deployment            string `json:"deployment"`
+	ClusterIdentifier     string `json:"clusterIdentifier"`
+	ReaderEndpoint        string `json:"readerEndpoint"`
+	ProxyEndpoint         string `json:"proxyEndpoint"`
+	ProxyReadOnlyEndpoint string `json:"proxyReadOnlyEndpoint"`
+	ApplicationEndpoint   string `json:"applicationEndpoint"`
 }
 
 // Network is what a network stack exports, as plain values. The field set

@@ -66,6 +66,12 @@ const outputsJSON = `{
   "resourceId": "db-ABC",
   "kmsKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/1",
   "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:orders-dev-alarms",
+  "applicationEndpoint": "orders-dev.c1abc.eu-west-1.rds.amazonaws.com",
+  "clusterIdentifier": "",
+  "deployment": "instance",
+  "proxyEndpoint": "",
+  "proxyReadOnlyEndpoint": "",
+  "readerEndpoint": "",
   "environment": "dev",
   "tier": "dev"
 }`

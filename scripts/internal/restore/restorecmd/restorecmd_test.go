@@ -23,6 +23,12 @@ import (
 const outputsJSON = `{
   "address": "orders-staging-5e1f0a9c.c9akciq32.eu-west-1.rds.amazonaws.com",
   "alarmTopicArn": "arn:aws:sns:eu-west-1:111122223333:orders-staging-alarms",
+  "applicationEndpoint": "orders-staging-5e1f0a9c.c9akciq32.eu-west-1.rds.amazonaws.com",
+  "clusterIdentifier": "",
+  "deployment": "instance",
+  "proxyEndpoint": "",
+  "proxyReadOnlyEndpoint": "",
+  "readerEndpoint": "",
   "databaseName": "orders",
   "endpoint": "orders-staging-5e1f0a9c.c9akciq32.eu-west-1.rds.amazonaws.com:5432",
   "environment": "%ENV%",
