@@ -43,13 +43,13 @@ func docRuleIDs(t *testing.T) map[string][]string {
 func TestGuardrailsDocNamesEveryRule(t *testing.T) {
 	doc := docRuleIDs(t)
 	var db, nw, pol []string
-	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules} {
+	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules, guardrails.ProxyPolicyRules} {
 		for _, r := range rules {
 			pol = append(pol, r.ID)
 		}
 	}
 	if !slices.Equal(doc["Policies"], pol) {
-		t.Errorf("docs/guardrails.md Policies rules = %v\nshared/guardrails KeyPolicyRules, TrustPolicyRules = %v", doc["Policies"], pol)
+		t.Errorf("docs/guardrails.md Policies rules = %v\nshared/guardrails KeyPolicyRules, TrustPolicyRules, ProxyPolicyRules = %v", doc["Policies"], pol)
 	}
 	for _, r := range guardrails.DatabaseRules {
 		db = append(db, r.ID)
@@ -117,7 +117,7 @@ func TestEveryRuleHasARequirement(t *testing.T) {
 	for _, r := range guardrails.NetworkRules {
 		all = append(all, field{r.ID, "Sources", r.Sources}, field{r.ID, "Requirement", r.Requirement})
 	}
-	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules} {
+	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules, guardrails.ProxyPolicyRules} {
 		for _, r := range rules {
 			all = append(all, field{r.ID, "Sources", r.Sources}, field{r.ID, "Requirement", r.Requirement})
 		}

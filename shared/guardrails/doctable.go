@@ -3,6 +3,7 @@ package guardrails
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pgplatform/platform/shared/internal/docgen"
@@ -17,7 +18,7 @@ const (
 	DatabaseRulesEnd   = "<!-- end of database rules -->"
 	NetworkRulesBegin  = "<!-- network rules: generated from guardrails.NetworkRules by `go generate ./shared/guardrails`; do not edit by hand -->"
 	NetworkRulesEnd    = "<!-- end of network rules -->"
-	PolicyRulesBegin   = "<!-- policy rules: generated from guardrails.KeyPolicyRules and guardrails.TrustPolicyRules by `go generate ./shared/guardrails`; do not edit by hand -->"
+	PolicyRulesBegin   = "<!-- policy rules: generated from guardrails.KeyPolicyRules, guardrails.TrustPolicyRules and guardrails.ProxyPolicyRules by `go generate ./shared/guardrails`; do not edit by hand -->"
 	PolicyRulesEnd     = "<!-- end of policy rules -->"
 )
 
@@ -66,10 +67,11 @@ func NetworkRulesMarkdown() string {
 }
 
 // PolicyRulesMarkdown is the Policies table of docs/guardrails.md,
-// generated from KeyPolicyRules and then TrustPolicyRules.
+// generated from KeyPolicyRules, then TrustPolicyRules, then
+// ProxyPolicyRules.
 func PolicyRulesMarkdown() string {
 	var rows []ruleRow
-	for _, r := range append(append([]PolicyRule(nil), KeyPolicyRules...), TrustPolicyRules...) {
+	for _, r := range slices.Concat(KeyPolicyRules, TrustPolicyRules, ProxyPolicyRules) {
 		rows = append(rows, ruleRow{r.ID, r.Sources, r.Requirement})
 	}
 	return rulesMarkdown(rows)

@@ -22,6 +22,11 @@ type Statement struct {
 	Principals map[string][]string
 	Actions    []string
 	NotActions []string
+	// Resources and NotResources are the statement's Resource and
+	// NotResource elements (an identity policy's; a key or trust policy
+	// names none that matter here).
+	Resources    []string
+	NotResources []string
 	// Conditions maps operator -> condition key -> values.
 	Conditions map[string]map[string][]string
 }
@@ -60,6 +65,12 @@ func ParsePolicy(doc string) ([]Statement, error) {
 		}
 		if v, ok := m["NotAction"]; ok && err == nil {
 			s.NotActions, err = strs(v)
+		}
+		if v, ok := m["Resource"]; ok && err == nil {
+			s.Resources, err = strs(v)
+		}
+		if v, ok := m["NotResource"]; ok && err == nil {
+			s.NotResources, err = strs(v)
 		}
 		if _, ok := m["NotPrincipal"]; ok {
 			// A NotPrincipal with Allow grants everyone else: read it as
@@ -203,6 +214,9 @@ type PolicyScope struct {
 	// TrustSourceArn is the aws:SourceArn it must be bound to.
 	TrustService   string
 	TrustSourceArn string
+	// Proxy is what the RDS Proxy role's policy may name
+	// (ProxyPolicyRules).
+	Proxy ProxyPolicyScope
 }
 
 // PolicyRule is one guardrail on a rendered policy document.

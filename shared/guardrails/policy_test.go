@@ -260,12 +260,12 @@ func asViolation(err error, v **guardrails.Violation) bool {
 // policyRulesWithCases is TestEveryRuleHasCases for the policy rules.
 func policyRulesWithCases(t *testing.T) {
 	fires := map[string]bool{}
-	for _, tc := range policyCases {
+	for _, tc := range append(append([]policyCase(nil), policyCases...), proxyPolicyCases...) {
 		if len(tc.also) == 0 {
 			fires[tc.rule] = true
 		}
 	}
-	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules} {
+	for _, rules := range [][]guardrails.PolicyRule{guardrails.KeyPolicyRules, guardrails.TrustPolicyRules, guardrails.ProxyPolicyRules} {
 		for _, r := range rules {
 			if r.Sources == "" {
 				t.Errorf("policy rule %s names no source", r.ID)

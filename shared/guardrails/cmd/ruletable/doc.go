@@ -1,6 +1,6 @@
 // Command ruletable writes the rule tables of docs/guardrails.md (Database,
 // Network, Policies) from guardrails.DatabaseRules, NetworkRules,
-// KeyPolicyRules and TrustPolicyRules, and the README's table of what each
+// KeyPolicyRules, TrustPolicyRules and ProxyPolicyRules, and the README's table of what each
 // database rule protects against from DatabaseRules, each between its
 // markers; the prose around them is left as it is:
 //
