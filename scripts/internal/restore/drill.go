@@ -108,19 +108,30 @@ type Drill struct {
 	RunID string
 	// Progress receives a line per step and per poll; nil is quiet.
 	Progress io.Writer
+	// Recovery, when set, makes the drill restore in the disaster
+	// recovery region from the source's replicated backups (see stepsDR);
+	// RDS stays the primary region's, where the source is described.
+	Recovery *Recovery
 }
 
 // Report is the outcome of a drill.
 type Report struct {
-	Tool           string    `json:"tool"`
-	Stack          string    `json:"stack"`
-	Environment    string    `json:"environment"`
-	Region         string    `json:"region"`
-	SourceInstance string    `json:"sourceInstance"`
-	DrillInstance  string    `json:"drillInstance,omitempty"`
-	Run            string    `json:"run"`
-	StartedAt      time.Time `json:"startedAt"`
-	FinishedAt     time.Time `json:"finishedAt"`
+	Tool        string `json:"tool"`
+	Stack       string `json:"stack"`
+	Environment string `json:"environment"`
+	// Region is the source's region.
+	Region string `json:"region"`
+	// RecoveryRegion is the disaster recovery region the drill restored
+	// in; empty for a drill in the source's region.
+	RecoveryRegion string `json:"recoveryRegion,omitempty"`
+	// ReplicatedBackupArn is the replicated automated backups a DR drill
+	// restored from.
+	ReplicatedBackupArn string    `json:"replicatedBackupArn,omitempty"`
+	SourceInstance      string    `json:"sourceInstance"`
+	DrillInstance       string    `json:"drillInstance,omitempty"`
+	Run                 string    `json:"run"`
+	StartedAt           time.Time `json:"startedAt"`
+	FinishedAt          time.Time `json:"finishedAt"`
 	// Markers holds the marker times and the restore target.
 	Markers *Timeline `json:"markers,omitempty"`
 	// RestoreTime is the point in time restored to.
@@ -129,8 +140,13 @@ type Report struct {
 	RestoreAvailableAt *time.Time `json:"restoreAvailableAt,omitempty"`
 	// RestoreSeconds is how long the restored instance took to become
 	// available.
-	RestoreSeconds float64    `json:"restoreSeconds,omitempty"`
-	DataCheck      *DataCheck `json:"dataCheck,omitempty"`
+	RestoreSeconds float64 `json:"restoreSeconds,omitempty"`
+	// RecoverySeconds is the recovery time a DR drill measured: from the
+	// restore request until the restored data was read back and checked.
+	RecoverySeconds float64 `json:"recoverySeconds,omitempty"`
+	// RecoveryPoint is the newest marker that came back in a DR drill.
+	RecoveryPoint *RecoveryPoint `json:"recoveryPoint,omitempty"`
+	DataCheck     *DataCheck     `json:"dataCheck,omitempty"`
 	// Deleted is true once the temporary instance is gone (or was never
 	// created).
 	Deleted bool           `json:"temporaryInstanceDeleted"`
@@ -204,12 +220,16 @@ func (d *Drill) Run(ctx context.Context, src Source) (rep Report) {
 		Tool: "restore-drill", Stack: src.Stack, Environment: src.Environment, Region: src.Region,
 		SourceInstance: src.Outputs.InstanceIdentifier, Run: run, StartedAt: d.now(),
 	}
+	if d.Recovery != nil {
+		rep.RecoveryRegion = d.Recovery.Region
+	}
 	defer func() {
 		reason := "an earlier step failed"
 		if ctx.Err() != nil {
 			reason = "the drill was interrupted"
 		}
-		for _, name := range AllChecks[:len(AllChecks)-1] {
+		checks := d.checks()
+		for _, name := range checks[:len(checks)-1] {
 			if !st.has(name) {
 				st.add(check.Unknownf(name, "not reached: %s", reason))
 			}
@@ -220,7 +240,11 @@ func (d *Drill) Run(ctx context.Context, src Source) (rep Report) {
 		rep.Checks = st.results
 		rep.Summary = check.Summarize(st.results)
 	}()
-	d.steps(ctx, st, run, &rep)
+	if d.Recovery != nil {
+		d.stepsDR(ctx, st, run, &rep)
+	} else {
+		d.steps(ctx, st, run, &rep)
+	}
 	return rep
 }
 
@@ -240,25 +264,13 @@ func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
 	st.inst = inst
 
 	// The markers, on the source's clock.
-	d.progress("restore-drill: connecting to %s:%d/%s to write the markers of run %s", out.Address, out.Port, out.DatabaseName, run)
-	conn, err := d.Connect(ctx, Endpoint{Region: st.src.Region, Host: out.Address, Port: out.Port, Database: out.DatabaseName, User: out.MasterUsername, SecretArn: out.MasterSecretArn})
-	if err != nil {
-		st.add(check.Failf(CheckMarkers, "connect to the source: %v", err))
+	tl, ok := d.markers(ctx, st, run)
+	if !ok {
 		return
-	}
-	tl, err := WriteMarkers(ctx, conn, run, orDefault(d.Gap, DefaultGap), d.sleep, d.progress)
-	closeErr := conn.Close(context.WithoutCancel(ctx))
-	if err != nil {
-		st.add(check.Failf(CheckMarkers, "%v", err))
-		return
-	}
-	if closeErr != nil {
-		d.progress("restore-drill: closing the source connection: %v", closeErr)
 	}
 	rep.Markers = &tl
 	target := tl.Target
 	rep.RestoreTime = &target
-	st.add(check.Passf(CheckMarkers, "%q at %s, target %s, %q at %s (server clock)", MarkerBefore, stamp(tl.BeforeAt), stamp(tl.Target), MarkerAfter, stamp(tl.AfterAt)))
 
 	// RDS must be able to restore past the second marker, or its absence
 	// would prove nothing.
@@ -310,21 +322,8 @@ func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
 		Region: st.src.Region, Host: deref(drill.Endpoint.Address), Port: int(deref(drill.Endpoint.Port)),
 		Database: out.DatabaseName, User: out.MasterUsername, SecretArn: out.MasterSecretArn,
 	}
-	d.progress("restore-drill: connecting to %s:%d/%s", ep.Host, ep.Port, ep.Database)
-	dconn, err := d.Connect(ctx, ep)
-	if err != nil {
-		st.add(check.Failf(CheckConnect, "connect to the restored instance %s: %v", name, err))
-		return
-	}
-	defer func() {
-		if err := dconn.Close(context.WithoutCancel(ctx)); err != nil {
-			d.progress("restore-drill: closing the restored instance's connection: %v", err)
-		}
-	}()
-	st.add(check.Passf(CheckConnect, "TLS verify-full to %s:%d as %s with the source's managed secret", ep.Host, ep.Port, ep.User))
-	dc, err := dconn.Check(ctx, run)
-	if err != nil {
-		st.add(check.Failf(CheckData, "%v", err))
+	dc, ok := d.readRestored(ctx, st, name, ep, run)
+	if !ok {
 		return
 	}
 	rep.DataCheck = &dc
@@ -394,20 +393,26 @@ func (d *Drill) restoreInput(st *state, name, run string, target time.Time) *rds
 		BackupRetentionPeriod:      new(int32(0)),
 		CopyTagsToSnapshot:         new(false),
 		AutoMinorVersionUpgrade:    new(false),
-		Tags: []rdstypes.Tag{
-			{Key: new(TagDrill), Value: new("restore")},
-			{Key: new(TagRun), Value: new(run)},
-			{Key: new(TagSource), Value: src.DBInstanceIdentifier},
-			{Key: new("Environment"), Value: new(st.src.Environment)},
-			{Key: new("Tier"), Value: new(st.src.Tier)},
-			{Key: new("Stack"), Value: new(st.src.Stack)},
-			{Key: new("ManagedBy"), Value: new("restore-drill")},
-		},
+		Tags:                       drillTags(st, run),
 	}
 	if len(src.DBParameterGroups) > 0 {
 		in.DBParameterGroupName = src.DBParameterGroups[0].DBParameterGroupName
 	}
 	return in
+}
+
+// drillTags are the tags of a drill instance: the sweep finds left-behind
+// instances by TagDrill and TagSource, cleanup deletes only TagRun's.
+func drillTags(st *state, run string) []rdstypes.Tag {
+	return []rdstypes.Tag{
+		{Key: new(TagDrill), Value: new("restore")},
+		{Key: new(TagRun), Value: new(run)},
+		{Key: new(TagSource), Value: st.inst.DBInstanceIdentifier},
+		{Key: new("Environment"), Value: new(st.src.Environment)},
+		{Key: new("Tier"), Value: new(st.src.Tier)},
+		{Key: new("Stack"), Value: new(st.src.Stack)},
+		{Key: new("ManagedBy"), Value: new("restore-drill")},
+	}
 }
 
 // waitRestorable polls the source until RDS can restore past t.
@@ -453,7 +458,7 @@ func (d *Drill) waitAvailable(ctx context.Context, name string) (rdstypes.DBInst
 	limit := orDefault(d.AvailableTimeout, DefaultAvailableTimeout)
 	start := d.now()
 	for {
-		inst, err := describe(ctx, d.RDS, name)
+		inst, err := describe(ctx, d.target(), name)
 		status, secret := "not visible yet", ""
 		switch {
 		case err == nil:
@@ -500,14 +505,14 @@ func (d *Drill) cleanup(parent context.Context, st *state, run string, rep *Repo
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), limit)
 	defer cancel()
 	name := st.name
-	byHand := fmt.Sprintf("delete it by hand: aws rds delete-db-instance --region %s --db-instance-identifier %s --skip-final-snapshot --delete-automated-backups", st.src.Region, name)
+	byHand := fmt.Sprintf("delete it by hand: aws rds delete-db-instance --region %s --db-instance-identifier %s --skip-final-snapshot --delete-automated-backups", d.targetRegion(st.src), name)
 	if parent.Err() != nil {
 		d.progress("restore-drill: interrupted: deleting %s before exiting (this takes minutes; the source is not touched)", name)
 	}
 	start := d.now()
 	requested := false
 	for {
-		inst, err := describe(ctx, d.RDS, name)
+		inst, err := describe(ctx, d.target(), name)
 		switch {
 		case isNotFound(err) && requested:
 			rep.Deleted = true
@@ -566,7 +571,7 @@ func (d *Drill) deleteDrillInstance(ctx context.Context, st *state, name string)
 	if name != st.name || name == source || !IsDrillName(name, source) {
 		return fmt.Errorf("refusing to delete %s: only this run's drill instance %s may be deleted", name, st.name)
 	}
-	_, err := d.RDS.DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{
+	_, err := d.target().DeleteDBInstance(ctx, &rds.DeleteDBInstanceInput{
 		DBInstanceIdentifier:   &name,
 		SkipFinalSnapshot:      new(true),
 		DeleteAutomatedBackups: new(true),

@@ -22,7 +22,8 @@ const maxPages = 100
 // hard, a machine lost) leaves one. An instance is swept only when it is
 // named as a drill of the source and tagged as a restore drill of it; the
 // source itself never is. It returns one result per instance found, or
-// one saying there was none.
+// one saying there was none. With Recovery set it sweeps the disaster
+// recovery region, where the DR drill's instances live.
 func (d *Drill) Sweep(ctx context.Context, src Source) []check.Result {
 	source := src.Outputs.InstanceIdentifier
 	var found []rdstypes.DBInstance
@@ -31,7 +32,7 @@ func (d *Drill) Sweep(ctx context.Context, src Source) []check.Result {
 		if page == maxPages {
 			return []check.Result{{Stack: src.Stack, Name: CheckSweep, Status: check.Unknown, Detail: fmt.Sprintf("more than %d pages of instances", maxPages)}}
 		}
-		out, err := d.RDS.DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Marker: marker})
+		out, err := d.target().DescribeDBInstances(ctx, &rds.DescribeDBInstancesInput{Marker: marker})
 		if err != nil {
 			return []check.Result{{Stack: src.Stack, Name: CheckSweep, Status: check.Unknown, Detail: fmt.Sprintf("list instances: %v", err)}}
 		}
