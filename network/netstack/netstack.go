@@ -39,8 +39,8 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc) error {
 }
 
 // Inputs resolves the validated config and the resolved zones into the
-// network component's inputs: its layout, environment, tier, region and
-// tags. The component reads nothing else.
+// network component's inputs: its layout, environment, tier, region, role
+// (recoveryOf) and tags. The component reads nothing else.
 func Inputs(cfg config.Network, zones []string) (*vpc.NetworkArgs, error) {
 	layout, err := vpc.NewLayout(vpc.LayoutInputs{
 		Environment:          cfg.Environment,
@@ -59,6 +59,7 @@ func Inputs(cfg config.Network, zones []string) (*vpc.NetworkArgs, error) {
 		Environment: cfg.Environment,
 		Tier:        cfg.Tier,
 		Region:      cfg.Region,
+		RecoveryOf:  cfg.RecoveryOf,
 		Tags:        cfg.Tags,
 		Layout:      layout,
 	}, nil

@@ -396,7 +396,7 @@ func assertContract(t *testing.T, r run) {
 		switch f.Kind {
 		case contract.KindString:
 			s, ok := v.(string)
-			assert.True(t, ok && s != "", "%s = %#v, want a non-empty string", f.Name, v)
+			assert.True(t, ok && (s != "" || f.Optional), "%s = %#v, want a string, non-empty unless optional", f.Name, v)
 		case contract.KindStringArray:
 			ss, ok := v.([]string)
 			assert.True(t, ok && len(ss) == r.cfg.AZCount, "%s = %#v, want %d strings", f.Name, v, r.cfg.AZCount)
@@ -406,6 +406,14 @@ func assertContract(t *testing.T, r run) {
 	}
 	if v, err := pulumimocks.Await(r.exports["tier"].(pulumi.Output)); assert.NoError(t, err) {
 		assert.Equal(t, string(r.cfg.Tier), v)
+	}
+	// The network states its role: its region and, on a recovery network,
+	// the environment it recovers (empty on a primary network).
+	if v, err := pulumimocks.Await(r.exports["region"].(pulumi.Output)); assert.NoError(t, err) {
+		assert.Equal(t, r.cfg.Region, v)
+	}
+	if v, err := pulumimocks.Await(r.exports["recoveryOf"].(pulumi.Output)); assert.NoError(t, err) {
+		assert.Equal(t, r.cfg.RecoveryOf, v)
 	}
 	if v, err := pulumimocks.Await(r.exports["appSubnetCidrs"].(pulumi.Output)); assert.NoError(t, err) {
 		var want []string
@@ -464,4 +472,28 @@ func TestEveryChildIsParented(t *testing.T) {
 		}
 		assert.Contains(t, res.Parent, vpc.ComponentType+"::network", "%s %s is not parented to the component", res.Type, res.Name)
 	}
+}
+
+// TestRecoveryNetworkStatesItsRole runs the committed dev network as its
+// environment's recovery network (network:recoveryOf: dev): it declares
+// the same network and exports its role, which a primary network leaves
+// empty, so a database stack can tell the two apart through the contract.
+func TestRecoveryNetworkStatesItsRole(t *testing.T) {
+	dev := stackNamedT(t, "dev")
+	primary := runStack(t, dev)
+	recovery := dev
+	recovery.Name = "dev-dr"
+	recovery.Config = maps.Clone(dev.Config)
+	recovery.Config["network:"+config.RecoveryOfKey] = "dev"
+	r := runStack(t, recovery)
+	assertContract(t, r)
+	role := func(r run) string {
+		v, err := pulumimocks.Await(r.exports["recoveryOf"].(pulumi.Output))
+		require.NoError(t, err)
+		return v.(string)
+	}
+	assert.Equal(t, "", role(primary), "a primary network states no recoveryOf")
+	assert.Equal(t, "dev", role(r), "a recovery network states the environment it recovers")
+	assert.Len(t, r.mocks.OfType(tVpc), 1)
+	assert.Equal(t, len(primary.mocks.OfType(tSubnet)), len(r.mocks.OfType(tSubnet)), "a recovery network has the same layout rules as a primary one")
 }

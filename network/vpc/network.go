@@ -26,8 +26,12 @@ type NetworkArgs struct {
 	Environment string
 	Tier        spec.Tier
 	// Region is where the stack deploys; the flow-log key lets CloudWatch
-	// Logs of this region use it.
+	// Logs of this region use it. It is exported.
 	Region string
+	// RecoveryOf is set on a recovery network: the environment whose
+	// primary network it stands in for. It is exported (empty on a primary
+	// network) so a database stack can check the network's role.
+	RecoveryOf string
 	// Tags are the stack file's own tags, added to the platform's.
 	Tags map[string]string
 	// Layout is what the component declares, from NewLayout. The guardrails
@@ -205,6 +209,8 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		AvailabilityZones: pulumi.ToStringArray(l.Zones).ToStringArrayOutput(),
 		Environment:       pulumi.String(in.Environment).ToStringOutput(),
 		Tier:              pulumi.String(string(in.Tier)).ToStringOutput(),
+		Region:            pulumi.String(in.Region).ToStringOutput(),
+		RecoveryOf:        pulumi.String(in.RecoveryOf).ToStringOutput(),
 	}
 	outs := pulumi.Map{}
 	if err := contract.Export(n.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {

@@ -12,6 +12,10 @@ import (
 // NetworkKeyTable.
 var NetworkKeys = networkKeyNames()
 
+// RecoveryOfKey is the network key that makes a stack the recovery network
+// of its environment (see Network.RecoveryOf).
+const RecoveryOfKey = "recoveryOf"
+
 // Defaults of the network config.
 const (
 	DefaultAZCount              = 3
@@ -31,6 +35,11 @@ type Network struct {
 	Environment string
 	Tier        Tier
 	Region      string
+	// RecoveryOf is set on a recovery network: the environment whose
+	// primary network (the network stack named after the environment) it
+	// stands in for, in another region. It is always the stack's own
+	// environment; empty on a primary network.
+	RecoveryOf string
 	// AllowedAccountIDs pins the AWS accounts the stack may deploy to
 	// (aws:allowedAccountIds, read by the AWS provider too); required in
 	// staging and prod tiers.
@@ -77,6 +86,21 @@ var NetworkKeyTable = []NetworkKey{
 		load: func(k keyReader, n *Network) (err error) {
 			n.Environment, n.Region, n.AllowedAccountIDs, err = k.bind(n.Tier)
 			return err
+		}},
+	{Name: RecoveryOfKey, Type: "string", Default: "none: the environment's primary network", Allowed: "the stack's own `environment`: this stack is that environment's recovery network, in another region than its primary network (checked across the stack files)",
+		load: func(k keyReader, n *Network) error {
+			v, set := k.raw(k.name)
+			if !set {
+				return nil
+			}
+			// A recovery network belongs to the environment it recovers:
+			// its tier floor and pinned accounts are that environment's,
+			// so naming another environment cannot loosen either.
+			if v != n.Environment {
+				return k.fail(v, fmt.Sprintf("%q, the stack's own environment (a recovery network belongs to the environment it recovers: same tier floor, same AWS accounts); leave the key out on a primary network", n.Environment))
+			}
+			n.RecoveryOf = v
+			return nil
 		}},
 	{Name: "vpcCidr", Type: "string", Default: "required", Allowed: "an IPv4 CIDR in RFC 1918 space, /16 to /28",
 		load: func(k keyReader, n *Network) (err error) {

@@ -37,6 +37,8 @@ func TestLoadNetworkRejects(t *testing.T) {
 		{"environment upper case", map[string]string{"network:environment": "Dev"}, "network:environment", "Dev", "lowercase name of 1-12"},
 		{"environment with hyphen", map[string]string{"network:environment": "dev-1"}, "network:environment", "dev-1", "letters and digits"},
 		{"environment too long", map[string]string{"network:environment": "developmentxx"}, "network:environment", "developmentxx", "1-12"},
+		{"recoveryOf another environment", map[string]string{"network:recoveryOf": "prod"}, "network:recoveryOf", "prod", `"dev", the stack's own environment (a recovery network belongs to the environment it recovers`},
+		{"recoveryOf in another case", map[string]string{"network:recoveryOf": "Dev"}, "network:recoveryOf", "Dev", "leave the key out on a primary network"},
 		{"region missing", map[string]string{"aws:region": unset}, "aws:region", "", "an AWS region name"},
 		{"region malformed", map[string]string{"aws:region": "europe"}, "aws:region", "europe", "an AWS region name"},
 
@@ -185,6 +187,9 @@ func TestLoadNetworkDefaults(t *testing.T) {
 	if n.Tags == nil || len(n.Tags) != 0 {
 		t.Errorf("Tags = %#v, want an empty map", n.Tags)
 	}
+	if n.RecoveryOf != "" {
+		t.Errorf("RecoveryOf = %q, want a primary network by default", n.RecoveryOf)
+	}
 }
 
 func TestLoadNetworkAccepts(t *testing.T) {
@@ -193,6 +198,16 @@ func TestLoadNetworkAccepts(t *testing.T) {
 		set   map[string]string
 		check func(t *testing.T, n config.Network)
 	}{
+		{"recoveryOf its own environment makes a recovery network", map[string]string{"network:recoveryOf": "dev"}, func(t *testing.T, n config.Network) {
+			if n.RecoveryOf != "dev" {
+				t.Errorf("RecoveryOf = %q, want dev", n.RecoveryOf)
+			}
+		}},
+		{"an empty recoveryOf is a primary network", map[string]string{"network:recoveryOf": ""}, func(t *testing.T, n config.Network) {
+			if n.RecoveryOf != "" {
+				t.Errorf("RecoveryOf = %q, want none", n.RecoveryOf)
+			}
+		}},
 		{"NAT carves public subnets after the database subnets", map[string]string{"network:natGateway": "true"}, func(t *testing.T, n config.Network) {
 			if want := prefixes(t, "10.20.51.0/26", "10.20.51.64/26", "10.20.51.128/26"); !n.NatGateway || !slices.Equal(n.PublicSubnets, want) {
 				t.Errorf("NAT %v, PublicSubnets = %v, want %v", n.NatGateway, n.PublicSubnets, want)

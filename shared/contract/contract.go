@@ -28,6 +28,12 @@ type Network struct {
 	AvailabilityZones pulumi.StringArrayOutput `pulumi:"availabilityZones"`
 	Environment       pulumi.StringOutput      `pulumi:"environment"`
 	Tier              pulumi.StringOutput      `pulumi:"tier"`
+	// Region is the AWS region the network is in (its stack's aws:region).
+	Region pulumi.StringOutput `pulumi:"region"`
+	// RecoveryOf says the network's role: empty on an environment's primary
+	// network; on a recovery network (network:recoveryOf), the environment
+	// whose primary network it stands in for, in another region.
+	RecoveryOf pulumi.StringOutput `pulumi:"recoveryOf" contract:"optional"`
 }
 
 // Database is what a database stack exports for the applications and the

@@ -18,7 +18,7 @@ import (
 )
 
 var (
-	networkNames = []string{"appSubnetCidrs", "appSubnetIds", "availabilityZones", "databaseSubnetIds", "environment", "tier", "vpcCidr", "vpcId"}
+	networkNames = []string{"appSubnetCidrs", "appSubnetIds", "availabilityZones", "databaseSubnetIds", "environment", "recoveryOf", "region", "tier", "vpcCidr", "vpcId"}
 	// The database outputs, in declaration order.
 	databaseFields = []contract.Field{
 		{Name: "endpoint", Kind: contract.KindString}, {Name: "address", Kind: contract.KindString}, {Name: "port", Kind: contract.KindInt},
@@ -37,6 +37,7 @@ func TestFields(t *testing.T) {
 		{Name: "databaseSubnetIds", Kind: contract.KindStringArray}, {Name: "appSubnetIds", Kind: contract.KindStringArray},
 		{Name: "appSubnetCidrs", Kind: contract.KindStringArray}, {Name: "availabilityZones", Kind: contract.KindStringArray},
 		{Name: "environment", Kind: contract.KindString}, {Name: "tier", Kind: contract.KindString},
+		{Name: "region", Kind: contract.KindString}, {Name: "recoveryOf", Kind: contract.KindString, Optional: true},
 	}
 	if got := contract.Fields(contract.Network{}); !slices.Equal(got, wantNetwork) {
 		t.Errorf("Fields(Network) = %v, want %v", got, wantNetwork)
@@ -109,7 +110,7 @@ func fullNetwork() contract.Network {
 		VpcID: str("vpc-1"), VpcCidr: str("10.20.0.0/16"),
 		DatabaseSubnetIDs: strs("subnet-d1", "subnet-d2"), AppSubnetIDs: strs("subnet-a1", "subnet-a2"),
 		AppSubnetCidrs: strs("10.20.0.0/20", "10.20.16.0/20"), AvailabilityZones: strs("eu-west-1a", "eu-west-1b"),
-		Environment: str("dev"), Tier: str("dev"),
+		Environment: str("dev"), Tier: str("dev"), Region: str("eu-west-1"), RecoveryOf: str(""),
 	}
 }
 
@@ -235,7 +236,7 @@ func networkOutputs() map[string]any {
 		"vpcId": "vpc-1", "vpcCidr": "10.20.0.0/16",
 		"databaseSubnetIds": []any{"subnet-d1", "subnet-d2"}, "appSubnetIds": []any{"subnet-a1", "subnet-a2"},
 		"appSubnetCidrs": []any{"10.20.0.0/20", "10.20.16.0/20"}, "availabilityZones": []any{"eu-west-1a", "eu-west-1b"},
-		"environment": "dev", "tier": "dev",
+		"environment": "dev", "tier": "dev", "region": "eu-west-1", "recoveryOf": "",
 	}
 }
 
@@ -278,6 +279,8 @@ func TestReadNetwork(t *testing.T) {
 		"availabilityZones": {n.AvailabilityZones, []string{"eu-west-1a", "eu-west-1b"}},
 		"environment":       {n.Environment, "dev"},
 		"tier":              {n.Tier, "dev"},
+		"region":            {n.Region, "eu-west-1"},
+		"recoveryOf":        {n.RecoveryOf, ""},
 	}
 	for name, c := range checks {
 		got := await(t, c.out)
@@ -326,6 +329,8 @@ func TestReadRefuses(t *testing.T) {
 		{"several outputs missing, all named", nil, []string{"vpcId", "tier"}, []string{`no output "tier", "vpcId"`, networkStack}},
 		{"number for a string", map[string]any{"vpcId": float64(7)}, nil, []string{`stack "acme/network/dev" output "vpcId" must be a non-empty string`, "7 (float64)"}},
 		{"empty string", map[string]any{"environment": ""}, nil, []string{`output "environment" must be a non-empty string`}},
+		{"region missing: a network deployed before it stated its region", nil, []string{"region"}, []string{`stack "acme/network/dev" has no output "region"`, "deploy or update that stack first"}},
+		{"empty region", map[string]any{"region": ""}, nil, []string{`output "region" must be a non-empty string`}},
 		{"list for a string", map[string]any{"tier": []any{"dev"}}, nil, []string{`output "tier" must be a non-empty string`}},
 		{"string for a list", map[string]any{"availabilityZones": "eu-west-1a"}, nil, []string{`stack "acme/network/dev" output "availabilityZones" must be a non-empty []string`}},
 		{"list with a non-string", map[string]any{"databaseSubnetIds": []any{"subnet-1", float64(2)}}, nil, []string{`output "databaseSubnetIds" must be a list of strings`, "2 (float64)", networkStack}},
@@ -416,5 +421,59 @@ func TestSecretOutputsStaySecret(t *testing.T) {
 	f.outputs["vpcId"] = float64(1)
 	if _, _, err := contract.ReadNetwork(f, networkStack); err == nil || !strings.Contains(err.Error(), `output "vpcId"`) {
 		t.Errorf("secret of the wrong type: %v", err)
+	}
+}
+
+// TestNetworkRole: a database stack reading a network checks the role the
+// network's outputs state, its primary network in its own region or its
+// environment's recovery network in the recovery region, and is told which
+// output says otherwise.
+func TestNetworkRole(t *testing.T) {
+	primary := func() contract.Values {
+		_, v, err := contract.ReadNetwork(fakeStack{outputs: networkOutputs()}, networkStack)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	recovery := func(of, env, region string) contract.Values {
+		outs := networkOutputs()
+		outs["recoveryOf"], outs["environment"], outs["region"] = of, env, region
+		_, v, err := contract.ReadNetwork(fakeStack{outputs: outs}, "acme/network/dev-dr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := contract.CheckPrimaryNetwork(networkStack, primary(), "eu-west-1"); err != nil {
+		t.Errorf("the primary network in its region: %v", err)
+	}
+	if err := contract.CheckRecoveryNetwork("acme/network/dev-dr", recovery("dev", "dev", "eu-central-1"), "dev", "eu-west-1", "eu-central-1"); err != nil {
+		t.Errorf("the recovery network in the recovery region: %v", err)
+	}
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"primary in another region", contract.CheckPrimaryNetwork(networkStack, primary(), "us-east-1"),
+			`network stack "acme/network/dev" is in region "eu-west-1" (output region), but this stack deploys to "us-east-1"`},
+		{"a recovery network as the primary", contract.CheckPrimaryNetwork("acme/network/dev-dr", recovery("dev", "dev", "eu-west-1"), "eu-west-1"),
+			`is the recovery network of environment "dev" (output recoveryOf), not a primary network`},
+		{"a primary network as the recovery network", contract.CheckRecoveryNetwork(networkStack, primary(), "dev", "eu-west-1", "eu-central-1"),
+			`network stack "acme/network/dev" is a primary network (its output recoveryOf is empty), not a recovery network: name a network stack whose file sets network:recoveryOf: dev`},
+		{"the recovery network of another environment", contract.CheckRecoveryNetwork("acme/network/prod-dr", recovery("prod", "prod", "eu-central-1"), "dev", "eu-west-1", "eu-central-1"),
+			`is the recovery network of environment "prod" (outputs recoveryOf and environment: "prod", "prod"), not of "dev"`},
+		{"recoveryOf and environment disagree", contract.CheckRecoveryNetwork("acme/network/dev-dr", recovery("dev", "prod", "eu-central-1"), "dev", "eu-west-1", "eu-central-1"),
+			`(outputs recoveryOf and environment: "dev", "prod"), not of "dev"`},
+		{"recovery network in another region", contract.CheckRecoveryNetwork("acme/network/dev-dr", recovery("dev", "dev", "us-east-1"), "dev", "eu-west-1", "eu-central-1"),
+			`is in region "us-east-1" (output region), not in the recovery region "eu-central-1"`},
+		{"recovery region is the primary's", contract.CheckRecoveryNetwork("acme/network/dev-dr", recovery("dev", "dev", "eu-west-1"), "dev", "eu-west-1", "eu-west-1"),
+			`is in region "eu-west-1", the primary's own region: a recovery network is in another region`},
+	}
+	for _, tc := range cases {
+		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want it to contain %q", tc.name, tc.err, tc.want)
+		}
 	}
 }

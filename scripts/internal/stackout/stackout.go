@@ -60,6 +60,10 @@ type Network struct {
 	AvailabilityZones []string `json:"availabilityZones"`
 	Environment       string   `json:"environment"`
 	Tier              string   `json:"tier"`
+	// Region and RecoveryOf are the network's role (contract.Network):
+	// RecoveryOf is empty on a primary network.
+	Region     string `json:"region"`
+	RecoveryOf string `json:"recoveryOf"`
 }
 
 // ReadDatabase reads and maps the outputs of a database stack.

@@ -118,6 +118,7 @@ func TestReadNetworkLists(t *testing.T) {
 		"appSubnetCidrs":    []any{"10.30.0.0/20", "10.30.16.0/20"},
 		"availabilityZones": []any{"eu-west-1a", "eu-west-1b"},
 		"environment":       "staging", "tier": "staging",
+		"region": "eu-west-1", "recoveryOf": "",
 	}
 	n, err := ReadNetwork(context.Background(), mapSource{"network/staging": raw}, "staging")
 	if err != nil {
@@ -126,6 +127,18 @@ func TestReadNetworkLists(t *testing.T) {
 	if !reflect.DeepEqual(n.AppSubnetCidrs, []string{"10.30.0.0/20", "10.30.16.0/20"}) || len(n.DatabaseSubnetIDs) != 2 {
 		t.Errorf("mapped %+v", n)
 	}
+	if n.Region != "eu-west-1" || n.RecoveryOf != "" {
+		t.Errorf("role mapped as region %q, recoveryOf %q", n.Region, n.RecoveryOf)
+	}
+	raw["recoveryOf"], raw["region"] = "staging", "eu-central-1"
+	if n, err := ReadNetwork(context.Background(), mapSource{"network/staging-dr": raw}, "staging-dr"); err != nil || n.RecoveryOf != "staging" || n.Region != "eu-central-1" {
+		t.Errorf("a recovery network's role: %+v, %v", n, err)
+	}
+	delete(raw, "region")
+	if _, err := ReadNetwork(context.Background(), mapSource{"network/staging": raw}, "staging"); err == nil || !strings.Contains(err.Error(), "missing output(s) region") {
+		t.Errorf("no region: error %v, want one naming the output", err)
+	}
+	raw["region"] = "eu-west-1"
 	raw["appSubnetCidrs"] = []any{"10.30.0.0/20", 7.0}
 	if _, err := ReadNetwork(context.Background(), mapSource{"network/staging": raw}, "staging"); err == nil || !strings.Contains(err.Error(), "element 1") {
 		t.Errorf("mixed list: error %v, want one naming element 1", err)
