@@ -48,18 +48,16 @@ func (b *builder) topicPolicy() error {
 	for _, a := range b.db.Alarms {
 		alarmArns = append(alarmArns, a.Arn)
 	}
-	securityGroups := fmt.Sprintf("arn:%s:rds:%s:%s:secgrp:*", b.args.Partition, b.args.Spec.Region, b.args.AccountID)
-	inputs := append([]any{b.db.AlarmTopic.Arn, b.db.Instance.Arn, b.db.ParameterGroup.Arn}, alarmArns...)
+	inputs := append([]any{b.db.AlarmTopic.Arn, b.eventSourceArns()}, alarmArns...)
 	policy := pulumi.All(inputs...).ApplyT(func(v []any) (string, error) {
 		topicArn, _ := v[0].(string)
-		instanceArn, _ := v[1].(string)
-		paramsArn, _ := v[2].(string)
+		sources, _ := v[1].([]string)
 		var alarms []string
-		for _, a := range v[3:] {
+		for _, a := range v[2:] {
 			s, _ := a.(string)
 			alarms = append(alarms, s)
 		}
-		return topicPolicy(topicArn, b.args.AccountID, alarms, []string{instanceArn, paramsArn, securityGroups})
+		return topicPolicy(topicArn, b.args.AccountID, alarms, sources)
 	}).(pulumi.StringOutput)
 	var err error
 	b.db.TopicPolicy, err = sns.NewTopicPolicy(b.ctx, b.child("alarms"), &sns.TopicPolicyArgs{
@@ -69,22 +67,61 @@ func (b *builder) topicPolicy() error {
 	return err
 }
 
+// eventSourceArns are the ARNs of the RDS event sources the topic policy
+// lets publish: the instance and its parameter group, or the cluster and
+// its DB instances (the cluster shape has no DB parameter group of its
+// own, see events), and the account's DB security groups.
+func (b *builder) eventSourceArns() pulumi.StringArrayOutput {
+	arn := func(kind string) string {
+		return fmt.Sprintf("arn:%s:rds:%s:%s:%s:*", b.args.Partition, b.args.Spec.Region, b.args.AccountID, kind)
+	}
+	securityGroups := arn("secgrp")
+	if b.isCluster() {
+		return pulumi.All(b.db.Cluster.Arn, b.clusterMemberArns()).ApplyT(func(v []any) []string {
+			clusterArn, _ := v[0].(string)
+			members, _ := v[1].([]string)
+			return append(append([]string{clusterArn}, members...), arn("pg"), securityGroups)
+		}).(pulumi.StringArrayOutput)
+	}
+	return pulumi.All(b.db.Instance.Arn, b.db.ParameterGroup.Arn).ApplyT(func(v []any) []string {
+		instanceArn, _ := v[0].(string)
+		paramsArn, _ := v[1].(string)
+		return []string{instanceArn, paramsArn, securityGroups}
+	}).(pulumi.StringArrayOutput)
+}
+
 // events subscribes the alarm topic to the RDS events of each source type
 // of the plan: the instance (Security Hub RDS.20), its parameter group
 // (RDS.21) and DB security groups (RDS.22). DB security groups are not the
 // VPC security group the instance uses (they belong to EC2-Classic), so
 // that subscription names no source and covers every DB security group of
 // the account.
+//
+// A cluster adds its own source type, db-cluster, for the cluster; its
+// db-instance subscription names the cluster's DB instances (the writer
+// and the readers, as RDS reports them in clusterMembers). Its
+// db-parameter-group subscription names no source, so it covers every DB
+// parameter group of the account: the cluster's group is a DB cluster
+// parameter group, which is no source type of its own, and a
+// db-parameter-group subscription's sources must be DB parameter group
+// names (CreateEventSubscription SourceType and SourceIds,
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateEventSubscription.html).
 func (b *builder) events() error {
 	for _, es := range b.args.Spec.EventSubscriptions {
 		var name string
 		var sources pulumi.StringArrayInput
-		switch es.SourceType {
-		case "db-instance":
+		switch {
+		case es.SourceType == "db-cluster" && b.isCluster():
+			name, sources = b.child("events-cluster"), pulumi.StringArray{b.db.Cluster.ClusterIdentifier}
+		case es.SourceType == "db-instance" && b.isCluster():
+			name, sources = b.child("events"), b.db.Cluster.ClusterMembers
+		case es.SourceType == "db-parameter-group" && b.isCluster():
+			name = b.child("events-params")
+		case es.SourceType == "db-instance":
 			name, sources = b.child("events"), pulumi.StringArray{b.db.Instance.Identifier}
-		case "db-parameter-group":
+		case es.SourceType == "db-parameter-group":
 			name, sources = b.child("events-params"), pulumi.StringArray{b.db.ParameterGroup.Name}
-		case "db-security-group":
+		case es.SourceType == "db-security-group":
 			name = b.child("events-security-groups")
 		default:
 			return fmt.Errorf("no source of type %q to subscribe to", es.SourceType)

@@ -68,23 +68,37 @@ func (b *builder) key() error {
 	return err
 }
 
-// logGroupArns are the ARNs of the log groups the instance exports to.
+// logGroupArns are the ARNs of the log groups the instance or cluster
+// exports to.
 func (b *builder) logGroupArns(identifier string) []string {
 	var arns []string
 	for _, export := range b.args.Spec.Instance.LogExports {
 		arns = append(arns, fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s",
-			b.args.Partition, b.args.Spec.Region, b.args.AccountID, naming.InstanceLogGroup(identifier, export)))
+			b.args.Partition, b.args.Spec.Region, b.args.AccountID, b.logGroupName(identifier, export)))
 	}
 	return arns
 }
 
+// logGroupName is the log group RDS writes an export of the instance or
+// the cluster identified by identifier to.
+func (b *builder) logGroupName(identifier, export string) string {
+	if b.isCluster() {
+		return naming.ClusterLogGroup(identifier, export)
+	}
+	return naming.InstanceLogGroup(identifier, export)
+}
+
 // keyPolicy puts the stack's full key policy on the key once the instance
-// identifier, and with it the log groups' ARNs, is known. It is rendered
+// (or cluster) identifier, and with it the log groups' ARNs, is known. It is rendered
 // once, checked by the guardrails, and that same string is the resource's
 // policy; a policy that breaks a rule stops the run before it is put. The
 // log groups and the instance wait for it.
 func (b *builder) keyPolicy() error {
-	b.db.Identifier = b.identifier()
+	if b.isCluster() {
+		b.db.Identifier = b.clusterIdentifier()
+	} else {
+		b.db.Identifier = b.identifier()
+	}
 	policy := b.db.Identifier.ApplyT(func(id string) (string, error) {
 		arns := b.logGroupArns(id)
 		doc, err := keyPolicy(b.scope(arns))
@@ -184,6 +198,9 @@ func (b *builder) ingress() []ingressRule {
 func (b *builder) monitoringRole() error {
 	s := b.args.Spec
 	source := monitoringSourceArn(b.args.Partition, s.Region, b.args.AccountID, s.App, s.Environment)
+	if b.isCluster() {
+		source = clusterMonitoringSourceArn(b.args.Partition, s.Region, b.args.AccountID, s.App, s.Environment)
+	}
 	trust, err := monitoringTrust(b.args.Spec.MonitoringTrustService, b.args.AccountID, source)
 	if err != nil {
 		return err
@@ -236,6 +253,9 @@ func (b *builder) monitoringRole() error {
 // with AWS Secrets Manager",
 // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-considerations.html).
 func (b *builder) parameterGroup() error {
+	if b.isCluster() {
+		return b.clusterParameterGroup()
+	}
 	var err error
 	if prev := b.args.Spec.PreviousParameterFamily; prev != "" {
 		b.db.PreviousParameterGroup, err = b.parameterGroupOf(prev)

@@ -139,7 +139,7 @@ func (b *builder) logGroups() error {
 		export := export
 		lg, err := cloudwatch.NewLogGroup(b.ctx, b.child("log-"+export), &cloudwatch.LogGroupArgs{
 			Name: b.db.Identifier.ApplyT(func(id string) string {
-				return naming.InstanceLogGroup(id, export)
+				return b.logGroupName(id, export)
 			}).(pulumi.StringOutput),
 			RetentionInDays: pulumi.Int(b.args.Spec.LogGroupRetentionDays),
 			KmsKeyId:        b.keyInput(b.args.Spec.LogGroupKmsKeyID),
@@ -167,34 +167,48 @@ func (b *builder) keyInput(ref string) pulumi.StringPtrInput {
 	return pulumi.String(ref)
 }
 
-// alarm is one CloudWatch alarm on an instance metric.
+// alarm is one CloudWatch alarm on an instance or cluster metric.
 type alarm struct {
 	suffix, metric, comparison, description string
 	threshold                               float64
+	// statistic is the alarm's statistic; "" means Average.
+	statistic string
 }
 
 func (b *builder) alarmSpecs() []alarm {
 	a := b.args.Spec.Alarms
 	const mib = 1024 * 1024
-	return []alarm{
-		{"cpu", "CPUUtilization", "GreaterThanThreshold", "CPU above %v%%", float64(a.CPUPercent)},
-		{"free-storage", "FreeStorageSpace", "LessThanThreshold", "free storage below %v bytes", float64(a.FreeStorageMb) * mib},
-		{"freeable-memory", "FreeableMemory", "LessThanThreshold", "freeable memory below %v bytes", float64(a.FreeableMemoryMb) * mib},
-		{"connections", "DatabaseConnections", "GreaterThanThreshold", "more than %v connections", float64(a.Connections)},
-		{"read-latency", "ReadLatency", "GreaterThanThreshold", "read latency above %v s", float64(a.ReadLatencyMs) / 1000},
-		{"write-latency", "WriteLatency", "GreaterThanThreshold", "write latency above %v s", float64(a.WriteLatencyMs) / 1000},
+	alarms := []alarm{
+		{"cpu", "CPUUtilization", "GreaterThanThreshold", "CPU above %v%%", float64(a.CPUPercent), ""},
+		{"free-storage", "FreeStorageSpace", "LessThanThreshold", "free storage below %v bytes", float64(a.FreeStorageMb) * mib, ""},
+		{"freeable-memory", "FreeableMemory", "LessThanThreshold", "freeable memory below %v bytes", float64(a.FreeableMemoryMb) * mib, ""},
+		{"connections", "DatabaseConnections", "GreaterThanThreshold", "more than %v connections", float64(a.Connections), ""},
+		{"read-latency", "ReadLatency", "GreaterThanThreshold", "read latency above %v s", float64(a.ReadLatencyMs) / 1000, ""},
+		{"write-latency", "WriteLatency", "GreaterThanThreshold", "write latency above %v s", float64(a.WriteLatencyMs) / 1000, ""},
 	}
+	if b.isCluster() {
+		alarms = append(alarms, clusterReplicaLagAlarm())
+	}
+	return alarms
 }
 
 func (b *builder) alarms() error {
 	actions := pulumi.Array{b.db.AlarmTopic.Arn}
+	dimensions := pulumi.StringMap{"DBInstanceIdentifier": b.db.Instance.Identifier}
+	if b.isCluster() {
+		dimensions = clusterAlarmDimensions(b.db.Cluster)
+	}
 	for _, spec := range b.alarmSpecs() {
+		statistic := spec.statistic
+		if statistic == "" {
+			statistic = "Average"
+		}
 		al, err := cloudwatch.NewMetricAlarm(b.ctx, b.child("alarm-"+spec.suffix), &cloudwatch.MetricAlarmArgs{
 			AlarmDescription:   pulumi.Sprintf("PostgreSQL %s: "+spec.description, b.name, spec.threshold),
 			Namespace:          pulumi.String("AWS/RDS"),
 			MetricName:         pulumi.String(spec.metric),
-			Dimensions:         pulumi.StringMap{"DBInstanceIdentifier": b.db.Instance.Identifier},
-			Statistic:          pulumi.String("Average"),
+			Dimensions:         dimensions,
+			Statistic:          pulumi.String(statistic),
 			Period:             pulumi.Int(300),
 			EvaluationPeriods:  pulumi.Int(3),
 			DatapointsToAlarm:  pulumi.Int(2),

@@ -63,6 +63,14 @@ type MultiAZ struct {
 	// PreviousParameterGroup is the group of the major before, kept for an
 	// instance that still runs it (nil when the plan has no such family).
 	PreviousParameterGroup *rds.ParameterGroup
+	// PreviousClusterParameterGroup is the same for a cluster.
+	PreviousClusterParameterGroup *rds.ClusterParameterGroup
+
+	// Cluster and its ClusterParameterGroup are the database of the
+	// cluster shape (spec.DeployCluster), where Instance and
+	// ParameterGroup are nil; the instance shape leaves these nil.
+	Cluster               *rds.Cluster
+	ClusterParameterGroup *rds.ClusterParameterGroup
 }
 
 // NewMultiAZ declares the component. Every child is parented to it and
@@ -92,7 +100,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		{"security group", b.securityGroup},
 		{"monitoring role", b.monitoringRole},
 		{"parameter group", b.parameterGroup},
-		{"instance and its log groups", b.instance},
+		{"database and its log groups", b.database},
 		{"alarm topic", b.topic},
 		{"alarms", b.alarms},
 		{"alarm topic policy", b.topicPolicy},
@@ -105,26 +113,27 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	}
 
 	s := args.Spec
+	w := b.writer()
 	db.Outputs = contract.Database{
-		Endpoint:              db.Instance.Endpoint,
-		Address:               db.Instance.Address,
-		Port:                  db.Instance.Port,
+		Endpoint:              w.Endpoint,
+		Address:               w.Address,
+		Port:                  w.Port,
 		DatabaseName:          pulumi.String(s.DatabaseName).ToStringOutput(),
 		MasterUsername:        pulumi.String(s.Instance.MasterUsername).ToStringOutput(),
-		MasterSecretArn:       masterSecretArn(db.Instance),
+		MasterSecretArn:       w.MasterSecretArn,
 		SecurityGroupID:       db.SecurityGroup.ID().ToStringOutput(),
-		InstanceIdentifier:    db.Instance.Identifier,
-		ResourceID:            db.Instance.ResourceId,
+		InstanceIdentifier:    w.InstanceIdentifier,
+		ResourceID:            w.ResourceID,
 		KmsKeyArn:             db.Key.Arn,
 		AlarmTopicArn:         db.AlarmTopic.Arn,
 		Environment:           pulumi.String(s.Environment).ToStringOutput(),
 		Tier:                  pulumi.String(string(s.Tier)).ToStringOutput(),
-		Deployment:            pulumi.String(string(spec.DeployInstance)).ToStringOutput(),
-		ClusterIdentifier:     pulumi.String("").ToStringOutput(),
-		ReaderEndpoint:        pulumi.String("").ToStringOutput(),
+		Deployment:            w.Deployment,
+		ClusterIdentifier:     w.ClusterIdentifier,
+		ReaderEndpoint:        w.ReaderEndpoint,
 		ProxyEndpoint:         pulumi.String("").ToStringOutput(),
 		ProxyReadOnlyEndpoint: pulumi.String("").ToStringOutput(),
-		ApplicationEndpoint:   db.Instance.Address,
+		ApplicationEndpoint:   w.Address,
 	}
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {

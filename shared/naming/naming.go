@@ -61,3 +61,24 @@ func KeyAlias(app, environment string) string {
 func InstanceLogGroup(instanceIdentifier, export string) string {
 	return "/aws/rds/instance/" + instanceIdentifier + "/" + export
 }
+
+// ClusterIdentifier is the RDS identifier of a Multi-AZ DB cluster
+// incarnation: <app>-<environment>-<digest>, as InstanceIdentifier, with
+// the digest over every input that makes AWS replace the cluster. The RDS
+// API allows 1 to 52 characters for a Multi-AZ DB cluster's identifier
+// (CreateDBCluster, DBClusterIdentifier).
+func ClusterIdentifier(app, environment string, replaceInputs ...string) (string, error) {
+	id := fmt.Sprintf("%s-%s-%s", app, environment, Digest(replaceInputs...))
+	if len(id) > 52 || !identifierPattern.MatchString(id) || strings.Contains(id, "--") {
+		return "", fmt.Errorf("cluster identifier %q is not valid for RDS: 1-52 lowercase letters, digits and single hyphens, starting with a letter", id)
+	}
+	return id, nil
+}
+
+// ClusterLogGroup is the CloudWatch log group RDS writes a Multi-AZ DB
+// cluster's export to: /aws/rds/cluster/<cluster>/<log type> (RDS User
+// Guide, "Publishing PostgreSQL logs to Amazon CloudWatch Logs",
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.Concepts.PostgreSQL.html#USER_LogAccess.Concepts.PostgreSQL.PublishtoCloudWatchLogs).
+func ClusterLogGroup(clusterIdentifier, export string) string {
+	return "/aws/rds/cluster/" + clusterIdentifier + "/" + export
+}
