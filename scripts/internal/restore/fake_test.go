@@ -81,6 +81,8 @@ type fakeInstance struct {
 type fakeRDS struct {
 	t     *testing.T
 	clock *clock
+	// region names the instances' endpoints.
+	region string
 
 	lag               time.Duration
 	availableAfter    int
@@ -103,7 +105,7 @@ type fakeRDS struct {
 }
 
 func newFakeRDS(t *testing.T, c *clock) *fakeRDS {
-	f := &fakeRDS{t: t, clock: c, lag: 5 * time.Minute, availableAfter: 3, deleteAfter: 2, instances: map[string]*fakeInstance{}}
+	f := &fakeRDS{t: t, clock: c, region: "eu-west-1", lag: 5 * time.Minute, availableAfter: 3, deleteAfter: 2, instances: map[string]*fakeInstance{}}
 	f.instances[sourceID] = &fakeInstance{inst: rdstypes.DBInstance{
 		DBInstanceIdentifier:  new(sourceID),
 		DbiResourceId:         new(sourceRID),
@@ -161,7 +163,7 @@ func (f *fakeRDS) DescribeDBInstances(ctx context.Context, in *rds.DescribeDBIns
 				break
 			}
 			fi.inst.DBInstanceStatus = new("available")
-			fi.inst.Endpoint = &rdstypes.Endpoint{Address: new(id + ".c9akciq32.eu-west-1.rds.amazonaws.com"), Port: new(int32(5432))}
+			fi.inst.Endpoint = &rdstypes.Endpoint{Address: new(id + ".c9akciq32." + f.region + ".rds.amazonaws.com"), Port: new(int32(5432))}
 		}
 	case "deleting":
 		if fi.describes > f.deleteAfter {
@@ -284,6 +286,8 @@ type row struct {
 type fakeServers struct {
 	clock *clock
 	rds   *fakeRDS
+	// dr holds the instances of the DR region, if any.
+	dr *fakeRDS
 
 	mu       sync.Mutex
 	rows     []row
@@ -306,18 +310,33 @@ func (s *fakeServers) Connect(_ context.Context, ep Endpoint) (Markers, error) {
 	if s.drillConnectErr != nil {
 		return nil, s.drillConnectErr
 	}
-	s.rds.mu.Lock()
-	defer s.rds.mu.Unlock()
-	for id, fi := range s.rds.instances {
+	for _, f := range []*fakeRDS{s.rds, s.dr} {
+		if f == nil {
+			continue
+		}
+		if c, err := s.restored(f, ep); c != nil || err != nil {
+			return c, err
+		}
+	}
+	return nil, fmt.Errorf("no server at %s", ep.Host)
+}
+
+// restored connects to a restored instance of f at ep.Host; nil, nil if
+// there is none.
+func (s *fakeServers) restored(f *fakeRDS, ep Endpoint) (Markers, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, fi := range f.instances {
 		if fi.inst.Endpoint != nil && deref(fi.inst.Endpoint.Address) == ep.Host && id != sourceID {
-			// The restored data holds the source's master password.
-			if ep.SecretArn != sourceOutputs().MasterSecretArn || ep.User != "orders_admin" {
-				return nil, fmt.Errorf("restored instance connection as %s with secret %s, want the source's master user and secret", ep.User, ep.SecretArn)
+			// The restored data holds the source's master password, in
+			// the source's secret, in the source's region.
+			if ep.SecretArn != sourceOutputs().MasterSecretArn || ep.User != "orders_admin" || ep.Region != "eu-west-1" {
+				return nil, fmt.Errorf("restored instance connection as %s with secret %s in %s, want the source's master user and secret in eu-west-1", ep.User, ep.SecretArn, ep.Region)
 			}
 			return &fakeConn{s: s, restoredTo: fi.restoreTime}, nil
 		}
 	}
-	return nil, fmt.Errorf("no server at %s", ep.Host)
+	return nil, nil
 }
 
 type fakeConn struct {
