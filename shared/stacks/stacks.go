@@ -22,13 +22,21 @@ const Dir = "environments"
 type Stack struct {
 	// Project is the Pulumi project: "network" or "database".
 	Project string
-	// Name is the stack name: the environment for a network stack
-	// ("dev"), <app>-<environment> for a database stack ("orders-dev").
+	// Name is the stack name: the environment for a primary network
+	// stack ("dev"), any other name for a recovery network ("prod-dr"),
+	// <app>-<environment> for a database stack ("orders-dev").
 	Name string
 	// Environment the stack belongs to, from its <project>:environment key.
 	Environment string
 	// Tier from its <project>:tier key: dev, staging or prod.
 	Tier string
+	// Region is the stack's aws:region.
+	Region string
+	// RecoveryOf is, on a recovery network, its network:recoveryOf key: the
+	// environment whose primary network (the network stack named after
+	// the environment) it stands in for in another region. It is empty on
+	// a primary network and on every database stack.
+	RecoveryOf string
 	// File is the path of the config file.
 	File string
 	// Config is the file's config, flattened the way the Pulumi engine
@@ -105,11 +113,25 @@ func checkCatalog(root string, all []Stack) error {
 		apps[k] = s
 	}
 
-	// The network stack of an environment sets the accounts; without one,
-	// its first stack does.
+	if err := checkRecoveryNetworks(all, rel); err != nil {
+		return err
+	}
+
+	// The primary network stack of an environment sets the accounts;
+	// without one, its first network, else its first stack does. A
+	// recovery network pins its environment's accounts like any other.
+	rank := func(s Stack) int {
+		switch {
+		case s.Project == "network" && s.RecoveryOf == "":
+			return 0
+		case s.Project == "network":
+			return 1
+		}
+		return 2
+	}
 	pins := map[string]Stack{}
 	for _, s := range all {
-		if first, ok := pins[s.Environment]; !ok || s.Project == "network" && first.Project != "network" {
+		if first, ok := pins[s.Environment]; !ok || rank(s) < rank(first) {
 			pins[s.Environment] = s
 		}
 	}
@@ -125,6 +147,66 @@ func checkCatalog(root string, all []Stack) error {
 		}
 	}
 	return nil
+}
+
+// RecoveryOfKey is the network config key that makes a stack its
+// environment's recovery network (shared/config Network.RecoveryOf).
+const RecoveryOfKey = "network:recoveryOf"
+
+// checkRecoveryNetworks holds every recovery network to its environment's
+// primary network: the primary is committed (the network stack named
+// after the environment, not itself a recovery network), the recovery
+// network is in another region, and no two recovery networks of an
+// environment share a region (a database stack finds its DR network by
+// region). A malformed value (a recoveryOf that is not the stack's own
+// environment, a missing region) is the config loader's to report.
+func checkRecoveryNetworks(all []Stack, rel func(string) string) error {
+	byRegion := map[[2]string]Stack{}
+	for _, s := range all {
+		if s.Project != "network" || s.RecoveryOf == "" || s.RecoveryOf != s.Environment {
+			continue
+		}
+		primary, ok := primaryNetwork(all, s.Environment)
+		if !ok {
+			return fmt.Errorf("%s states %s %q, but environment %q has no primary network stack (%s/network/Pulumi.%s.yaml without %s): a recovery network stands in for its environment's primary network in another region", rel(s.File), RecoveryOfKey, s.RecoveryOf, s.Environment, Dir, s.Environment, RecoveryOfKey)
+		}
+		if s.Region == "" || primary.Region == "" {
+			continue
+		}
+		if s.Region == primary.Region {
+			return fmt.Errorf("%s: aws:region is %s, the region of its primary network %s: a recovery network (%s) is in another region than the network it recovers", rel(s.File), s.Region, rel(primary.File), RecoveryOfKey)
+		}
+		k := [2]string{s.Environment, s.Region}
+		if first, dup := byRegion[k]; dup {
+			return fmt.Errorf("%s and %s are both recovery networks of environment %q in %s: one recovery network per environment and region (a database stack finds its DR network by region)", rel(first.File), rel(s.File), s.Environment, s.Region)
+		}
+		byRegion[k] = s
+	}
+	return nil
+}
+
+// primaryNetwork returns the primary network stack of an environment: the
+// network stack named after it that is not a recovery network.
+func primaryNetwork(all []Stack, environment string) (Stack, bool) {
+	for _, s := range all {
+		if s.Project == "network" && s.Name == environment && s.Environment == environment && s.RecoveryOf == "" {
+			return s, true
+		}
+	}
+	return Stack{}, false
+}
+
+// RecoveryNetworks returns the recovery networks of an environment (network
+// stacks whose network:recoveryOf names it), by name.
+func RecoveryNetworks(all []Stack, environment string) []Stack {
+	var out []Stack
+	for _, s := range all {
+		if s.Project == "network" && s.RecoveryOf != "" && s.Environment == environment {
+			out = append(out, s)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Stack) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // AllowedAccountIDsKey is the AWS provider setting that pins the accounts a
@@ -172,6 +254,10 @@ func Load(project, file string) (Stack, error) {
 		Config:      cfg,
 		Environment: cfg[project+":environment"],
 		Tier:        cfg[project+":tier"],
+		Region:      strings.TrimSpace(cfg["aws:region"]),
+	}
+	if project == "network" {
+		s.RecoveryOf = strings.TrimSpace(cfg[RecoveryOfKey])
 	}
 	if s.Environment == "" {
 		return Stack{}, fmt.Errorf("%s: key %s:environment is missing: every stack states its environment", file, project)
@@ -307,13 +393,14 @@ func ByRank(rank map[string]int) func(a, b string) int {
 	}
 }
 
-// Environments lists the environments that have a network stack, in the
-// promotion order dev, staging, prod, then any others by name.
+// Environments lists the environments that have a primary network stack,
+// in the promotion order dev, staging, prod, then any others by name. A
+// recovery network belongs to its environment and adds none.
 func Environments(all []Stack) []string {
 	rank := map[string]int{"dev": 0, "staging": 1, "prod": 2}
 	var envs []string
 	for _, s := range all {
-		if s.Project == "network" {
+		if s.Project == "network" && s.RecoveryOf == "" {
 			envs = append(envs, s.Environment)
 		}
 	}

@@ -207,6 +207,15 @@ func TestLoad(t *testing.T) {
 	if s.Project != "database" || s.Name != "orders-dev" || s.Environment != "dev" || s.Tier != "dev" || s.Config["database:app"] != "orders" {
 		t.Errorf("Load = %+v", s)
 	}
+	// A network file's region and role; a database file has no role.
+	n, err := stacks.Load("network", writeFile(t, dir, "Pulumi.prod-dr.yaml", "config:\n  aws:region: eu-central-1\n  network:environment: prod\n  network:tier: prod\n  network:recoveryOf: prod\n"))
+	if err != nil || n.Region != "eu-central-1" || n.RecoveryOf != "prod" || n.Environment != "prod" {
+		t.Errorf("Load of a recovery network = %+v, %v", n, err)
+	}
+	d, err := stacks.Load("database", writeFile(t, dir, "Pulumi.x-prod.yaml", "config:\n  database:environment: prod\n  database:tier: prod\n  network:recoveryOf: prod\n"))
+	if err != nil || d.RecoveryOf != "" {
+		t.Errorf("Load of a database file = %+v, %v; want no recoveryOf", d, err)
+	}
 
 	cases := []struct {
 		name, file, content string
@@ -310,6 +319,8 @@ func synthetic() []stacks.Stack {
 		{Project: "database", Name: "payments-dev", Environment: "dev"},
 		{Project: "database", Name: "orders-prod", Environment: "prod"},
 		{Project: "network", Name: "staging", Environment: "staging"},
+		{Project: "network", Name: "prod-dr", Environment: "prod", RecoveryOf: "prod"},
+		{Project: "network", Name: "prod-us", Environment: "prod", RecoveryOf: "prod"},
 	}
 }
 
@@ -326,11 +337,22 @@ func TestEnvironments(t *testing.T) {
 	}
 }
 
+// TestRecoveryNetworks: an environment's recovery networks are listed by
+// name, and only its own.
+func TestRecoveryNetworks(t *testing.T) {
+	if got, want := names(stacks.RecoveryNetworks(synthetic(), "prod")), []string{"network/prod-dr", "network/prod-us"}; !slices.Equal(got, want) {
+		t.Errorf("RecoveryNetworks(prod) = %v, want %v", got, want)
+	}
+	if got := stacks.RecoveryNetworks(synthetic(), "dev"); len(got) != 0 {
+		t.Errorf("RecoveryNetworks(dev) = %v, want none", names(got))
+	}
+}
+
 func TestFilter(t *testing.T) {
 	if got, want := names(stacks.Filter(synthetic(), "database", "dev")), []string{"database/orders-dev", "database/payments-dev"}; !slices.Equal(got, want) {
 		t.Errorf("Filter(database, dev) = %v, want %v", got, want)
 	}
-	if got, want := names(stacks.Filter(synthetic(), "network", "prod")), []string{"network/prod"}; !slices.Equal(got, want) {
+	if got, want := names(stacks.Filter(synthetic(), "network", "prod")), []string{"network/prod", "network/prod-dr", "network/prod-us"}; !slices.Equal(got, want) {
 		t.Errorf("Filter(network, prod) = %v, want %v", got, want)
 	}
 	if got := stacks.Filter(synthetic(), "database", "staging"); len(got) != 0 {
@@ -375,6 +397,15 @@ func TestDiscoverRefusesConflicts(t *testing.T) {
 		}
 		return s
 	}
+	// inRegion is a network file of env in region; recoveryOf makes it a
+	// recovery network.
+	inRegion := func(env, region, recoveryOf string) string {
+		s := net(env, "") + "  aws:region: " + region + "\n"
+		if recoveryOf != "" {
+			s += "  network:recoveryOf: " + recoveryOf + "\n"
+		}
+		return s
+	}
 	cases := []struct {
 		name  string
 		files map[string]string
@@ -408,6 +439,35 @@ func TestDiscoverRefusesConflicts(t *testing.T) {
 			"network/Pulumi.dev.yaml":         net("dev", `["123456789012"]`),
 			"database/Pulumi.orders-dev.yaml": db("dev", "orders", ""),
 		}, []string{"environments/database/Pulumi.orders-dev.yaml", "aws:allowedAccountIds is unset", "environments/network/Pulumi.dev.yaml"}},
+		{"a recovery network in another region", map[string]string{
+			"network/Pulumi.prod.yaml":    inRegion("prod", "eu-west-1", ""),
+			"network/Pulumi.prod-dr.yaml": inRegion("prod", "eu-central-1", "prod"),
+		}, nil},
+		{"recovery networks in two other regions", map[string]string{
+			"network/Pulumi.prod.yaml":    inRegion("prod", "eu-west-1", ""),
+			"network/Pulumi.prod-dr.yaml": inRegion("prod", "eu-central-1", "prod"),
+			"network/Pulumi.prod-us.yaml": inRegion("prod", "us-east-1", "prod"),
+		}, nil},
+		{"a recovery network without its primary", map[string]string{
+			"network/Pulumi.staging.yaml": inRegion("staging", "eu-west-1", ""),
+			"network/Pulumi.prod-dr.yaml": inRegion("prod", "eu-central-1", "prod"),
+		}, []string{"environments/network/Pulumi.prod-dr.yaml states network:recoveryOf \"prod\"", `environment "prod" has no primary network stack (environments/network/Pulumi.prod.yaml without network:recoveryOf)`}},
+		{"a recovery network named after its environment has no primary", map[string]string{
+			"network/Pulumi.prod.yaml": inRegion("prod", "eu-central-1", "prod"),
+		}, []string{"environments/network/Pulumi.prod.yaml states network:recoveryOf", "has no primary network stack"}},
+		{"a recovery network in its primary's region", map[string]string{
+			"network/Pulumi.prod.yaml":    inRegion("prod", "eu-west-1", ""),
+			"network/Pulumi.prod-dr.yaml": inRegion("prod", "eu-west-1", "prod"),
+		}, []string{"environments/network/Pulumi.prod-dr.yaml: aws:region is eu-west-1, the region of its primary network environments/network/Pulumi.prod.yaml", "in another region"}},
+		{"two recovery networks in one region", map[string]string{
+			"network/Pulumi.prod.yaml":    inRegion("prod", "eu-west-1", ""),
+			"network/Pulumi.prod-a.yaml":  inRegion("prod", "eu-central-1", "prod"),
+			"network/Pulumi.prod-dr.yaml": inRegion("prod", "eu-central-1", "prod"),
+		}, []string{"environments/network/Pulumi.prod-a.yaml and environments/network/Pulumi.prod-dr.yaml are both recovery networks of environment \"prod\" in eu-central-1", "one recovery network per environment and region"}},
+		{"a recovery network pins another account than its primary", map[string]string{
+			"network/Pulumi.prod.yaml":    net("prod", `["111122223333"]`),
+			"network/Pulumi.prod-dr.yaml": net("prod", `["444455556666"]`) + "  network:recoveryOf: prod\n",
+		}, []string{"environments/network/Pulumi.prod-dr.yaml", "[444455556666]", "environments/network/Pulumi.prod.yaml", "same AWS accounts"}},
 		{"two databases of an environment without a network disagree", map[string]string{
 			"database/Pulumi.a-dev.yaml": db("dev", "a", `["123456789012"]`),
 			"database/Pulumi.b-dev.yaml": db("dev", "b", `["777788889999"]`),
