@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,10 +15,16 @@ import (
 type Plan struct {
 	Op  Op
 	Env string
-	// Network is the environment's network stack, whether it runs or not.
+	// Network is the environment's primary network stack, whether it runs
+	// or not.
 	Network stacks.Stack
-	// Stacks run in this order: the network before the database stacks,
-	// the reverse for destroy.
+	// Recovery are the environment's recovery networks (network stacks in
+	// other regions whose network:recoveryOf names the environment),
+	// whether they run or not.
+	Recovery []stacks.Stack
+	// Stacks run in this order: the networks of every region (the primary
+	// first, then the recovery networks) before the database stacks, the
+	// reverse for destroy.
 	Stacks []stacks.Stack
 	// Tier is the strictest tier among the stacks that run.
 	Tier string
@@ -48,19 +55,24 @@ func (p Plan) Runs(project, name string) bool {
 func NewPlan(all []stacks.Stack, opts Options) (Plan, error) {
 	envs := stacks.Environments(all)
 	network, err := stacks.Find(all, contract.NetworkProject, opts.Env)
-	if err != nil || network.Environment != opts.Env {
+	if err != nil || network.Environment != opts.Env || network.RecoveryOf != "" {
 		return Plan{}, fmt.Errorf("--env %q: no network stack %s/%s/Pulumi.%s.yaml for it (environments: %s)",
 			opts.Env, stacks.Dir, contract.NetworkProject, opts.Env, strings.Join(envs, ", "))
 	}
+	recovery := stacks.RecoveryNetworks(all, opts.Env)
+	// Every region's network is up before any database stack runs: a
+	// database stack reads its primary network and, for disaster
+	// recovery, its recovery network.
+	networks := append([]stacks.Stack{network}, recovery...)
 	dbs := stacks.Filter(all, contract.DatabaseProject, opts.Env)
 
 	var chosen []stacks.Stack
 	if len(opts.Stacks) == 0 {
-		chosen = append([]stacks.Stack{network}, dbs...)
+		chosen = slices.Concat(networks, dbs)
 	} else {
-		valid := []string{network.Name}
-		for _, d := range dbs {
-			valid = append(valid, d.Name)
+		var valid []string
+		for _, s := range slices.Concat(networks, dbs) {
+			valid = append(valid, s.Name)
 		}
 		want := map[string]bool{}
 		for _, name := range opts.Stacks {
@@ -73,8 +85,10 @@ func NewPlan(all []stacks.Stack, opts Options) (Plan, error) {
 			}
 			want[name] = true
 		}
-		if want[network.Name] {
-			chosen = append(chosen, network)
+		for _, n := range networks {
+			if want[n.Name] {
+				chosen = append(chosen, n)
+			}
 		}
 		for _, d := range dbs {
 			if want[d.Name] {
@@ -102,7 +116,7 @@ func NewPlan(all []stacks.Stack, opts Options) (Plan, error) {
 				strings.Join(prod, ", "))}}
 		}
 	}
-	return Plan{Op: opts.Op, Env: opts.Env, Network: network, Stacks: chosen, Tier: strictest(chosen)}, nil
+	return Plan{Op: opts.Op, Env: opts.Env, Network: network, Recovery: recovery, Stacks: chosen, Tier: strictest(chosen)}, nil
 }
 
 // mayBeProd reports whether destroy must treat s as prod: its tier ranks as

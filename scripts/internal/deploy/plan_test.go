@@ -282,7 +282,8 @@ func TestDependents(t *testing.T) {
 }
 
 // The committed environment files plan as expected: each environment's
-// network first on up, last on destroy, and prod is never destroyed.
+// networks (primary and recovery) first on up, the primary last on
+// destroy, and prod is never destroyed.
 func TestNewPlanCommittedEnvironments(t *testing.T) {
 	root, err := stacks.FindRoot(".")
 	if err != nil {
@@ -302,8 +303,14 @@ func TestNewPlanCommittedEnvironments(t *testing.T) {
 			t.Fatalf("up %s: %v", env, err)
 		}
 		dbs := stacks.Filter(all, "database", env)
-		if len(up.Stacks) != 1+len(dbs) || up.Stacks[0].Project != "network" {
-			t.Fatalf("up %s = %v, want the network then %d database stacks", env, names(up.Stacks), len(dbs))
+		nets := 1 + len(stacks.RecoveryNetworks(all, env))
+		if len(up.Stacks) != nets+len(dbs) {
+			t.Fatalf("up %s = %v, want %d networks then %d database stacks", env, names(up.Stacks), nets, len(dbs))
+		}
+		for i, s := range up.Stacks {
+			if (s.Project == "network") != (i < nets) {
+				t.Fatalf("up %s = %v, want the networks of every region before the database stacks", env, names(up.Stacks))
+			}
 		}
 		down, err := NewPlan(all, Options{Op: Destroy, Env: env})
 		if up.Tier == "prod" {

@@ -1,0 +1,78 @@
+package deploy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/networkref"
+	"github.com/pgplatform/platform/shared/stacks"
+)
+
+// RecoveryNetwork returns the committed recovery network that a database
+// stack's disaster-recovery config names, or an error naming the config
+// key, the value and what is allowed when that network does not exist.
+// The deploy tool orders every recovery network of an environment before
+// its database stacks (NewPlan), so a DR network must be a committed
+// network stack of the network project: the recovery network of the
+// database stack's environment (network:recoveryOf), in the recovery
+// region.
+//
+// key is the DR config key the values come from (for messages), ref the
+// network it names (a stack of the network project, <stack> or
+// network/<stack>; empty: the environment's recovery network in region)
+// and region the recovery region (required when ref is empty; when both
+// are given, the network must be in it).
+//
+// The database config has no DR key yet. When it has one, the deploy tool
+// calls this for every database stack of a run that sets it, before the
+// first stack starts, and refuses the run on the error.
+func RecoveryNetwork(all []stacks.Stack, db stacks.Stack, key, ref, region string) (stacks.Stack, error) {
+	recovery := stacks.RecoveryNetworks(all, db.Environment)
+	have := describeRecovery(recovery)
+	fail := func(value, allowed string) error {
+		return fmt.Errorf("database stack %s: config %s = %q is not allowed: want %s (recovery networks of environment %s: %s)", db.Name, key, value, allowed, db.Environment, have)
+	}
+	if region != "" && region == db.Region {
+		return stacks.Stack{}, fail(region, "a recovery region other than the stack's own region "+db.Region)
+	}
+	if strings.TrimSpace(ref) == "" {
+		if region == "" {
+			return stacks.Stack{}, fail("", "a recovery region, or a recovery network")
+		}
+		for _, n := range recovery {
+			if n.Region == region {
+				return n, nil
+			}
+		}
+		return stacks.Stack{}, fail(region, fmt.Sprintf("a region with a recovery network of %s: add %s/%s/Pulumi.%s-dr.yaml with aws:region: %s and network:recoveryOf: %s, and deploy it", db.Environment, stacks.Dir, contract.NetworkProject, db.Environment, region, db.Environment))
+	}
+	r, err := networkref.Parse(ref, db.Environment)
+	if err != nil || r.Org != "" || r.Project != contract.NetworkProject {
+		return stacks.Stack{}, fail(ref, "a committed network stack, <stack> or network/<stack>, that the deploy tool orders before the database stacks")
+	}
+	n, err := stacks.Find(all, contract.NetworkProject, r.Stack)
+	switch {
+	case err != nil:
+		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network with a committed file (there is no %s/%s/Pulumi.%s.yaml)", stacks.Dir, contract.NetworkProject, r.Stack))
+	case n.RecoveryOf == "":
+		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network, not a primary network (%s sets no network:recoveryOf)", n.Name))
+	case n.Environment != db.Environment:
+		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network of the stack's own environment %s (%s recovers %s)", db.Environment, n.Name, n.Environment))
+	case region != "" && n.Region != region:
+		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network in the recovery region %s (%s is in %s)", region, n.Name, n.Region))
+	}
+	return n, nil
+}
+
+// describeRecovery lists recovery networks as <stack> (<region>).
+func describeRecovery(ns []stacks.Stack) string {
+	if len(ns) == 0 {
+		return "none"
+	}
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = fmt.Sprintf("%s (%s)", n.Name, n.Region)
+	}
+	return strings.Join(parts, ", ")
+}
