@@ -1,7 +1,10 @@
 // The environments the workflows deploy, verify, drill and check, read from
 // the data that defines them: the committed network stack files,
 // environments/network/Pulumi.<env>.yaml (every environment has exactly one
-// network). No workflow lists environments itself (a workflow test fails if
+// primary network, named after it). A recovery network (a file that sets
+// network:recoveryOf, e.g. Pulumi.prod-dr.yaml in another region) belongs to
+// its environment and adds none: `deploy --env <env>` deploys it with the
+// environment's other stacks. No workflow lists environments itself (a workflow test fails if
 // one does), so adding an environment is adding its stack files and its
 // GitHub environments (.github/WORKFLOWS.md, "Adding an environment").
 //
@@ -35,6 +38,7 @@ const POSITIONS = 5;
 // common.go): a lowercase name of 1-12 letters and digits starting with a
 // letter. They are safe in concurrency groups, environment names and shell.
 const NAME = /^[a-z][a-z0-9]{0,11}$/;
+const RECOVERY_OF = 'network:recoveryOf';
 const RANK = { dev: 0, staging: 1, prod: 2 };
 
 function readConfig(file) {
@@ -48,6 +52,7 @@ function list(root = ROOT) {
   const dir = path.join(root, 'environments', 'network');
   const files = fs.readdirSync(dir).filter(f => /^Pulumi\.[^.]+\.yaml$/.test(f)).sort();
   const out = [];
+  const recovery = [];
   for (const f of files) {
     const rel = path.posix.join('environments', 'network', f);
     const stack = f.slice('Pulumi.'.length, -'.yaml'.length);
@@ -56,12 +61,28 @@ function list(root = ROOT) {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new Error(`${rel}: network:environment = ${JSON.stringify(name)} is not allowed: want a lowercase name of 1-12 letters and digits starting with a letter`);
     }
+    const of = cfg[RECOVERY_OF];
+    if (of !== undefined && of !== null && of !== '') {
+      // A recovery network: the config loader holds recoveryOf to the
+      // stack's own environment, the stack catalog (shared/stacks) to a
+      // primary network in another region.
+      if (of !== name) {
+        throw new Error(`${rel}: ${RECOVERY_OF} = ${JSON.stringify(of)} is not allowed: want "${name}", the stack's own environment (a recovery network belongs to the environment it recovers)`);
+      }
+      recovery.push({ name, file: rel });
+      continue;
+    }
     if (name !== stack) {
       throw new Error(`${rel}: network:environment = "${name}" is not allowed: want "${stack}", the stack's name (one network stack per environment, named after it)`);
     }
     out.push({ name, tier: String(cfg['network:tier'] || ''), file: rel });
   }
   if (out.length === 0) throw new Error(`no network stack files in ${path.relative(root, dir) || dir}: want environments/network/Pulumi.<env>.yaml, one per environment`);
+  for (const r of recovery) {
+    if (!out.some(e => e.name === r.name)) {
+      throw new Error(`${r.file}: ${RECOVERY_OF} = "${r.name}" is not allowed: environment "${r.name}" has no primary network environments/network/Pulumi.${r.name}.yaml (a recovery network stands in for its environment's primary network in another region)`);
+    }
+  }
   return order(out);
 }
 

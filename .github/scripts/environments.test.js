@@ -11,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { list, order, promotion, check, POSITIONS } = require('./environments.js');
+const { parseYAML } = require('./yaml.js');
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -29,8 +30,10 @@ const network = (env, tier = 'prod') => `config:\n  aws:region: eu-west-1\n  net
 
 test('the committed environments, in promotion order, are read from environments/network/', () => {
   const envs = list();
-  const files = fs.readdirSync(path.join(ROOT, 'environments', 'network')).filter(f => /^Pulumi\..+\.yaml$/.test(f));
-  assert.equal(envs.length, files.length, 'one environment per network stack file');
+  const dir = path.join(ROOT, 'environments', 'network');
+  const files = fs.readdirSync(dir).filter(f => /^Pulumi\..+\.yaml$/.test(f))
+    .filter(f => !(parseYAML(fs.readFileSync(path.join(dir, f), 'utf8')).config || {})['network:recoveryOf']);
+  assert.equal(envs.length, files.length, 'one environment per primary network stack file');
   assert.deepEqual(envs.map(e => e.name).slice(0, 3), ['dev', 'staging', 'prod']);
   for (const e of envs) assert.equal(e.file, `environments/network/Pulumi.${e.name}.yaml`);
 });
@@ -63,6 +66,22 @@ test('a network stack file whose environment is not its name, or not a valid nam
     /network:environment = "Qa" is not allowed: want a lowercase name/);
   assert.throws(() => list(fixture({ 'database/Pulumi.x-dev.yaml': 'config: {}\n', 'network/.keep': '' })),
     /no network stack files/);
+});
+
+test('a recovery network belongs to its environment and adds none; one without its primary, or recovering another environment, is refused by name', () => {
+  const recovery = (env, of = env) => network(env) + `  network:recoveryOf: ${of}\n`;
+  const root = fixture({
+    'network/Pulumi.dev.yaml': network('dev', 'dev'),
+    'network/Pulumi.prod.yaml': network('prod'),
+    'network/Pulumi.prod-dr.yaml': recovery('prod'),
+    'network/Pulumi.dev-dr.yaml': recovery('dev'),
+  });
+  assert.deepEqual(list(root).map(e => e.name), ['dev', 'prod']);
+  assert.equal(check(list(root), 'prod-dr'), 'environment "prod-dr" is not allowed: want one of dev, prod (the network stack files in environments/network/)');
+  assert.throws(() => list(fixture({ 'network/Pulumi.dev.yaml': network('dev', 'dev'), 'network/Pulumi.prod-dr.yaml': recovery('prod') })),
+    /environments\/network\/Pulumi\.prod-dr\.yaml: network:recoveryOf = "prod" is not allowed: environment "prod" has no primary network environments\/network\/Pulumi\.prod\.yaml/);
+  assert.throws(() => list(fixture({ 'network/Pulumi.dev.yaml': network('dev', 'dev'), 'network/Pulumi.prod.yaml': network('prod'), 'network/Pulumi.prod-dr.yaml': recovery('prod', 'dev') })),
+    /Pulumi\.prod-dr\.yaml: network:recoveryOf = "dev" is not allowed: want "prod", the stack's own environment/);
 });
 
 test('promotion gives one output per position, empty past the last environment, and refuses more environments than positions', () => {
