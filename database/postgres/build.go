@@ -143,7 +143,12 @@ func (b *builder) securityGroup() error {
 	if err != nil {
 		return err
 	}
-	for i, in := range b.ingress() {
+	// With a proxy, the proxy's group, and the database group's rule that
+	// admits it, come first; databaseIngress is then the other sources.
+	if err := b.proxySecurityGroup(); err != nil {
+		return err
+	}
+	for i, in := range b.databaseIngress() {
 		args := &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: b.db.SecurityGroup.ID(),
 			IpProtocol:      pulumi.String("tcp"),

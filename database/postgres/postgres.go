@@ -60,6 +60,16 @@ type MultiAZ struct {
 	Outputs         contract.Database
 	ingressRuleName []string
 
+	// The RDS Proxy's resources (spec.Proxy), nil without a proxy;
+	// ProxyReadOnly is a cluster's read-only proxy endpoint.
+	ProxySecurityGroup *ec2.SecurityGroup
+	ProxyRole          *iam.Role
+	ProxyRolePolicy    *iam.RolePolicy
+	Proxy              *rds.Proxy
+	ProxyTargetGroup   *rds.ProxyDefaultTargetGroup
+	ProxyTarget        *rds.ProxyTarget
+	ProxyReadOnly      *rds.ProxyEndpoint
+
 	// PreviousParameterGroup is the group of the major before, kept for an
 	// instance that still runs it (nil when the plan has no such family).
 	PreviousParameterGroup *rds.ParameterGroup
@@ -101,6 +111,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		{"monitoring role", b.monitoringRole},
 		{"parameter group", b.parameterGroup},
 		{"database and its log groups", b.database},
+		{"RDS Proxy", b.proxy},
 		{"alarm topic", b.topic},
 		{"alarms", b.alarms},
 		{"alarm topic policy", b.topicPolicy},
@@ -131,9 +142,9 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		Deployment:            w.Deployment,
 		ClusterIdentifier:     w.ClusterIdentifier,
 		ReaderEndpoint:        w.ReaderEndpoint,
-		ProxyEndpoint:         pulumi.String("").ToStringOutput(),
-		ProxyReadOnlyEndpoint: pulumi.String("").ToStringOutput(),
-		ApplicationEndpoint:   w.Address,
+		ProxyEndpoint:         b.proxyEndpoint(),
+		ProxyReadOnlyEndpoint: b.proxyReadOnlyEndpoint(),
+		ApplicationEndpoint:   b.applicationEndpoint(w.Address),
 	}
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {

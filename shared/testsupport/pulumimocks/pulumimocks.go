@@ -35,6 +35,8 @@ type Resource struct {
 	IgnoreChanges []string
 	// Dependencies are the URNs the resource explicitly depends on.
 	Dependencies []string
+	// DeleteBeforeReplace is the resource's deleteBeforeReplace option.
+	DeleteBeforeReplace bool
 	// Inputs as the program registered them, before any provider default.
 	Inputs resource.PropertyMap
 }
@@ -132,6 +134,12 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			"secretArn":    "arn:aws:secretsmanager:" + Region + ":" + Account + ":secret:rds!db-" + idStr + "-AbCdEf",
 			"secretStatus": "active",
 		}})
+	case "aws:rds/proxy:Proxy":
+		// The proxy's and its extra endpoints' hosts, after the shapes of
+		// the RDS Proxy pages' examples.
+		set("endpoint", plainOr(args.Inputs["name"], args.Name).(string)+".proxy-abcdefghijkl."+Region+".rds.amazonaws.com")
+	case "aws:rds/proxyEndpoint:ProxyEndpoint":
+		set("endpoint", plainOr(args.Inputs["dbProxyEndpointName"], args.Name).(string)+".endpoint.proxy-abcdefghijkl."+Region+".rds.amazonaws.com")
 	case "aws:kms/key:Key":
 		set("keyId", "key-"+args.Name)
 	}
@@ -151,6 +159,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Protect = rpc.GetProtect()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Dependencies = rpc.GetDependencies()
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 	}
 	m.mu.Lock()
 	m.resources = append(m.resources, r)
