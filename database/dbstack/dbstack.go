@@ -125,7 +125,9 @@ func ResolveConfig(cfg config.Database, now time.Time) spec.Database {
 	s.Protect = s.Tier == config.Prod
 	in := &s.Instance
 	in.Engine = "postgres"
-	in.StorageType = "gp3"
+	// The storage type, its IOPS and the deployment are the stack file's
+	// (config.DatabaseKeyTable): gp3 for an instance, io1, io2 or gp3 with
+	// provisioned IOPS for a cluster.
 	in.PubliclyAccessible = false
 	in.StorageEncrypted = true
 	in.KmsKeyID = spec.StackKey
@@ -146,6 +148,17 @@ func ResolveConfig(cfg config.Database, now time.Time) spec.Database {
 	s.LogGroupKmsKeyID = spec.StackKey
 	s.TopicKmsMasterKeyID = spec.StackKey
 	s.EventSubscriptions = eventSubscriptions()
+	// The RDS Proxy's fixed choices, whatever the stack file says: clients
+	// connect over TLS and authenticate with IAM, statement text is never
+	// logged, and only the application subnets reach it. Whether there is
+	// a proxy, direct access and the pool are the stack file's.
+	s.Proxy.RequireTLS = true
+	s.Proxy.IAMAuth = spec.ProxyIAMAuthRequired
+	s.Proxy.DebugLogging = false
+	s.Proxy.Ingress = nil
+	if s.Proxy.Enabled {
+		s.Proxy.Ingress = []spec.Ingress{{FromApps: true, Port: s.Port}}
+	}
 	return s
 }
 

@@ -21,6 +21,9 @@ const (
 	DefaultEngineVersion         = "16"
 	MinEngineMajor               = spec.MinEngineMajor
 	DefaultInstanceClass         = "db.t4g.medium"
+	DefaultClusterInstanceClass  = "db.m6gd.large"
+	DefaultDeployment            = spec.DeployInstance
+	DefaultClusterStorageType    = "io2"
 	DefaultAllocatedStorageGb    = 20
 	DefaultPort                  = 5432
 	DefaultMonitoringInterval    = 60
@@ -37,6 +40,15 @@ const (
 	maxStorageGb                 = 65536
 	defaultMaxStorageMultiplier  = 5
 	maxPerformanceInsightsMonths = 23
+
+	// The RDS Proxy's defaults: AWS's own idle client timeout (30 minutes)
+	// and borrow timeout (120 s); 90 % of max_connections for the pool,
+	// so that the connections RDS and direct access
+	// (proxyDirectAccess) need are left, and AWS's default share of idle
+	// connections, half of that (spec.MaxProxy... for the ranges).
+	DefaultProxyIdleClientTimeoutSeconds       = 1800
+	DefaultProxyMaxConnectionsPercent          = 90
+	DefaultProxyConnectionBorrowTimeoutSeconds = 120
 )
 
 // MonitoringIntervals are the enhanced-monitoring intervals RDS accepts.
@@ -71,10 +83,19 @@ type Database struct {
 	App string
 	// NetworkStack is the fully qualified network stack to read; empty
 	// means <organization>/network/<environment>.
-	NetworkStack          string
-	EngineMajor           int
-	InstanceClass         string
-	AllocatedStorageGb    int
+	NetworkStack string
+	// Deployment is the shape: a Multi-AZ DB instance or a Multi-AZ DB
+	// cluster.
+	Deployment    spec.Deployment
+	EngineMajor   int
+	InstanceClass string
+	// StorageType is gp3 for an instance; io1, io2 or gp3 for a cluster.
+	StorageType        string
+	AllocatedStorageGb int
+	// Iops is a cluster's provisioned IOPS; 0 for an instance.
+	Iops int
+	// MaxAllocatedStorageGb is an instance's storage autoscaling ceiling;
+	// 0 for a cluster, which has none.
 	MaxAllocatedStorageGb int
 	// ApplyImmediately makes RDS apply the instance's modifications now
 	// instead of in the next maintenance window: always in dev, in
@@ -104,7 +125,23 @@ type Database struct {
 	// KeyAdminRoleArns are IAM roles of the account that administer the
 	// stack's KMS key besides the account root.
 	KeyAdminRoleArns []string
+	// Proxy is the stack's RDS Proxy as config sets it.
+	Proxy Proxy
 }
+
+// Proxy is the config of the stack's RDS Proxy: whether there is one,
+// whether the database keeps its own ingress next to it, and its pool.
+type Proxy struct {
+	Enabled                        bool
+	DirectAccess                   bool
+	IdleClientTimeoutSeconds       int
+	MaxConnectionsPercent          int
+	MaxIdleConnectionsPercent      int
+	ConnectionBorrowTimeoutSeconds int
+}
+
+// Cluster reports whether the config declares a Multi-AZ DB cluster.
+func (d Database) Cluster() bool { return d.Deployment == spec.DeployCluster }
 
 // MinMaxAllocatedStorageGb is the smallest storage autoscaling ceiling RDS
 // accepts for an allocated size: 10% above it, rounded up.
@@ -150,17 +187,19 @@ type DatabaseKey struct {
 	// current is the key's value in a loaded config (its default when the
 	// file leaves it out), as a new stack file shows it commented out
 	// (make new-database); nil for a required key and for a key whose
-	// default is no value at all.
+	// default is no value at all, and returning nil where a shape gives
+	// the key no value (iops of an instance).
 	current func(d Database) any
 }
 
 // Current is the key's value in d, and false when the key has none to show
-// (a required key, or one whose default is no value).
+// (a required key, or one whose default is no value, for d's shape).
 func (k DatabaseKey) Current(d Database) (any, bool) {
 	if k.current == nil {
 		return nil, false
 	}
-	return k.current(d), true
+	v := k.current(d)
+	return v, v != nil
 }
 
 // keyReader reads the one key of a table entry (name): its errors name
@@ -184,6 +223,33 @@ func (k keyReader) list() ([]string, error) { return k.reader.list(k.name) }
 
 func (k keyReader) fail(value, allowed string) error {
 	return k.reader.fail(k.name, value, allowed)
+}
+
+// set reports whether the stack file sets the key.
+func (k keyReader) set() bool {
+	_, ok := k.raw(k.name)
+	return ok
+}
+
+// withoutProxy reports whether the stack has no proxy, so the proxy
+// setting k reads has no value, and refuses the setting in such a stack:
+// it would be ignored, and a stack file that sets it means to have one.
+func (k keyReader) withoutProxy(d *Database) (bool, error) {
+	if d.Proxy.Enabled {
+		return false, nil
+	}
+	if v, ok := k.raw(k.name); ok {
+		return true, k.fail(v, "no value unless database:proxy is true (this setting is the RDS Proxy's)")
+	}
+	return true, nil
+}
+
+// proxyCurrent is a proxy setting's value to show, none without a proxy.
+func proxyCurrent(d Database, v int) any {
+	if !d.Proxy.Enabled {
+		return nil
+	}
+	return v
 }
 
 func (k keyReader) breaks(value, allowed string) error {
@@ -233,7 +299,19 @@ var DatabaseKeyTable = []DatabaseKey{
 			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) { s.NetworkStack = d.NetworkStack }},
-	{Name: "engineVersion", Type: "string", Default: "`\"" + DefaultEngineVersion + "\"`", Allowed: fmt.Sprintf("a PostgreSQL major only, %d or later", MinEngineMajor), Rule: "supported-engine",
+	{Name: "deployment", Type: "string", Default: "`" + string(DefaultDeployment) + "`", Allowed: "`instance` (a Multi-AZ DB instance: one standby that serves no reads) or `cluster` (a Multi-AZ DB cluster: a writer and two readable standbys in three zones)",
+		current: func(d Database) any { return string(d.Deployment) },
+		load: func(k keyReader, d *Database) error {
+			switch v := spec.Deployment(k.value(string(DefaultDeployment))); v {
+			case spec.DeployInstance, spec.DeployCluster:
+				d.Deployment = v
+				return nil
+			default:
+				return k.fail(string(v), "instance or cluster")
+			}
+		},
+		toSpec: func(d Database, s *spec.Database) { s.Deployment = d.Deployment }},
+	{Name: "engineVersion", Type: "string", Default: "`\"" + DefaultEngineVersion + "\"`", Allowed: fmt.Sprintf("a PostgreSQL major only, %d or later; a cluster: %s", MinEngineMajor, joinInts(spec.ClusterEngineMajors)), Rule: "supported-engine",
 		current: func(d Database) any { return d.EngineVersion() },
 		load: func(k keyReader, d *Database) error {
 			ev := k.value(DefaultEngineVersion)
@@ -244,6 +322,11 @@ var DatabaseKeyTable = []DatabaseKey{
 			if d.EngineMajor < MinEngineMajor || d.EngineMajor > 99 {
 				return k.breaks(ev, fmt.Sprintf("a supported PostgreSQL major, %d or later", MinEngineMajor))
 			}
+			// RDS offers Multi-AZ DB clusters of PostgreSQL only for the
+			// majors of spec.ClusterEngineMajors (sourced there).
+			if d.Cluster() && !slices.Contains(spec.ClusterEngineMajors, d.EngineMajor) {
+				return k.breaks(ev, "a PostgreSQL major RDS offers Multi-AZ DB clusters for: "+joinInts(spec.ClusterEngineMajors)+" (with database:deployment cluster)")
+			}
 			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) {
@@ -251,19 +334,55 @@ var DatabaseKeyTable = []DatabaseKey{
 			s.ParameterFamily = d.ParameterGroupFamily()
 			s.PreviousParameterFamily = previousFamily(d.EngineMajor)
 		}},
-	{Name: "instanceClass", Type: "string", Default: "`" + DefaultInstanceClass + "`", Allowed: "an RDS instance class (`db.` prefix)",
+	{Name: "instanceClass", Type: "string", Default: "`" + DefaultInstanceClass + "`; a cluster `" + DefaultClusterInstanceClass + "`", Allowed: "an RDS instance class (`db.` prefix); a cluster: db." + strings.Join(spec.ClusterInstanceFamilies(), ", db.") + " (medium only for c6gd)", Rule: "cluster-instance-class",
 		current: func(d Database) any { return d.InstanceClass },
 		load: func(k keyReader, d *Database) error {
-			d.InstanceClass = k.value(DefaultInstanceClass)
+			def := DefaultInstanceClass
+			if d.Cluster() {
+				def = DefaultClusterInstanceClass
+			}
+			d.InstanceClass = k.value(def)
 			if !instanceClassPattern.MatchString(d.InstanceClass) {
 				return k.fail(d.InstanceClass, "an RDS instance class such as db.r6g.large (it starts with db.)")
+			}
+			if want := spec.CheckClusterInstanceClass(d.InstanceClass); d.Cluster() && want != "" {
+				return k.breaks(d.InstanceClass, want+" (with database:deployment cluster)")
 			}
 			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.InstanceClass = d.InstanceClass }},
-	{Name: "allocatedStorageGb", Type: "integer", Default: strconv.Itoa(DefaultAllocatedStorageGb), Allowed: fmt.Sprintf("%d-%d (gp3; room above it for the autoscaling ceiling)", gp3MinStorageGb, maxStorageGb*10/11),
+	{Name: "storageType", Type: "string", Default: "`" + spec.InstanceStorageType + "`; a cluster `" + DefaultClusterStorageType + "`", Allowed: "`gp3` for an instance; `io1`, `io2` or `gp3` for a cluster", Rule: "cluster-storage",
+		current: func(d Database) any { return d.StorageType },
+		load: func(k keyReader, d *Database) error {
+			if !d.Cluster() {
+				// An instance keeps gp3 and its storage autoscaling, as
+				// before clusters existed.
+				d.StorageType = k.value(spec.InstanceStorageType)
+				if d.StorageType != spec.InstanceStorageType {
+					return k.reader.breaks("storage-autoscaling", k.name, d.StorageType, "gp3 for an instance (io1, io2 and gp3 with provisioned IOPS are for database:deployment cluster)")
+				}
+				return nil
+			}
+			d.StorageType = k.value(DefaultClusterStorageType)
+			if !slices.Contains(spec.ClusterStorageTypes, d.StorageType) {
+				return k.breaks(d.StorageType, "one of "+strings.Join(spec.ClusterStorageTypes, ", ")+" (the storage types of a Multi-AZ DB cluster)")
+			}
+			return nil
+		},
+		toSpec: func(d Database, s *spec.Database) { s.Instance.StorageType = d.StorageType }},
+	{Name: "allocatedStorageGb", Type: "integer", Default: fmt.Sprintf("%d; a cluster %d (io1, io2) or %d (gp3)", DefaultAllocatedStorageGb, spec.ClusterMinProvisionedGb, spec.ClusterMinGp3Gb), Allowed: fmt.Sprintf("%d-%d (gp3; room above it for the autoscaling ceiling); a cluster %d-%d (io1, io2) or %d-%d (gp3)", gp3MinStorageGb, maxStorageGb*10/11, spec.ClusterMinProvisionedGb, spec.ClusterMaxStorageGb, spec.ClusterMinGp3Gb, spec.ClusterMaxStorageGb), Rule: "cluster-storage",
 		current: func(d Database) any { return d.AllocatedStorageGb },
 		load: func(k keyReader, d *Database) (err error) {
+			if d.Cluster() {
+				lo := spec.ClusterMinStorageGb(d.StorageType)
+				if d.AllocatedStorageGb, err = k.integer(lo); err != nil {
+					return err
+				}
+				if d.AllocatedStorageGb < lo || d.AllocatedStorageGb > spec.ClusterMaxStorageGb {
+					return k.breaks(strconv.Itoa(d.AllocatedStorageGb), fmt.Sprintf("from %d to %d GiB on %s in a Multi-AZ DB cluster", lo, spec.ClusterMaxStorageGb, d.StorageType))
+				}
+				return nil
+			}
 			if d.AllocatedStorageGb, err = k.integer(DefaultAllocatedStorageGb); err != nil {
 				return err
 			}
@@ -274,9 +393,51 @@ var DatabaseKeyTable = []DatabaseKey{
 			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.AllocatedStorageGb = d.AllocatedStorageGb }},
-	{Name: "maxAllocatedStorageGb", Type: "integer", Default: fmt.Sprintf("%d x allocated (at most %d)", defaultMaxStorageMultiplier, maxStorageGb), Allowed: fmt.Sprintf("at least 10 %% above allocatedStorageGb (RDS's rule for the autoscaling ceiling: 100 needs at least 110), at most %d", maxStorageGb), Rule: "storage-autoscaling",
-		current: func(d Database) any { return d.MaxAllocatedStorageGb },
+	{Name: "iops", Type: "integer", Default: "none for an instance (gp3's baseline); a cluster 3000 (io1, io2) or 12000 (gp3), raised to 0.5 per GiB", Allowed: "a cluster only: io1 1000-256000 (at most 19950 below 400 GiB), 0.5-50 per GiB; io2 1000-256000, 0.5-1000 per GiB; gp3 12000-64000, at most 500 per GiB", Rule: "cluster-storage",
+		current: func(d Database) any {
+			if d.Iops == 0 {
+				return nil
+			}
+			return d.Iops
+		},
 		load: func(k keyReader, d *Database) (err error) {
+			if !d.Cluster() {
+				if v, ok := k.raw(k.name); ok {
+					return k.fail(v, "no value for an instance: its gp3 storage runs at gp3's baseline (provisioned IOPS are for database:deployment cluster)")
+				}
+				return nil
+			}
+			if d.Iops, err = k.integer(spec.DefaultClusterIops(d.StorageType, d.AllocatedStorageGb)); err != nil {
+				return err
+			}
+			if what, want := spec.CheckClusterStorage(d.StorageType, d.AllocatedStorageGb, d.Iops); what != "" {
+				return k.breaks(strconv.Itoa(d.Iops), want)
+			}
+			return nil
+		},
+		toSpec: func(d Database, s *spec.Database) { s.Instance.Iops = d.Iops }},
+	{Name: "maxAllocatedStorageGb", Type: "integer", Default: fmt.Sprintf("%d x allocated (at most %d); none for a cluster", defaultMaxStorageMultiplier, maxStorageGb), Allowed: fmt.Sprintf("at least 10 %% above allocatedStorageGb (RDS's rule for the autoscaling ceiling: 100 needs at least 110), at most %d; not for a cluster (Multi-AZ DB clusters have no storage autoscaling)", maxStorageGb), Rule: "storage-autoscaling",
+		current: func(d Database) any {
+			if d.Cluster() {
+				return nil
+			}
+			return d.MaxAllocatedStorageGb
+		},
+		load: func(k keyReader, d *Database) (err error) {
+			if d.Cluster() {
+				// "Multi-AZ DB clusters don't support the following
+				// features: ... Storage autoscaling by setting the maximum
+				// allocated storage. As an alternative, you can scale
+				// storage manually." (RDS User Guide, "Limitations of
+				// Multi-AZ DB clusters for Amazon RDS",
+				// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/multi-az-db-clusters-concepts.Limitations.html).
+				// A ceiling in a cluster's stack file is refused rather
+				// than ignored: it would promise growth that never comes.
+				if v, ok := k.raw(k.name); ok {
+					return k.reader.breaks("cluster-storage", k.name, v, "no value with database:deployment cluster: Multi-AZ DB clusters have no storage autoscaling; raise allocatedStorageGb instead")
+				}
+				return nil
+			}
 			if d.MaxAllocatedStorageGb, err = k.integer(min(d.AllocatedStorageGb*defaultMaxStorageMultiplier, maxStorageGb)); err != nil {
 				return err
 			}
@@ -303,11 +464,18 @@ var DatabaseKeyTable = []DatabaseKey{
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.ApplyImmediately = d.ApplyImmediately }},
-	{Name: "multiAz", Type: "boolean", Default: "`true`", Allowed: "`false` only in a dev-tier stack", Rule: "multi-az",
+	{Name: "multiAz", Type: "boolean", Default: "`true`", Allowed: "`false` only in a dev-tier stack, and never with a cluster (always three zones)", Rule: "multi-az",
 		current: func(d Database) any { return d.MultiAZ },
 		load: func(k keyReader, d *Database) (err error) {
-			d.MultiAZ, err = k.boolean(true)
-			return err
+			if d.MultiAZ, err = k.boolean(true); err != nil {
+				return err
+			}
+			// A Multi-AZ DB cluster is three instances in three zones by
+			// construction (spec.MinClusterZones); false would say otherwise.
+			if d.Cluster() && !d.MultiAZ {
+				return k.breaks("false", "true (or no value) with database:deployment cluster: a Multi-AZ DB cluster always spans three zones")
+			}
+			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.MultiAZ = d.MultiAZ }},
 	{Name: "backupRetentionDays", Type: "integer", Default: fmt.Sprintf("%d (prod %d)", spec.MinBackupRetentionDays, spec.MinProdBackupRetentionDays), Allowed: fmt.Sprintf("%d-%d (prod %d-%d)", spec.MinBackupRetentionDays, MaxBackupRetentionDays, spec.MinProdBackupRetentionDays, MaxBackupRetentionDays), Rule: "backups",
@@ -501,6 +669,98 @@ var DatabaseKeyTable = []DatabaseKey{
 			for _, sg := range d.AllowedSecurityGroups {
 				s.Ingress = append(s.Ingress, spec.Ingress{SecurityGroupID: sg, Port: d.Port})
 			}
+		}},
+	{Name: "proxy", Type: "boolean", Default: "`false`", Allowed: "`true` puts an RDS Proxy in front of the instance or cluster: TLS and IAM authentication required, and the database then admits only the proxy (see `proxyDirectAccess`)",
+		current: func(d Database) any { return d.Proxy.Enabled },
+		load: func(k keyReader, d *Database) (err error) {
+			d.Proxy.Enabled, err = k.boolean(false)
+			return err
+		},
+		toSpec: func(d Database, s *spec.Database) { s.Proxy.Enabled = d.Proxy.Enabled }},
+	{Name: "proxyDirectAccess", Type: "boolean", Default: "none without `proxy`; `false` with it", Allowed: "`true` (with `proxy`) keeps the database's own ingress from the application subnets and the sources above next to the proxy's", Rule: "least-privilege-ingress",
+		current: func(d Database) any {
+			if !d.Proxy.Enabled {
+				return nil
+			}
+			return d.Proxy.DirectAccess
+		},
+		load: func(k keyReader, d *Database) (err error) {
+			if none, err := k.withoutProxy(d); none {
+				return err
+			}
+			d.Proxy.DirectAccess, err = k.boolean(false)
+			return err
+		},
+		toSpec: func(d Database, s *spec.Database) { s.Proxy.DirectAccess = d.Proxy.DirectAccess }},
+	{Name: "proxyIdleClientTimeoutSeconds", Type: "integer", Default: "none without `proxy`; " + strconv.Itoa(DefaultProxyIdleClientTimeoutSeconds) + " with it", Allowed: fmt.Sprintf("%d-%d (with `proxy`): the proxy closes a client connection idle this long", spec.MinProxyIdleClientTimeoutSeconds, spec.MaxProxyIdleClientTimeoutSeconds),
+		current: func(d Database) any { return proxyCurrent(d, d.Proxy.IdleClientTimeoutSeconds) },
+		load: func(k keyReader, d *Database) (err error) {
+			if none, err := k.withoutProxy(d); none {
+				return err
+			}
+			n := &d.Proxy.IdleClientTimeoutSeconds
+			if *n, err = k.integer(DefaultProxyIdleClientTimeoutSeconds); err != nil {
+				return err
+			}
+			if *n < spec.MinProxyIdleClientTimeoutSeconds || *n > spec.MaxProxyIdleClientTimeoutSeconds {
+				return k.fail(strconv.Itoa(*n), fmt.Sprintf("from %d to %d seconds (RDS Proxy's range)", spec.MinProxyIdleClientTimeoutSeconds, spec.MaxProxyIdleClientTimeoutSeconds))
+			}
+			return nil
+		},
+		toSpec: func(d Database, s *spec.Database) {
+			s.Proxy.IdleClientTimeoutSeconds = d.Proxy.IdleClientTimeoutSeconds
+		}},
+	{Name: "proxyMaxConnectionsPercent", Type: "integer", Default: "none without `proxy`; " + strconv.Itoa(DefaultProxyMaxConnectionsPercent) + " with it", Allowed: fmt.Sprintf("%d-%d (with `proxy`): the share of the database's max_connections the proxy's pool may open", spec.MinProxyMaxConnectionsPercent, spec.MaxProxyMaxConnectionsPercent),
+		current: func(d Database) any { return proxyCurrent(d, d.Proxy.MaxConnectionsPercent) },
+		load: func(k keyReader, d *Database) (err error) {
+			if none, err := k.withoutProxy(d); none {
+				return err
+			}
+			n := &d.Proxy.MaxConnectionsPercent
+			if *n, err = k.integer(DefaultProxyMaxConnectionsPercent); err != nil {
+				return err
+			}
+			if *n < spec.MinProxyMaxConnectionsPercent || *n > spec.MaxProxyMaxConnectionsPercent {
+				return k.fail(strconv.Itoa(*n), fmt.Sprintf("a percentage from %d to %d (RDS Proxy's range)", spec.MinProxyMaxConnectionsPercent, spec.MaxProxyMaxConnectionsPercent))
+			}
+			return nil
+		},
+		toSpec: func(d Database, s *spec.Database) { s.Proxy.MaxConnectionsPercent = d.Proxy.MaxConnectionsPercent }},
+	{Name: "proxyMaxIdleConnectionsPercent", Type: "integer", Default: "none without `proxy`; half of `proxyMaxConnectionsPercent` with it", Allowed: "0 up to `proxyMaxConnectionsPercent` (with `proxy`): the share of max_connections the pool keeps open while idle",
+		current: func(d Database) any { return proxyCurrent(d, d.Proxy.MaxIdleConnectionsPercent) },
+		load: func(k keyReader, d *Database) (err error) {
+			if none, err := k.withoutProxy(d); none {
+				return err
+			}
+			n := &d.Proxy.MaxIdleConnectionsPercent
+			if *n, err = k.integer(d.Proxy.MaxConnectionsPercent / 2); err != nil {
+				return err
+			}
+			if *n < 0 || *n > d.Proxy.MaxConnectionsPercent {
+				return k.fail(strconv.Itoa(*n), fmt.Sprintf("a percentage from 0 to proxyMaxConnectionsPercent (%d), as RDS Proxy requires", d.Proxy.MaxConnectionsPercent))
+			}
+			return nil
+		},
+		toSpec: func(d Database, s *spec.Database) {
+			s.Proxy.MaxIdleConnectionsPercent = d.Proxy.MaxIdleConnectionsPercent
+		}},
+	{Name: "proxyConnectionBorrowTimeoutSeconds", Type: "integer", Default: "none without `proxy`; " + strconv.Itoa(DefaultProxyConnectionBorrowTimeoutSeconds) + " with it", Allowed: fmt.Sprintf("0-%d (with `proxy`): how long a client waits for a pooled connection when the pool is full", spec.MaxProxyConnectionBorrowTimeoutSeconds),
+		current: func(d Database) any { return proxyCurrent(d, d.Proxy.ConnectionBorrowTimeoutSeconds) },
+		load: func(k keyReader, d *Database) (err error) {
+			if none, err := k.withoutProxy(d); none {
+				return err
+			}
+			n := &d.Proxy.ConnectionBorrowTimeoutSeconds
+			if *n, err = k.integer(DefaultProxyConnectionBorrowTimeoutSeconds); err != nil {
+				return err
+			}
+			if *n < 0 || *n > spec.MaxProxyConnectionBorrowTimeoutSeconds {
+				return k.fail(strconv.Itoa(*n), fmt.Sprintf("from 0 to %d seconds (RDS Proxy's range)", spec.MaxProxyConnectionBorrowTimeoutSeconds))
+			}
+			return nil
+		},
+		toSpec: func(d Database, s *spec.Database) {
+			s.Proxy.ConnectionBorrowTimeoutSeconds = d.Proxy.ConnectionBorrowTimeoutSeconds
 		}},
 	{Name: "caCertIdentifier", Type: "string", Default: "`" + DefaultCACertIdentifier + "`", Allowed: "`" + strings.Join(CACertIdentifiers, "`, `") + "`", Rule: "current-ca",
 		current: func(d Database) any { return d.CACertIdentifier },

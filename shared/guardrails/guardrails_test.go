@@ -33,8 +33,10 @@ func goodDatabase(tier config.Tier) spec.Database {
 	}
 	return spec.Database{
 		Tier:        tier,
+		Port:        5432,
 		KeyRotation: true,
 		Protect:     tier == config.Prod,
+		Deployment:  spec.DeployInstance,
 		Instance: spec.Instance{
 			Engine:                           "postgres",
 			EngineVersion:                    "16",
@@ -77,6 +79,39 @@ func goodDatabase(tier config.Tier) spec.Database {
 			{SourceType: "db-security-group", Categories: []string{"configuration change", "failure"}},
 		},
 		AlarmSubscriptions: []spec.Subscription{{Protocol: "email", Endpoint: "orders-oncall@example.com"}},
+	}
+}
+
+// cluster turns a good plan into the good plan of the same stack as a
+// Multi-AZ DB cluster, written out by hand the way dbstack.ResolveConfig
+// builds it with database:deployment cluster and the defaults: a class
+// clusters run on, io2 at its 100 GiB floor with 3000 IOPS, no storage
+// autoscaling ceiling.
+func cluster(p *spec.Database) {
+	p.Deployment = spec.DeployCluster
+	p.Instance.InstanceClass = "db.m6gd.large"
+	p.Instance.StorageType = "io2"
+	p.Instance.AllocatedStorageGb = 100
+	p.Instance.Iops = 3000
+	p.Instance.MaxAllocatedStorageGb = 0
+}
+
+// proxied puts the RDS Proxy dbstack.ResolveConfig resolves for
+// database:proxy true in front of a good plan.
+func proxied(p *spec.Database) {
+	p.Proxy = spec.Proxy{
+		Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED",
+		IdleClientTimeoutSeconds: 1800, MaxConnectionsPercent: 90, MaxIdleConnectionsPercent: 45, ConnectionBorrowTimeoutSeconds: 120,
+		Ingress: []spec.Ingress{{FromApps: true, Port: 5432}},
+	}
+}
+
+// then applies the mutations in order.
+func then(fs ...func(p *spec.Database)) func(p *spec.Database) {
+	return func(p *spec.Database) {
+		for _, f := range fs {
+			f(p)
+		}
 	}
 }
 
@@ -179,6 +214,44 @@ var databaseCases = []dbCase{
 	{name: "extra log exports", tier: config.Prod, mutate: func(p *spec.Database) {
 		p.Instance.LogExports = append(p.Instance.LogExports, "iam-db-auth-error")
 	}},
+	// Clusters that hold.
+	{name: "good prod cluster", tier: config.Prod, mutate: cluster},
+	{name: "good dev cluster", tier: config.Dev, mutate: cluster},
+	{name: "cluster on c6gd medium", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.c6gd.medium" })},
+	{name: "cluster on the largest x2iedn", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.x2iedn.32xlarge" })},
+	{name: "cluster on r6idn xlarge", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.r6idn.xlarge" })},
+	{name: "cluster on io1 at 19950 IOPS below 400 GiB", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "io1", 399, 19950
+	})},
+	{name: "cluster on io1 at 50 IOPS per GiB", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "io1", 1000, 50000
+	})},
+	{name: "cluster on io2 at 1000 IOPS per GiB", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.AllocatedStorageGb, p.Instance.Iops = 256, 256000
+	})},
+	{name: "cluster on io2 at 0.5 IOPS per GiB", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.AllocatedStorageGb, p.Instance.Iops = 65536, 32768
+	})},
+	{name: "cluster on gp3 at 400 GiB", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "gp3", 400, 12000
+	})},
+	{name: "cluster on gp3 at 64000 IOPS", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "gp3", 2000, 64000
+	})},
+	{name: "cluster on engine 14", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) { p.Instance.EngineVersion, p.ParameterFamily = "14", "postgres14" })},
+	{name: "cluster on engine 18", tier: config.Prod, mutate: then(cluster, func(p *spec.Database) { p.Instance.EngineVersion, p.ParameterFamily = "18", "postgres18" })},
+	{name: "instance on engine 19", tier: config.Prod, mutate: func(p *spec.Database) { p.Instance.EngineVersion, p.ParameterFamily = "19", "postgres19" }},
+	// Proxies that hold.
+	{name: "prod instance behind a proxy", tier: config.Prod, mutate: proxied},
+	{name: "prod cluster behind a proxy", tier: config.Prod, mutate: then(cluster, proxied)},
+	{name: "proxy with direct access", tier: config.Prod, mutate: then(proxied, func(p *spec.Database) { p.Proxy.DirectAccess = true })},
+	{name: "dev proxy with debug logging", tier: config.Dev, mutate: then(proxied, func(p *spec.Database) { p.Proxy.DebugLogging = true })},
+	{name: "proxy from named private sources", tier: config.Prod, mutate: then(proxied, func(p *spec.Database) {
+		p.Proxy.Ingress = append(p.Proxy.Ingress, spec.Ingress{CIDR: "10.9.0.0/16", Port: 5432}, spec.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 5432})
+	})},
+	{name: "no proxy, whatever its settings say", tier: config.Prod, mutate: func(p *spec.Database) {
+		p.Proxy = spec.Proxy{DebugLogging: true, IAMAuth: "DISABLED", Ingress: []spec.Ingress{{CIDR: "0.0.0.0/0", Port: 22}}}
+	}},
 
 	// not-public
 	{name: "publicly accessible", tier: config.Prod, rule: "not-public", key: "publiclyAccessible", mutate: func(p *spec.Database) { p.Instance.PubliclyAccessible = true }},
@@ -192,6 +265,9 @@ var databaseCases = []dbCase{
 	{name: "Multi-AZ off in staging", tier: config.Staging, rule: "multi-az", key: "database:multiAz", mutate: func(p *spec.Database) { p.Instance.MultiAZ = false }},
 	{name: "Multi-AZ off in prod", tier: config.Prod, rule: "multi-az", key: "database:multiAz", mutate: func(p *spec.Database) { p.Instance.MultiAZ = false }},
 	{name: "availability zone pinned", tier: config.Prod, rule: "multi-az", key: "availabilityZone", mutate: func(p *spec.Database) { p.Instance.AvailabilityZone = "eu-west-1a" }},
+	{name: "cluster with Multi-AZ off in dev", tier: config.Dev, rule: "multi-az", key: "database:multiAz", mutate: then(cluster, func(p *spec.Database) { p.Instance.MultiAZ = false })},
+	{name: "unknown shape", tier: config.Prod, rule: "multi-az", key: "database:deployment", mutate: func(p *spec.Database) { p.Deployment = "aurora" }},
+	{name: "no shape", tier: config.Dev, rule: "multi-az", key: "database:deployment", mutate: func(p *spec.Database) { p.Deployment = "" }},
 	// backups
 	{name: "prod backups 13 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 13 }},
 	{name: "prod backups 7 days", tier: config.Prod, rule: "backups", key: "database:backupRetentionDays", mutate: func(p *spec.Database) { p.Instance.BackupRetentionDays = 7 }},
@@ -333,6 +409,68 @@ var databaseCases = []dbCase{
 	{name: "ingress on the SSH port", tier: config.Prod, rule: "least-privilege-ingress", key: "ingress.port", mutate: func(p *spec.Database) {
 		p.Ingress = append(p.Ingress, spec.Ingress{SecurityGroupID: "sg-0123456789abcdef0", Port: 22})
 	}},
+	// supported-engine, for a cluster
+	{name: "cluster on engine 19", tier: config.Prod, rule: "supported-engine", key: "database:engineVersion", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.EngineVersion, p.ParameterFamily = "19", "postgres19"
+	})},
+	// cluster-instance-class
+	{name: "cluster on a burstable class", tier: config.Dev, rule: "cluster-instance-class", key: "database:instanceClass", mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.t4g.medium" })},
+	{name: "cluster on a family without local storage", tier: config.Prod, rule: "cluster-instance-class", key: "database:instanceClass", mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.r6g.xlarge" })},
+	{name: "cluster on m6gd medium", tier: config.Prod, rule: "cluster-instance-class", key: "database:instanceClass", mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.m6gd.medium" })},
+	{name: "cluster on r6idn large", tier: config.Prod, rule: "cluster-instance-class", key: "database:instanceClass", mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.r6idn.large" })},
+	{name: "cluster on a metal size", tier: config.Prod, rule: "cluster-instance-class", key: "database:instanceClass", mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "db.m6id.metal" })},
+	{name: "cluster on a class without db.", tier: config.Prod, rule: "cluster-instance-class", key: "database:instanceClass", mutate: then(cluster, func(p *spec.Database) { p.Instance.InstanceClass = "m6gd.large" })},
+	// cluster-storage
+	{name: "cluster on gp2", tier: config.Prod, rule: "cluster-storage", key: "database:storageType", mutate: then(cluster, func(p *spec.Database) { p.Instance.StorageType = "gp2" })},
+	{name: "cluster on io1 below 100 GiB", tier: config.Prod, rule: "cluster-storage", key: "database:allocatedStorageGb", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb = "io1", 99
+	})},
+	{name: "cluster on gp3 below 400 GiB", tier: config.Prod, rule: "cluster-storage", key: "database:allocatedStorageGb", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "gp3", 399, 12000
+	})},
+	{name: "cluster above 64 TiB", tier: config.Prod, rule: "cluster-storage", key: "database:allocatedStorageGb", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.AllocatedStorageGb, p.Instance.Iops = 65537, 40000
+	})},
+	{name: "cluster without IOPS", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) { p.Instance.Iops = 0 })},
+	{name: "cluster on io1 above 50 IOPS per GiB", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.Iops = "io1", 5001
+	})},
+	{name: "cluster on io1 above 19950 IOPS below 400 GiB", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "io1", 399, 19951
+	})},
+	{name: "cluster on io2 below 0.5 IOPS per GiB", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.AllocatedStorageGb, p.Instance.Iops = 10000, 4999
+	})},
+	{name: "cluster on io2 above 256000 IOPS", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.AllocatedStorageGb, p.Instance.Iops = 1000, 256001
+	})},
+	{name: "cluster on gp3 below its provisioned floor", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "gp3", 400, 3000
+	})},
+	{name: "cluster on gp3 above 64000 IOPS", tier: config.Prod, rule: "cluster-storage", key: "database:iops", mutate: then(cluster, func(p *spec.Database) {
+		p.Instance.StorageType, p.Instance.AllocatedStorageGb, p.Instance.Iops = "gp3", 2000, 64001
+	})},
+	{name: "cluster with an autoscaling ceiling", tier: config.Prod, rule: "cluster-storage", key: "database:maxAllocatedStorageGb", mutate: then(cluster, func(p *spec.Database) { p.Instance.MaxAllocatedStorageGb = 1000 })},
+	// proxy-tls-required
+	{name: "proxy without TLS", tier: config.Dev, rule: "proxy-tls-required", key: "proxy.requireTls", mutate: then(proxied, func(p *spec.Database) { p.Proxy.RequireTLS = false })},
+	// proxy-iam-auth
+	{name: "proxy with IAM auth optional", tier: config.Prod, rule: "proxy-iam-auth", key: "proxy.auth.iamAuth", mutate: then(proxied, func(p *spec.Database) { p.Proxy.IAMAuth = "ENABLED" })},
+	{name: "proxy with IAM auth off", tier: config.Dev, rule: "proxy-iam-auth", key: "proxy.auth.iamAuth", mutate: then(proxied, func(p *spec.Database) { p.Proxy.IAMAuth = "DISABLED" })},
+	{name: "proxy with no auth mode", tier: config.Prod, rule: "proxy-iam-auth", key: "proxy.auth.iamAuth", mutate: then(cluster, proxied, func(p *spec.Database) { p.Proxy.IAMAuth = "" })},
+	// proxy-no-debug-logging
+	{name: "proxy debug logging in prod", tier: config.Prod, rule: "proxy-no-debug-logging", key: "proxy.debugLogging", mutate: then(proxied, func(p *spec.Database) { p.Proxy.DebugLogging = true })},
+	{name: "proxy debug logging in staging", tier: config.Staging, rule: "proxy-no-debug-logging", key: "proxy.debugLogging", mutate: then(cluster, proxied, func(p *spec.Database) { p.Proxy.DebugLogging = true })},
+	// proxy-not-public
+	{name: "proxy open to everyone", tier: config.Prod, rule: "proxy-not-public", key: "proxy.ingress", mutate: then(proxied, func(p *spec.Database) {
+		p.Proxy.Ingress = append(p.Proxy.Ingress, spec.Ingress{CIDR: "0.0.0.0/0", Port: 5432})
+	})},
+	{name: "proxy open to a public range", tier: config.Dev, rule: "proxy-not-public", key: "proxy.ingress", mutate: then(proxied, func(p *spec.Database) {
+		p.Proxy.Ingress = []spec.Ingress{{CIDR: "8.8.8.0/24", Port: 5432}}
+	})},
+	{name: "proxy on the SSH port", tier: config.Prod, rule: "proxy-not-public", key: "proxy.ingress.port", mutate: then(proxied, func(p *spec.Database) {
+		p.Proxy.Ingress = append(p.Proxy.Ingress, spec.Ingress{FromApps: true, Port: 22})
+	})},
+	{name: "proxy nothing may reach", tier: config.Prod, rule: "proxy-not-public", key: "proxy.ingress", mutate: then(proxied, func(p *spec.Database) { p.Proxy.Ingress = nil })},
 }
 
 type netCase struct {
@@ -525,6 +663,13 @@ func TestEveryRuleHasCases(t *testing.T) {
 			alone[tc.rule] = true
 		}
 	}
+	// A rule on the network's zones fires on the zones, never on the plan
+	// alone: its cases are zoneCases.
+	for _, tc := range zoneCases {
+		if tc.rule != "" {
+			alone[tc.rule] = true
+		}
+	}
 	seen := map[string]bool{}
 	for _, r := range guardrails.DatabaseRules {
 		if seen[r.ID] {
@@ -603,4 +748,68 @@ func TestPasswordIsNotInTheMessage(t *testing.T) {
 
 func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}
+
+// zoneCase is a plan placed in the zones of a network's database subnets.
+type zoneCase struct {
+	name   string
+	mutate func(p *spec.Database)
+	zones  []string
+	rule   string
+}
+
+var zoneCases = []zoneCase{
+	{name: "cluster in three zones", mutate: cluster, zones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}},
+	{name: "cluster in four zones", mutate: cluster, zones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"}},
+	{name: "instance in two zones", zones: []string{"eu-west-1a", "eu-west-1b"}},
+	{name: "cluster in two zones", mutate: cluster, zones: []string{"eu-west-1a", "eu-west-1b"}, rule: "three-zones"},
+	{name: "cluster in one zone named thrice", mutate: cluster, zones: []string{"eu-west-1a", "eu-west-1a", "eu-west-1a"}, rule: "three-zones"},
+	{name: "cluster in two zones and a blank", mutate: cluster, zones: []string{"eu-west-1a", " ", "eu-west-1b"}, rule: "three-zones"},
+	{name: "cluster in no zone", mutate: cluster, rule: "three-zones"},
+}
+
+// TestZoneRules: the rules on the zones of the network's database subnets
+// fire through CheckPlacement, for a cluster only, and hold through
+// CheckDatabase, which cannot know the zones.
+func TestZoneRules(t *testing.T) {
+	for _, tc := range zoneCases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := goodDatabase(config.Prod)
+			if tc.mutate != nil {
+				tc.mutate(&p)
+			}
+			require := func(ok bool, format string, args ...any) {
+				t.Helper()
+				if !ok {
+					t.Fatalf(format, args...)
+				}
+			}
+			require(guardrails.CheckDatabase(p) == nil, "CheckDatabase fails on the good plan: %v", guardrails.CheckDatabase(p))
+			var fired []string
+			for _, r := range guardrails.DatabaseRules {
+				if r.CheckZones(p, tc.zones) != nil {
+					fired = append(fired, r.ID)
+				}
+				if !r.OnZones() && r.CheckZones(p, tc.zones) != nil {
+					t.Errorf("rule %s reads the plan alone but fires on the zones", r.ID)
+				}
+			}
+			err := guardrails.CheckPlacement(p, tc.zones)
+			if tc.rule == "" {
+				require(len(fired) == 0 && err == nil, "rules %v fire (%v) on zones %v that should hold", fired, err, tc.zones)
+				return
+			}
+			require(slices.Equal(fired, []string{tc.rule}), "rules %v fire, want exactly %s", fired, tc.rule)
+			assertViolation(t, err, tc.rule, "network availabilityZones")
+			if p.Deployment == spec.DeployCluster {
+				assertViolation(t, guardrails.CheckClusterZones(tc.zones), tc.rule, "network availabilityZones")
+			}
+		})
+	}
+	if err := guardrails.CheckClusterZones([]string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}); err != nil {
+		t.Errorf("CheckClusterZones(three zones) = %v", err)
+	}
+	if err := guardrails.CheckClusterZones([]string{"eu-west-1a", "eu-west-1b"}); err == nil {
+		t.Error("CheckClusterZones(two zones) holds")
+	}
 }

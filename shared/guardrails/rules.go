@@ -36,7 +36,13 @@ type Rule struct {
 	// Protects is what the rule protects against, in Markdown: its row of
 	// the README's table of the database rules, which is generated from it.
 	Protects string
-	check    func(spec.Database) *Violation
+	// check holds the spec to the rule.
+	check func(spec.Database) *Violation
+	// zones holds the spec to the rule on the availability zones of the
+	// network's database subnets, which the program knows only once it
+	// has read the network stack (CheckPlacement); nil for the rules that
+	// read the spec alone.
+	zones func(p spec.Database, zones []string) *Violation
 }
 
 // DatabaseRules are the rules that apply to a database stack; the Database
@@ -74,10 +80,14 @@ var DatabaseRules = []Rule{
 	{
 		ID:          "multi-az",
 		Sources:     "CKV_AWS_157; RDS.5",
-		Requirement: "`multiAz` true in staging/prod; `availabilityZone` never set on a Multi-AZ instance (it drifts after every failover)",
+		Requirement: "a known shape (`deployment` `instance` or `cluster`); `multiAz` true in staging/prod, and always on a cluster (three zones by construction); `availabilityZone` never set on a Multi-AZ instance (it drifts after every failover)",
 		Protects:    "losing the database with one availability zone; drift of a pinned AZ after failover",
 		check: func(p spec.Database) *Violation {
 			switch {
+			case p.Deployment != spec.DeployInstance && p.Deployment != spec.DeployCluster:
+				return &Violation{Key: "database:deployment", Value: string(p.Deployment), Want: "instance or cluster"}
+			case p.Deployment == spec.DeployCluster && !p.Instance.MultiAZ:
+				return &Violation{Key: "database:multiAz", Value: "false", Want: "true: a Multi-AZ DB cluster always spans three zones"}
 			case p.Instance.AvailabilityZone != "":
 				return &Violation{Key: "availabilityZone", Value: p.Instance.AvailabilityZone, Want: "unset on a Multi-AZ instance (it drifts after every failover)"}
 			case !p.Instance.MultiAZ && p.Tier.Strict():
@@ -306,11 +316,15 @@ var DatabaseRules = []Rule{
 	{
 		ID:          "supported-engine",
 		Sources:     "CKV_AWS_250",
-		Requirement: "PostgreSQL major 14 or later",
-		Protects:    "an engine out of community support",
+		Requirement: "PostgreSQL major 14 or later; a cluster: a major RDS offers Multi-AZ DB clusters for (14 to 18; 14 from 14.5)",
+		Protects:    "an engine out of community support; a cluster on a version RDS cannot run as one",
 		check: func(p spec.Database) *Violation {
-			if n, err := strconv.Atoi(p.Instance.EngineVersion); p.Instance.Engine != "postgres" || err != nil || n < spec.MinEngineMajor {
+			n, err := strconv.Atoi(p.Instance.EngineVersion)
+			if p.Instance.Engine != "postgres" || err != nil || n < spec.MinEngineMajor {
 				return &Violation{Key: "database:engineVersion", Value: p.Instance.Engine + " " + p.Instance.EngineVersion, Want: fmt.Sprintf("postgres %d or later", spec.MinEngineMajor)}
+			}
+			if p.Deployment == spec.DeployCluster && !slices.Contains(spec.ClusterEngineMajors, n) {
+				return &Violation{Key: "database:engineVersion", Value: p.Instance.EngineVersion, Want: "a major RDS offers Multi-AZ DB clusters of PostgreSQL for: " + joinInts(spec.ClusterEngineMajors)}
 			}
 			return nil
 		},
@@ -377,9 +391,12 @@ var DatabaseRules = []Rule{
 	{
 		ID:          "storage-autoscaling",
 		Sources:     "provider #9076",
-		Requirement: "`maxAllocatedStorageGb` above `allocatedStorageGb`; gp3 storage",
+		Requirement: "on an instance: `maxAllocatedStorageGb` above `allocatedStorageGb`; gp3 storage (a cluster has no storage autoscaling: `cluster-storage`)",
 		Protects:    "a full disk; a perpetual diff after autoscaling grew it",
 		check: func(p spec.Database) *Violation {
+			if p.Deployment == spec.DeployCluster {
+				return nil // cluster-storage
+			}
 			// RDS wants the autoscaling ceiling at least 10% above the
 			// allocated storage (spec.MinMaxAllocatedStorageGb).
 			if ceiling := spec.MinMaxAllocatedStorageGb(p.Instance.AllocatedStorageGb); p.Instance.MaxAllocatedStorageGb < ceiling {
@@ -389,6 +406,53 @@ var DatabaseRules = []Rule{
 				return &Violation{Key: "storageType", Value: p.Instance.StorageType, Want: "gp3"}
 			}
 			return nil
+		},
+	},
+	{
+		ID:          "cluster-instance-class",
+		Sources:     "RDS User Guide: instance class availability for Multi-AZ DB clusters",
+		Requirement: "a cluster's instance class is one RDS runs Multi-AZ DB clusters of PostgreSQL on: db.c6gd, m5d, m6gd, m6id, m6idn, r5d, r6gd, r6id, r6idn or x2iedn, in a size the family offers for PostgreSQL (medium only for c6gd)",
+		Protects:    "a cluster that CreateDBCluster refuses halfway through a deploy",
+		check: func(p spec.Database) *Violation {
+			if p.Deployment != spec.DeployCluster {
+				return nil
+			}
+			if want := spec.CheckClusterInstanceClass(p.Instance.InstanceClass); want != "" {
+				return &Violation{Key: "database:instanceClass", Value: p.Instance.InstanceClass, Want: want}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "cluster-storage",
+		Sources:     "RDS User Guide: DB instance storage; Multi-AZ DB cluster limitations",
+		Requirement: "a cluster's storage is io1, io2 or gp3 with provisioned IOPS in AWS's ranges (io1/io2 100-65536 GiB, 1000-256000 IOPS, 0.5-50 (io1) or 0.5-1000 (io2) IOPS per GiB, io1 at most 19950 below 400 GiB; gp3 400-65536 GiB, 12000-64000 IOPS, at most 500 per GiB), and no `maxAllocatedStorageGb` (Multi-AZ DB clusters have no storage autoscaling)",
+		Protects:    "a cluster RDS refuses for its storage; an autoscaling ceiling that promises growth a cluster never gets",
+		check: func(p spec.Database) *Violation {
+			if p.Deployment != spec.DeployCluster {
+				return nil
+			}
+			in := p.Instance
+			if what, want := spec.CheckClusterStorage(in.StorageType, in.AllocatedStorageGb, in.Iops); what != "" {
+				value := map[string]string{"storageType": in.StorageType, "allocatedStorageGb": strconv.Itoa(in.AllocatedStorageGb), "iops": strconv.Itoa(in.Iops)}[what]
+				return &Violation{Key: "database:" + what, Value: value, Want: want}
+			}
+			if in.MaxAllocatedStorageGb != 0 {
+				return &Violation{Key: "database:maxAllocatedStorageGb", Value: strconv.Itoa(in.MaxAllocatedStorageGb), Want: "no storage autoscaling ceiling: Multi-AZ DB clusters do not support storage autoscaling (raise allocatedStorageGb instead)"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "three-zones",
+		Sources:     "RDS User Guide: Multi-AZ DB cluster deployments",
+		Requirement: "a cluster's database subnets, as the network stack exports them, span at least three availability zones (a writer and two readers, each in its own zone); checked on the network's zones once the program reads them",
+		Protects:    "a cluster that cannot place its three instances, or places two in one zone",
+		zones: func(p spec.Database, zones []string) *Violation {
+			if p.Deployment != spec.DeployCluster {
+				return nil
+			}
+			return clusterZones(zones)
 		},
 	},
 	{
@@ -407,6 +471,69 @@ var DatabaseRules = []Rule{
 				pfx, err := netip.ParsePrefix(in.CIDR)
 				if err != nil || pfx.Bits() == 0 || !private(pfx) {
 					return &Violation{Key: "database:allowedCidrs", Value: in.CIDR, Want: "named private sources; never 0.0.0.0/0 or ::/0"}
+				}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "proxy-tls-required",
+		Sources:     "CreateDBProxy RequireTLS; issue 13",
+		Requirement: "with `proxy`, the proxy's `requireTls` is true",
+		Protects:    "clear-text connections to the proxy",
+		check: func(p spec.Database) *Violation {
+			if p.Proxy.Enabled && !p.Proxy.RequireTLS {
+				return &Violation{Key: "proxy.requireTls", Value: "false", Want: "true: clients reach the proxy over TLS only"}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "proxy-iam-auth",
+		Sources:     "CreateDBProxy UserAuthConfig IAMAuth; issue 13",
+		Requirement: "with `proxy`, the proxy's auth for the master secret has `iamAuth` REQUIRED: clients authenticate with IAM; the proxy alone reads the secret",
+		Protects:    "long-lived database passwords in applications that go through the proxy",
+		check: func(p spec.Database) *Violation {
+			if p.Proxy.Enabled && p.Proxy.IAMAuth != spec.ProxyIAMAuthRequired {
+				return &Violation{Key: "proxy.auth.iamAuth", Value: p.Proxy.IAMAuth, Want: spec.ProxyIAMAuthRequired}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "proxy-no-debug-logging",
+		Sources:     "CreateDBProxy DebugLogging",
+		Requirement: "with `proxy`, `debugLogging` false in staging/prod (it writes the text of SQL statements to the proxy's logs)",
+		Protects:    "statement text, role passwords included, in the proxy's logs",
+		check: func(p spec.Database) *Violation {
+			if p.Proxy.Enabled && p.Proxy.DebugLogging && p.Tier.Strict() {
+				return &Violation{Key: "proxy.debugLogging", Value: "true", Want: "false in " + string(p.Tier)}
+			}
+			return nil
+		},
+	},
+	{
+		ID:          "proxy-not-public",
+		Sources:     "RDS Proxy limitations (never publicly accessible); this project: least-privilege database access",
+		Requirement: "with `proxy`, the proxy's security group admits only the database port, only from the network's application subnets (or named private sources); never 0.0.0.0/0 or ::/0. The proxy sits in the database subnets (`isolation`), and AWS never makes a proxy publicly accessible",
+		Protects:    "a proxy, and through it the database, open to more than the applications",
+		check: func(p spec.Database) *Violation {
+			if !p.Proxy.Enabled {
+				return nil
+			}
+			if len(p.Proxy.Ingress) == 0 {
+				return &Violation{Key: "proxy.ingress", Value: "", Want: "the application subnets: a proxy nothing may reach serves nobody"}
+			}
+			for _, in := range p.Proxy.Ingress {
+				if in.Port != p.Port {
+					return &Violation{Key: "proxy.ingress.port", Value: strconv.Itoa(in.Port), Want: fmt.Sprintf("the database port %d only", p.Port)}
+				}
+				if in.CIDR == "" {
+					continue
+				}
+				pfx, err := netip.ParsePrefix(in.CIDR)
+				if err != nil || pfx.Bits() == 0 || !private(pfx) {
+					return &Violation{Key: "proxy.ingress", Value: in.CIDR, Want: "the application subnets or named private sources; never 0.0.0.0/0 or ::/0"}
 				}
 			}
 			return nil
@@ -495,13 +622,80 @@ func param(p spec.Database, name string) (string, bool) {
 	return "", false
 }
 
-// Check applies this one rule to a plan.
+// Check applies this one rule to a plan. A rule on the network's zones
+// (CheckZones) holds here: the plan does not know them.
 func (r Rule) Check(p spec.Database) error {
+	if r.check == nil {
+		return nil
+	}
 	if v := r.check(p); v != nil {
 		v.Rule, v.Sources = r.ID, r.Sources
 		return v
 	}
 	return nil
+}
+
+// CheckZones applies this one rule to a plan placed in the availability
+// zones of the network's database subnets. A rule on the plan alone
+// (Check) holds here.
+func (r Rule) CheckZones(p spec.Database, zones []string) error {
+	if r.zones == nil {
+		return nil
+	}
+	if v := r.zones(p, zones); v != nil {
+		v.Rule, v.Sources = r.ID, r.Sources
+		return v
+	}
+	return nil
+}
+
+// OnZones reports whether the rule reads the network's zones (CheckZones)
+// rather than the plan alone (Check).
+func (r Rule) OnZones() bool { return r.zones != nil }
+
+// CheckPlacement returns the first rule the plan breaks in the
+// availability zones of the network's database subnets, as a *Violation:
+// for a cluster, three-zones. The database program calls it with the
+// network stack's availabilityZones output once it has read the network,
+// before it declares anything (as it calls CheckAppSubnets).
+func CheckPlacement(p spec.Database, zones []string) error {
+	for _, r := range DatabaseRules {
+		if err := r.CheckZones(p, zones); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckClusterZones holds the availability zones of a cluster's database
+// subnets to three-zones: at least spec.MinClusterZones distinct zones. It
+// is CheckPlacement for a plan known to be a cluster.
+func CheckClusterZones(zones []string) error {
+	return CheckPlacement(spec.Database{Deployment: spec.DeployCluster}, zones)
+}
+
+// clusterZones is three-zones' check of the zones of a cluster's
+// database subnets.
+func clusterZones(zones []string) *Violation {
+	distinct := map[string]bool{}
+	for _, z := range zones {
+		if z = strings.TrimSpace(z); z != "" {
+			distinct[z] = true
+		}
+	}
+	if len(distinct) < spec.MinClusterZones {
+		return &Violation{Key: "network availabilityZones", Value: strings.Join(zones, ","),
+			Want: fmt.Sprintf("database subnets in at least %d availability zones for a Multi-AZ DB cluster (a writer and two readers, each in its own zone); use a network stack with azCount 3 or more", spec.MinClusterZones)}
+	}
+	return nil
+}
+
+func joinInts(ns []int) string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = strconv.Itoa(n)
+	}
+	return strings.Join(out, ", ")
 }
 
 // CheckDatabase returns the first rule the plan breaks, as a *Violation.

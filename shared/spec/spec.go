@@ -190,7 +190,11 @@ type Database struct {
 	AlarmSubscriptions []Subscription
 }
 
-// Instance holds the RDS instance's settings.
+// Instance holds the RDS instance's settings (a cluster's too, see
+// Database.Instance). StorageType is InstanceStorageType for an instance
+// and one of ClusterStorageTypes for a cluster; Iops is set for a cluster
+// only (a cluster needs one), and MaxAllocatedStorageGb for an instance
+// only (a Multi-AZ DB cluster has no storage autoscaling).
 type Instance struct {
 	Engine             string
 	EngineVersion      string
@@ -234,21 +238,33 @@ type Proxy struct {
 	// RequireTLS is the proxy's requireTls: clients must connect over TLS.
 	RequireTLS bool
 	// IAMAuth is the iamAuth of the proxy's auth entry for the master
-	// secret: "REQUIRED" makes clients authenticate with IAM.
+	// secret: ProxyIAMAuthRequired makes clients authenticate with IAM.
 	IAMAuth string
-	// IdleClientTimeoutSeconds closes client connections idle this long.
+	// IdleClientTimeoutSeconds closes client connections idle this long
+	// (database:proxyIdleClientTimeoutSeconds).
 	IdleClientTimeoutSeconds int
 	// The default target group's connection pool: the share of the
 	// database's max_connections the proxy may open, the share it keeps
-	// idle, and how long a client waits for a pooled connection.
+	// idle, and how long a client waits for a pooled connection
+	// (database:proxyMaxConnectionsPercent, proxyMaxIdleConnectionsPercent,
+	// proxyConnectionBorrowTimeoutSeconds). Every value is set: 0 is a
+	// value too (a borrow timeout of 0, no idle connections kept).
 	MaxConnectionsPercent          int
 	MaxIdleConnectionsPercent      int
 	ConnectionBorrowTimeoutSeconds int
 	// DirectAccess keeps the database security group's ingress from the
 	// application subnets (and allowedCidrs/allowedSecurityGroupIds) next
-	// to the proxy's; false admits only the proxy's security group.
+	// to the proxy's; false admits only the proxy's security group
+	// (database:proxyDirectAccess).
 	DirectAccess bool
 	// DebugLogging is the proxy's debugLogging (it logs SQL text; the
 	// guardrails allow it only in dev).
 	DebugLogging bool
+	// Ingress are the sources the proxy's security group admits, on the
+	// database port: the network's application subnets (FromApps). The
+	// proxy sits in the network's database subnets, and RDS Proxy is never
+	// publicly accessible ("The proxy can't be publicly accessible",
+	// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html#rds-proxy.limitations),
+	// so these are all that reach it (guardrail proxy-not-public).
+	Ingress []Ingress
 }
