@@ -149,6 +149,41 @@ func (r RDS) RebootDBInstance(ctx context.Context, in *rds.RebootDBInstanceInput
 	}](r.API, "RebootDBInstance").RebootDBInstance(ctx, in, o...)
 }
 
+func (r RDS) DescribeDBClusters(ctx context.Context, in *rds.DescribeDBClustersInput, o ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error) {
+	r.Calls.Add("rds:DescribeDBClusters")
+	return api[interface {
+		DescribeDBClusters(context.Context, *rds.DescribeDBClustersInput, ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error)
+	}](r.API, "DescribeDBClusters").DescribeDBClusters(ctx, in, o...)
+}
+
+func (r RDS) DescribeDBClusterParameters(ctx context.Context, in *rds.DescribeDBClusterParametersInput, o ...func(*rds.Options)) (*rds.DescribeDBClusterParametersOutput, error) {
+	r.Calls.Add("rds:DescribeDBClusterParameters")
+	return api[interface {
+		DescribeDBClusterParameters(context.Context, *rds.DescribeDBClusterParametersInput, ...func(*rds.Options)) (*rds.DescribeDBClusterParametersOutput, error)
+	}](r.API, "DescribeDBClusterParameters").DescribeDBClusterParameters(ctx, in, o...)
+}
+
+func (r RDS) DescribeDBProxies(ctx context.Context, in *rds.DescribeDBProxiesInput, o ...func(*rds.Options)) (*rds.DescribeDBProxiesOutput, error) {
+	r.Calls.Add("rds:DescribeDBProxies")
+	return api[interface {
+		DescribeDBProxies(context.Context, *rds.DescribeDBProxiesInput, ...func(*rds.Options)) (*rds.DescribeDBProxiesOutput, error)
+	}](r.API, "DescribeDBProxies").DescribeDBProxies(ctx, in, o...)
+}
+
+func (r RDS) DescribeDBProxyTargets(ctx context.Context, in *rds.DescribeDBProxyTargetsInput, o ...func(*rds.Options)) (*rds.DescribeDBProxyTargetsOutput, error) {
+	r.Calls.Add("rds:DescribeDBProxyTargets")
+	return api[interface {
+		DescribeDBProxyTargets(context.Context, *rds.DescribeDBProxyTargetsInput, ...func(*rds.Options)) (*rds.DescribeDBProxyTargetsOutput, error)
+	}](r.API, "DescribeDBProxyTargets").DescribeDBProxyTargets(ctx, in, o...)
+}
+
+func (r RDS) FailoverDBCluster(ctx context.Context, in *rds.FailoverDBClusterInput, o ...func(*rds.Options)) (*rds.FailoverDBClusterOutput, error) {
+	r.Calls.Add("rds:FailoverDBCluster")
+	return api[interface {
+		FailoverDBCluster(context.Context, *rds.FailoverDBClusterInput, ...func(*rds.Options)) (*rds.FailoverDBClusterOutput, error)
+	}](r.API, "FailoverDBCluster").FailoverDBCluster(ctx, in, o...)
+}
+
 // EC2 records each EC2 call and passes it to API.
 type EC2 struct {
 	API   any

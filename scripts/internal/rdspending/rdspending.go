@@ -11,9 +11,10 @@ import (
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
 )
 
-// Fields turns PendingModifiedValues into its set fields by AWS name, the
-// way the API returns them; nil when nothing is pending.
-func Fields(p *rdstypes.PendingModifiedValues) (map[string]any, error) {
+// Fields turns PendingModifiedValues (or a cluster's
+// ClusterPendingModifiedValues) into its set fields by AWS name, the way
+// the API returns them; nil when nothing is pending.
+func Fields[T rdstypes.PendingModifiedValues | rdstypes.ClusterPendingModifiedValues](p *T) (map[string]any, error) {
 	if p == nil {
 		return nil, nil
 	}

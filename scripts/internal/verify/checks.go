@@ -26,8 +26,14 @@ func instanceLive(inst rdstypes.DBInstance) bool {
 	return slices.Contains(servingStatuses, deref(inst.DBInstanceStatus))
 }
 
-func checkOutputs(s stacks.Stack, out stackout.Database) check.Result {
+func checkOutputs(s stacks.Stack, out stackout.Database, exp Expect) check.Result {
 	var bad []string
+	if want := string(exp.Deployment); want != "" && out.Deployment != "" && out.Deployment != want {
+		bad = append(bad, fmt.Sprintf("deployment output is %q, the stack's spec (database:deployment) says %q", out.Deployment, want))
+	}
+	if exp.Proxy.Enabled && out.ProxyEndpoint == "" {
+		bad = append(bad, "the stack's spec (database:proxy) declares an RDS Proxy, but the proxyEndpoint output is empty")
+	}
 	if out.Environment != s.Environment {
 		bad = append(bad, fmt.Sprintf("environment output is %q, the stack file says %q", out.Environment, s.Environment))
 	}
@@ -37,7 +43,14 @@ func checkOutputs(s stacks.Stack, out stackout.Database) check.Result {
 	if len(bad) > 0 {
 		return check.Failf(CheckOutputs, "outputs of %s do not match its stack file: %s", s.Name, strings.Join(bad, "; "))
 	}
-	return check.Passf(CheckOutputs, "instance %s, endpoint %s:%d", out.InstanceIdentifier, out.Address, out.Port)
+	what := "instance " + out.InstanceIdentifier
+	if isCluster(out) {
+		what = "cluster " + out.ClusterIdentifier
+	}
+	if out.ProxyEndpoint != "" {
+		what += ", proxy " + out.ProxyEndpoint
+	}
+	return check.Passf(CheckOutputs, "%s, endpoint %s:%d", what, out.Address, out.Port)
 }
 
 func checkInstance(inst rdstypes.DBInstance, out stackout.Database) check.Result {
@@ -92,7 +105,7 @@ func checkMultiAZ(inst rdstypes.DBInstance, exp Expect, live bool) check.Result 
 	return check.Passf(CheckMultiAZ, "Multi-AZ on: primary %s, standby %s", primary, standby)
 }
 
-func checkEncryption(inst rdstypes.DBInstance, out stackout.Database, exp Expect) check.Result {
+func checkEncryption(inst settings, out stackout.Database, exp Expect) check.Result {
 	key := deref(inst.KmsKeyId)
 	if !exp.Instance.StorageEncrypted {
 		return check.Passf(CheckEncryption, "the stack's spec does not ask for encrypted storage; RDS reports encrypted %t", deref(inst.StorageEncrypted))
@@ -126,17 +139,17 @@ func sameKey(arn, want string) bool {
 	return arn == want || (want != "" && strings.HasSuffix(arn, ":key/"+want))
 }
 
-func checkNotPublic(inst rdstypes.DBInstance) check.Result {
+func checkNotPublic(inst settings) check.Result {
 	if inst.PubliclyAccessible == nil {
 		return check.Unknownf(CheckNotPublic, "RDS did not report PubliclyAccessible")
 	}
 	if *inst.PubliclyAccessible {
-		return check.Failf(CheckNotPublic, "the instance is publicly accessible: its endpoint resolves to a public address")
+		return check.Failf(CheckNotPublic, "the %s is publicly accessible: its endpoint resolves to a public address", inst.kind)
 	}
 	return check.Passf(CheckNotPublic, "not publicly accessible")
 }
 
-func checkBackupRetention(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkBackupRetention(inst settings, exp Expect) check.Result {
 	n := int(deref(inst.BackupRetentionPeriod))
 	if n < exp.MinBackupRetention {
 		return check.Failf(CheckBackupRetention, "automated backups kept %d days, want at least %d (tier %s and the stack config)", n, exp.MinBackupRetention, exp.Tier)
@@ -144,7 +157,7 @@ func checkBackupRetention(inst rdstypes.DBInstance, exp Expect) check.Result {
 	return check.Passf(CheckBackupRetention, "automated backups kept %d days (at least %d wanted), window %s", n, exp.MinBackupRetention, orNone(deref(inst.PreferredBackupWindow)))
 }
 
-func checkRestorable(inst rdstypes.DBInstance, live bool, now time.Time, maxLag time.Duration) check.Result {
+func checkRestorable(inst settings, live bool, now time.Time, maxLag time.Duration) check.Result {
 	if maxLag <= 0 {
 		maxLag = DefaultMaxRestoreLag
 	}
@@ -162,7 +175,7 @@ func checkRestorable(inst rdstypes.DBInstance, live bool, now time.Time, maxLag 
 	return check.Passf(CheckRestorable, "point-in-time recovery possible up to %s (%s ago)", t.UTC().Format(time.RFC3339), round(lag))
 }
 
-func checkDeletionProtection(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkDeletionProtection(inst settings, exp Expect) check.Result {
 	on := deref(inst.DeletionProtection)
 	switch {
 	case on:
@@ -173,7 +186,7 @@ func checkDeletionProtection(inst rdstypes.DBInstance, exp Expect) check.Result 
 	return check.Passf(CheckDeletionProtection, "deletion protection off, which the stack config (database:deletionProtection, off by default in dev) allows in tier %s", exp.Tier)
 }
 
-func checkIAMAuth(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkIAMAuth(inst settings, exp Expect) check.Result {
 	on := deref(inst.IAMDatabaseAuthenticationEnabled)
 	switch {
 	case on == exp.Instance.IAMAuth && on:
@@ -186,7 +199,7 @@ func checkIAMAuth(inst rdstypes.DBInstance, exp Expect) check.Result {
 	return check.Failf(CheckIAMAuth, "IAM database authentication is on, the stack's spec turns it off")
 }
 
-func checkPerformanceInsights(inst rdstypes.DBInstance, out stackout.Database, exp Expect) check.Result {
+func checkPerformanceInsights(inst settings, out stackout.Database, exp Expect) check.Result {
 	key := deref(inst.PerformanceInsightsKMSKeyId)
 	days := int(deref(inst.PerformanceInsightsRetentionPeriod))
 	want, named := keyOf(exp.Instance.PerformanceInsightsKmsKeyID, out)
@@ -207,7 +220,7 @@ func checkPerformanceInsights(inst rdstypes.DBInstance, out stackout.Database, e
 // checkLogExports wants exactly the spec's log exports. A change RDS holds
 // for the maintenance window (PendingCloudwatchLogsExports) is named, but
 // the check reads what the instance exports now.
-func checkLogExports(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkLogExports(inst settings, exp Expect) check.Result {
 	live := inst.EnabledCloudwatchLogsExports
 	var missing, extra []string
 	for _, want := range exp.Instance.LogExports {
@@ -237,7 +250,7 @@ func checkLogExports(inst rdstypes.DBInstance, exp Expect) check.Result {
 // that waits for the maintenance window (PendingModifiedValues
 // EngineVersion, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_PendingModifiedValues.html)
 // is pending, not drift, as the pending-modifications line says.
-func checkEngine(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkEngine(inst settings, exp Expect) check.Result {
 	engine, version := deref(inst.Engine), deref(inst.EngineVersion)
 	wantMajor := major(exp.Instance.EngineVersion)
 	if engine != exp.Instance.Engine {
@@ -259,7 +272,7 @@ func major(version string) string {
 	return m
 }
 
-func checkMonitoring(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkMonitoring(inst settings, exp Expect) check.Result {
 	got, want := int(deref(inst.MonitoringInterval)), exp.Instance.MonitoringInterval
 	if got != want {
 		return check.Failf(CheckMonitoring, "Enhanced Monitoring interval is %d seconds, the stack's spec sets %d", got, want)
@@ -270,7 +283,7 @@ func checkMonitoring(inst rdstypes.DBInstance, exp Expect) check.Result {
 // checkCACertificate wants the spec's certificate authority. A rotation
 // that waits for the maintenance window (PendingModifiedValues
 // CACertificateIdentifier) is pending, not drift.
-func checkCACertificate(inst rdstypes.DBInstance, exp Expect) check.Result {
+func checkCACertificate(inst settings, exp Expect) check.Result {
 	got, want := deref(inst.CACertificateIdentifier), exp.Instance.CACertIdentifier
 	switch {
 	case got == want:
@@ -298,9 +311,13 @@ func parameterGroup(inst rdstypes.DBInstance) (name, status string) {
 	return deref(g.DBParameterGroupName), deref(g.ParameterApplyStatus)
 }
 
-func (v *Verifier) checkConnect(ctx context.Context, inst rdstypes.DBInstance, out stackout.Database, exp Expect, live bool) check.Result {
+func (v *Verifier) checkConnect(ctx context.Context, status string, out stackout.Database, exp Expect, live bool) check.Result {
 	if !live {
-		return check.Unknownf(CheckConnect, "not tried: the instance is %s", deref(inst.DBInstanceStatus))
+		what := "instance"
+		if isCluster(out) {
+			what = "cluster"
+		}
+		return check.Unknownf(CheckConnect, "not tried: the %s is %s", what, status)
 	}
 	if v.DB == nil {
 		return check.Unknownf(CheckConnect, "not tried: no database connector configured")

@@ -43,6 +43,14 @@ type Expect struct {
 	// must be in the live group with its value and apply method, and the
 	// group may set nothing else.
 	Parameters []spec.Parameter
+	// Deployment is the spec's shape (spec.Database.Deployment); the
+	// deployment output must name it. Empty (a spec resolved without the
+	// key) compares with nothing: the outputs then decide the shape.
+	Deployment spec.Deployment
+	// Proxy is the spec's RDS Proxy: with Enabled, the proxyEndpoint
+	// output must name one, and without DirectAccess the database's
+	// security group admits only the proxy's.
+	Proxy spec.Proxy
 }
 
 // Expectations derives what a stack's live instance must show.
@@ -62,6 +70,8 @@ func Expectations(s stacks.Stack) (Expect, error) {
 		MinBackupRetention: max(sp.Tier.MinBackupRetentionDays(), sp.Instance.BackupRetentionDays),
 		Instance:           sp.Instance,
 		Parameters:         sp.Parameters,
+		Deployment:         sp.Deployment,
+		Proxy:              sp.Proxy,
 	}
 	for _, in := range sp.Ingress {
 		switch {
@@ -81,6 +91,12 @@ func Expectations(s stacks.Stack) (Expect, error) {
 // Summary is a short description of the expectations for the config line.
 func (e Expect) Summary() string {
 	var parts []string
+	if e.Deployment == spec.DeployCluster {
+		parts = append(parts, "Multi-AZ DB cluster")
+	}
+	if e.Proxy.Enabled {
+		parts = append(parts, "behind an RDS Proxy")
+	}
 	if e.MultiAZ {
 		parts = append(parts, "Multi-AZ required")
 	} else {

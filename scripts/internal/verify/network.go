@@ -22,10 +22,19 @@ import (
 // when the network stack could be read, exactly its database subnets in its
 // VPC.
 func checkSubnetGroup(ctx context.Context, api RDS, inst rdstypes.DBInstance, net *stackout.Network, netErr error) check.Result {
-	if inst.DBSubnetGroup == nil || deref(inst.DBSubnetGroup.DBSubnetGroupName) == "" {
-		return check.Failf(CheckSubnetGroup, "the instance reports no subnet group")
+	var name string
+	if inst.DBSubnetGroup != nil {
+		name = deref(inst.DBSubnetGroup.DBSubnetGroupName)
 	}
-	name := deref(inst.DBSubnetGroup.DBSubnetGroupName)
+	return subnetGroupResult(ctx, api, name, "instance", []string{deref(inst.AvailabilityZone), deref(inst.SecondaryAvailabilityZone)}, net, netErr)
+}
+
+// subnetGroupResult checks the subnet group name of a database (what is
+// "instance" or "cluster") whose servers run in zones.
+func subnetGroupResult(ctx context.Context, api RDS, name, what string, zones []string, net *stackout.Network, netErr error) check.Result {
+	if name == "" {
+		return check.Failf(CheckSubnetGroup, "the %s reports no subnet group", what)
+	}
 	out, err := api.DescribeDBSubnetGroups(ctx, &rds.DescribeDBSubnetGroupsInput{DBSubnetGroupName: &name})
 	if err != nil {
 		return check.Unknownf(CheckSubnetGroup, "describe subnet group %s: %v", name, err)
@@ -58,9 +67,9 @@ func checkSubnetGroup(ctx context.Context, api RDS, inst rdstypes.DBInstance, ne
 	if len(azs) < 2 {
 		bad = append(bad, fmt.Sprintf("subnets span %d AZ(s), want at least 2 for a standby", len(azs)))
 	}
-	for _, az := range []string{deref(inst.AvailabilityZone), deref(inst.SecondaryAvailabilityZone)} {
+	for _, az := range zones {
 		if az != "" && !azs[az] {
-			bad = append(bad, fmt.Sprintf("the instance runs in %s, which none of the group's subnets is in", az))
+			bad = append(bad, fmt.Sprintf("the %s runs in %s, which none of the group's subnets is in", what, az))
 		}
 	}
 	sort.Strings(ids)
@@ -87,18 +96,34 @@ func checkSubnetGroup(ctx context.Context, api RDS, inst rdstypes.DBInstance, ne
 // with the config: only TCP on the database port, only from the network's
 // application subnets, the stack's allowedCidrs and its
 // allowedSecurityGroupIds, and each of those admitted.
-func checkSecurityGroups(ctx context.Context, api EC2, inst rdstypes.DBInstance, out stackout.Database, exp Expect, net *stackout.Network, netErr error) check.Result {
-	var attached []string
-	for _, m := range inst.VpcSecurityGroups {
-		attached = append(attached, deref(m.VpcSecurityGroupId))
-	}
+//
+// With an RDS Proxy (px not nil) the proxy's security groups are admitted
+// too, and unless the spec keeps direct access (spec.Proxy.DirectAccess)
+// they are the only sources: no subnet, CIDR or other group may reach the
+// database past the proxy.
+func checkSecurityGroups(ctx context.Context, api EC2, attached []string, what string, out stackout.Database, exp Expect, px *proxyView, net *stackout.Network, netErr error) check.Result {
 	var bad []string
 	if !slices.Contains(attached, out.SecurityGroupID) {
-		bad = append(bad, fmt.Sprintf("the stack's security group %s is not attached to the instance", out.SecurityGroupID))
+		bad = append(bad, fmt.Sprintf("the stack's security group %s is not attached to the %s", out.SecurityGroupID, what))
 	}
 	for _, id := range attached {
 		if id != out.SecurityGroupID {
-			bad = append(bad, fmt.Sprintf("security group %s is attached to the instance but is not the stack's (attached outside Pulumi?)", id))
+			bad = append(bad, fmt.Sprintf("security group %s is attached to the %s but is not the stack's (attached outside Pulumi?)", id, what))
+		}
+	}
+	proxyOnly := px != nil && !exp.Proxy.DirectAccess
+	allowedGroups := map[string]string{}
+	if !proxyOnly {
+		for _, g := range exp.AllowedSecurityGroups {
+			allowedGroups[g] = "database:allowedSecurityGroupIds"
+		}
+	}
+	if px != nil {
+		if px.err != nil {
+			return check.Unknownf(CheckSecurityGroup, "the proxy could not be read to learn its security groups: %v", px.err)
+		}
+		for _, g := range px.proxy.VpcSecurityGroupIds {
+			allowedGroups[g] = "the RDS Proxy's"
 		}
 	}
 	ids := slices.Clone(attached)
@@ -114,7 +139,10 @@ func checkSecurityGroups(ctx context.Context, api EC2, inst rdstypes.DBInstance,
 	for _, c := range exp.AllowedCidrs {
 		wantCidrs[c.Masked()] = "database:allowedCidrs"
 	}
-	if net != nil {
+	if proxyOnly {
+		wantCidrs = map[netip.Prefix]string{}
+	}
+	if net != nil && !proxyOnly {
 		for _, c := range net.AppSubnetCidrs {
 			p, err := netip.ParsePrefix(c)
 			if err != nil {
@@ -147,6 +175,8 @@ func checkSecurityGroups(ctx context.Context, api EC2, inst rdstypes.DBInstance,
 					if ok {
 						seenCidrs[pre.Masked()] = true
 					}
+				case proxyOnly:
+					bad = append(bad, fmt.Sprintf("%s admits %s, but behind the RDS Proxy only the proxy's security group may reach the database (the spec keeps no direct access)", gid, c))
 				case net == nil:
 					unsure = append(unsure, fmt.Sprintf("%s admits %s", gid, c))
 				default:
@@ -166,10 +196,14 @@ func checkSecurityGroups(ctx context.Context, api EC2, inst rdstypes.DBInstance,
 			}
 			for _, pair := range p.UserIdGroupPairs {
 				src := deref(pair.GroupId)
-				if slices.Contains(exp.AllowedSecurityGroups, src) {
+				if allowedGroups[src] != "" {
 					if ok {
 						seenGroups[src] = true
 					}
+					continue
+				}
+				if proxyOnly {
+					bad = append(bad, fmt.Sprintf("%s admits security group %s, but behind the RDS Proxy only the proxy's security group may reach the database", gid, src))
 					continue
 				}
 				bad = append(bad, fmt.Sprintf("%s admits security group %s, which database:allowedSecurityGroupIds does not name", gid, src))
@@ -185,9 +219,9 @@ func checkSecurityGroups(ctx context.Context, api EC2, inst rdstypes.DBInstance,
 			missing = append(missing, fmt.Sprintf("%s (%s)", c, why))
 		}
 	}
-	for _, sg := range exp.AllowedSecurityGroups {
+	for sg, why := range allowedGroups {
 		if !seenGroups[sg] {
-			missing = append(missing, sg+" (database:allowedSecurityGroupIds)")
+			missing = append(missing, sg+" ("+why+")")
 		}
 	}
 	sort.Strings(missing)
@@ -197,13 +231,16 @@ func checkSecurityGroups(ctx context.Context, api EC2, inst rdstypes.DBInstance,
 	if len(bad) > 0 {
 		return check.Failf(CheckSecurityGroup, "%s", strings.Join(bad, "; "))
 	}
+	if proxyOnly {
+		return check.Passf(CheckSecurityGroup, "%s admits only TCP %d from the RDS Proxy's security group(s) %s", out.SecurityGroupID, port, strings.Join(px.proxy.VpcSecurityGroupIds, ", "))
+	}
 	if net == nil {
 		if len(unsure) > 0 {
 			return check.Unknownf(CheckSecurityGroup, "%s: the network stack could not be read to tell whether these are application subnets: %v", strings.Join(unsure, "; "), netErr)
 		}
 		return check.Unknownf(CheckSecurityGroup, "nothing beyond the config is admitted, but the network stack could not be read to check the application subnets: %v", netErr)
 	}
-	return check.Passf(CheckSecurityGroup, "%s admits only TCP %d from %d application subnet(s), %d configured CIDR(s) and %d configured security group(s)", out.SecurityGroupID, port, len(net.AppSubnetCidrs), len(exp.AllowedCidrs), len(exp.AllowedSecurityGroups))
+	return check.Passf(CheckSecurityGroup, "%s admits only TCP %d from %d application subnet(s), %d configured CIDR(s) and %d configured security group(s)", out.SecurityGroupID, port, len(net.AppSubnetCidrs), len(exp.AllowedCidrs), len(allowedGroups))
 }
 
 // portsOK reports whether a rule admits TCP on port only, and describes

@@ -179,6 +179,13 @@ func parameters(ctx context.Context, api RDS, group string) (map[string]rdstypes
 // wait is measured from RDS events: the first change to the group (or to
 // the instance's parameter group setting) after the instance's last restart.
 func (v *Verifier) checkPendingReboot(ctx context.Context, api RDS, inst rdstypes.DBInstance, group, status string) check.Result {
+	return v.pendingRebootResult(ctx, api, rdstypes.SourceTypeDbInstance, deref(inst.DBInstanceIdentifier), rdstypes.SourceTypeDbParameterGroup, group, status)
+}
+
+// pendingRebootResult is the pending-reboot check of a database (an
+// instance or a cluster, the events' source type and id) whose parameter
+// group (of groupType) has apply status status.
+func (v *Verifier) pendingRebootResult(ctx context.Context, api RDS, srcType rdstypes.SourceType, id string, groupType rdstypes.SourceType, group, status string) check.Result {
 	limit := v.MaxPendingReboot
 	if limit <= 0 {
 		limit = DefaultMaxPendingReboot
@@ -195,7 +202,7 @@ func (v *Verifier) checkPendingReboot(ctx context.Context, api RDS, inst rdstype
 		return check.Unknownf(CheckPendingReboot, "parameter group %s has apply status %q", group, orNone(status))
 	}
 	now := v.now()
-	since, found, err := pendingSince(ctx, api, deref(inst.DBInstanceIdentifier), group, now)
+	since, found, err := pendingSince(ctx, api, srcType, id, groupType, group, now)
 	if err != nil {
 		return check.Unknownf(CheckPendingReboot, "parameter group %s waits for a reboot; could not tell since when: %v", group, err)
 	}
@@ -214,13 +221,13 @@ func (v *Verifier) checkPendingReboot(ctx context.Context, api RDS, inst rdstype
 
 // pendingSince finds the first parameter change after the instance's last
 // restart within EventWindow.
-func pendingSince(ctx context.Context, api RDS, instance, group string, now time.Time) (time.Time, bool, error) {
+func pendingSince(ctx context.Context, api RDS, srcType rdstypes.SourceType, instance string, groupType rdstypes.SourceType, group string, now time.Time) (time.Time, bool, error) {
 	start := now.Add(-EventWindow)
-	instEvents, err := events(ctx, api, rdstypes.SourceTypeDbInstance, instance, start, now)
+	instEvents, err := events(ctx, api, srcType, instance, start, now)
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	groupEvents, err := events(ctx, api, rdstypes.SourceTypeDbParameterGroup, group, start, now)
+	groupEvents, err := events(ctx, api, groupType, group, start, now)
 	if err != nil {
 		return time.Time{}, false, err
 	}

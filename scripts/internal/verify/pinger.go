@@ -65,7 +65,8 @@ func (p PGPinger) Options(ctx context.Context, ep Endpoint) (dbconn.Options, err
 }
 
 // Ping connects, insists that the connection is TLS, runs select 1 and
-// checks that the session's role is a low-privilege IAM login role.
+// checks that the session's role is a low-privilege IAM login role (through
+// an RDS Proxy: that it is ep.User).
 func (p PGPinger) Ping(ctx context.Context, ep Endpoint) error {
 	opts, err := p.Options(ctx, ep)
 	if err != nil {
@@ -98,6 +99,15 @@ func (p PGPinger) Ping(ctx context.Context, ep Endpoint) error {
 	  FROM pg_roles r WHERE r.rolname = current_user`).Scan(&r.Name, &r.Superuser, &r.CreateRole, &r.CreateDB, &r.Replication, &r.BypassRLS, &r.MemberOf)
 	if err != nil {
 		return fmt.Errorf("read the attributes of role %s on %s:%d: %w", ep.User, ep.Host, ep.Port, err)
+	}
+	if ep.Proxy {
+		// Through the proxy the session is the user of the secret the
+		// proxy holds, the master user, which is privileged by design:
+		// verify only proves the proxy leads to the database as that user.
+		if r.Name != ep.User {
+			return fmt.Errorf("the proxy %s:%d logged in as %s, not %s", ep.Host, ep.Port, r.Name, ep.User)
+		}
+		return nil
 	}
 	return r.LowPrivilege()
 }

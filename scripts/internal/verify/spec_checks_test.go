@@ -83,22 +83,24 @@ func TestInstanceSettingsAgainstTheSpec(t *testing.T) {
 	}
 }
 
-func eng(i rdstypes.DBInstance, _ stackout.Database, e Expect) check.Result { return checkEngine(i, e) }
+func eng(i rdstypes.DBInstance, _ stackout.Database, e Expect) check.Result {
+	return checkEngine(instanceSettings(i), e)
+}
 func mon(i rdstypes.DBInstance, _ stackout.Database, e Expect) check.Result {
-	return checkMonitoring(i, e)
+	return checkMonitoring(instanceSettings(i), e)
 }
 func ca(i rdstypes.DBInstance, _ stackout.Database, e Expect) check.Result {
-	return checkCACertificate(i, e)
+	return checkCACertificate(instanceSettings(i), e)
 }
 func pi(i rdstypes.DBInstance, o stackout.Database, e Expect) check.Result {
-	return checkPerformanceInsights(i, o, e)
+	return checkPerformanceInsights(instanceSettings(i), o, e)
 }
 func logs(i rdstypes.DBInstance, _ stackout.Database, e Expect) check.Result {
-	return checkLogExports(i, e)
+	return checkLogExports(instanceSettings(i), e)
 }
 func iam(i rdstypes.DBInstance, _ stackout.Database, e Expect) check.Result {
-	return checkIAMAuth(i, e)
+	return checkIAMAuth(instanceSettings(i), e)
 }
 func enc(i rdstypes.DBInstance, o stackout.Database, e Expect) check.Result {
-	return checkEncryption(i, o, e)
+	return checkEncryption(instanceSettings(i), o, e)
 }

@@ -23,6 +23,12 @@ type RDS interface {
 	DescribeDBParameters(ctx context.Context, in *rds.DescribeDBParametersInput, opts ...func(*rds.Options)) (*rds.DescribeDBParametersOutput, error)
 	DescribeDBSubnetGroups(ctx context.Context, in *rds.DescribeDBSubnetGroupsInput, opts ...func(*rds.Options)) (*rds.DescribeDBSubnetGroupsOutput, error)
 	DescribeEvents(ctx context.Context, in *rds.DescribeEventsInput, opts ...func(*rds.Options)) (*rds.DescribeEventsOutput, error)
+	// A Multi-AZ DB cluster and its cluster parameter group.
+	DescribeDBClusters(ctx context.Context, in *rds.DescribeDBClustersInput, opts ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error)
+	DescribeDBClusterParameters(ctx context.Context, in *rds.DescribeDBClusterParametersInput, opts ...func(*rds.Options)) (*rds.DescribeDBClusterParametersOutput, error)
+	// An RDS Proxy and the targets of its default target group.
+	DescribeDBProxies(ctx context.Context, in *rds.DescribeDBProxiesInput, opts ...func(*rds.Options)) (*rds.DescribeDBProxiesOutput, error)
+	DescribeDBProxyTargets(ctx context.Context, in *rds.DescribeDBProxyTargetsInput, opts ...func(*rds.Options)) (*rds.DescribeDBProxyTargetsOutput, error)
 }
 
 // EC2 is the part of the EC2 API that verify reads. *ec2.Client has it.
@@ -36,8 +42,13 @@ type Endpoint struct {
 	Host     string
 	Port     int
 	Database string
-	// User is LoginRole, never the master user.
+	// User is LoginRole, never the master user, on the database's own
+	// endpoint. Through an RDS Proxy (Proxy true) it is the master user:
+	// the proxy logs in to the database with the secrets it holds, and
+	// holds only the master user's (see checkProxyConnect).
 	User string
+	// Proxy says Host is an RDS Proxy endpoint.
+	Proxy bool
 }
 
 // Pinger opens a TLS verify-full connection as the endpoint's user with an
@@ -71,6 +82,8 @@ type Verifier struct {
 	MaxRestoreLag time.Duration
 	// Progress receives a line per stack as it is checked; nil is quiet.
 	Progress io.Writer
+	// Expect derives a stack's expectations; nil is Expectations.
+	Expect func(stacks.Stack) (Expect, error)
 }
 
 // Target is one database stack to verify, with its outputs and its
@@ -91,6 +104,8 @@ type StackReport struct {
 	Tier        string         `json:"tier"`
 	Region      string         `json:"region,omitempty"`
 	Instance    string         `json:"instance,omitempty"`
+	Cluster     string         `json:"cluster,omitempty"`
+	Proxy       string         `json:"proxy,omitempty"`
 	Checks      []check.Result `json:"checks"`
 }
 
@@ -145,6 +160,8 @@ func (v *Verifier) progress(format string, args ...any) {
 // not run with the reason.
 type results struct {
 	stack string
+	// names are the checks of the stack's shape; nil is AllChecks.
+	names []string
 	out   []check.Result
 	done  map[string]bool
 }
@@ -158,7 +175,11 @@ func (r *results) add(res check.Result) {
 // rest marks every check not yet reported as unknown, for reason.
 func (r *results) rest(format string, args ...any) {
 	reason := fmt.Sprintf(format, args...)
-	for _, name := range AllChecks {
+	names := r.names
+	if names == nil {
+		names = AllChecks
+	}
+	for _, name := range names {
 		if !r.done[name] {
 			r.add(check.Unknownf(name, "not checked: %s", reason))
 		}
@@ -178,7 +199,11 @@ func (v *Verifier) Verify(ctx context.Context, t Target) StackReport {
 func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *results) {
 	v.progress("verify: checking stack %s (%s, tier %s)", t.Stack.Name, t.Stack.Environment, t.Stack.Tier)
 
-	exp, err := Expectations(t.Stack)
+	expect := v.Expect
+	if expect == nil {
+		expect = Expectations
+	}
+	exp, err := expect(t.Stack)
 	if err != nil {
 		r.add(check.Failf(CheckConfig, "%v", err))
 		r.rest("the stack config does not load")
@@ -194,7 +219,9 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	}
 	out := t.Outputs
 	rep.Instance = out.InstanceIdentifier
-	res := checkOutputs(t.Stack, out)
+	rep.Cluster = out.ClusterIdentifier
+	r.names = checksFor(out, exp)
+	res := checkOutputs(t.Stack, out, exp)
 	r.add(res)
 	if res.Status != check.Pass {
 		r.rest("the stack outputs do not belong to this stack")
@@ -204,6 +231,17 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	rdsAPI, ec2API, err := v.AWS(ctx, exp.Region)
 	if err != nil {
 		r.rest("no AWS clients for %s: %v", exp.Region, err)
+		return
+	}
+	// The proxy is read first: with it, the database's security group
+	// admits the proxy's.
+	var px *proxyView
+	if hasProxy(out, exp) {
+		px = describeProxy(ctx, rdsAPI, out)
+		rep.Proxy = px.name()
+	}
+	if isCluster(out) {
+		v.verifyCluster(ctx, t, exp, rdsAPI, ec2API, px, r)
 		return
 	}
 
@@ -221,18 +259,9 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	r.add(checkInstance(inst, out))
 
 	live := instanceLive(inst)
+	st := instanceSettings(inst)
 	r.add(checkMultiAZ(inst, exp, live))
-	r.add(checkEncryption(inst, out, exp))
-	r.add(checkNotPublic(inst))
-	r.add(checkBackupRetention(inst, exp))
-	r.add(checkRestorable(inst, live, v.now(), v.MaxRestoreLag))
-	r.add(checkDeletionProtection(inst, exp))
-	r.add(checkIAMAuth(inst, exp))
-	r.add(checkPerformanceInsights(inst, out, exp))
-	r.add(checkLogExports(inst, exp))
-	r.add(checkEngine(inst, exp))
-	r.add(checkMonitoring(inst, exp))
-	r.add(checkCACertificate(inst, exp))
+	v.settingsChecks(st, out, exp, live, r)
 	r.add(checkPendingModifications(inst, v.now()))
 
 	group, status := parameterGroup(inst)
@@ -241,8 +270,35 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	r.add(checkParameters(pg, exp))
 	r.add(v.checkPendingReboot(ctx, rdsAPI, inst, group, status))
 	r.add(checkSubnetGroup(ctx, rdsAPI, inst, t.Network, t.NetworkErr))
-	r.add(checkSecurityGroups(ctx, ec2API, inst, out, exp, t.Network, t.NetworkErr))
-	r.add(v.checkConnect(ctx, inst, out, exp, live))
+	r.add(checkSecurityGroups(ctx, ec2API, securityGroupIDs(inst.VpcSecurityGroups), "instance", out, exp, px, t.Network, t.NetworkErr))
+	r.add(v.checkConnect(ctx, deref(inst.DBInstanceStatus), out, exp, live))
+	if px != nil {
+		v.proxyChecks(ctx, rdsAPI, px, out, exp, r)
+	}
+}
+
+// settingsChecks are the checks of the spec's settings that an instance
+// and a cluster share, in the order of AllChecks.
+func (v *Verifier) settingsChecks(st settings, out stackout.Database, exp Expect, live bool, r *results) {
+	r.add(checkEncryption(st, out, exp))
+	r.add(checkNotPublic(st))
+	r.add(checkBackupRetention(st, exp))
+	r.add(checkRestorable(st, live, v.now(), v.MaxRestoreLag))
+	r.add(checkDeletionProtection(st, exp))
+	r.add(checkIAMAuth(st, exp))
+	r.add(checkPerformanceInsights(st, out, exp))
+	r.add(checkLogExports(st, exp))
+	r.add(checkEngine(st, exp))
+	r.add(checkMonitoring(st, exp))
+	r.add(checkCACertificate(st, exp))
+}
+
+func securityGroupIDs(ms []rdstypes.VpcSecurityGroupMembership) []string {
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, deref(m.VpcSecurityGroupId))
+	}
+	return ids
 }
 
 func describeInstance(ctx context.Context, api RDS, id string) (rdstypes.DBInstance, error) {

@@ -19,7 +19,8 @@ import (
 )
 
 // API answers the RDS and EC2 calls from the JSON files of one folder,
-// named after the API call (describe-db-instances.json).
+// named after the API call (describe-db-instances.json,
+// describe-db-clusters.json, describe-db-proxies.json, ...).
 // A file <call>.error.json holds {"Code": ..., "Message": ...} and makes the
 // call fail with that API error. Like the real API, the fake applies the
 // request's filters (identifiers, event source and time range) and pages
@@ -60,6 +61,18 @@ func (r *API) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 	var all rds.DescribeDBInstancesOutput
 	if err := r.load("describe-db-instances", &all); err != nil {
 		return nil, err
+	}
+	if cluster, ok := filterValue(in.Filters, "db-cluster-id"); ok {
+		// The db-cluster-id filter lists the instances of a DB cluster
+		// (DescribeDBInstances, Filters:
+		// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeDBInstances.html).
+		out := &rds.DescribeDBInstancesOutput{}
+		for _, i := range all.DBInstances {
+			if deref(i.DBClusterIdentifier) == cluster {
+				out.DBInstances = append(out.DBInstances, i)
+			}
+		}
+		return out, nil
 	}
 	if in.DBInstanceIdentifier == nil {
 		return &all, nil
@@ -130,6 +143,106 @@ func (r *API) DescribeEvents(_ context.Context, in *rds.DescribeEventsInput, _ .
 		}
 	}
 	return out, nil
+}
+
+// filterValue returns the one value of the named filter, as the code under
+// test sends it.
+func filterValue(fs []rdstypes.Filter, name string) (string, bool) {
+	for _, f := range fs {
+		if deref(f.Name) == name && len(f.Values) == 1 {
+			return f.Values[0], true
+		}
+	}
+	return "", false
+}
+
+func (r *API) DescribeDBClusters(_ context.Context, in *rds.DescribeDBClustersInput, _ ...func(*rds.Options)) (*rds.DescribeDBClustersOutput, error) {
+	var all rds.DescribeDBClustersOutput
+	if err := r.load("describe-db-clusters", &all); err != nil {
+		return nil, err
+	}
+	if in.DBClusterIdentifier == nil {
+		return &all, nil
+	}
+	for _, c := range all.DBClusters {
+		if deref(c.DBClusterIdentifier) == *in.DBClusterIdentifier {
+			return &rds.DescribeDBClustersOutput{DBClusters: []rdstypes.DBCluster{c}}, nil
+		}
+	}
+	return nil, &rdstypes.DBClusterNotFoundFault{Message: new("DBCluster " + *in.DBClusterIdentifier + " not found.")}
+}
+
+// DescribeDBClusterParameters serves describe-db-cluster-parameters.json,
+// pages as for DescribeDBParameters, for a group a recorded cluster uses.
+func (r *API) DescribeDBClusterParameters(_ context.Context, in *rds.DescribeDBClusterParametersInput, _ ...func(*rds.Options)) (*rds.DescribeDBClusterParametersOutput, error) {
+	var pages []rds.DescribeDBClusterParametersOutput
+	if err := r.load("describe-db-cluster-parameters", &pages); err != nil {
+		return nil, err
+	}
+	clusters, err := r.DescribeDBClusters(context.Background(), &rds.DescribeDBClustersInput{})
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(clusters.DBClusters, func(c rdstypes.DBCluster) bool {
+		return deref(c.DBClusterParameterGroup) == deref(in.DBClusterParameterGroupName)
+	}) {
+		return nil, &rdstypes.DBParameterGroupNotFoundFault{Message: new("DBClusterParameterGroup not found: " + deref(in.DBClusterParameterGroupName))}
+	}
+	if in.Marker == nil {
+		return &pages[0], nil
+	}
+	for i := range pages[:len(pages)-1] {
+		if deref(pages[i].Marker) == *in.Marker {
+			return &pages[i+1], nil
+		}
+	}
+	return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "unknown marker " + *in.Marker}
+}
+
+// DescribeDBProxies serves describe-db-proxies.json: every proxy, or the
+// one named.
+func (r *API) DescribeDBProxies(_ context.Context, in *rds.DescribeDBProxiesInput, _ ...func(*rds.Options)) (*rds.DescribeDBProxiesOutput, error) {
+	var all rds.DescribeDBProxiesOutput
+	if err := r.load("describe-db-proxies", &all); err != nil {
+		return nil, err
+	}
+	if in.DBProxyName == nil {
+		return &all, nil
+	}
+	for _, p := range all.DBProxies {
+		if deref(p.DBProxyName) == *in.DBProxyName {
+			return &rds.DescribeDBProxiesOutput{DBProxies: []rdstypes.DBProxy{p}}, nil
+		}
+	}
+	return nil, &rdstypes.DBProxyNotFoundFault{Message: new("DBProxy " + *in.DBProxyName + " not found.")}
+}
+
+// DescribeDBProxyTargets serves describe-db-proxy-targets.json, the targets
+// of the recorded proxies' default target group, keyed by proxy name.
+func (r *API) DescribeDBProxyTargets(_ context.Context, in *rds.DescribeDBProxyTargetsInput, _ ...func(*rds.Options)) (*rds.DescribeDBProxyTargetsOutput, error) {
+	var byProxy map[string]rds.DescribeDBProxyTargetsOutput
+	if err := r.load("describe-db-proxy-targets", &byProxy); err != nil {
+		return nil, err
+	}
+	if in.TargetGroupName != nil && *in.TargetGroupName != "default" {
+		return nil, &rdstypes.DBProxyTargetGroupNotFoundFault{Message: new("target group " + *in.TargetGroupName + " not found")}
+	}
+	out, ok := byProxy[deref(in.DBProxyName)]
+	if !ok {
+		return nil, &rdstypes.DBProxyNotFoundFault{Message: new("DBProxy " + deref(in.DBProxyName) + " not found.")}
+	}
+	return &out, nil
+}
+
+// FailoverDBCluster records the call and answers with the recorded
+// cluster; it fails as the API does for a cluster that does not exist.
+func (r *API) FailoverDBCluster(ctx context.Context, in *rds.FailoverDBClusterInput, _ ...func(*rds.Options)) (*rds.FailoverDBClusterOutput, error) {
+	r.record("failover-db-cluster")
+	out, err := r.DescribeDBClusters(ctx, &rds.DescribeDBClustersInput{DBClusterIdentifier: in.DBClusterIdentifier})
+	if err != nil {
+		return nil, err
+	}
+	return &rds.FailoverDBClusterOutput{DBCluster: &out.DBClusters[0]}, nil
 }
 
 func (r *API) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {

@@ -17,6 +17,8 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/iampolicy"
 	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 	"github.com/pgplatform/platform/scripts/internal/verify"
+	"github.com/pgplatform/platform/shared/spec"
+	"github.com/pgplatform/platform/shared/stacks"
 )
 
 // tokenPinger is verify's real connection settings up to the network: it
@@ -65,7 +67,7 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 	}
 	calls := &iampolicy.Calls{}
 	var users []string
-	for _, scenario := range []string{"compliant", "drifted-multi-az", "drifted-console", "half-created", "deleted"} {
+	for _, scenario := range []string{"compliant", "drifted-multi-az", "drifted-console", "half-created", "deleted", "cluster-proxy"} {
 		root := repo(t, scenario)
 		api := recorded.New(filepath.Join(fixtures, scenario))
 		d := deps{
@@ -84,6 +86,9 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 			}},
 			now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
 		}
+		if scenario == "cluster-proxy" {
+			d.expect = clusterProxySpec
+		}
 		run(context.Background(), args(root, scenario), d)
 	}
 	used := calls.Actions()
@@ -100,16 +105,32 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 	for _, err := range iampolicy.Check(doc, used, nil) {
 		t.Errorf("%s: %v", path, err)
 	}
+	// The database's own endpoints take tokens for pgplatform_verify; a
+	// proxy's, for the master user (orders_admin in the recordings), the
+	// one user whose secret the proxy holds.
+	if !slices.Contains(users, verify.LoginRole) || !slices.Contains(users, "orders_admin") {
+		t.Errorf("tokens for %v, want %s (the databases) and orders_admin (the proxy)", users, verify.LoginRole)
+	}
 	for _, u := range users {
-		if u != verify.LoginRole {
-			t.Errorf("token for database user %q, want %s", u, verify.LoginRole)
+		if u != verify.LoginRole && u != "orders_admin" {
+			t.Errorf("token for database user %q, want %s or, through a proxy, the master user", u, verify.LoginRole)
 		}
 	}
 	for _, s := range doc.Allowed("rds-db:connect") {
 		for _, r := range s.Resources {
-			if !strings.HasSuffix(r, ":dbuser:<resourceId>/"+verify.LoginRole) {
-				t.Errorf("%s: rds-db:connect on %s, want only dbuser:<resourceId>/%s", path, r, verify.LoginRole)
+			if !strings.HasSuffix(r, ":dbuser:<resourceId>/"+verify.LoginRole) && !strings.HasSuffix(r, ":dbuser:<proxyResourceId>/<masterUsername>") {
+				t.Errorf("%s: rds-db:connect on %s, want only dbuser:<resourceId>/%s and dbuser:<proxyResourceId>/<masterUsername>", path, r, verify.LoginRole)
 			}
 		}
 	}
+}
+
+// clusterProxySpec is the spec of the cluster-proxy recordings (see
+// verify's TestClusterBehindProxy): a cluster on io1 behind a proxy.
+func clusterProxySpec(s stacks.Stack) (verify.Expect, error) {
+	e, err := verify.Expectations(s)
+	e.Deployment = spec.DeployCluster
+	e.Instance.StorageType, e.Instance.Iops = "io1", 3000
+	e.Proxy = spec.Proxy{Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED", IdleClientTimeoutSeconds: 1800}
+	return e, err
 }

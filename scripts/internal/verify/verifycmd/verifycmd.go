@@ -50,6 +50,8 @@ type deps struct {
 	// db replaces the real connection check in tests.
 	db  verify.Pinger
 	now func() time.Time
+	// expect replaces verify.Expectations in tests.
+	expect func(stacks.Stack) (verify.Expect, error)
 }
 
 var loadAWS = cli.AWSClients(func(cfg aws.Config) clients {
@@ -146,6 +148,7 @@ func run(ctx context.Context, args []string, d deps) int {
 		MaxPendingReboot: o.maxPendingReboot,
 		MaxRestoreLag:    o.maxRestoreLag,
 		Progress:         d.stderr,
+		Expect:           d.expect,
 	}
 
 	rep := report{Tool: "verify", Environment: o.env, StartedAt: now().UTC()}
