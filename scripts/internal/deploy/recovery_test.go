@@ -1,6 +1,10 @@
 package deploy
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -137,5 +141,43 @@ func TestRecoveryNetwork(t *testing.T) {
 	dev, _ := stacks.Find(catalog(), "database", "orders-dev")
 	if _, err := RecoveryNetwork(catalog(), dev, key, "", "eu-central-1"); err == nil || !strings.Contains(err.Error(), "(recovery networks of environment dev: none)") {
 		t.Errorf("no recovery network: %v", err)
+	}
+}
+
+// TestRunRecoveryNetworksBeforeDatabases runs an environment with two
+// recovery networks, its database stacks concurrently (the default): every
+// network is up, one at a time and the primary first, before any database
+// stack starts, and a failed recovery network stops the run before them.
+func TestRunRecoveryNetworksBeforeDatabases(t *testing.T) {
+	run := func(f *fakeEngine) ([]Result, error) {
+		opts := Options{Op: Up, Env: "prod", Parallel: 8, LogDir: filepath.Join(t.TempDir(), "logs")}
+		p, err := NewPlan(withRecovery(), opts)
+		if err != nil {
+			t.Fatalf("NewPlan: %v", err)
+		}
+		var out, errOut bytes.Buffer
+		r := Runner{Engine: f, Out: &out, Err: &errOut, Now: clock()}
+		return r.Run(context.Background(), withRecovery(), p, opts)
+	}
+	f := &fakeEngine{}
+	if _, err := run(f); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	got := f.runs()
+	if want := []string{"up network/prod", "up network/prod-dr", "up network/prod-us"}; len(got) != 5 || !reflect.DeepEqual(got[:3], want) {
+		t.Fatalf("runs = %v, want %v first, then the two database stacks", got, want)
+	}
+
+	f = &fakeEngine{fail: map[string]error{"network/prod-dr": errors.New("creating VPC: VpcLimitExceeded")}}
+	res, err := run(f)
+	var se *StepError
+	if !errors.As(err, &se) || se.Stack != "prod-dr" {
+		t.Fatalf("err = %v, want the recovery network's step error", err)
+	}
+	if got, want := f.runs(), []string{"up network/prod", "up network/prod-dr"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("runs = %v, want %v: nothing after the failed recovery network", got, want)
+	}
+	if got, want := statuses(res), []string{"network/prod=ok", "network/prod-dr=failed", "network/prod-us=skipped", "database/orders-prod=skipped", "database/payments-prod=skipped"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("statuses = %v, want %v", got, want)
 	}
 }
