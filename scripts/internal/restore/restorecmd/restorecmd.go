@@ -1,12 +1,15 @@
 package restorecmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,9 +57,9 @@ func onInterrupt(cancel context.CancelFunc, stderr io.Writer) func(n int, sig os
 	}
 }
 
-// clients are the AWS APIs of the stack's region.
+// clients are the AWS APIs of a region.
 type clients struct {
-	rds     restore.RDS
+	rds     restore.BackupsRDS
 	secrets dbconn.SecretsGetter
 }
 
@@ -81,13 +84,20 @@ type options struct {
 	poll, gap, restorableTimeout, availableTimeout, deleteTimeout time.Duration
 	connectTimeout                                                time.Duration
 	allowProd, sweep                                              bool
+	// The drill in the disaster recovery region.
+	region, subnetGroup, securityGroups, kmsKey string
 }
 
 const usageHead = `Usage: restore-drill --env ENV --stack NAME --ca-bundle FILE [flags]
+       restore-drill --env ENV --stack NAME --ca-bundle FILE --region DR-REGION \
+           --subnet-group NAME --security-group SG --kms-key ARN [flags]
 
 Restores the stack's database to a point in time between two marker rows
 into a temporary instance, checks the markers, and deletes the temporary
-instance. One line per check on stdout, progress on stderr.
+instance. With --region, restores the stack's replicated automated backups
+in that disaster recovery region, into the recovery network, to the latest
+restorable time, and reports the recovery point and time. One line per
+check on stdout, progress on stderr.
 
 Flags:
 `
@@ -114,6 +124,10 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.deleteTimeout, "delete-timeout", restore.DefaultDeleteTimeout, "longest wait for the temporary instance to be deleted")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "timeout of one connection attempt")
 	fs.BoolVar(&o.sweep, "sweep", false, "instead of a drill, delete the temporary instances earlier drills of --stack left behind (a runner killed before its cleanup); run it after a cancelled job")
+	fs.StringVar(&o.region, "region", "", "restore in this disaster recovery `region` from the stack's replicated automated backups (default: restore in the stack's region from its own backups)")
+	fs.StringVar(&o.subnetGroup, "subnet-group", "", "with --region: the recovery network's DB subnet group `name` to restore into")
+	fs.StringVar(&o.securityGroups, "security-group", "", "with --region: the recovery network's security group `ids` (comma-separated) for the restored instance; they must admit this host")
+	fs.StringVar(&o.kmsKey, "kms-key", "", "with --region: `ARN` of the DR region's KMS key the replicated backups are encrypted with")
 	fs.BoolVar(&o.allowProd, "allow-prod", false, "allow a drill on a prod-tier stack (it writes two marker rows into the production database)")
 	return fs
 }
@@ -130,10 +144,27 @@ func run(ctx context.Context, args []string, d deps) int {
 		fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
 		return check.ExitUsage
 	}
+	var recovery *restore.Recovery
+	if o.region != "" {
+		cdr, err := d.aws(ctx, o.region)
+		if err != nil {
+			fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
+			return check.ExitUsage
+		}
+		recovery = &restore.Recovery{Region: o.region, RDS: cdr.rds, SubnetGroup: o.subnetGroup, SecurityGroups: splitList(o.securityGroups), KmsKey: o.kmsKey}
+	}
 	connect := d.connect
 	if connect == nil {
 		connect = restore.PGConnector{
-			Secrets:        func(context.Context, string) (dbconn.SecretsGetter, error) { return c.secrets, nil },
+			// Every secret the drill reads is the source's, in the
+			// source's region, also for a restored instance in the DR
+			// region.
+			Secrets: func(_ context.Context, region string) (dbconn.SecretsGetter, error) {
+				if region != src.Region {
+					return nil, fmt.Errorf("no Secrets Manager client for %s: the drill reads the source's secret in %s", region, src.Region)
+				}
+				return c.secrets, nil
+			},
 			CABundle:       o.caBundle,
 			ConnectTimeout: o.connectTimeout,
 		}.Connect
@@ -144,13 +175,14 @@ func run(ctx context.Context, args []string, d deps) int {
 		RestorableTimeout: o.restorableTimeout, AvailableTimeout: o.availableTimeout, DeleteTimeout: o.deleteTimeout,
 		InstanceClass: o.instanceClass,
 		Progress:      d.stderr,
+		Recovery:      recovery,
 	}
 	if o.sweep {
 		results := drill.Sweep(ctx, src)
 		if err := check.Print(d.stdout, results); err != nil {
 			fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
 		}
-		if !check.WriteReport(d.stderr, "restore-drill", o.report, map[string]any{"tool": "restore-drill --sweep", "stack": src.Stack, "checks": results, "summary": check.Summarize(results)}) {
+		if !check.WriteReport(d.stderr, "restore-drill", o.report, map[string]any{"tool": "restore-drill --sweep", "stack": src.Stack, "region": cmp.Or(o.region, src.Region), "checks": results, "summary": check.Summarize(results)}) {
 			return check.ExitFail
 		}
 		return check.ExitCode(results)
@@ -161,8 +193,14 @@ func run(ctx context.Context, args []string, d deps) int {
 	}
 	code = check.ExitCode(rep.Checks)
 	restored := "no restore"
-	if rep.RestoreTime != nil {
+	switch {
+	case rep.RestoreTime != nil:
 		restored = "restore time " + rep.RestoreTime.UTC().Format(time.RFC3339)
+	case rep.RecoveryPoint != nil:
+		rp := rep.RecoveryPoint
+		restored = fmt.Sprintf("restored in %s: recovery point %s (%.0fs old at the restore request), recovery time %.0fs", rep.RecoveryRegion, rp.WrittenAt.UTC().Format(time.RFC3339), rp.AgeAtRestoreSeconds, rep.RecoverySeconds)
+	case o.region != "":
+		restored = "no restore in " + o.region
 	}
 	fmt.Fprintf(d.stdout, "restore-drill %s: %s, %s\n", src.Stack, restored, rep.Summary)
 	if !check.WriteReport(d.stderr, "restore-drill", o.report, rep) {
@@ -191,6 +229,9 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore
 	if o.instanceClass != "" && !strings.HasPrefix(o.instanceClass, "db.") {
 		return restore.Source{}, fmt.Errorf("--instance-class %q: an RDS instance class such as db.t4g.medium (it starts with db.)", o.instanceClass)
 	}
+	if err := checkRecoveryFlags(o); err != nil {
+		return restore.Source{}, err
+	}
 	root, err := cli.Root(d.root)
 	if err != nil {
 		return restore.Source{}, err
@@ -211,6 +252,9 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore
 	if region == "" {
 		return restore.Source{}, fmt.Errorf("%s: aws:region is not set: the drill needs the stack's region", st.File)
 	}
+	if o.region == region {
+		return restore.Source{}, fmt.Errorf("--region %s is the stack's own region (aws:region in %s): a DR drill restores in another region; omit --region to drill in the stack's region", o.region, st.File)
+	}
 	var src stackout.Source = stackout.Backend{Root: root, URL: o.backend}
 	if o.outputs != "" {
 		src = stackout.Files{stackout.Key(contract.DatabaseProject, st.Name): o.outputs}
@@ -224,4 +268,64 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore
 		return restore.Source{}, fmt.Errorf("the outputs of %s say environment %q, tier %q, but its stack file says %q, %q: wrong --outputs file?", st.Name, out.Environment, out.Tier, st.Environment, st.Tier)
 	}
 	return restore.Source{Stack: st.Name, Environment: st.Environment, Tier: st.Tier, Region: region, Outputs: out}, nil
+}
+
+// regionPattern is the shape of an AWS region name (eu-central-1,
+// us-gov-west-1).
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// kmsKeyPattern is a KMS key ARN: arn:<partition>:kms:<region>:<account>:key/<id>.
+var kmsKeyPattern = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{12}:key/[A-Za-z0-9-]+$`)
+
+// checkRecoveryFlags validates the flags of a drill in the DR region.
+func checkRecoveryFlags(o *options) error {
+	drFlags := o.subnetGroup != "" || o.securityGroups != "" || o.kmsKey != ""
+	if o.region == "" {
+		if drFlags {
+			return errors.New("--subnet-group, --security-group and --kms-key are for a drill in the disaster recovery region: pass --region too")
+		}
+		return nil
+	}
+	if !regionPattern.MatchString(o.region) {
+		return fmt.Errorf("--region %q: an AWS region such as eu-central-1", o.region)
+	}
+	if o.sweep {
+		// The sweep lists and deletes drill instances in the region; it
+		// needs no network or key.
+		return nil
+	}
+	var missing []string
+	for flag, v := range map[string]string{"--subnet-group": o.subnetGroup, "--security-group": o.securityGroups, "--kms-key": o.kmsKey} {
+		if v == "" {
+			missing = append(missing, flag)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("--region %s needs %s: the recovery network's DB subnet group and security group to restore into, and the key of the replicated backups in %s", o.region, strings.Join(missing, ", "), o.region)
+	}
+	for _, sg := range splitList(o.securityGroups) {
+		if !strings.HasPrefix(sg, "sg-") {
+			return fmt.Errorf("--security-group %q: security group ids such as sg-0123456789abcdef0, comma-separated", o.securityGroups)
+		}
+	}
+	m := kmsKeyPattern.FindStringSubmatch(o.kmsKey)
+	if m == nil {
+		return fmt.Errorf("--kms-key %q: the ARN of a KMS key, arn:aws:kms:%s:<account>:key/<id> (an alias or bare key id is not compared with the key RDS reports)", o.kmsKey, o.region)
+	}
+	if m[1] != o.region {
+		return fmt.Errorf("--kms-key %q is a key in %s, not in --region %s: the replicated backups are encrypted with a key of the DR region", o.kmsKey, m[1], o.region)
+	}
+	return nil
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -71,12 +71,24 @@ type goneRDS struct {
 	mu                 sync.Mutex
 	restores, deletes  int
 	describedInstances []string
+	// listed counts the listings of every instance (the sweep's).
+	listed int
+	// backups lists the automated backups; nil answers none.
+	backups func(*rds.DescribeDBInstanceAutomatedBackupsInput) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error)
+}
+
+func (g *goneRDS) DescribeDBInstanceAutomatedBackups(_ context.Context, in *rds.DescribeDBInstanceAutomatedBackupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error) {
+	if g.backups == nil {
+		return &rds.DescribeDBInstanceAutomatedBackupsOutput{}, nil
+	}
+	return g.backups(in)
 }
 
 func (g *goneRDS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if in.DBInstanceIdentifier == nil {
+		g.listed++
 		return &rds.DescribeDBInstancesOutput{}, nil // an account with no instances
 	}
 	g.describedInstances = append(g.describedInstances, *in.DBInstanceIdentifier)
@@ -93,11 +105,17 @@ func (g *goneRDS) DeleteDBInstance(context.Context, *rds.DeleteDBInstanceInput, 
 	return nil, errors.New("unexpected")
 }
 
-func testDeps(root string, api restore.RDS, stdout, stderr *bytes.Buffer) deps {
+func testDeps(root string, api restore.BackupsRDS, stdout, stderr *bytes.Buffer) deps {
+	return testDepsDR(root, map[string]restore.BackupsRDS{"eu-west-1": api}, stdout, stderr)
+}
+
+// testDepsDR answers each region with its API.
+func testDepsDR(root string, apis map[string]restore.BackupsRDS, stdout, stderr *bytes.Buffer) deps {
 	return deps{
 		stdout: stdout, stderr: stderr, root: root,
 		aws: func(_ context.Context, region string) (clients, error) {
-			if region != "eu-west-1" {
+			api, ok := apis[region]
+			if !ok {
 				return clients{}, errors.New("wrong region " + region)
 			}
 			return clients{rds: api}, nil

@@ -1,0 +1,155 @@
+package restorecmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/rds"
+	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
+
+	"github.com/pgplatform/platform/scripts/internal/restore"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
+	"github.com/pgplatform/platform/scripts/internal/verify/check"
+)
+
+const (
+	drKey = "arn:aws:kms:eu-central-1:111122223333:key/9d2e7c41-dr"
+	drSG  = "sg-0dr1e2f3a4b5c6d7e"
+)
+
+func drArgs(root string, extra ...string) []string {
+	return append([]string{"--env", "staging", "--stack", "orders-staging",
+		"--outputs", filepath.Join(root, "outputs-staging.json"), "--ca-bundle", filepath.Join(root, "ca.pem"),
+		"--region", "eu-central-1", "--subnet-group", "orders-staging-dr-subnets", "--security-group", drSG, "--kms-key", drKey}, extra...)
+}
+
+func TestDRUsageErrors(t *testing.T) {
+	root := repo(t)
+	ca := filepath.Join(root, "ca.pem")
+	out := filepath.Join(root, "outputs-staging.json")
+	base := []string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", ca, "--outputs", out}
+	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"region without the recovery network", with("--region", "eu-central-1"), "--region eu-central-1 needs --kms-key, --security-group, --subnet-group"},
+		{"region without a key", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", drSG), "--region eu-central-1 needs --kms-key:"},
+		{"network flags without region", with("--subnet-group", "g", "--security-group", drSG, "--kms-key", drKey), "pass --region too"},
+		{"not a region", with("--region", "Frankfurt", "--subnet-group", "g", "--security-group", drSG, "--kms-key", drKey), `--region "Frankfurt": an AWS region such as eu-central-1`},
+		{"the stack's own region", with("--region", "eu-west-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "arn:aws:kms:eu-west-1:111122223333:key/k"), "--region eu-west-1 is the stack's own region"},
+		{"key of another region", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "arn:aws:kms:eu-west-1:111122223333:key/k"), "is a key in eu-west-1, not in --region eu-central-1"},
+		{"key alias", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "alias/pgp/orders-staging-dr"), `--kms-key "alias/pgp/orders-staging-dr": the ARN of a KMS key`},
+		{"not a security group", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", "default", "--kms-key", drKey), `--security-group "default": security group ids`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := &goneRDS{}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), tc.args, testDepsDR(root, map[string]restore.BackupsRDS{"eu-west-1": api, "eu-central-1": api}, &stdout, &stderr))
+			if code != check.ExitUsage {
+				t.Errorf("exit %d, want %d", code, check.ExitUsage)
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tc.want)
+			}
+			if len(api.describedInstances) != 0 || api.listed != 0 {
+				t.Errorf("AWS called on bad usage: %v", api.describedInstances)
+			}
+		})
+	}
+}
+
+// sourceRDS is the primary region with the stack's instance in it.
+type sourceRDS struct{ goneRDS }
+
+func (s *sourceRDS) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstancesInput, _ ...func(*rds.Options)) (*rds.DescribeDBInstancesOutput, error) {
+	if in.DBInstanceIdentifier == nil || *in.DBInstanceIdentifier != "orders-staging-5e1f0a9c" {
+		return s.goneRDS.DescribeDBInstances(context.Background(), in)
+	}
+	s.mu.Lock()
+	s.describedInstances = append(s.describedInstances, *in.DBInstanceIdentifier)
+	s.mu.Unlock()
+	return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{{
+		DBInstanceIdentifier:  new("orders-staging-5e1f0a9c"),
+		DBInstanceArn:         new("arn:aws:rds:eu-west-1:111122223333:db:orders-staging-5e1f0a9c"),
+		DbiResourceId:         new("db-7QXKD2M4HBVN3Y5ZJ6RTAE4WLU"),
+		DBInstanceStatus:      new("available"),
+		DBInstanceClass:       new("db.r6g.large"),
+		BackupRetentionPeriod: new(int32(7)),
+		DBSubnetGroup:         &rdstypes.DBSubnetGroup{DBSubnetGroupName: new("orders-staging-subnets")},
+		VpcSecurityGroups:     []rdstypes.VpcSecurityGroupMembership{{VpcSecurityGroupId: new("sg-0c1d2e3f4a5b6c7d8")}},
+	}}}, nil
+}
+
+// A DR drill of a stack whose backups are not replicated to the region
+// fails at the replication check, naming what to enable, before it
+// writes a marker; the report says so.
+func TestDRRunWithoutReplication(t *testing.T) {
+	root := repo(t)
+	primary := &sourceRDS{}
+	backups := recorded.New(filepath.Join("..", "testdata", "dr", "not-replicated"))
+	dr := &goneRDS{backups: func(in *rds.DescribeDBInstanceAutomatedBackupsInput) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error) {
+		return backups.DescribeDBInstanceAutomatedBackups(context.Background(), in)
+	}}
+	var stdout, stderr bytes.Buffer
+	reportFile := filepath.Join(t.TempDir(), "drill.json")
+	code := run(context.Background(), drArgs(root, "--report", reportFile), testDepsDR(root, map[string]restore.BackupsRDS{"eu-west-1": primary, "eu-central-1": dr}, &stdout, &stderr))
+	if code != check.ExitFail {
+		t.Errorf("exit %d, want %d\n%s\n%s", code, check.ExitFail, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"PASS    orders-staging     source",
+		"FAIL    orders-staging     replication",
+		"automated backup replication to eu-central-1 is not enabled for orders-staging-5e1f0a9c",
+		"PASS    orders-staging     cleanup                nothing to delete",
+		"restore-drill orders-staging: no restore in eu-central-1",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if len(backups.Calls("describe-db-instance-automated-backups")) == 0 {
+		t.Error("the replicated backups were not looked up in the DR region")
+	}
+	if primary.restores+dr.restores+primary.deletes+dr.deletes != 0 {
+		t.Error("restored or deleted without replicated backups")
+	}
+	data, err := os.ReadFile(reportFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep restore.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Region != "eu-west-1" || rep.RecoveryRegion != "eu-central-1" || len(rep.Checks) != len(restore.DRChecks) || !rep.Deleted {
+		t.Errorf("report %s", data)
+	}
+}
+
+// --sweep --region sweeps the DR region, not the primary, and needs no
+// recovery network or key.
+func TestDRSweepMode(t *testing.T) {
+	root := repo(t)
+	primary, dr := &goneRDS{}, &goneRDS{}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", filepath.Join(root, "ca.pem"),
+		"--outputs", filepath.Join(root, "outputs-staging.json"), "--sweep", "--region", "eu-central-1"},
+		testDepsDR(root, map[string]restore.BackupsRDS{"eu-west-1": primary, "eu-central-1": dr}, &stdout, &stderr))
+	if code != check.ExitOK || !strings.Contains(stdout.String(), "PASS    orders-staging     sweep                  no temporary instance of orders-staging-5e1f0a9c left behind") {
+		t.Errorf("exit %d, stdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if dr.listed == 0 || primary.listed != 0 {
+		t.Errorf("listed the DR region %d times, the primary %d times; want the DR region only", dr.listed, primary.listed)
+	}
+	if primary.restores+dr.restores != 0 {
+		t.Error("--sweep started a drill")
+	}
+}
