@@ -194,9 +194,11 @@ func (b *builder) alarmSpecs() []alarm {
 
 func (b *builder) alarms() error {
 	actions := pulumi.Array{b.db.AlarmTopic.Arn}
-	dimensions := pulumi.StringMap{"DBInstanceIdentifier": b.db.Instance.Identifier}
+	var dimensions pulumi.StringMap
 	if b.isCluster() {
 		dimensions = clusterAlarmDimensions(b.db.Cluster)
+	} else {
+		dimensions = pulumi.StringMap{"DBInstanceIdentifier": b.db.Instance.Identifier}
 	}
 	for _, spec := range b.alarmSpecs() {
 		statistic := spec.statistic

@@ -134,6 +134,21 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			"secretArn":    "arn:aws:secretsmanager:" + Region + ":" + Account + ":secret:rds!db-" + idStr + "-AbCdEf",
 			"secretStatus": "active",
 		}})
+	case "aws:rds/cluster:Cluster":
+		// A Multi-AZ DB cluster: its writer and reader endpoints (host names,
+		// <id>.cluster-<x> and <id>.cluster-ro-<x>), resource ID, managed
+		// secret and three DB instances.
+		idStr := plainOr(args.Inputs["clusterIdentifier"], args.Name).(string)
+		id = idStr
+		set("endpoint", idStr+".cluster-abcdefghijkl."+Region+".rds.amazonaws.com")
+		set("readerEndpoint", idStr+".cluster-ro-abcdefghijkl."+Region+".rds.amazonaws.com")
+		set("port", plainOr(args.Inputs["port"], 5432))
+		set("clusterResourceId", "cluster-"+strings.ToUpper(strings.ReplaceAll(idStr, "-", "")))
+		set("clusterMembers", []any{idStr + "-instance-1", idStr + "-instance-2", idStr + "-instance-3"})
+		set("masterUserSecrets", []any{map[string]any{
+			"secretArn":    "arn:aws:secretsmanager:" + Region + ":" + Account + ":secret:rds!cluster-" + idStr + "-AbCdEf",
+			"secretStatus": "active",
+		}})
 	case "aws:rds/proxy:Proxy":
 		// The proxy's and its extra endpoints' hosts, after the shapes of
 		// the RDS Proxy pages' examples.
