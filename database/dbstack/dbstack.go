@@ -147,7 +147,7 @@ func ResolveConfig(cfg config.Database, now time.Time) spec.Database {
 	s.MonitoringPolicy = "service-role/AmazonRDSEnhancedMonitoringRole"
 	s.LogGroupKmsKeyID = spec.StackKey
 	s.TopicKmsMasterKeyID = spec.StackKey
-	s.EventSubscriptions = eventSubscriptions()
+	s.EventSubscriptions = eventSubscriptions(s.Deployment)
 	// The RDS Proxy's fixed choices, whatever the stack file says: clients
 	// connect over TLS and authenticate with IAM, statement text is never
 	// logged, and only the application subnets reach it. Whether there is
@@ -163,14 +163,29 @@ func ResolveConfig(cfg config.Database, now time.Time) spec.Database {
 }
 
 // eventSubscriptions are the RDS event subscriptions the stack declares:
-// one per source type the guardrails require, with their categories.
-func eventSubscriptions() []spec.EventSubscription {
+// one per source type the guardrails require, with their categories, and
+// for a cluster one on the cluster itself (ClusterEventCategories).
+func eventSubscriptions(shape spec.Deployment) []spec.EventSubscription {
 	var out []spec.EventSubscription
+	if shape == spec.DeployCluster {
+		out = append(out, spec.EventSubscription{SourceType: "db-cluster", Categories: append([]string(nil), ClusterEventCategories...)})
+	}
 	for _, s := range guardrails.RequiredEventSubscriptions {
 		out = append(out, spec.EventSubscription{SourceType: s.SourceType, Categories: append([]string(nil), s.Categories...)})
 	}
 	return out
 }
+
+// ClusterEventCategories are the categories of a cluster's db-cluster
+// event subscription: those of the DB cluster events the RDS User Guide
+// lists for Multi-AZ DB clusters, "configuration change" (RDS-EVENT-0016,
+// master credentials reset), "creation" (RDS-EVENT-0170), "failover"
+// (RDS-EVENT-0069 to 0073: a failover started, completed or failed) and
+// "failure" (RDS-EVENT-0354: the cluster cannot be created for an
+// incompatible resource) ("Amazon RDS event categories and event messages",
+// DB cluster events,
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.Messages.html#USER_Events.Messages.cluster).
+var ClusterEventCategories = []string{"configuration change", "creation", "failover", "failure"}
 
 // CheckKeyAdmins holds the roles database:keyAdminRoleArns names to the
 // account and partition the stack deploys to: the key policy may name
