@@ -84,12 +84,12 @@ func runProxy(t *testing.T, plan spec.Database) proxyRun {
 			Partition:      "aws",
 			Tags:           tags.New("dev", "dev", "database", "orders-dev", nil),
 		}}
-		for _, step := range []func() error{b.key, b.subnetGroup, b.keyPolicy, b.securityGroup, b.monitoringRole, b.parameterGroup, b.instance, b.proxy} {
+		for _, step := range []func() error{b.key, b.subnetGroup, b.keyPolicy, b.securityGroup, b.monitoringRole, b.parameterGroup, b.database, b.proxy} {
 			if run.err = step(); run.err != nil {
 				return nil
 			}
 		}
-		outs = [3]pulumi.StringOutput{b.proxyEndpoint(), b.proxyReadOnlyEndpoint(), b.applicationEndpoint(b.db.Instance.Address)}
+		outs = [3]pulumi.StringOutput{b.proxyEndpoint(), b.proxyReadOnlyEndpoint(), b.applicationEndpoint(b.writer().Address)}
 		return nil
 	})
 	require.NoError(t, err)
@@ -275,4 +275,49 @@ func TestNoProxyKeepsTheWriter(t *testing.T) {
 	for _, tok := range []string{"aws:rds/proxy:Proxy", "aws:iam/rolePolicy:RolePolicy", "aws:rds/proxyTarget:ProxyTarget"} {
 		assert.Empty(t, run.m.OfType(tok), tok)
 	}
+}
+
+// TestProxyInFrontOfACluster: with a Multi-AZ DB cluster the proxy logs in
+// with the cluster's master secret, its target is the cluster, and a
+// read-only endpoint in the database subnets, behind the proxy's group and
+// named for what replaces it, serves the readers and is the contract's
+// proxyReadOnlyEndpoint.
+func TestProxyInFrontOfACluster(t *testing.T) {
+	plan := proxyPlan(onProxy)
+	plan.Deployment = spec.DeployCluster
+	plan.Instance.InstanceClass, plan.Instance.StorageType, plan.Instance.Iops, plan.Instance.AllocatedStorageGb = "db.m6gd.large", "io1", 3000, 100
+	run := runProxy(t, plan)
+	require.NoError(t, run.err)
+	clusters := run.m.OfType("aws:rds/cluster:Cluster")
+	require.Len(t, clusters, 1)
+	cluster := clusters[0]
+	assert.Empty(t, run.m.OfType("aws:rds/instance:Instance"))
+
+	proxy := one(t, run.m, "aws:rds/proxy:Proxy", "orders-dev-proxy")
+	auths, _ := proxy.Input("auths").([]any)
+	require.Len(t, auths, 1)
+	secret := "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-" + cluster.ID + "-AbCdEf"
+	assert.Equal(t, secret, auths[0].(map[string]any)["secretArn"])
+	policies := run.m.OfType("aws:iam/rolePolicy:RolePolicy")
+	require.Len(t, policies, 1)
+	keyArn := stackArn(run.m.OfType("aws:kms/key:Key")[0].ID)
+	require.NoError(t, guardrails.CheckProxyPolicy(policies[0].String("policy"), guardrails.ProxyPolicyScope{SecretArn: secret, KeyArn: keyArn, Region: "eu-west-1"}))
+
+	target := one(t, run.m, "aws:rds/proxyTarget:ProxyTarget", "orders-dev-proxy-target")
+	assert.Equal(t, cluster.String("clusterIdentifier"), target.String("dbClusterIdentifier"))
+	assert.Nil(t, target.Input("dbInstanceIdentifier"))
+
+	ro := one(t, run.m, "aws:rds/proxyEndpoint:ProxyEndpoint", "orders-dev-proxy-read-only")
+	name := proxy.String("name")
+	want, err := naming.ProxyEndpointName("orders", "dev", name, "READ_ONLY", proxySubnets)
+	require.NoError(t, err)
+	assert.Equal(t, want, ro.String("dbProxyEndpointName"))
+	assert.Equal(t, name, ro.String("dbProxyName"))
+	assert.Equal(t, "READ_ONLY", ro.String("targetRole"))
+	assert.Equal(t, []any{"subnet-b", "subnet-a"}, ro.Input("vpcSubnetIds"))
+	assert.Equal(t, []any{"orders-dev-proxy-sg-id"}, ro.Input("vpcSecurityGroupIds"))
+
+	host := name + ".proxy-abcdefghijkl.eu-west-1.rds.amazonaws.com"
+	assert.Equal(t, [3]string{host, want + ".endpoint.proxy-abcdefghijkl.eu-west-1.rds.amazonaws.com", host}, run.endpoints,
+		"proxyEndpoint, proxyReadOnlyEndpoint, applicationEndpoint")
 }
