@@ -157,9 +157,10 @@ func TestTokenAction(t *testing.T) {
 // policy is the one CI uses and the tests check.
 func TestReadmesQuoteThePolicyFiles(t *testing.T) {
 	for tool, readme := range map[string]string{
-		"verify":         "../verify/README.md",
-		"restore-drill":  "../restore/README.md",
-		"failover-drill": "../failover/README.md",
+		"verify":           "../verify/README.md",
+		"restore-drill":    "../restore/README.md",
+		"restore-drill-dr": "../restore/README.md",
+		"failover-drill":   "../failover/README.md",
 	} {
 		path, err := ToolPolicy(tool)
 		if err != nil {
