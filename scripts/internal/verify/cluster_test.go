@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,17 +16,14 @@ import (
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
-// clusterSpec is the spec of the cluster-proxy recordings: the stack
-// file's, as a Multi-AZ DB cluster on io1 behind an RDS Proxy.
+// clusterSpec is the spec of the cluster-proxy recordings, resolved from
+// its stack file (database:deployment cluster, database:proxy true, io1).
 func clusterSpec(s stacks.Stack) (Expect, error) {
 	e, err := Expectations(s)
-	if err != nil {
-		return e, err
+	if err == nil && (e.Deployment != spec.DeployCluster || !e.Proxy.Enabled) {
+		return e, fmt.Errorf("the cluster-proxy stack file resolves to shape %q, proxy %t", e.Deployment, e.Proxy.Enabled)
 	}
-	e.Deployment = spec.DeployCluster
-	e.Instance.StorageType, e.Instance.Iops = "io1", 3000
-	e.Proxy = spec.Proxy{Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED", IdleClientTimeoutSeconds: 1800}
-	return e, nil
+	return e, err
 }
 
 // variant copies a recorded situation into a temporary folder and edits

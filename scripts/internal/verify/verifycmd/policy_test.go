@@ -17,8 +17,6 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/iampolicy"
 	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 	"github.com/pgplatform/platform/scripts/internal/verify"
-	"github.com/pgplatform/platform/shared/spec"
-	"github.com/pgplatform/platform/shared/stacks"
 )
 
 // tokenPinger is verify's real connection settings up to the network: it
@@ -86,9 +84,6 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 			}},
 			now: func() time.Time { return time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC) },
 		}
-		if scenario == "cluster-proxy" {
-			d.expect = clusterProxySpec
-		}
 		run(context.Background(), args(root, scenario), d)
 	}
 	used := calls.Actions()
@@ -123,14 +118,4 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 			}
 		}
 	}
-}
-
-// clusterProxySpec is the spec of the cluster-proxy recordings (see
-// verify's TestClusterBehindProxy): a cluster on io1 behind a proxy.
-func clusterProxySpec(s stacks.Stack) (verify.Expect, error) {
-	e, err := verify.Expectations(s)
-	e.Deployment = spec.DeployCluster
-	e.Instance.StorageType, e.Instance.Iops = "io1", 3000
-	e.Proxy = spec.Proxy{Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED", IdleClientTimeoutSeconds: 1800}
-	return e, err
 }

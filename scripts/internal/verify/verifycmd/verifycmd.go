@@ -50,8 +50,6 @@ type deps struct {
 	// db replaces the real connection check in tests.
 	db  verify.Pinger
 	now func() time.Time
-	// expect replaces verify.Expectations in tests.
-	expect func(stacks.Stack) (verify.Expect, error)
 }
 
 var loadAWS = cli.AWSClients(func(cfg aws.Config) clients {
@@ -148,7 +146,6 @@ func run(ctx context.Context, args []string, d deps) int {
 		MaxPendingReboot: o.maxPendingReboot,
 		MaxRestoreLag:    o.maxRestoreLag,
 		Progress:         d.stderr,
-		Expect:           d.expect,
 	}
 
 	rep := report{Tool: "verify", Environment: o.env, StartedAt: now().UTC()}
