@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,8 +30,9 @@ import (
 
 // LockHolder is one lock file of a stack and what it says of its holder.
 type LockHolder struct {
-	// File is the lock file's path on the backend.
-	File      string
+	// File is the lock file's path (or URL) on the backend; Key its key in
+	// the backend's bucket.
+	File, Key string
 	PID       int       `json:"pid"`
 	Username  string    `json:"username"`
 	Hostname  string    `json:"hostname"`
@@ -63,39 +65,43 @@ func fileBackendDir(backendURL string) string {
 
 // LockDir is the folder of a stack's lock files on a file:// backend.
 func LockDir(backendDir, project, stack string) string {
-	return filepath.Join(backendDir, ".pulumi", "locks", diyOrganization, project, stack)
+	return filepath.Join(backendDir, filepath.FromSlash(lockPrefix(project, stack)))
 }
 
-// ReadLocks reads the lock files of a stack on a file:// backend. A lock
-// file that cannot be read or decoded is returned with only File set: its
-// holder is unknown.
-func ReadLocks(backendDir, project, stack string) ([]LockHolder, error) {
-	dir := LockDir(backendDir, project, stack)
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// lockPrefix is the key prefix of a stack's lock files in the backend's
+// bucket (backend/diy/lock.go, stackLockDir: .pulumi/locks/<org>/<project>/<stack>).
+func lockPrefix(project, stack string) string {
+	return path.Join(".pulumi", "locks", diyOrganization, project, stack) + "/"
+}
+
+// ReadLocks reads the lock files of a stack in the backend's bucket. A lock
+// file that cannot be read or decoded is returned with only File and Key
+// set: its holder is unknown.
+func ReadLocks(ctx context.Context, b *Backend, project, stack string) ([]LockHolder, error) {
+	objs, err := listKeys(ctx, b.Bucket, lockPrefix(project, stack))
 	if err != nil {
-		return nil, fmt.Errorf("read the lock folder %s: %w", dir, err)
+		return nil, fmt.Errorf("read the lock folder %s: %w", b.Where(lockPrefix(project, stack)), err)
 	}
 	var out []LockHolder
-	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+	for _, o := range objs {
+		if !strings.HasSuffix(o.Key, ".json") {
 			continue
 		}
-		file := filepath.Join(dir, e.Name())
-		h := LockHolder{File: file}
-		data, err := os.ReadFile(file)
+		h := LockHolder{}
+		data, err := b.Bucket.ReadAll(ctx, o.Key)
+		if isNotFound(err) {
+			continue // released meanwhile
+		}
 		if err == nil {
 			err = json.Unmarshal(data, &h)
 		}
-		h.File = file
 		if err != nil {
-			h = LockHolder{File: file}
+			h = LockHolder{}
 		}
+		h.File, h.Key = b.Where(o.Key), o.Key
 		out = append(out, h)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
 
@@ -113,6 +119,9 @@ const (
 	// HolderUnknown: the holder ran on another host (or the lock file
 	// cannot be read); this host cannot tell.
 	HolderUnknown Liveness = "unknown"
+	// HolderStale: the holder ran on another host and the heartbeat of
+	// its run stopped more than StaleAfter ago (lease.go).
+	HolderStale Liveness = "stale"
 )
 
 // Processes answers about processes of this host.
@@ -179,35 +188,59 @@ func (e *LockedError) Error() string {
 	return b.String()
 }
 
-// CheckLocks decides about a stack's locks on a file:// backend before a
-// run that writes state: no lock, go on; every holder gone (a run of this
-// host killed without releasing its lock), take the locks over by removing
-// them and say so with the evidence; a holder alive, or one this host cannot
-// check, is a *LockedError naming it, at once, before anything runs.
-func CheckLocks(backendDir, project, stack string, p Processes) (takenOver []string, err error) {
-	holders, err := ReadLocks(backendDir, project, stack)
+// CheckLocks decides about a stack's locks in the backend's bucket before
+// a run that writes state: no lock, go on; every holder gone (a run of this
+// host killed without releasing its lock, or a run of another host whose
+// heartbeat stopped more than StaleAfter ago), take the locks over and say
+// so with the evidence; a holder alive, or one that cannot be checked (of
+// another host, with no heartbeat record claiming its lock), is a
+// *LockedError naming it, at once, before anything runs.
+func CheckLocks(ctx context.Context, b *Backend, project, stack string, p Processes, now time.Time) (takenOver []string, err error) {
+	holders, err := ReadLocks(ctx, b, project, stack)
 	if err != nil || len(holders) == 0 {
 		return nil, err
 	}
+	var records []beatRecord
 	evidence := make([]string, len(holders))
-	blocked := false
-	unknown := false
+	claims := make([]*beatRecord, len(holders))
+	blocked, unknown := false, false
 	for i, h := range holders {
 		live, why := h.Check(p)
+		if live == HolderUnknown && h.PID != 0 && h.Hostname != "" {
+			if records == nil {
+				if records, err = readHeartbeats(ctx, b, project, stack); err != nil {
+					return nil, fmt.Errorf("read the heartbeats of %s/%s: %w", project, stack, err)
+				}
+			}
+			if rec := covering(records, h.Key); rec != nil {
+				claims[i] = rec
+				var beat string
+				live, beat = rec.judge(now)
+				why += "; " + beat
+			} else {
+				why += "; and no deploy run's heartbeat claims that lock (a run of the pulumi CLI by hand, or one killed before its heartbeat claimed the lock)"
+			}
+		}
 		evidence[i] = string(live) + ": " + why
-		blocked = blocked || live != HolderGone
+		blocked = blocked || (live != HolderGone && live != HolderStale)
 		unknown = unknown || live == HolderUnknown
 	}
 	if blocked {
 		le := &LockedError{Project: project, Stack: stack, Holders: holders, Evidence: evidence}
 		if unknown {
 			le.Manual = fmt.Sprintf("if that run is over (its job cancelled, its runner lost), release the lock by removing %s "+
-				"(what `pulumi cancel` does on this backend), then run again", LockDir(backendDir, project, stack))
+				"(what `pulumi cancel` does on this backend), then run again", b.Where(lockPrefix(project, stack)))
 		}
 		return nil, le
 	}
+	host, _ := p.Hostname()
+	taker := fmt.Sprintf("deploy pid %d on %s at %s", os.Getpid(), host, now.UTC().Format(time.RFC3339))
 	for i, h := range holders {
-		if err := os.Remove(h.File); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if claims[i] != nil {
+			if err := takeOver(ctx, b, project, stack, h, *claims[i], taker); err != nil {
+				return takenOver, err
+			}
+		} else if err := b.Bucket.Delete(ctx, h.Key); err != nil && !isNotFound(err) {
 			return takenOver, fmt.Errorf("take over the stale lock %s: %w", h.File, err)
 		}
 		takenOver = append(takenOver, fmt.Sprintf("took over the lock %s left by %s: %s", h.File, h, evidence[i]))

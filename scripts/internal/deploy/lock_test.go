@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -43,7 +44,7 @@ func writeLock(t *testing.T, backend, project, stack, id string, pid int, host s
 }
 
 func TestCheckLocksWithoutALockGoesOn(t *testing.T) {
-	taken, err := CheckLocks(t.TempDir(), "database", "orders-dev", fakeProcs{host: "h"})
+	taken, err := checkLocksIn(t, t.TempDir(), "database", "orders-dev", fakeProcs{host: "h"})
 	require.NoError(t, err)
 	assert.Empty(t, taken)
 }
@@ -51,7 +52,7 @@ func TestCheckLocksWithoutALockGoesOn(t *testing.T) {
 func TestCheckLocksFailsFastNamingALiveHolder(t *testing.T) {
 	backend := t.TempDir()
 	file := writeLock(t, backend, "database", "orders-dev", "abc", 4242, "runner-1")
-	_, err := CheckLocks(backend, "database", "orders-dev", fakeProcs{host: "runner-1", started: map[int]time.Time{4242: lockTime.Add(-time.Second)}})
+	_, err := checkLocksIn(t, backend, "database", "orders-dev", fakeProcs{host: "runner-1", started: map[int]time.Time{4242: lockTime.Add(-time.Second)}})
 	var locked *LockedError
 	require.ErrorAs(t, err, &locked)
 	msg := err.Error()
@@ -68,7 +69,7 @@ func TestCheckLocksTakesOverTheLockOfAHolderThatIsGone(t *testing.T) {
 	reused := writeLock(t, backend, "database", "orders-dev", "def", 77, "runner-1")
 	other := writeLock(t, backend, "database", "payments-dev", "ghi", 4242, "runner-1")
 	procs := fakeProcs{host: "runner-1", started: map[int]time.Time{77: lockTime.Add(time.Minute)}}
-	taken, err := CheckLocks(backend, "database", "orders-dev", procs)
+	taken, err := checkLocksIn(t, backend, "database", "orders-dev", procs)
 	require.NoError(t, err)
 	require.Len(t, taken, 2)
 	assert.Contains(t, taken[0], "took over the lock "+dead)
@@ -87,7 +88,7 @@ func TestCheckLocksStopsOnAHolderItCannotCheck(t *testing.T) {
 		"the check failed": {host: "runner-9", err: errors.New("permission denied")},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := CheckLocks(backend, "network", "dev", procs)
+			_, err := checkLocksIn(t, backend, "network", "dev", procs)
 			var locked *LockedError
 			require.ErrorAs(t, err, &locked)
 			assert.Contains(t, err.Error(), "unknown: ")
@@ -97,7 +98,7 @@ func TestCheckLocksStopsOnAHolderItCannotCheck(t *testing.T) {
 	}
 	// A dead holder beside one that cannot be checked: nothing is taken.
 	dead := writeLock(t, backend, "network", "dev", "def", 5, "runner-1")
-	_, err := CheckLocks(backend, "network", "dev", fakeProcs{host: "runner-1"})
+	_, err := checkLocksIn(t, backend, "network", "dev", fakeProcs{host: "runner-1"})
 	require.Error(t, err)
 	assert.FileExists(t, dead)
 }
@@ -119,4 +120,14 @@ func TestFileBackendDir(t *testing.T) {
 	assert.Equal(t, "/var/state", fileBackendDir("file:///var/state"))
 	assert.Equal(t, "", fileBackendDir("s3://bucket/prefix"))
 	assert.Equal(t, "", fileBackendDir("https://api.pulumi.com"))
+}
+
+// checkLocksIn runs CheckLocks on a file:// backend in dir, at lockTime
+// plus an hour.
+func checkLocksIn(t *testing.T, dir, project, stack string, procs Processes) ([]string, error) {
+	t.Helper()
+	b, err := OpenBackend(context.Background(), "file://"+dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return CheckLocks(context.Background(), b, project, stack, procs, lockTime.Add(time.Hour))
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/pgplatform/platform/scripts/internal/workspace"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -48,6 +49,20 @@ type Guard struct {
 	Overrides Overrides
 	// From is restore-state's --from: a checkpoint file, else the newest.
 	From string
+	// Lease tunes the run's heartbeat (tests); the zero value is the real
+	// timing.
+	Lease LeaseOptions
+
+	openOnce sync.Once
+	backend  *Backend
+	openErr  error
+}
+
+// openBackend opens the backend's bucket once per run; nil for a backend
+// that is not self-managed.
+func (g *Guard) openBackend(ctx context.Context, url string) (*Backend, error) {
+	g.openOnce.Do(func() { g.backend, g.openErr = OpenBackend(ctx, url) })
+	return g.backend, g.openErr
 }
 
 func (g *Guard) processes() Processes {
@@ -65,34 +80,57 @@ func (g *Guard) finder(st stacks.Stack) Finder {
 }
 
 // prepare runs before a stack's operation, on the opened stack. It returns
-// done when the operation is all it does (repair, restore-state).
-func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, label string, op Op, ro RunOptions) (done bool, err error) {
+// done when the operation is all it does (repair, restore-state), and the
+// run's heartbeat on the backend, to be stopped when the operation ends;
+// lost is called if the run is taken over and must stop its operation.
+func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, label string, op Op, ro RunOptions, lost func()) (done bool, lease *Lease, err error) {
 	g := r.Guard
 	se, ok := r.Engine.(StateEngine)
 	if g == nil || !ok {
 		if op == Repair || op == RestoreState {
-			return true, fmt.Errorf("%s needs an engine that can export and import state", op)
+			return true, nil, fmt.Errorf("%s needs an engine that can export and import state", op)
 		}
-		return false, nil
+		return false, nil, nil
 	}
 	select {
 	case <-r.Stop:
-		return false, ErrInterrupted
+		return false, nil, ErrInterrupted
 	default:
 	}
 	writes := op != Preview
-	if dir := fileBackendDir(r.Engine.Backend()); dir != "" && writes {
-		taken, err := CheckLocks(dir, st.Project, st.Name, g.processes())
+	b, err := g.openBackend(ctx, r.Engine.Backend())
+	if err != nil {
+		return false, nil, err
+	}
+	if b != nil && writes {
+		taken, err := CheckLocks(ctx, b, st.Project, st.Name, g.processes(), r.now())
 		for _, t := range taken {
 			r.logf("[%s] %s", label, t)
 		}
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
+		o := g.Lease
+		if o.Host == "" {
+			o.Host, _ = g.processes().Hostname()
+		}
+		lease, err = StartLease(ctx, b, st.Project, st.Name, op, o, func(reason string) {
+			r.logf("[%s] stopping the operation: %s", label, reason)
+			lost()
+		})
+		if err != nil {
+			return false, nil, err
+		}
+		defer func() {
+			if err != nil || done {
+				err = errors.Join(err, lease.Stop(context.WithoutCancel(ctx)))
+				lease = nil
+			}
+		}()
 	}
 	cpDir := CheckpointDir(g.CheckpointRoot, st.Project, st.Name)
 	if op == RestoreState {
-		return true, r.restore(ctx, se, st, label, cpDir)
+		return true, lease, r.restore(ctx, se, st, label, cpDir)
 	}
 
 	raw, err := se.ExportState(ctx, st.Project, st.Name)
@@ -100,32 +138,32 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 	case err == nil:
 	case op == Preview && errors.Is(err, ErrNotFound):
 		// A new stack, previewed on a throwaway backend: no state yet.
-		return false, nil
+		return false, lease, nil
 	case unreadableState(err):
-		return false, g.unreadable(st, err)
+		return false, lease, g.unreadable(st, err)
 	default:
-		return false, fmt.Errorf("read the state before %s: %w", op, err)
+		return false, lease, fmt.Errorf("read the state before %s: %w", op, err)
 	}
 	if err := ValidateState(raw); err != nil {
-		return false, g.unreadable(st, err)
+		return false, lease, g.unreadable(st, err)
 	}
 	if writes {
 		file, err := SaveCheckpoint(cpDir, r.now(), op, raw)
 		if err != nil {
-			return false, err
+			return false, lease, err
 		}
 		r.logf("[%s] checkpoint of the state before %s: %s", label, op, file)
 	}
 
 	ops, err := PendingOps(raw)
 	if err != nil {
-		return false, err
+		return false, lease, err
 	}
 	if len(ops) == 0 {
 		if op == Repair {
 			r.logf("[%s] repair: no pending operations; nothing to do", label)
 		}
-		return op == Repair, nil
+		return op == Repair, lease, nil
 	}
 	r.logf("[%s] the state holds %d pending operation(s) left by an interrupted run:", label, len(ops))
 	for _, p := range ops {
@@ -133,7 +171,7 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 	}
 	if op == Preview {
 		r.logf("[%s] this preview shows the state as it is; `deploy up` resolves them first, or `deploy repair --env %s --stack %s` alone", label, g.Env, st.Name)
-		return false, nil
+		return false, lease, nil
 	}
 	target := RepairTarget{Env: g.Env, Project: st.Project, Stack: st.Name, Region: st.Config["aws:region"]}
 	decisions := Decide(ctx, g.finder(st), target, ops, g.Overrides)
@@ -143,23 +181,23 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 		stop = stop || d.Action == Stop
 	}
 	if stop {
-		return false, &RepairError{Stack: label, Decisions: decisions}
+		return false, lease, &RepairError{Stack: label, Decisions: decisions}
 	}
 	edited, err := ApplyDecisions(raw, decisions)
 	if err != nil {
-		return false, fmt.Errorf("repair: %w", err)
+		return false, lease, fmt.Errorf("repair: %w", err)
 	}
 	if err := se.ImportState(ctx, st.Project, st.Name, edited); err != nil {
-		return false, fmt.Errorf("repair: write the resolved state: %w", err)
+		return false, lease, fmt.Errorf("repair: write the resolved state: %w", err)
 	}
 	r.logf("[%s] repair: wrote the resolved state; refreshing it from AWS", label)
 	refresh := RunOptions{Progress: ro.Progress, Errors: ro.Errors}
 	if _, err := stack.Run(ctx, Refresh, refresh); err != nil {
-		return false, fmt.Errorf("repair: the pending operations were resolved but the refresh that follows failed "+
+		return false, lease, fmt.Errorf("repair: the pending operations were resolved but the refresh that follows failed "+
 			"(run `deploy refresh --env %s --stack %s`): %w", g.Env, st.Name, err)
 	}
 	r.logf("[%s] repair: done", label)
-	return op == Repair, nil
+	return op == Repair, lease, nil
 }
 
 // restore puts a checkpoint back as the stack's state: --from, else the

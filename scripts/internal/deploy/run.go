@@ -257,7 +257,15 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		return res, err
 	}
 	ro := RunOptions{Progress: progress, Errors: errs, Diff: opts.Diff, Refresh: opts.Refresh, ExpectNoChanges: opts.ExpectNoChanges}
-	if done, perr := r.prepare(ctx, stack, st, label, plan.Op, ro); perr != nil || done {
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	done, lease, perr := r.prepare(runCtx, stack, st, label, plan.Op, ro, cancelRun)
+	defer func() {
+		if lerr := lease.Stop(context.WithoutCancel(ctx)); lerr != nil && err == nil {
+			err = lerr
+		}
+	}()
+	if perr != nil || done {
 		if cerr := closeStreams(); perr == nil && cerr != nil {
 			perr = cerr
 		}
@@ -277,7 +285,7 @@ func (r *Runner) runOne(ctx context.Context, all []stacks.Stack, st stacks.Stack
 		ro.Events = events
 	}
 
-	changes, runErr := stack.Run(ctx, plan.Op, ro)
+	changes, runErr := stack.Run(runCtx, plan.Op, ro)
 	res.Changes = changes
 	if cerr := closeStreams(); cerr != nil && runErr == nil {
 		runErr = cerr
