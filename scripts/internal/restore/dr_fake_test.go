@@ -37,6 +37,9 @@ type fakeDR struct {
 	lag     time.Duration
 	// deleteErr fails every DeleteDBInstance (credentials gone).
 	deleteErr error
+	// restoredKey, when set, is the key a restored instance reports
+	// instead of the backups' (a broken restore).
+	restoredKey string
 
 	mu       sync.Mutex
 	restores []*rds.RestoreDBInstanceToPointInTimeInput
@@ -103,6 +106,9 @@ func (d *fakeDR) RestoreDBInstanceToPointInTime(ctx context.Context, in *rds.Res
 			return nil, &smithy.GenericAPIError{Code: "InvalidRestoreFault", Message: "restore time is after the latest restorable time"}
 		}
 		rt = *in.RestoreTime
+	}
+	if d.restoredKey != "" {
+		backup.KmsKeyId = new(d.restoredKey)
 	}
 	f := d.fakeRDS
 	f.mu.Lock()

@@ -144,6 +144,22 @@ func TestDRDrillFailsWithoutReplication(t *testing.T) {
 	}
 }
 
+// A restored instance that does not report the DR key fails the restore
+// check, and is still deleted.
+func TestDRDrillRestoredUnderAnotherKey(t *testing.T) {
+	h := newDRHarness(t, "replicating")
+	h.dr.restoredKey = "arn:aws:kms:eu-central-1:111122223333:key/someone-elses"
+	rep := h.drill.Run(context.Background(), testSource())
+	defer logReport(t, h.harness, rep)
+	if s, d := statusOf(rep, CheckRestore); s != check.Fail || !strings.Contains(d, "not under the DR key "+drKey) || !strings.Contains(d, "someone-elses") {
+		t.Errorf("restore = %s %q", s, d)
+	}
+	if rep.RecoveryPoint != nil {
+		t.Errorf("recovery point %+v reported for a failed restore", rep.RecoveryPoint)
+	}
+	assertDRCleanedUp(t, h, rep)
+}
+
 func TestDRDrillReplicationNeverCatchesUp(t *testing.T) {
 	h := newDRHarness(t, "replicating")
 	h.dr.lag = 3 * time.Hour

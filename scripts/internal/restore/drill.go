@@ -30,6 +30,8 @@ type RDS interface {
 
 // Endpoint is where and as whom to connect.
 type Endpoint struct {
+	// Region is where SecretArn's secret lives: the source's region, also
+	// for an instance restored in the DR region.
 	Region   string
 	Host     string
 	Port     int
