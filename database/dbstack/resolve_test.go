@@ -2,6 +2,7 @@ package dbstack_test
 
 import (
 	"maps"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +11,7 @@ import (
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/database/postgres"
 	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/spec"
 )
 
@@ -52,4 +54,91 @@ func TestResolveTakesTheParametersFromTheComponent(t *testing.T) {
 	assert.Equal(t, "250", params["log_min_duration_statement"])
 	assert.Equal(t, "ddl", params["log_statement"])
 	assert.Equal(t, "1", params["log_connections"], "staging and prod log connections")
+}
+
+// TestResolveShapes: the shape and its storage come from the stack file,
+// the instance's unchanged (gp3, autoscaling, no IOPS); a cluster's spec
+// holds every guardrail, as the instance's does.
+func TestResolveShapes(t *testing.T) {
+	base := asInstanceWithoutProxy(t, "orders-prod")
+	cases := []struct {
+		name      string
+		set       map[string]string
+		shape     spec.Deployment
+		storage   string
+		iops, max int
+	}{
+		{"instance", nil, spec.DeployInstance, "gp3", 0, -1},
+		{"cluster", map[string]string{"database:deployment": "cluster", "database:instanceClass": "db.r6gd.xlarge", "database:allocatedStorageGb": unsetKey, "database:maxAllocatedStorageGb": unsetKey},
+			spec.DeployCluster, "io2", 3000, 0},
+		{"gp3 cluster", map[string]string{"database:deployment": "cluster", "database:instanceClass": "db.m6gd.large", "database:storageType": "gp3", "database:allocatedStorageGb": "500", "database:iops": "15000", "database:maxAllocatedStorageGb": unsetKey},
+			spec.DeployCluster, "gp3", 15000, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := maps.Clone(base)
+			for k, v := range c.set {
+				if v == unsetKey {
+					delete(cfg, k)
+					continue
+				}
+				cfg[k] = v
+			}
+			got, err := dbstack.Resolve(config.MapSource("database", cfg), planned)
+			require.NoError(t, err)
+			assert.Equal(t, c.shape, got.Deployment)
+			assert.Equal(t, c.storage, got.Instance.StorageType)
+			assert.Equal(t, c.iops, got.Instance.Iops)
+			if c.max >= 0 {
+				assert.Equal(t, c.max, got.Instance.MaxAllocatedStorageGb)
+			} else {
+				assert.Greater(t, got.Instance.MaxAllocatedStorageGb, got.Instance.AllocatedStorageGb, "an instance keeps storage autoscaling")
+			}
+			assert.True(t, got.Instance.MultiAZ)
+			require.NoError(t, guardrails.CheckDatabase(got))
+		})
+	}
+}
+
+// TestResolveProxy: a proxy's TLS, IAM authentication, debug logging and
+// ingress are the platform's, whatever else the stack file sets; its pool
+// and direct access are the file's; a stack without a proxy resolves none.
+func TestResolveProxy(t *testing.T) {
+	base := asInstanceWithoutProxy(t, "orders-prod")
+	cfg := maps.Clone(base)
+	cfg["database:proxy"] = "true"
+	cfg["database:proxyMaxConnectionsPercent"] = "80"
+	cfg["database:proxyDirectAccess"] = "true"
+	got, err := dbstack.Resolve(config.MapSource("database", cfg), planned)
+	require.NoError(t, err)
+	assert.Equal(t, spec.Proxy{
+		Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED", DebugLogging: false, DirectAccess: true,
+		IdleClientTimeoutSeconds: 1800, MaxConnectionsPercent: 80, MaxIdleConnectionsPercent: 40, ConnectionBorrowTimeoutSeconds: 120,
+		Ingress: []spec.Ingress{{FromApps: true, Port: got.Port}},
+	}, got.Proxy)
+	require.NoError(t, guardrails.CheckDatabase(got))
+
+	without, err := dbstack.Resolve(config.MapSource("database", base), planned)
+	require.NoError(t, err)
+	assert.False(t, without.Proxy.Enabled)
+	assert.Empty(t, without.Proxy.Ingress, "a stack without a proxy admits nothing to one")
+}
+
+// unsetKey, as a value in a case's changes, removes the key.
+const unsetKey = "\x00unset"
+
+// asInstanceWithoutProxy is the config of a committed stack as an
+// instance without a proxy, whatever shape its file gives it.
+func asInstanceWithoutProxy(t *testing.T, name string) map[string]string {
+	t.Helper()
+	cfg := maps.Clone(stackNamed(t, name).Config)
+	for k := range cfg {
+		if strings.HasPrefix(k, "database:proxy") {
+			delete(cfg, k)
+		}
+	}
+	for _, k := range []string{"database:deployment", "database:storageType", "database:iops", "database:instanceClass"} {
+		delete(cfg, k)
+	}
+	return cfg
 }
