@@ -56,6 +56,12 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if err := CheckAppSubnets(netStack, values.String("vpcCidr"), appCidrs); err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)
 	}
+	// The shape's placement rules (a cluster's three zones) hold the
+	// network's zones, known only once its stack is read, before anything
+	// is declared: RDS would otherwise refuse the cluster only at create.
+	if err := guardrails.CheckPlacement(s, values.Strings("availabilityZones")); err != nil {
+		return fmt.Errorf("database stack %s: network stack %s: %w", ctx.Stack(), netStack, err)
+	}
 
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
