@@ -7,25 +7,21 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"gocloud.dev/blob"
 )
 
 // Checkpoints: before every `up`, `destroy`, `refresh` and `repair` the tool
 // exports the stack's state as it is (`pulumi stack export`, secrets
-// encrypted) into a file of its own, so that one command,
-// `deploy restore-state`, puts it back.
-//
-// Where: on a file:// backend, beside the state, in
-// <backend>/deploy-checkpoints/<project>/<stack>/ (outside .pulumi, which
-// the CLI owns); on any other backend, on the machine that runs the tool, in
-// <repo>/.deploy-checkpoints/<backend digest>/<project>/<stack>/ (git-ignored).
-// DEPLOY_CHECKPOINT_DIR overrides both. Each file is written to a temporary
-// name, synced and renamed, so a checkpoint is whole or absent; the newest
-// KeepCheckpoints are kept.
+// encrypted) into a checkpoint of its own, so that one command,
+// `deploy restore-state`, puts it back. Where they are kept:
+// checkpoint_store.go.
 
 // EnvCheckpointDir overrides where checkpoints go.
 const EnvCheckpointDir = "DEPLOY_CHECKPOINT_DIR"
@@ -33,14 +29,20 @@ const EnvCheckpointDir = "DEPLOY_CHECKPOINT_DIR"
 // KeepCheckpoints is how many checkpoints are kept per stack.
 const KeepCheckpoints = 20
 
-// CheckpointRoot is the folder that holds every stack's checkpoints for a
-// backend.
+// CheckpointRoot is the local folder that holds every stack's checkpoints
+// for a backend: the override; <backend>/deploy-checkpoints on a file://
+// backend; "" for any other self-managed backend (s3://, ...), whose
+// checkpoints are kept in its bucket; and <repo>/.deploy-checkpoints/<digest>
+// for Pulumi Cloud.
 func CheckpointRoot(repoRoot, backendURL, override string) string {
 	if override != "" {
 		return override
 	}
 	if dir := fileBackendDir(backendURL); dir != "" {
 		return filepath.Join(dir, "deploy-checkpoints")
+	}
+	if u, err := url.Parse(backendURL); err == nil && u.Scheme != "http" && u.Scheme != "https" && blob.DefaultURLMux().ValidBucketScheme(u.Scheme) {
+		return ""
 	}
 	sum := sha256.Sum256([]byte(backendURL))
 	return filepath.Join(repoRoot, ".deploy-checkpoints", hex.EncodeToString(sum[:])[:12])
@@ -85,8 +87,7 @@ func SaveCheckpoint(dir string, now time.Time, op Op, data []byte) (string, erro
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("checkpoint: create %s: %w", dir, err)
 	}
-	name := now.UTC().Format("20060102T150405.000000000Z") + "-before-" + string(op) + ".json"
-	file := filepath.Join(dir, name)
+	file := filepath.Join(dir, checkpointName(now, op))
 	if err := writeWhole(file, data); err != nil {
 		return "", fmt.Errorf("checkpoint: %w", err)
 	}
@@ -178,7 +179,7 @@ type StateUnreadableError struct {
 func (e *StateUnreadableError) Error() string {
 	msg := fmt.Sprintf("the state of %s/%s on the backend cannot be read, so nothing was run: %v", e.Project, e.Stack, e.Cause)
 	if e.Latest == "" {
-		return msg + "; no checkpoint of it exists on this machine: restore the state file from the backend's own backups " +
+		return msg + "; no checkpoint of it exists: restore the state file from the backend's own backups " +
 			"(.pulumi/backups, or the bucket's object versions) with `pulumi stack import --file <file>`"
 	}
 	return msg + fmt.Sprintf("; restore the newest checkpoint (%s) with `%s`", e.Latest, e.Restore)

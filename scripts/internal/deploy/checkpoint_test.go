@@ -53,9 +53,10 @@ func TestSaveCheckpointRefusesAPartialState(t *testing.T) {
 
 func TestCheckpointRoot(t *testing.T) {
 	assert.Equal(t, "/srv/state/deploy-checkpoints", CheckpointRoot("/repo", "file:///srv/state", ""))
-	s3 := CheckpointRoot("/repo", "s3://bucket/x", "")
-	assert.Regexp(t, `^/repo/\.deploy-checkpoints/[0-9a-f]{12}$`, s3)
-	assert.NotEqual(t, s3, CheckpointRoot("/repo", "s3://bucket/y", ""), "each backend has its own")
+	assert.Empty(t, CheckpointRoot("/repo", "s3://bucket/x?region=eu-west-1", ""), "an S3 backend keeps them in its bucket")
+	cloud := CheckpointRoot("/repo", "https://api.pulumi.com", "")
+	assert.Regexp(t, `^/repo/\.deploy-checkpoints/[0-9a-f]{12}$`, cloud)
+	assert.NotEqual(t, cloud, CheckpointRoot("/repo", "https://pulumi.example.com", ""), "each backend has its own")
 	assert.Equal(t, "/o", CheckpointRoot("/repo", "s3://bucket/x", "/o"))
 }
 

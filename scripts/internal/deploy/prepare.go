@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 
@@ -53,6 +52,10 @@ type Guard struct {
 	// timing.
 	Lease LeaseOptions
 
+	// Backend, if set, is the backend's bucket (tests); else it is opened
+	// from the engine's backend URL.
+	Backend *Backend
+
 	openOnce sync.Once
 	backend  *Backend
 	openErr  error
@@ -61,7 +64,13 @@ type Guard struct {
 // openBackend opens the backend's bucket once per run; nil for a backend
 // that is not self-managed.
 func (g *Guard) openBackend(ctx context.Context, url string) (*Backend, error) {
-	g.openOnce.Do(func() { g.backend, g.openErr = OpenBackend(ctx, url) })
+	g.openOnce.Do(func() {
+		if g.Backend != nil {
+			g.backend = g.Backend
+			return
+		}
+		g.backend, g.openErr = OpenBackend(ctx, url)
+	})
 	return g.backend, g.openErr
 }
 
@@ -128,9 +137,12 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 			}
 		}()
 	}
-	cpDir := CheckpointDir(g.CheckpointRoot, st.Project, st.Name)
+	store, err := g.store(b)
+	if err != nil && writes {
+		return false, lease, err
+	}
 	if op == RestoreState {
-		return true, lease, r.restore(ctx, se, st, label, cpDir)
+		return true, lease, r.restore(ctx, se, st, label, store)
 	}
 
 	raw, err := se.ExportState(ctx, st.Project, st.Name)
@@ -140,15 +152,15 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 		// A new stack, previewed on a throwaway backend: no state yet.
 		return false, lease, nil
 	case unreadableState(err):
-		return false, lease, g.unreadable(st, err)
+		return false, lease, g.unreadable(ctx, store, st, err)
 	default:
 		return false, lease, fmt.Errorf("read the state before %s: %w", op, err)
 	}
 	if err := ValidateState(raw); err != nil {
-		return false, lease, g.unreadable(st, err)
+		return false, lease, g.unreadable(ctx, store, st, err)
 	}
 	if writes {
-		file, err := SaveCheckpoint(cpDir, r.now(), op, raw)
+		file, err := store.Save(ctx, st.Project, st.Name, r.now(), op, raw)
 		if err != nil {
 			return false, lease, err
 		}
@@ -203,19 +215,19 @@ func (r *Runner) prepare(ctx context.Context, stack Stack, st stacks.Stack, labe
 // restore puts a checkpoint back as the stack's state: --from, else the
 // newest checkpoint of the stack. The file is checked whole before the CLI
 // sees it, and the CLI checks the deployment's integrity before it writes.
-func (r *Runner) restore(ctx context.Context, se StateEngine, st stacks.Stack, label, cpDir string) error {
+func (r *Runner) restore(ctx context.Context, se StateEngine, st stacks.Stack, label string, store checkpointStore) error {
 	file := r.Guard.From
 	if file == "" {
-		latest, err := LatestCheckpoint(cpDir)
+		newest, err := latest(ctx, store, st.Project, st.Name)
 		if err != nil {
 			return err
 		}
-		if latest == "" {
-			return fmt.Errorf("no checkpoint of %s in %s: name one with --from", label, cpDir)
+		if newest == "" {
+			return fmt.Errorf("no checkpoint of %s in %s: name one with --from", label, store.Describe(st.Project, st.Name))
 		}
-		file = latest
+		file = newest
 	}
-	data, err := os.ReadFile(file)
+	data, err := store.Read(ctx, st.Project, st.Name, file)
 	if err != nil {
 		return fmt.Errorf("read the checkpoint: %w", err)
 	}
@@ -257,10 +269,23 @@ func (t Tool) guard(root string, opts Options, s workspace.Settings) *Guard {
 	}
 }
 
+// store is where the run's checkpoints are: CheckpointRoot, a local
+// folder, when set; else the backend's bucket.
+func (g *Guard) store(b *Backend) (checkpointStore, error) {
+	switch {
+	case g.CheckpointRoot != "":
+		return dirStore{root: g.CheckpointRoot}, nil
+	case b != nil:
+		return bucketStore{b: b}, nil
+	default:
+		return nil, fmt.Errorf("no place for checkpoints: the backend is not a bucket and %s is not set", EnvCheckpointDir)
+	}
+}
+
 // unreadable is the error of a stack whose state cannot be read: the cause,
 // the newest checkpoint and the command that restores it.
-func (g *Guard) unreadable(st stacks.Stack, cause error) *StateUnreadableError {
-	latest, _ := LatestCheckpoint(CheckpointDir(g.CheckpointRoot, st.Project, st.Name))
+func (g *Guard) unreadable(ctx context.Context, store checkpointStore, st stacks.Stack, cause error) *StateUnreadableError {
+	latest, _ := latest(ctx, store, st.Project, st.Name)
 	env := st.Environment
 	if env == "" {
 		env = g.Env
@@ -284,7 +309,9 @@ func (r *Runner) explainUnreadable(ctx context.Context, err error, all []stacks.
 			continue
 		}
 		if _, xerr := se.ExportState(ctx, st.Project, st.Name); xerr != nil && unreadableState(xerr) {
-			return &StepError{Op: plan.Op, Project: st.Project, Stack: st.Name, Err: r.Guard.unreadable(st, xerr)}
+			b, _ := r.Guard.openBackend(ctx, r.Engine.Backend())
+			store, _ := r.Guard.store(b)
+			return &StepError{Op: plan.Op, Project: st.Project, Stack: st.Name, Err: r.Guard.unreadable(ctx, store, st, xerr)}
 		}
 	}
 	return err

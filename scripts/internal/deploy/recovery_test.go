@@ -181,3 +181,36 @@ func TestRunRecoveryNetworksBeforeDatabases(t *testing.T) {
 		t.Fatalf("statuses = %v, want %v", got, want)
 	}
 }
+
+// TestRunRecoveryNetworkAloneNeedsNoPrimary: a recovery network run on its
+// own is not held to its primary network being deployed (only database
+// stacks read the primary), while a database stack run with it still is,
+// and is named.
+func TestRunRecoveryNetworkAloneNeedsNoPrimary(t *testing.T) {
+	run := func(f *fakeEngine, stacks ...string) error {
+		opts := Options{Op: Up, Env: "prod", Stacks: stacks, Parallel: 1}
+		p, err := NewPlan(withRecovery(), opts)
+		if err != nil {
+			t.Fatalf("NewPlan: %v", err)
+		}
+		var out, errOut bytes.Buffer
+		r := Runner{Engine: f, Out: &out, Err: &errOut, Now: clock()}
+		_, err = r.Run(context.Background(), withRecovery(), p, opts)
+		return err
+	}
+	f := &fakeEngine{inventory: map[string]map[string]int{"network": {"prod": 0}}}
+	if err := run(f, "prod-dr"); err != nil {
+		t.Fatalf("up of the recovery network alone: %v", err)
+	}
+	if got, want := f.runs(), []string{"up network/prod-dr"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("runs = %v, want %v", got, want)
+	}
+	f = &fakeEngine{inventory: map[string]map[string]int{"network": {"prod": 0}}}
+	err := run(f, "prod-dr", "orders-prod")
+	if err == nil || !strings.Contains(err.Error(), "up database/orders-prod: its network stack network/prod is not deployed") {
+		t.Fatalf("err = %v, want the database stack's missing primary named", err)
+	}
+	if runs := f.runs(); len(runs) != 0 {
+		t.Errorf("runs = %v, want none", runs)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,6 +167,7 @@ func (r *Runner) Run(ctx context.Context, all []stacks.Stack, plan Plan, opts Op
 // previewed or updated on their own before their network exists.
 func (r *Runner) preflight(ctx context.Context, all []stacks.Stack, plan Plan) error {
 	netRuns := plan.Runs(contract.NetworkProject, plan.Network.Name)
+	dbAt := slices.IndexFunc(plan.Stacks, func(s stacks.Stack) bool { return s.Project == contract.DatabaseProject })
 	switch {
 	case plan.Op == Destroy && netRuns:
 		inv, err := r.Engine.Inventory(ctx, contract.DatabaseProject)
@@ -181,8 +183,10 @@ func (r *Runner) preflight(ctx context.Context, all []stacks.Stack, plan Plan) e
 		if holders := Dependents(all, plan.Network, inv, skip); len(holders) > 0 {
 			return &StepError{Op: Destroy, Project: contract.NetworkProject, Stack: plan.Network.Name, Err: networkRefusal(plan.Network, holders)}
 		}
-	case (plan.Op == Up || plan.Op == Preview) && !netRuns && len(plan.Stacks) > 0:
-		first := plan.Stacks[0]
+	case (plan.Op == Up || plan.Op == Preview) && !netRuns && dbAt >= 0:
+		// A recovery network run on its own does not need the primary:
+		// only database stacks read it.
+		first := plan.Stacks[dbAt]
 		inv, err := r.Engine.Inventory(ctx, contract.NetworkProject)
 		if err != nil {
 			return &StepError{Op: plan.Op, Project: first.Project, Stack: first.Name, Err: fmt.Errorf("check that network/%s is deployed: %w", plan.Network.Name, err)}

@@ -105,6 +105,9 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 
 	if opts.LogDir == "" {
 		opts.LogDir = DefaultLogDir(root, t.now(), opts.Op, opts.Env)
+		if err := PruneLogs(root, KeepLogRuns-1); err != nil && t.Err != nil {
+			_, _ = fmt.Fprintf(t.Err, "deploy: warning: %v\n", err)
+		}
 	}
 	runner := Runner{Engine: engine, Out: t.Out, Err: t.Err, Now: t.Now, Stop: t.Stop, Pending: t.Pending, Guard: t.guard(root, opts, settings)}
 	results, runErr := runner.Run(ctx, all, plan, opts)
