@@ -327,9 +327,20 @@ func databaseViolations(d config.Database) []string {
 	if d.EngineMajor < 14 {
 		fail("engine major %d", d.EngineMajor)
 	}
-	if d.AllocatedStorageGb < 20 || d.MaxAllocatedStorageGb*10 < d.AllocatedStorageGb*11 || d.MaxAllocatedStorageGb > 65536 {
-		fail("storage %d..%d", d.AllocatedStorageGb, d.MaxAllocatedStorageGb)
+	switch d.Deployment {
+	case "instance":
+		if d.AllocatedStorageGb < 20 || d.MaxAllocatedStorageGb*10 < d.AllocatedStorageGb*11 || d.MaxAllocatedStorageGb > 65536 {
+			fail("storage %d..%d", d.AllocatedStorageGb, d.MaxAllocatedStorageGb)
+		}
+		if d.StorageType != "gp3" || d.Iops != 0 {
+			fail("instance storage %s with %d IOPS", d.StorageType, d.Iops)
+		}
+	case "cluster":
+		bad = append(bad, clusterProblems(d)...)
+	default:
+		fail("deployment %q", d.Deployment)
 	}
+	bad = append(bad, proxyProblems(d.Proxy)...)
 	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
 		fail("backup retention %d", d.BackupRetentionDays)
 	}
@@ -350,12 +361,71 @@ func databaseViolations(d config.Database) []string {
 	return bad
 }
 
+// clusterProblems are what AWS would refuse in a Multi-AZ DB cluster of
+// PostgreSQL (the RDS User Guide's storage ranges and instance classes,
+// written out here apart from spec's tables).
+func clusterProblems(d config.Database) []string {
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	a, iops := d.AllocatedStorageGb, d.Iops
+	switch d.StorageType {
+	case "io1":
+		if a < 100 || a > 65536 || iops < 1000 || iops > 256000 || 2*iops < a || iops > 50*a || a < 400 && iops > 19950 {
+			fail("io1 cluster of %d GiB with %d IOPS", a, iops)
+		}
+	case "io2":
+		if a < 100 || a > 65536 || iops < 1000 || iops > 256000 || 2*iops < a || iops > 1000*a {
+			fail("io2 cluster of %d GiB with %d IOPS", a, iops)
+		}
+	case "gp3":
+		if a < 400 || a > 65536 || iops < 12000 || iops > 64000 || iops > 500*a {
+			fail("gp3 cluster of %d GiB with %d IOPS", a, iops)
+		}
+	default:
+		fail("cluster storage %q", d.StorageType)
+	}
+	if d.MaxAllocatedStorageGb != 0 {
+		fail("cluster autoscaling ceiling %d", d.MaxAllocatedStorageGb)
+	}
+	if d.EngineMajor < 14 || d.EngineMajor > 18 {
+		fail("cluster engine %d", d.EngineMajor)
+	}
+	if !d.MultiAZ {
+		fail("cluster not Multi-AZ")
+	}
+	family, size, _ := strings.Cut(strings.TrimPrefix(d.InstanceClass, "db."), ".")
+	okFamily := slices.Contains([]string{"c6gd", "m5d", "m6gd", "m6id", "m6idn", "r5d", "r6gd", "r6id", "r6idn", "x2iedn"}, family)
+	if !strings.HasPrefix(d.InstanceClass, "db.") || !okFamily || size == "medium" && family != "c6gd" || size == "metal" {
+		fail("cluster class %q", d.InstanceClass)
+	}
+	return bad
+}
+
+// proxyProblems are proxy settings RDS Proxy would refuse, or settings of
+// a proxy that is not there.
+func proxyProblems(p config.Proxy) []string {
+	if !p.Enabled {
+		if p != (config.Proxy{}) {
+			return []string{fmt.Sprintf("settings %+v without a proxy", p)}
+		}
+		return nil
+	}
+	if p.IdleClientTimeoutSeconds < 1 || p.IdleClientTimeoutSeconds > 28800 || p.MaxConnectionsPercent < 1 || p.MaxConnectionsPercent > 100 ||
+		p.MaxIdleConnectionsPercent < 0 || p.MaxIdleConnectionsPercent > p.MaxConnectionsPercent ||
+		p.ConnectionBorrowTimeoutSeconds < 0 || p.ConnectionBorrowTimeoutSeconds > 300 {
+		return []string{fmt.Sprintf("proxy %+v", p)}
+	}
+	return nil
+}
+
 func FuzzLoadDatabase(f *testing.F) {
-	keys := []string{"tier", "engineVersion", "backupWindow", "maintenanceWindow", "masterUsername", "app", "allowedCidrs", "alarms", "backupRetentionDays", "allocatedStorageGb", "maxAllocatedStorageGb"}
+	keys := []string{"tier", "engineVersion", "backupWindow", "maintenanceWindow", "masterUsername", "app", "allowedCidrs", "alarms", "backupRetentionDays", "allocatedStorageGb", "maxAllocatedStorageGb",
+		"deployment", "instanceClass", "storageType", "iops", "proxy", "proxyMaxIdleConnectionsPercent"}
 	add := func(cfg map[string]string) {
 		g := func(k string) string { return cfg["database:"+k] }
 		f.Add(g("tier"), g("engineVersion"), g("backupWindow"), g("maintenanceWindow"), g("masterUsername"), g("app"),
-			g("allowedCidrs"), g("alarms"), g("backupRetentionDays"), g("allocatedStorageGb"), g("maxAllocatedStorageGb"))
+			g("allowedCidrs"), g("alarms"), g("backupRetentionDays"), g("allocatedStorageGb"), g("maxAllocatedStorageGb"),
+			g("deployment"), g("instanceClass"), g("storageType"), g("iops"), g("proxy"), g("proxyMaxIdleConnectionsPercent"))
 	}
 	for _, s := range committedStacks(f) {
 		if s.Project == "database" {
@@ -376,12 +446,22 @@ func FuzzLoadDatabase(f *testing.F) {
 		{"database:tier": "prod", "database:app": "orders", "database:alarms": `{"cpuPercent":1e300,"connections":9.2e18}`},
 		{"database:tier": "prod", "database:app": "orders", "database:allocatedStorageGb": "65536"},
 		{"database:tier": "prod", "database:app": "orders", "database:engineVersion": "99999999999999999999"},
+		{"database:tier": "prod", "database:app": "orders", "database:deployment": "cluster"},
+		{"database:tier": "prod", "database:app": "orders", "database:deployment": "cluster", "database:storageType": "io1", "database:allocatedStorageGb": "399", "database:iops": "19950"},
+		{"database:tier": "prod", "database:app": "orders", "database:deployment": "cluster", "database:storageType": "gp3", "database:iops": "64000"},
+		{"database:tier": "prod", "database:app": "orders", "database:deployment": "cluster", "database:instanceClass": "db.c6gd.medium", "database:engineVersion": "18"},
+		{"database:tier": "prod", "database:app": "orders", "database:deployment": "cluster", "database:instanceClass": "db.m6gd.medium", "database:maxAllocatedStorageGb": "1000"},
+		{"database:tier": "prod", "database:app": "orders", "database:storageType": "io2", "database:iops": "3000"},
+		{"database:tier": "prod", "database:app": "orders", "database:proxy": "true", "database:proxyMaxIdleConnectionsPercent": "90"},
+		{"database:tier": "prod", "database:app": "orders", "database:proxyMaxIdleConnectionsPercent": "10"},
 	} {
 		add(set)
 	}
-	f.Fuzz(func(t *testing.T, tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated string) {
+	f.Fuzz(func(t *testing.T, tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated,
+		deployment, instanceClass, storageType, iops, proxy, maxIdle string) {
 		cfg := map[string]string{"aws:region": "eu-west-1", "aws:allowedAccountIds": `["111122223333"]`, "database:environment": "prod"}
-		for i, v := range []string{tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated} {
+		for i, v := range []string{tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated,
+			deployment, instanceClass, storageType, iops, proxy, maxIdle} {
 			if v != "" {
 				cfg["database:"+keys[i]] = v
 			}
@@ -463,12 +543,49 @@ func TestInvariantCheckersCatchBadValues(t *testing.T) {
 		"tier looser than environment": func(d *config.Database) { d.Tier = "staging" },
 		"account ID with a letter":     func(d *config.Database) { d.AllowedAccountIDs = []string{"11112222333x"} },
 		"no pinned account":            func(d *config.Database) { d.AllowedAccountIDs = nil },
+		"unknown shape":                func(d *config.Database) { d.Deployment = "aurora" },
+		"instance on io1":              func(d *config.Database) { d.StorageType = "io1" },
+		"instance with IOPS":           func(d *config.Database) { d.Iops = 3000 },
+		"proxy settings without proxy": func(d *config.Database) { d.Proxy.MaxConnectionsPercent = 90 },
+		"proxy pool idle above max": func(d *config.Database) {
+			d.Proxy = config.Proxy{Enabled: true, IdleClientTimeoutSeconds: 1800, MaxConnectionsPercent: 50, MaxIdleConnectionsPercent: 51, ConnectionBorrowTimeoutSeconds: 120}
+		},
 	}
 	for name, breakIt := range dbBreakers {
 		d := db
 		breakIt(&d)
 		if len(databaseViolations(d)) == 0 {
 			t.Errorf("database checker misses %s", name)
+		}
+	}
+
+	cluster, err := config.LoadDatabase(config.MapSource("database", with(databaseBase(), map[string]string{"database:deployment": "cluster", "database:proxy": "true"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := databaseViolations(cluster); len(bad) > 0 {
+		t.Fatalf("a valid cluster is flagged: %v", bad)
+	}
+	clusterBreakers := map[string]func(d *config.Database){
+		"gp2":                  func(d *config.Database) { d.StorageType = "gp2" },
+		"io2 below 100 GiB":    func(d *config.Database) { d.AllocatedStorageGb = 99 },
+		"io2 below 0.5/GiB":    func(d *config.Database) { d.AllocatedStorageGb, d.Iops = 10000, 4999 },
+		"io1 above 50/GiB":     func(d *config.Database) { d.StorageType, d.Iops = "io1", 5001 },
+		"io1 small and fast":   func(d *config.Database) { d.StorageType, d.AllocatedStorageGb, d.Iops = "io1", 399, 19951 },
+		"gp3 below 400 GiB":    func(d *config.Database) { d.StorageType, d.AllocatedStorageGb, d.Iops = "gp3", 399, 12000 },
+		"gp3 at baseline":      func(d *config.Database) { d.StorageType, d.AllocatedStorageGb, d.Iops = "gp3", 400, 3000 },
+		"autoscaling":          func(d *config.Database) { d.MaxAllocatedStorageGb = 500 },
+		"engine 19":            func(d *config.Database) { d.EngineMajor = 19 },
+		"one zone":             func(d *config.Database) { d.MultiAZ = false },
+		"burstable class":      func(d *config.Database) { d.InstanceClass = "db.t4g.medium" },
+		"medium outside c6gd":  func(d *config.Database) { d.InstanceClass = "db.m6gd.medium" },
+		"borrow timeout 301 s": func(d *config.Database) { d.Proxy.ConnectionBorrowTimeoutSeconds = 301 },
+	}
+	for name, breakIt := range clusterBreakers {
+		d := cluster
+		breakIt(&d)
+		if len(databaseViolations(d)) == 0 {
+			t.Errorf("database checker misses a cluster's %s", name)
 		}
 	}
 }
