@@ -93,8 +93,9 @@ func ClusterInstanceFamilies() []string {
 // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html):
 //   - io2: "Db2, MariaDB, MySQL, and PostgreSQL 100–65,536 GiB 1,000–256,000
 //     IOPS"; "The ratio of IOPS to allocated storage (in GiB) must be from
-//     0.5–1,000" on the Nitro System (every ClusterInstanceClasses family
-//     is Nitro-based; for others it is 0.5–500);
+//     0.5–1,000" on the Nitro System (for others it is 0.5–500; every
+//     ClusterInstanceClasses family is an EC2 type built on the Nitro
+//     System: https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html);
 //   - io1: "100–399 GiB 1,000–19,950 IOPS", "400–65,536 GiB 1,000–256,000
 //     IOPS"; "The ratio of IOPS to allocated storage (in GiB) must be from
 //     ... 0.5–50 on other RDS DB engines" (than SQL Server);
@@ -111,8 +112,8 @@ const (
 	ClusterMaxStorageGb       = 65536
 	ClusterMinProvisionedGb   = 100   // io1, io2
 	ClusterMinGp3Gb           = 400   // gp3 with provisioned IOPS
-	clusterIo1SmallMaxGb      = 399   // io1 up to here: at most 19,950 IOPS
-	clusterIo1SmallMaxIops    = 19950 //
+	clusterIo1SmallMaxGb      = 399   // io1 up to here takes at most
+	clusterIo1SmallMaxIops    = 19950 // this many IOPS
 	ClusterMinProvisionedIops = 1000
 	ClusterMaxProvisionedIops = 256000
 	ClusterMinGp3Iops         = 12000
