@@ -224,3 +224,26 @@ func TestDRSweepCleansUpCancelledRun(t *testing.T) {
 		t.Errorf("the primary was touched: source exists %t, deletes %v", h.rds.exists(sourceID), h.rds.deleteCalls)
 	}
 }
+
+// Ctrl-C while the DR restore is being created: the drill stops and
+// still deletes its instance, in the DR region.
+func TestDRDrillInterruptedDeletesInTheDRRegion(t *testing.T) {
+	h := newDRHarness(t, "replicating")
+	h.dr.availableAfter = 10
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.dr.onDescribe = func(n int) {
+		if n == 2 {
+			cancel()
+		}
+	}
+	rep := h.drill.Run(ctx, testSource())
+	defer logReport(t, h.harness, rep)
+	if s, d := statusOf(rep, CheckRestore); s != check.Fail || !strings.Contains(d, "context canceled") {
+		t.Errorf("restore = %s %q, want a failure from the interrupt", s, d)
+	}
+	if len(h.dr.deleteCalls) != 1 || deref(h.dr.deleteCalls[0].DBInstanceIdentifier) != rep.DrillInstance {
+		t.Errorf("DR delete calls %v, want one of %s", h.dr.deleteCalls, rep.DrillInstance)
+	}
+	assertDRCleanedUp(t, h, rep)
+}
