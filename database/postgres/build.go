@@ -178,22 +178,7 @@ type ingressRule struct {
 
 // ingress renders the plan's ingress sources, expanding the application
 // subnets into one rule per CIDR.
-func (b *builder) ingress() []ingressRule {
-	var out []ingressRule
-	for _, in := range b.args.Spec.Ingress {
-		switch {
-		case in.FromApps:
-			for _, c := range b.args.AppSubnetCidrs {
-				out = append(out, ingressRule{cidr: c, port: in.Port, description: "application subnet " + c})
-			}
-		case in.CIDR != "":
-			out = append(out, ingressRule{cidr: in.CIDR, port: in.Port, description: "allowed CIDR " + in.CIDR})
-		case in.SecurityGroupID != "":
-			out = append(out, ingressRule{securityGroup: in.SecurityGroupID, port: in.Port, description: "allowed security group " + in.SecurityGroupID})
-		}
-	}
-	return out
-}
+func (b *builder) ingress() []ingressRule { return b.ingressOf(b.args.Spec.Ingress) }
 
 // monitoringRole declares the enhanced-monitoring role. Its trust policy
 // is rendered once, checked by the guardrails against the one service and

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/naming"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // The stack's RDS Proxy (spec.Proxy), in front of the instance or the
@@ -57,9 +58,10 @@ func (b *builder) proxyTargetOf() proxyTarget {
 
 // proxySecurityGroup declares, when the spec has a proxy, the proxy's
 // security group and the database group's rule that admits it:
-//   - the proxy's group admits the database port from the application
-//     subnets, one rule per CIDR, and sends only to the database's group on
-//     that port. The provider revokes the default allow-all egress rule AWS
+//   - the proxy's group admits the spec's proxy sources (spec.Proxy.Ingress,
+//     which the proxy-not-public guardrail checks: the application subnets,
+//     one rule per CIDR) and sends only to the database's group on the
+//     database port. The provider revokes the default allow-all egress rule AWS
 //     gives a new group (resourceSecurityGroupCreate, Terraform AWS
 //     provider v6.0.0), so that one egress rule is all it has;
 //   - the database's group admits the proxy's group on its port.
@@ -85,17 +87,22 @@ func (b *builder) proxySecurityGroup() error {
 	if err != nil {
 		return err
 	}
-	for i, cidr := range b.args.AppSubnetCidrs {
-		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.child(fmt.Sprintf("proxy-ingress-%d", i)), &vpc.SecurityGroupIngressRuleArgs{
+	for i, in := range b.ingressOf(b.args.Spec.Proxy.Ingress) {
+		args := &vpc.SecurityGroupIngressRuleArgs{
 			SecurityGroupId: b.db.ProxySecurityGroup.ID(),
 			IpProtocol:      pulumi.String("tcp"),
-			FromPort:        port,
-			ToPort:          port,
-			CidrIpv4:        pulumi.String(cidr),
-			Description:     pulumi.String("application subnet " + cidr),
+			FromPort:        pulumi.Int(in.port),
+			ToPort:          pulumi.Int(in.port),
+			Description:     pulumi.String(in.description),
 			Tags:            b.args.Tags.Named(b.name + "-proxy"),
-		}, b.parent); err != nil {
-			return fmt.Errorf("proxy ingress from %s: %w", cidr, err)
+		}
+		if in.cidr != "" {
+			args.CidrIpv4 = pulumi.String(in.cidr)
+		} else {
+			args.ReferencedSecurityGroupId = pulumi.String(in.securityGroup)
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(b.ctx, b.child(fmt.Sprintf("proxy-ingress-%d", i)), args, b.parent); err != nil {
+			return fmt.Errorf("proxy ingress from %s%s: %w", in.cidr, in.securityGroup, err)
 		}
 	}
 	if _, err := vpc.NewSecurityGroupEgressRule(b.ctx, b.child("proxy-egress"), &vpc.SecurityGroupEgressRuleArgs{
@@ -121,6 +128,25 @@ func (b *builder) proxySecurityGroup() error {
 		return fmt.Errorf("database ingress from the proxy: %w", err)
 	}
 	return nil
+}
+
+// ingressOf renders a list of sources, expanding the application subnets
+// into one rule per CIDR.
+func (b *builder) ingressOf(sources []spec.Ingress) []ingressRule {
+	var out []ingressRule
+	for _, in := range sources {
+		switch {
+		case in.FromApps:
+			for _, c := range b.args.AppSubnetCidrs {
+				out = append(out, ingressRule{cidr: c, port: in.Port, description: "application subnet " + c})
+			}
+		case in.CIDR != "":
+			out = append(out, ingressRule{cidr: in.CIDR, port: in.Port, description: "allowed CIDR " + in.CIDR})
+		case in.SecurityGroupID != "":
+			out = append(out, ingressRule{securityGroup: in.SecurityGroupID, port: in.Port, description: "allowed security group " + in.SecurityGroupID})
+		}
+	}
+	return out
 }
 
 // databaseIngress are the database group's sources besides the proxy: the

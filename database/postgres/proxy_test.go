@@ -54,6 +54,7 @@ func proxyPlan(proxy spec.Proxy) spec.Database {
 var onProxy = spec.Proxy{
 	Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED", IdleClientTimeoutSeconds: 1800,
 	MaxConnectionsPercent: 90, MaxIdleConnectionsPercent: 40, ConnectionBorrowTimeoutSeconds: 60,
+	Ingress: []spec.Ingress{{FromApps: true, Port: 5432}},
 }
 
 // proxyRun is the declared resources of the steps up to the proxy, and the
@@ -156,6 +157,11 @@ func TestProxySecurityGroups(t *testing.T) {
 		{"proxy with direct access", func() spec.Proxy { p := onProxy; p.DirectAccess = true; return p }(),
 			append([]string{proxySG + " 5432"}, direct...)},
 		{"no proxy", spec.Proxy{}, direct},
+		{"proxy sources from the spec", func() spec.Proxy {
+			p := onProxy
+			p.Ingress = []spec.Ingress{{FromApps: true, Port: 5432}, {CIDR: "10.0.50.0/24", Port: 5432}}
+			return p
+		}(), []string{proxySG + " 5432"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			run := runProxy(t, proxyPlan(tc.proxy))
@@ -171,7 +177,16 @@ func TestProxySecurityGroups(t *testing.T) {
 			}
 			sg := one(t, run.m, sgTok, "orders-dev-proxy-sg")
 			assert.Equal(t, "vpc-1", sg.String("vpcId"))
-			assert.Equal(t, []string{"10.0.10.0/24 5432", "10.0.11.0/24 5432"}, rulesOf(t, run.m, ingressTok, proxySG), "the proxy admits the application subnets")
+			var sources []string
+			for _, in := range tc.proxy.Ingress {
+				if in.FromApps {
+					sources = append(sources, "10.0.10.0/24 5432", "10.0.11.0/24 5432")
+				} else {
+					sources = append(sources, in.CIDR+" 5432")
+				}
+			}
+			sort.Strings(sources)
+			assert.Equal(t, sources, rulesOf(t, run.m, ingressTok, proxySG), "the proxy admits its sources in the spec: the application subnets")
 			assert.Equal(t, []string{dbSG + " 5432"}, rulesOf(t, run.m, egressTok, proxySG), "the proxy sends to the database only")
 		})
 	}
