@@ -22,6 +22,7 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/dbconn"
 	"github.com/pgplatform/platform/scripts/internal/failover"
 	"github.com/pgplatform/platform/scripts/internal/stackout"
+	"github.com/pgplatform/platform/scripts/internal/stackout/stackstate"
 	"github.com/pgplatform/platform/shared/contract"
 )
 
@@ -414,5 +415,5 @@ func backendOutputs(ctx context.Context, stack string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stackout.Backend{Root: root}.Outputs(ctx, contract.DatabaseProject, stack)
+	return stackstate.Backend{Root: root}.Outputs(ctx, contract.DatabaseProject, stack)
 }

@@ -1,11 +1,11 @@
 //go:build e2e
 
-package stackout
+package stackstate
 
 // Reads outputs through the real engine: the pinned CLI at <repo>/bin/pulumi
 // (make tools), a file:// backend and an inline program that only exports
 // values, so no provider plugin is needed. Run with:
-// go test -tags e2e -run TestBackendReadsDeployedOutputs ./stackout
+// go test -tags e2e -run TestBackendReadsDeployedOutputs ./stackout/stackstate
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/pgplatform/platform/scripts/internal/stackout"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -52,7 +53,29 @@ func TestBackendReadsDeployedOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := databaseOutputs()
+	// Every output of the database contract (stackout.ReadDatabase requires
+	// them all), as a database stack exports them.
+	want := map[string]any{
+		"endpoint":              "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com:5432",
+		"address":               "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
+		"port":                  float64(5432),
+		"databaseName":          "orders",
+		"masterUsername":        "orders_admin",
+		"masterSecretArn":       "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1",
+		"securityGroupId":       "sg-0123456789abcdef0",
+		"instanceIdentifier":    "orders-dev-1a2b3c4d",
+		"resourceId":            "db-ABCDEFGHIJKLMNOP",
+		"kmsKeyArn":             "arn:aws:kms:eu-west-1:111122223333:key/k",
+		"alarmTopicArn":         "arn:aws:sns:eu-west-1:111122223333:t",
+		"environment":           "dev",
+		"tier":                  "dev",
+		"deployment":            "instance",
+		"clusterIdentifier":     "",
+		"readerEndpoint":        "",
+		"proxyEndpoint":         "",
+		"proxyReadOnlyEndpoint": "",
+		"applicationEndpoint":   "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
+	}
 	program := func(pctx *pulumi.Context) error {
 		for k, v := range want {
 			switch x := v.(type) {
@@ -80,14 +103,14 @@ func TestBackendReadsDeployedOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d, err := ReadDatabase(ctx, Backend{Root: root}, "orders-dev")
+	d, err := stackout.ReadDatabase(ctx, Backend{Root: root}, "orders-dev")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Port != 5432 || d.InstanceIdentifier != want["instanceIdentifier"] || d.MasterSecretArn != want["masterSecretArn"] {
 		t.Errorf("read back %+v", d)
 	}
-	if _, err := ReadDatabase(ctx, Backend{Root: root}, "payments-dev"); err == nil {
+	if _, err := stackout.ReadDatabase(ctx, Backend{Root: root}, "payments-dev"); err == nil {
 		t.Error("a stack that was never deployed read without error")
 	}
 }
