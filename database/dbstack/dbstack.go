@@ -52,6 +52,11 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if env := values.String("environment"); env != s.Environment {
 		return &config.Error{Key: "database:networkStack", Value: netStack, Allowed: fmt.Sprintf("a network stack of environment %s (this one is %s)", s.Environment, env)}
 	}
+	// The network states its role: a database stack deploys into a primary
+	// network of its own region, never a recovery network.
+	if err := contract.CheckPrimaryNetwork(netStack, values, s.Region); err != nil {
+		return &config.Error{Key: "database:networkStack", Value: netStack, Allowed: fmt.Sprintf("a primary network stack in this stack's region %s (%v)", s.Region, err)}
+	}
 	appCidrs := values.Strings("appSubnetCidrs")
 	if err := CheckAppSubnets(netStack, values.String("vpcCidr"), appCidrs); err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)

@@ -269,6 +269,29 @@ func TestNetworkStackOverride(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "database:networkStack")
 	assert.Contains(t, err.Error(), "a network stack of environment dev (this one is prod)")
+
+	// A recovery network, or a network of another region, is refused by
+	// the role its outputs state, naming the key.
+	for _, tc := range []struct {
+		name, key, value, want string
+	}{
+		{"a recovery network", "recoveryOf", "dev", `is the recovery network of environment "dev" (output recoveryOf), not a primary network`},
+		{"a network of another region", "region", "us-east-1", `is in region "us-east-1" (output region), but this stack deploys to "eu-west-1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := maps.Clone(s.Config)
+			cfg["database:networkStack"] = "dev-dr"
+			other := maps.Clone(outs)
+			other[tc.key] = tc.value
+			m := pulumimocks.New()
+			m.StackOutputs[dbstack.LocalOrganization+"/network/dev-dr"] = other
+			err := runWithConfig(m, s, cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "database:networkStack")
+			assert.Contains(t, err.Error(), "a primary network stack in this stack's region eu-west-1")
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
 }
 
 // CheckGuardrails, which the deploy tool runs before any stack, refuses what
