@@ -61,7 +61,14 @@ func (b *builder) clusterIdentifier() pulumi.StringOutput {
 
 // clusterParameterGroup declares the cluster parameter group of the
 // engine's family, with the entries the instance's group gets
-// (spec.Parameters, declared once in parameters.go), and keeps the group
+// (spec.Parameters, declared once in parameters.go). It is the one group a
+// Multi-AZ DB cluster is configured by: "In a Multi-AZ DB cluster, the
+// settings in the DB cluster parameter group apply to all of the DB
+// instances in the cluster. The default DB parameter group for the DB
+// engine and DB engine version is used for each DB instance in the DB
+// cluster" (RDS User Guide, "Overview of parameter groups",
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/parameter-groups-overview.html),
+// so the cluster sets no dbInstanceParameterGroupName. It keeps the group
 // of the family before, for the reason parameterGroup gives: RDS refuses to
 // delete a cluster parameter group a cluster uses
 // (DeleteDBClusterParameterGroup: "Can't be associated with any DB
