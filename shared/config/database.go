@@ -127,6 +127,8 @@ type Database struct {
 	KeyAdminRoleArns []string
 	// Proxy is the stack's RDS Proxy as config sets it.
 	Proxy Proxy
+	// DR is the stack's disaster recovery (database:dr, database:drOptOut).
+	DR DR
 }
 
 // Proxy is the config of the stack's RDS Proxy: whether there is one,
@@ -793,6 +795,13 @@ var DatabaseKeyTable = []DatabaseKey{
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.KeyAdminRoleArns = d.KeyAdminRoleArns }},
+	{Name: "dr", Type: "object {region, mode, retentionDays}", Default: "none; **required in prod** unless `drOptOut`", Allowed: "`region` a recovery region other than the stack's; `mode` `backups` (the default: RDS cross-Region automated backup replication, under the stack's own key in that region); `retentionDays` 1-35 (default: `backupRetentionDays`). Refused with `deployment` `cluster` (AWS replicates no Multi-AZ DB cluster's backups) and for mode `replica` (no read replica of a source whose master password RDS manages)", Rule: DRRule,
+		current: drCurrent,
+		load:    func(k keyReader, d *Database) error { return k.dr(d) },
+		toSpec:  drToSpec},
+	{Name: "drOptOut", Type: "string", Default: "none", Allowed: "without `dr` (needed in prod): the reason the stack keeps no copy in a second region (at least 10 characters); every preview of the stack warns with it", Rule: DRRule,
+		load:   func(k keyReader, d *Database) error { return k.drOptOut(d) },
+		toSpec: func(Database, *spec.Database) {}},
 	{Name: "tags", Type: "map of strings", Default: "none", Allowed: "AWS tag rules; not the platform's own keys",
 		load: func(k keyReader, d *Database) (err error) {
 			if d.Tags, err = k.stringMap(k.name); err != nil {

@@ -30,6 +30,7 @@ func databaseBase() map[string]string {
 		"database:tier":         "prod",
 		"database:environment":  "prod",
 		"database:app":          "orders",
+		"database:drOptOut":     "no recovery network in these tests",
 	}
 }
 

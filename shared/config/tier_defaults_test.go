@@ -13,6 +13,7 @@ func TestDeletionProtectionDefaultsByTier(t *testing.T) {
 		t.Run(tier, func(t *testing.T) {
 			d, err := config.LoadDatabase(config.MapSource("database", map[string]string{
 				"aws:region": "eu-west-1", "aws:allowedAccountIds": `["111122223333"]`, "database:environment": tier, "database:tier": tier, "database:app": "orders",
+				"database:drOptOut": "no recovery network in these tests",
 			}))
 			if err != nil {
 				t.Fatal(err)

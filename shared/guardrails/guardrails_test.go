@@ -31,6 +31,10 @@ func goodDatabase(tier config.Tier) spec.Database {
 	if tier == config.Prod {
 		retention = 14
 	}
+	var dr spec.DR
+	if tier == config.Prod {
+		dr.OptOutReason = "prod has no recovery network yet; add network/prod-dr and set database:dr"
+	}
 	return spec.Database{
 		Tier:        tier,
 		Port:        5432,
@@ -79,6 +83,7 @@ func goodDatabase(tier config.Tier) spec.Database {
 			{SourceType: "db-security-group", Categories: []string{"configuration change", "failure"}},
 		},
 		AlarmSubscriptions: []spec.Subscription{{Protocol: "email", Endpoint: "orders-oncall@example.com"}},
+		DR:                 dr,
 	}
 }
 
@@ -94,6 +99,17 @@ func cluster(p *spec.Database) {
 	p.Instance.AllocatedStorageGb = 100
 	p.Instance.Iops = 3000
 	p.Instance.MaxAllocatedStorageGb = 0
+	if p.DR.Enabled() {
+		// AWS replicates no Multi-AZ DB cluster's backups: a prod cluster
+		// states why it has no DR.
+		p.DR = spec.DR{OptOutReason: "no cross-Region backups for a Multi-AZ DB cluster"}
+	}
+}
+
+// drBackups gives a plan the DR dbstack.ResolveConfig resolves for
+// database:dr {region: eu-central-1, mode: backups, retentionDays: 14}.
+func drBackups(p *spec.Database) {
+	p.DR = spec.DR{Region: "eu-central-1", Mode: spec.DRBackups, RetentionDays: 14, KmsKeyID: "the stack's key"}
 }
 
 // proxied puts the RDS Proxy dbstack.ResolveConfig resolves for
@@ -471,6 +487,21 @@ var databaseCases = []dbCase{
 		p.Proxy.Ingress = append(p.Proxy.Ingress, spec.Ingress{FromApps: true, Port: 22})
 	})},
 	{name: "proxy nothing may reach", tier: config.Prod, rule: "proxy-not-public", key: "proxy.ingress", mutate: then(proxied, func(p *spec.Database) { p.Proxy.Ingress = nil })},
+	// disaster-recovery
+	{name: "prod opting out of DR with a reason", tier: config.Prod, mutate: func(p *spec.Database) { p.DR = spec.DR{OptOutReason: "a reason"} }},
+	{name: "staging without DR", tier: config.Staging, mutate: func(p *spec.Database) { p.DR = spec.DR{} }},
+	{name: "staging with DR", tier: config.Staging, mutate: drBackups},
+	{name: "prod with DR", tier: config.Prod, mutate: drBackups},
+	{name: "prod without DR or a reason", tier: config.Prod, rule: "disaster-recovery", key: "database:dr", mutate: func(p *spec.Database) { p.DR = spec.DR{} }},
+	{name: "prod with a blank reason", tier: config.Prod, rule: "disaster-recovery", key: "database:dr", mutate: func(p *spec.Database) { p.DR = spec.DR{OptOutReason: "  "} }},
+	{name: "DR and an opt-out", tier: config.Prod, rule: "disaster-recovery", key: "database:drOptOut", mutate: then(drBackups, func(p *spec.Database) { p.DR.OptOutReason = "both" })},
+	{name: "DR in the stack's own region", tier: config.Prod, rule: "disaster-recovery", key: "database:dr.region", mutate: then(drBackups, func(p *spec.Database) { p.Region, p.DR.Region = "eu-west-1", "eu-west-1" })},
+	{name: "DR on a cluster", tier: config.Staging, rule: "disaster-recovery", key: "database:dr", mutate: then(cluster, drBackups)},
+	{name: "DR by read replica", tier: config.Prod, rule: "disaster-recovery", key: "database:dr.mode", mutate: then(drBackups, func(p *spec.Database) { p.DR.Mode = spec.DRReplica })},
+	{name: "DR in an unknown mode", tier: config.Prod, rule: "disaster-recovery", key: "database:dr.mode", mutate: then(drBackups, func(p *spec.Database) { p.DR.Mode = "snapshots" })},
+	{name: "DR retention of 0 days", tier: config.Prod, rule: "disaster-recovery", key: "database:dr.retentionDays", mutate: then(drBackups, func(p *spec.Database) { p.DR.RetentionDays = 0 })},
+	{name: "DR retention of 36 days", tier: config.Prod, rule: "disaster-recovery", key: "database:dr.retentionDays", mutate: then(drBackups, func(p *spec.Database) { p.DR.RetentionDays = 36 })},
+	{name: "DR under AWS's managed key", tier: config.Prod, rule: "disaster-recovery", key: "database:dr.kmsKeyId", mutate: then(drBackups, func(p *spec.Database) { p.DR.KmsKeyID = "" })},
 }
 
 type netCase struct {

@@ -513,6 +513,38 @@ var DatabaseRules = []Rule{
 		},
 	},
 	{
+		ID:          "disaster-recovery",
+		Sources:     "issue 14; RDS.26 (backup plans); RDS User Guide: USER_ReplicateBackups, rds-secrets-manager limitations",
+		Requirement: "prod: `dr` with a recovery region other than the stack's, mode `backups` (RDS cross-Region automated backup replication), retention 1-35 days, under the stack's own key in that region; or `drOptOut` with the reason, which every preview shows. Never on a Multi-AZ DB cluster (AWS replicates no cluster's automated backups, and AWS Backup copies no cluster snapshot), never mode `replica` (no read replica of a source whose master password RDS manages)",
+		Protects:    "losing prod's data and its backups with its region or its account's copies in that region; a DR setting AWS would refuse at deploy",
+		check: func(p spec.Database) *Violation {
+			dr := p.DR
+			if !dr.Enabled() {
+				if p.Tier == spec.Prod && strings.TrimSpace(dr.OptOutReason) == "" {
+					return &Violation{Key: "database:dr", Value: "", Want: "a recovery region in prod, or database:drOptOut with the reason the stack has none"}
+				}
+				return nil
+			}
+			switch {
+			case dr.OptOutReason != "":
+				return &Violation{Key: "database:drOptOut", Value: dr.OptOutReason, Want: "no opt-out in a stack with database:dr"}
+			case dr.Region == p.Region:
+				return &Violation{Key: "database:dr.region", Value: dr.Region, Want: "a recovery region other than the stack's own " + p.Region}
+			case p.Deployment != spec.DeployInstance:
+				return &Violation{Key: "database:dr", Value: string(p.Deployment), Want: "deployment instance: \"Automated backup replication isn't supported for Multi-AZ DB clusters\" (RDS User Guide, USER_ReplicateBackups)"}
+			case dr.Mode == spec.DRReplica:
+				return &Violation{Key: "database:dr.mode", Value: string(dr.Mode), Want: "backups: no read replica of a source whose master password RDS manages in Secrets Manager (RDS User Guide, rds-secrets-manager limitations)"}
+			case dr.Mode != spec.DRBackups:
+				return &Violation{Key: "database:dr.mode", Value: string(dr.Mode), Want: "backups"}
+			case dr.RetentionDays < spec.MinDRRetentionDays || dr.RetentionDays > spec.MaxDRRetentionDays:
+				return &Violation{Key: "database:dr.retentionDays", Value: strconv.Itoa(dr.RetentionDays), Want: fmt.Sprintf("from %d to %d days", spec.MinDRRetentionDays, spec.MaxDRRetentionDays)}
+			case dr.KmsKeyID != StackKey:
+				return &Violation{Key: "database:dr.kmsKeyId", Value: dr.KmsKeyID, Want: StackKey + ": the stack's customer-managed key in the recovery region"}
+			}
+			return nil
+		},
+	},
+	{
 		ID:          "proxy-not-public",
 		Sources:     "RDS Proxy limitations (never publicly accessible); this project: least-privilege database access",
 		Requirement: "with `proxy`, the proxy's security group admits only the database port, only from the network's application subnets (or named private sources); never 0.0.0.0/0 or ::/0. The proxy sits in the database subnets (`isolation`), and AWS never makes a proxy publicly accessible",

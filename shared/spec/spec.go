@@ -155,6 +155,9 @@ type Database struct {
 	Instance Instance
 	// Proxy is the stack's RDS Proxy; Proxy.Enabled false means none.
 	Proxy Proxy
+	// DR is the stack's disaster recovery in a second region; DR.Region
+	// empty means none.
+	DR DR
 	// ParameterGroupName is a fixed physical name; empty means auto-named.
 	ParameterGroupName string
 	ParameterFamily    string
