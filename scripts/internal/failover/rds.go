@@ -42,7 +42,7 @@ func (r RDSTrigger) Check(ctx context.Context) error {
 		return err
 	}
 	if c := aws.ToString(inst.DBClusterIdentifier); c != "" {
-		return fmt.Errorf("refusing to fail over: DB instance %q is a member of DB cluster %q; a cluster fails over with rds:FailoverDBCluster, which this drill does not call", r.InstanceID, c)
+		return fmt.Errorf("refusing to fail over: DB instance %q is a member of DB cluster %q; fail the cluster over instead (--target cluster, rds:FailoverDBCluster)", r.InstanceID, c)
 	}
 	if !aws.ToBool(inst.MultiAZ) {
 		return fmt.Errorf("refusing to fail over: DB instance %q is %w (MultiAZ=false, availability zone %s): it has no standby, so RebootDBInstance with ForceFailover is impossible and a reboot would only be an outage. Drill a Multi-AZ tier (staging, prod), or enable Multi-AZ first",

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/stackout"
 	"github.com/pgplatform/platform/scripts/internal/stackout/stackstate"
 	"github.com/pgplatform/platform/shared/contract"
+	"github.com/pgplatform/platform/shared/spec"
 )
 
 // Exit codes.
@@ -48,6 +50,7 @@ func Main(args []string) int {
 // awsClients are the AWS APIs the drill calls.
 type awsClients struct {
 	rds     failover.RDSAPI
+	cluster failover.ClusterAPI
 	secrets dbconn.SecretsGetter
 	creds   aws.CredentialsProvider
 	region  string
@@ -71,8 +74,10 @@ func loadAWS(ctx context.Context, region string) (awsClients, error) {
 	if err != nil {
 		return awsClients{}, err
 	}
+	client := rds.NewFromConfig(cfg)
 	return awsClients{
-		rds:     rds.NewFromConfig(cfg),
+		rds:     client,
+		cluster: client,
 		secrets: secretsmanager.NewFromConfig(cfg),
 		creds:   cfg.Credentials,
 		region:  cfg.Region,
@@ -84,6 +89,8 @@ type options struct {
 	host, db, user, secretArn, inst string
 	region                          string
 	port                            int
+	target, clusterID, proxyHost    string
+	via                             cli.List
 
 	sslmode, caBundle, dnsServer string
 	iamAuth                      bool
@@ -128,6 +135,10 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.user, "user", "", "database user (outputs: masterUsername; default: the secret's username)")
 	fs.StringVar(&o.secretArn, "secret-arn", "", "ARN of the RDS-managed master user secret (outputs: masterSecretArn)")
 	fs.StringVar(&o.inst, "instance-id", "", "RDS DB instance identifier to fail over (outputs: instanceIdentifier)")
+	fs.StringVar(&o.target, "target", "", "what to fail over: instance (rds:RebootDBInstance ForceFailover on --instance-id) or cluster (rds:FailoverDBCluster on --cluster-id); default: the outputs' deployment, else instance")
+	fs.StringVar(&o.clusterID, "cluster-id", "", "RDS Multi-AZ DB cluster identifier to fail over (outputs: clusterIdentifier)")
+	fs.Var(&o.via, "via", "where the probes connect: writer (the database's endpoint, --host) or proxy (the RDS Proxy, --proxy-host, with an IAM token as --user); both (proxy,writer, or the flag twice) run one drill each, in that order, and report them side by side (default writer)")
+	fs.StringVar(&o.proxyHost, "proxy-host", "", "RDS Proxy endpoint for --via proxy (outputs: proxyEndpoint)")
 	fs.StringVar(&o.region, "region", "", "AWS region (default: from the endpoint name, else the AWS SDK's chain)")
 	fs.StringVar(&o.sslmode, "sslmode", dbconn.SSLVerifyFull, "TLS mode: "+strings.Join(dbconn.SSLModes, ", "))
 	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM file of trusted CAs; for RDS the global bundle (global-bundle.pem)")
@@ -163,26 +174,55 @@ func run(ctx context.Context, args []string, d deps) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	rep, err := drill(ctx, &o, set, d)
+	runs, err := drill(ctx, &o, set, d)
+	if len(runs) > 1 || (len(runs) == 1 && err != nil) {
+		// Several runs, or one before a later one could not run: each
+		// run's report, then the runs side by side.
+		for _, r := range runs {
+			fmt.Fprintf(d.stderr, "== via %s ==\n", r.Via)
+			if werr := r.Report.WriteHuman(d.stderr); werr != nil {
+				fmt.Fprintf(d.stderr, "failover-drill: write the report: %v\n", werr)
+				return exitError
+			}
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
 		return exitError
 	}
-	if err := rep.WriteHuman(d.stderr); err != nil {
+	if len(runs) == 1 {
+		rep := runs[0].Report
+		if err := rep.WriteHuman(d.stderr); err != nil {
+			fmt.Fprintf(d.stderr, "failover-drill: write the report: %v\n", err)
+			return exitError
+		}
+		if err := writeJSON(rep, o.jsonOut, d.stdout); err != nil {
+			fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
+			return exitError
+		}
+		if !rep.Verdict.Passed {
+			return exitMissed
+		}
+		return exitPassed
+	}
+	cmp := failover.NewComparison(runs)
+	if err := cmp.WriteHuman(d.stderr); err != nil {
 		fmt.Fprintf(d.stderr, "failover-drill: write the report: %v\n", err)
 		return exitError
 	}
-	if err := writeJSON(rep, o.jsonOut, d.stdout); err != nil {
+	if err := writeJSON(cmp, o.jsonOut, d.stdout); err != nil {
 		fmt.Fprintf(d.stderr, "failover-drill: %v\n", err)
 		return exitError
 	}
-	if !rep.Verdict.Passed {
+	if !cmp.Passed {
 		return exitMissed
 	}
 	return exitPassed
 }
 
-func writeJSON(rep *failover.Report, path string, stdout io.Writer) error {
+// writeJSON writes the report of one run (a *failover.Report, as before
+// --via) or of several (a *failover.Comparison).
+func writeJSON(rep any, path string, stdout io.Writer) error {
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode the JSON report: %w", err)
@@ -203,6 +243,9 @@ func applyOutputs(o *options, set map[string]bool, db stackout.Database) {
 	fill("user", &o.user, db.MasterUsername)
 	fill("secret-arn", &o.secretArn, db.MasterSecretArn)
 	fill("instance-id", &o.inst, db.InstanceIdentifier)
+	fill("cluster-id", &o.clusterID, db.ClusterIdentifier)
+	fill("proxy-host", &o.proxyHost, db.ProxyEndpoint)
+	fill("target", &o.target, db.Deployment)
 	if !set["port"] && db.Port != 0 {
 		o.port = db.Port
 	}
@@ -263,62 +306,174 @@ func regionOf(host string) string {
 	return ""
 }
 
-func drill(ctx context.Context, o *options, set map[string]bool, d deps) (*failover.Report, error) {
-	cfg, err := plan(ctx, o, set, d)
+// drill runs one drill per --via, in order, and returns the runs done;
+// an error stops the runs that remain.
+func drill(ctx context.Context, o *options, set map[string]bool, d deps) ([]failover.ViaRun, error) {
+	planned, err := plans(ctx, o, set, d)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := failover.Run(ctx, cfg)
-	if err != nil {
-		return nil, err
+	var runs []failover.ViaRun
+	for _, p := range planned {
+		if len(planned) > 1 {
+			fmt.Fprintf(d.stderr, "failover-drill: drill %d of %d, via %s (%s:%d)\n", len(runs)+1, len(planned), p.via, p.cfg.Host, p.port)
+		}
+		rep, err := failover.Run(ctx, p.cfg)
+		if err != nil {
+			return runs, fmt.Errorf("the drill via %s: %w", p.via, err)
+		}
+		rep.Target.Port = p.port
+		runs = append(runs, failover.ViaRun{Via: p.via, Report: rep})
 	}
-	rep.Target.Port = o.port
-	return rep, nil
+	return runs, nil
 }
 
-// plan turns the parsed flags (and the stack outputs they name) into the
-// drill's configuration, without touching the database.
+// proxyPort is the port a PostgreSQL RDS Proxy listens on: the engine
+// family's default, whatever the database's port (RDS Proxy limitations,
+// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html#rds-proxy.limitations).
+const proxyPort = 5432
+
+// viaPlan is the drill of one --via.
+type viaPlan struct {
+	via  string
+	port int
+	cfg  failover.Config
+	// conn is how cfg.Connect connects.
+	conn dbconn.Options
+}
+
+// plan is the drill of the first --via (tests read it).
 func plan(ctx context.Context, o *options, set map[string]bool, d deps) (failover.Config, error) {
-	db, err := readOutputs(ctx, o, d)
+	ps, err := plans(ctx, o, set, d)
 	if err != nil {
 		return failover.Config{}, err
+	}
+	return ps[0].cfg, nil
+}
+
+// vias checks --via: writer, proxy or both, each once; writer by default.
+func vias(l cli.List) ([]string, error) {
+	if len(l) == 0 {
+		return []string{failover.ViaWriter}, nil
+	}
+	var out []string
+	for _, v := range l {
+		switch {
+		case v != failover.ViaWriter && v != failover.ViaProxy:
+			return nil, fmt.Errorf("--via %q: want %s or %s (or both, comma-separated)", v, failover.ViaProxy, failover.ViaWriter)
+		case slices.Contains(out, v):
+			return nil, fmt.Errorf("--via %s is given twice: each endpoint is drilled once", v)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// plans turns the parsed flags (and the stack outputs they name) into one
+// drill configuration per --via, without touching the database.
+func plans(ctx context.Context, o *options, set map[string]bool, d deps) ([]viaPlan, error) {
+	db, err := readOutputs(ctx, o, d)
+	if err != nil {
+		return nil, err
 	}
 	if db != nil {
 		applyOutputs(o, set, *db)
 	}
-	if o.host == "" {
-		return failover.Config{}, errors.New("no target: give --outputs FILE, --stack NAME or --host")
+	via, err := vias(o.via)
+	if err != nil {
+		return nil, err
 	}
-	if o.triggerCmd == "" && o.inst == "" {
-		return failover.Config{}, errors.New("no trigger: give --instance-id (RDS forced failover; also in the stack outputs) or --trigger-cmd")
+	if slices.Contains(via, failover.ViaWriter) && o.host == "" {
+		return nil, errors.New("no target: give --outputs FILE, --stack NAME or --host")
+	}
+	if slices.Contains(via, failover.ViaProxy) {
+		if o.proxyHost == "" {
+			return nil, errors.New("--via proxy: the stack has no RDS Proxy (its proxyEndpoint output is empty); give --proxy-host, or drill --via writer")
+		}
+		if o.user == "" {
+			return nil, errors.New("--via proxy: give --user, the database user whose secret the proxy holds (outputs: masterUsername); the proxy takes an IAM token for it")
+		}
+	}
+	if o.target == "" {
+		o.target = string(spec.DeployInstance)
+	}
+	if o.target != string(spec.DeployInstance) && o.target != string(spec.DeployCluster) {
+		return nil, fmt.Errorf("--target %q: want %s (rds:RebootDBInstance ForceFailover) or %s (rds:FailoverDBCluster)", o.target, spec.DeployInstance, spec.DeployCluster)
+	}
+	switch {
+	case o.triggerCmd != "":
+	case o.target == string(spec.DeployCluster) && o.clusterID == "":
+		return nil, errors.New("no trigger: --target cluster needs --cluster-id (rds:FailoverDBCluster; also in the stack outputs) or --trigger-cmd")
+	case o.target == string(spec.DeployInstance) && o.inst == "":
+		return nil, errors.New("no trigger: give --instance-id (RDS forced failover; also in the stack outputs), --target cluster with --cluster-id, or --trigger-cmd")
 	}
 	if o.iamAuth && o.secretArn != "" && set["secret-arn"] {
-		return failover.Config{}, errors.New("give --iam-auth or --secret-arn, not both")
+		return nil, errors.New("give --iam-auth or --secret-arn, not both")
 	}
 	if o.region == "" {
 		o.region = regionOf(o.host)
 	}
+	if o.region == "" {
+		o.region = regionOf(o.proxyHost)
+	}
 
-	needAWS := o.triggerCmd == "" || o.iamAuth || o.secretArn != ""
+	needAWS := o.triggerCmd == "" || o.iamAuth || o.secretArn != "" || slices.Contains(via, failover.ViaProxy)
 	var clients awsClients
 	if needAWS {
 		if d.aws == nil {
-			return failover.Config{}, errors.New("no AWS client factory")
+			return nil, errors.New("no AWS client factory")
 		}
 		clients, err = d.aws(ctx, o.region)
 		if err != nil {
-			return failover.Config{}, err
+			return nil, err
 		}
 	}
 
+	var trigger failover.Trigger
+	switch {
+	case o.triggerCmd != "":
+		trigger = failover.CommandTrigger{Command: o.triggerCmd, Timeout: o.triggerTO, Output: d.stderr}
+	case o.target == string(spec.DeployCluster):
+		trigger = failover.ClusterTrigger{API: clients.cluster, ClusterID: o.clusterID}
+	default:
+		trigger = failover.RDSTrigger{API: clients.rds, InstanceID: o.inst}
+	}
+	if err := cli.Positive(map[string]time.Duration{"warmup": o.warmup, "settle": o.settle, "max-wait": o.maxWait, "max-rto": o.maxRTO, "write-timeout": o.writeTimeout, "probe-interval": o.probeInterval, "dns-interval": o.dnsEvery}); err != nil {
+		return nil, err
+	}
+	if o.maxLost < 0 {
+		return nil, fmt.Errorf("--max-lost %d: must be 0 or more", o.maxLost)
+	}
+	var out []viaPlan
+	for _, v := range via {
+		vo := *o
+		if v == failover.ViaProxy {
+			// The proxy requires IAM authentication from clients (the
+			// spec's proxy: IAMAuth REQUIRED), whatever the writer takes.
+			vo.host, vo.port, vo.iamAuth, vo.secretArn = o.proxyHost, proxyPort, true, ""
+		}
+		cfg, conn, err := viaConfig(&vo, clients, trigger, d)
+		if err != nil {
+			if len(via) > 1 {
+				return nil, fmt.Errorf("--via %s: %w", v, err)
+			}
+			return nil, err
+		}
+		out = append(out, viaPlan{via: v, port: vo.port, cfg: cfg, conn: conn})
+	}
+	return out, nil
+}
+
+// viaConfig is the drill's configuration for the connection o describes.
+func viaConfig(o *options, clients awsClients, trigger failover.Trigger, d deps) (failover.Config, dbconn.Options, error) {
 	opts := connOptions(o, clients, os.LookupEnv)
 	if err := requireVerifyFull(opts, o); err != nil {
-		return failover.Config{}, err
+		return failover.Config{}, dbconn.Options{}, err
 	}
 	var resolver *net.Resolver
 	if o.dnsServer != "" {
 		if _, _, err := net.SplitHostPort(o.dnsServer); err != nil {
-			return failover.Config{}, fmt.Errorf("--dns-server %q: want host:port, e.g. 169.254.169.253:53: %w", o.dnsServer, err)
+			return failover.Config{}, dbconn.Options{}, fmt.Errorf("--dns-server %q: want host:port, e.g. 169.254.169.253:53: %w", o.dnsServer, err)
 		}
 		server := o.dnsServer
 		resolver = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -328,15 +483,9 @@ func plan(ctx context.Context, o *options, set map[string]bool, d deps) (failove
 		opts.Resolver = resolver
 	}
 	if err := opts.Validate(); err != nil {
-		return failover.Config{}, fmt.Errorf("connection: %w", err)
+		return failover.Config{}, dbconn.Options{}, fmt.Errorf("connection: %w", err)
 	}
 
-	var trigger failover.Trigger
-	if o.triggerCmd != "" {
-		trigger = failover.CommandTrigger{Command: o.triggerCmd, Timeout: o.triggerTO, Output: d.stderr}
-	} else {
-		trigger = failover.RDSTrigger{API: clients.rds, InstanceID: o.inst}
-	}
 	cfg := failover.Config{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) { return dbconn.Connect(ctx, opts) },
 		Host:    o.host,
@@ -350,13 +499,7 @@ func plan(ctx context.Context, o *options, set map[string]bool, d deps) (failove
 	if resolver != nil {
 		cfg.Resolver = resolver
 	}
-	if err := cli.Positive(map[string]time.Duration{"warmup": o.warmup, "settle": o.settle, "max-wait": o.maxWait, "max-rto": o.maxRTO, "write-timeout": o.writeTimeout, "probe-interval": o.probeInterval, "dns-interval": o.dnsEvery}); err != nil {
-		return failover.Config{}, err
-	}
-	if o.maxLost < 0 {
-		return failover.Config{}, fmt.Errorf("--max-lost %d: must be 0 or more", o.maxLost)
-	}
-	return cfg, nil
+	return cfg, opts, nil
 }
 
 // connOptions builds the connection to the target from the flags and the

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
 	"github.com/pgplatform/platform/scripts/internal/failover"
 	"github.com/pgplatform/platform/scripts/internal/iampolicy"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/recorded"
 )
 
 // Secrets Manager calls kms:Decrypt as the caller when it returns a secret
@@ -23,7 +26,8 @@ var failoverImplied = []iampolicy.Implied{
 }
 
 // The drill as CI runs it (the target and the master secret from the stack
-// outputs, the RDS trigger) makes only calls that
+// outputs, the RDS trigger; and a cluster behind a proxy, see
+// clusterDrillCalls) makes only calls that
 // .github/policies/failover-drill.json allows, and the policy allows
 // nothing more. The trigger goes through its whole life as failover.Run
 // drives it (check, fire, placement); the connection reads the secret and
@@ -45,6 +49,7 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 	l.Close()
 
 	calls := &iampolicy.Calls{}
+	clusterDrillCalls(t, calls)
 	o, set := parseFlags(t, []string{"--outputs", "-", "--ca-bundle", caBundle(t), "--host", "127.0.0.1", "--port", strconv.Itoa(port), "--region", "eu-west-1"}, false)
 	cfg, err := plan(context.Background(), o, set, deps{
 		stdin: strings.NewReader(outputsJSON), stderr: &bytes.Buffer{},
@@ -88,5 +93,92 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 	}
 	for _, err := range iampolicy.Check(doc, used, failoverImplied) {
 		t.Errorf("%s: %v", path, err)
+	}
+}
+
+// clusterDrillCalls records the calls of a drill of a Multi-AZ DB cluster
+// behind an RDS Proxy, --via proxy,writer: the cluster's failover and
+// placement, the master secret for the writer run, and an IAM token for
+// the master user on the proxy.
+func clusterDrillCalls(t *testing.T, calls *iampolicy.Calls) {
+	t.Helper()
+	api := recorded.New("../testdata/cluster")
+	o, set := parseFlags(t, []string{"--outputs", "-", "--ca-bundle", caBundle(t), "--via", "proxy,writer"}, false)
+	ps, err := plans(context.Background(), o, set, deps{
+		stdin: strings.NewReader(clusterOutputsJSON(t)), stderr: &bytes.Buffer{},
+		aws: func(_ context.Context, region string) (awsClients, error) {
+			return awsClients{
+				cluster: iampolicy.RDS{API: api, Calls: calls},
+				secrets: iampolicy.Secrets{API: &fakeSecrets{}, Calls: calls},
+				creds:   credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "not-a-secret", ""),
+				region:  region,
+			}, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	trigger := ps[0].cfg.Trigger
+	if err := trigger.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := trigger.Fire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trigger.(failover.Placer).Placement(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, p := range ps {
+		// The credentials each run would connect with: the proxy's an
+		// IAM token the SDK signs (read for its action and user), the
+		// writer's the master secret.
+		user, token, err := p.conn.Credentials.Get(ctx, p.conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.via == failover.ViaProxy {
+			action, dbUser, err := iampolicy.TokenAction(token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls.Add(action)
+			users = append(users, dbUser)
+		} else if user != "dbadmin" {
+			t.Errorf("writer run as %q, want the secret's user", user)
+		}
+	}
+	used := calls.Actions()
+	for _, a := range iampolicy.InterfaceActions("rds", reflect.TypeFor[failover.ClusterAPI]()) {
+		if !slices.Contains(used, a) {
+			t.Errorf("the cluster drill never calls %s here: exercise it", a)
+		}
+	}
+	if !slices.Equal(users, []string{"dbadmin"}) {
+		t.Errorf("IAM tokens for %v, want one for the master user dbadmin on the proxy", users)
+	}
+}
+
+// The proxy's token is the only database login the policy grants: for
+// the user of the proxy's secret on the proxy, never on the database.
+func TestPolicyConnectsOnlyThroughTheProxy(t *testing.T) {
+	path, err := iampolicy.ToolPolicy("failover-drill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := iampolicy.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Allowed("rds-db:connect")) == 0 {
+		t.Fatalf("%s grants no rds-db:connect: --via proxy could not log in", path)
+	}
+	for _, s := range doc.Allowed("rds-db:connect") {
+		for _, r := range s.Resources {
+			if !strings.HasSuffix(r, ":dbuser:<proxyResourceId>/<masterUsername>") {
+				t.Errorf("%s: rds-db:connect on %s, want only dbuser:<proxyResourceId>/<masterUsername>", path, r)
+			}
+		}
 	}
 }
