@@ -728,25 +728,25 @@ var DatabaseKeyTable = []DatabaseKey{
 			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Proxy.MaxConnectionsPercent = d.Proxy.MaxConnectionsPercent }},
-	{Name: "proxyMaxIdleConnectionsPercent", Type: "integer", Default: "none without `proxy`; half of `proxyMaxConnectionsPercent` with it", Allowed: "0 up to `proxyMaxConnectionsPercent` (with `proxy`): the share of max_connections the pool keeps open while idle",
+	{Name: "proxyMaxIdleConnectionsPercent", Type: "integer", Default: "none without `proxy`; half of `proxyMaxConnectionsPercent` with it", Allowed: "1 up to `proxyMaxConnectionsPercent` (with `proxy`): the share of max_connections the pool keeps open while idle",
 		current: func(d Database) any { return proxyCurrent(d, d.Proxy.MaxIdleConnectionsPercent) },
 		load: func(k keyReader, d *Database) (err error) {
 			if none, err := k.withoutProxy(d); none {
 				return err
 			}
 			n := &d.Proxy.MaxIdleConnectionsPercent
-			if *n, err = k.integer(d.Proxy.MaxConnectionsPercent / 2); err != nil {
+			if *n, err = k.integer(max(spec.MinProxyMaxIdleConnectionsPercent, d.Proxy.MaxConnectionsPercent/2)); err != nil {
 				return err
 			}
-			if *n < 0 || *n > d.Proxy.MaxConnectionsPercent {
-				return k.fail(strconv.Itoa(*n), fmt.Sprintf("a percentage from 0 to proxyMaxConnectionsPercent (%d), as RDS Proxy requires", d.Proxy.MaxConnectionsPercent))
+			if *n < spec.MinProxyMaxIdleConnectionsPercent || *n > d.Proxy.MaxConnectionsPercent {
+				return k.fail(strconv.Itoa(*n), fmt.Sprintf("a percentage from %d to proxyMaxConnectionsPercent (%d): RDS Proxy allows up to it, and 0 would render as AWS's default", spec.MinProxyMaxIdleConnectionsPercent, d.Proxy.MaxConnectionsPercent))
 			}
 			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) {
 			s.Proxy.MaxIdleConnectionsPercent = d.Proxy.MaxIdleConnectionsPercent
 		}},
-	{Name: "proxyConnectionBorrowTimeoutSeconds", Type: "integer", Default: "none without `proxy`; " + strconv.Itoa(DefaultProxyConnectionBorrowTimeoutSeconds) + " with it", Allowed: fmt.Sprintf("0-%d (with `proxy`): how long a client waits for a pooled connection when the pool is full", spec.MaxProxyConnectionBorrowTimeoutSeconds),
+	{Name: "proxyConnectionBorrowTimeoutSeconds", Type: "integer", Default: "none without `proxy`; " + strconv.Itoa(DefaultProxyConnectionBorrowTimeoutSeconds) + " with it", Allowed: fmt.Sprintf("%d-%d (with `proxy`): how long a client waits for a pooled connection when the pool is full", spec.MinProxyConnectionBorrowTimeoutSeconds, spec.MaxProxyConnectionBorrowTimeoutSeconds),
 		current: func(d Database) any { return proxyCurrent(d, d.Proxy.ConnectionBorrowTimeoutSeconds) },
 		load: func(k keyReader, d *Database) (err error) {
 			if none, err := k.withoutProxy(d); none {
@@ -756,8 +756,8 @@ var DatabaseKeyTable = []DatabaseKey{
 			if *n, err = k.integer(DefaultProxyConnectionBorrowTimeoutSeconds); err != nil {
 				return err
 			}
-			if *n < 0 || *n > spec.MaxProxyConnectionBorrowTimeoutSeconds {
-				return k.fail(strconv.Itoa(*n), fmt.Sprintf("from 0 to %d seconds (RDS Proxy's range)", spec.MaxProxyConnectionBorrowTimeoutSeconds))
+			if *n < spec.MinProxyConnectionBorrowTimeoutSeconds || *n > spec.MaxProxyConnectionBorrowTimeoutSeconds {
+				return k.fail(strconv.Itoa(*n), fmt.Sprintf("from %d to %d seconds (RDS Proxy's range; 0 would render as AWS's default)", spec.MinProxyConnectionBorrowTimeoutSeconds, spec.MaxProxyConnectionBorrowTimeoutSeconds))
 			}
 			return nil
 		},

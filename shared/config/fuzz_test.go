@@ -411,8 +411,8 @@ func proxyProblems(p config.Proxy) []string {
 		return nil
 	}
 	if p.IdleClientTimeoutSeconds < 1 || p.IdleClientTimeoutSeconds > 28800 || p.MaxConnectionsPercent < 1 || p.MaxConnectionsPercent > 100 ||
-		p.MaxIdleConnectionsPercent < 0 || p.MaxIdleConnectionsPercent > p.MaxConnectionsPercent ||
-		p.ConnectionBorrowTimeoutSeconds < 0 || p.ConnectionBorrowTimeoutSeconds > 300 {
+		p.MaxIdleConnectionsPercent < 1 || p.MaxIdleConnectionsPercent > p.MaxConnectionsPercent ||
+		p.ConnectionBorrowTimeoutSeconds < 1 || p.ConnectionBorrowTimeoutSeconds > 300 {
 		return []string{fmt.Sprintf("proxy %+v", p)}
 	}
 	return nil

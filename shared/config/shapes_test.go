@@ -85,12 +85,14 @@ func TestLoadDatabaseRejectsShapesAndProxy(t *testing.T) {
 		{"max connections 0", proxy(map[string]string{"database:proxyMaxConnectionsPercent": "0"}), "database:proxyMaxConnectionsPercent", "0", "a percentage from 1 to 100"},
 		{"max connections over 100", proxy(map[string]string{"database:proxyMaxConnectionsPercent": "101"}), "database:proxyMaxConnectionsPercent", "101", "a percentage from 1 to 100"},
 		{"max idle without a proxy", map[string]string{"database:proxyMaxIdleConnectionsPercent": "10"}, "database:proxyMaxIdleConnectionsPercent", "10", "no value unless database:proxy is true"},
-		{"max idle negative", proxy(map[string]string{"database:proxyMaxIdleConnectionsPercent": "-1"}), "database:proxyMaxIdleConnectionsPercent", "-1", "from 0 to proxyMaxConnectionsPercent (90)"},
-		{"max idle above the default max", proxy(map[string]string{"database:proxyMaxIdleConnectionsPercent": "91"}), "database:proxyMaxIdleConnectionsPercent", "91", "from 0 to proxyMaxConnectionsPercent (90)"},
-		{"max idle above the max set", proxy(map[string]string{"database:proxyMaxConnectionsPercent": "50", "database:proxyMaxIdleConnectionsPercent": "60"}), "database:proxyMaxIdleConnectionsPercent", "60", "from 0 to proxyMaxConnectionsPercent (50)"},
+		{"max idle negative", proxy(map[string]string{"database:proxyMaxIdleConnectionsPercent": "-1"}), "database:proxyMaxIdleConnectionsPercent", "-1", "from 1 to proxyMaxConnectionsPercent (90)"},
+		{"max idle 0", proxy(map[string]string{"database:proxyMaxIdleConnectionsPercent": "0"}), "database:proxyMaxIdleConnectionsPercent", "0", "0 would render as AWS's default"},
+		{"max idle above the default max", proxy(map[string]string{"database:proxyMaxIdleConnectionsPercent": "91"}), "database:proxyMaxIdleConnectionsPercent", "91", "from 1 to proxyMaxConnectionsPercent (90)"},
+		{"max idle above the max set", proxy(map[string]string{"database:proxyMaxConnectionsPercent": "50", "database:proxyMaxIdleConnectionsPercent": "60"}), "database:proxyMaxIdleConnectionsPercent", "60", "from 1 to proxyMaxConnectionsPercent (50)"},
 		{"borrow timeout without a proxy", map[string]string{"database:proxyConnectionBorrowTimeoutSeconds": "60"}, "database:proxyConnectionBorrowTimeoutSeconds", "60", "no value unless database:proxy is true"},
-		{"borrow timeout negative", proxy(map[string]string{"database:proxyConnectionBorrowTimeoutSeconds": "-1"}), "database:proxyConnectionBorrowTimeoutSeconds", "-1", "from 0 to 300 seconds"},
-		{"borrow timeout over 300", proxy(map[string]string{"database:proxyConnectionBorrowTimeoutSeconds": "301"}), "database:proxyConnectionBorrowTimeoutSeconds", "301", "from 0 to 300 seconds"},
+		{"borrow timeout negative", proxy(map[string]string{"database:proxyConnectionBorrowTimeoutSeconds": "-1"}), "database:proxyConnectionBorrowTimeoutSeconds", "-1", "from 1 to 300 seconds"},
+		{"borrow timeout 0", proxy(map[string]string{"database:proxyConnectionBorrowTimeoutSeconds": "0"}), "database:proxyConnectionBorrowTimeoutSeconds", "0", "0 would render as AWS's default"},
+		{"borrow timeout over 300", proxy(map[string]string{"database:proxyConnectionBorrowTimeoutSeconds": "301"}), "database:proxyConnectionBorrowTimeoutSeconds", "301", "from 1 to 300 seconds"},
 	}
 	runRejections(t, databaseBase(), "database", cases, loadDatabase)
 }
@@ -143,8 +145,8 @@ func TestProxyDefaults(t *testing.T) {
 		t.Errorf("proxy %+v, want %+v", d.Proxy, want)
 	}
 	d = loadDB(t, map[string]string{"database:proxy": "true", "database:proxyMaxConnectionsPercent": "50", "database:proxyDirectAccess": "true",
-		"database:proxyConnectionBorrowTimeoutSeconds": "0", "database:proxyIdleClientTimeoutSeconds": "28800"})
-	want = config.Proxy{Enabled: true, DirectAccess: true, IdleClientTimeoutSeconds: 28800, MaxConnectionsPercent: 50, MaxIdleConnectionsPercent: 25, ConnectionBorrowTimeoutSeconds: 0}
+		"database:proxyConnectionBorrowTimeoutSeconds": "1", "database:proxyIdleClientTimeoutSeconds": "28800"})
+	want = config.Proxy{Enabled: true, DirectAccess: true, IdleClientTimeoutSeconds: 28800, MaxConnectionsPercent: 50, MaxIdleConnectionsPercent: 25, ConnectionBorrowTimeoutSeconds: 1}
 	if d.Proxy != want {
 		t.Errorf("proxy %+v, want %+v", d.Proxy, want)
 	}
@@ -154,6 +156,11 @@ func TestProxyDefaults(t *testing.T) {
 	}
 	if d := loadDB(t, nil); d.Proxy.Enabled || config.DatabaseSpec(d).Proxy.Enabled {
 		t.Error("a stack without database:proxy has a proxy")
+	}
+	// A pool of 1 % keeps 1 % idle, not 0 (which would render as AWS's
+	// default of half).
+	if d := loadDB(t, map[string]string{"database:proxy": "true", "database:proxyMaxConnectionsPercent": "1"}); d.Proxy.MaxIdleConnectionsPercent != 1 {
+		t.Errorf("idle share of a 1 %% pool = %d, want 1", d.Proxy.MaxIdleConnectionsPercent)
 	}
 }
 

@@ -203,11 +203,20 @@ const MinClusterZones = 3
 // validates 0-3600, from an older reference, so the platform holds to the
 // narrower range both accept)
 // (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ConnectionPoolConfiguration.html).
+//
+// The platform starts the idle share and the borrow timeout at 1, not 0:
+// the Terraform provider's aws_db_proxy_default_target_group gives
+// max_idle_connections_percent "Default: 50" and connection_borrow_timeout
+// "Default: 120" (resourceProxyDefaultTargetGroup), and a 0 in an SDK v2
+// schema cannot be told apart from no value, so a 0 in the spec would
+// render as AWS's default instead.
 const (
 	MinProxyIdleClientTimeoutSeconds       = 1
 	MaxProxyIdleClientTimeoutSeconds       = 28800
 	MinProxyMaxConnectionsPercent          = 1
 	MaxProxyMaxConnectionsPercent          = 100
+	MinProxyMaxIdleConnectionsPercent      = 1
+	MinProxyConnectionBorrowTimeoutSeconds = 1
 	MaxProxyConnectionBorrowTimeoutSeconds = 300
 )
 

@@ -250,8 +250,8 @@ type Proxy struct {
 	// database's max_connections the proxy may open, the share it keeps
 	// idle, and how long a client waits for a pooled connection
 	// (database:proxyMaxConnectionsPercent, proxyMaxIdleConnectionsPercent,
-	// proxyConnectionBorrowTimeoutSeconds). Every value is set: 0 is a
-	// value too (a borrow timeout of 0, no idle connections kept).
+	// proxyConnectionBorrowTimeoutSeconds). With a proxy every value is
+	// at least 1 (spec.MinProxy...): none is left to AWS's default.
 	MaxConnectionsPercent          int
 	MaxIdleConnectionsPercent      int
 	ConnectionBorrowTimeoutSeconds int
