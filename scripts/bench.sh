@@ -204,6 +204,16 @@ say "wrote BENCHMARKS.md"
 # memory; the PR comment's size for 40 stacks.
 "$root/scripts/bench-parallel.sh"
 
+# Warm unit tests (scripts/bench-unit.sh, its own BENCHMARKS.md section):
+# the warm `go test -count=1` of what make unit runs, and every test
+# binary's link cost and the SDKs it carries.
+"$root/scripts/bench-unit.sh"
+
+# Fresh-runner latency (scripts/bench-fresh.sh, its own BENCHMARKS.md
+# section): the pull request preview job's set-up from a clean checkout with
+# empty Go caches, with the caches restored, and with the CLI's cache missed.
+"$root/scripts/bench-fresh.sh"
+
 # The chaos run (scripts/bench-chaos.sh, its own BENCHMARKS.md section): the
 # dev environment's up under 50 seeded faults, each followed by deploy
 # repair, with no orphan, no duplicate and no manual step.
