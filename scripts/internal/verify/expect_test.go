@@ -39,7 +39,7 @@ func TestExpectationsPerTier(t *testing.T) {
 		{"dev opts in", stackOf("dev", map[string]string{"database:deletionProtection": "true"}), true, true, 7},
 		{"dev opts out", stackOf("dev", map[string]string{"database:multiAz": "false", "database:deletionProtection": "false"}), false, false, 7},
 		{"staging cannot opt out", stackOf("staging", map[string]string{"database:multiAz": "false", "database:deletionProtection": "false"}), true, true, 7},
-		{"prod floor is 14", stackOf("prod", nil), true, true, 14},
+		{"prod floor is 14", stackOf("prod", map[string]string{"database:drOptOut": "verify reads no recovery region"}), true, true, 14},
 		{"config above the floor wins", stackOf("staging", map[string]string{"database:backupRetentionDays": "21"}), true, true, 21},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
