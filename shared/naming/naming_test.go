@@ -148,3 +148,33 @@ func TestKeyAliasAndLogGroup(t *testing.T) {
 		t.Errorf("InstanceLogGroup = %q, want %q", got, want)
 	}
 }
+
+func TestClusterIdentifier(t *testing.T) {
+	inputs := []string{"cluster", "postgres", "orders", "orders_admin", "true", "arn:aws:kms:eu-west-1:123456789012:key/abc", "subnets-1", "io2", "5432"}
+	id, err := naming.ClusterIdentifier("orders", "prod", inputs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(id, "orders-prod-") || len(id) != len("orders-prod-")+8 || !rdsIdentifier.MatchString(id) {
+		t.Errorf("identifier %q is not <app>-<env>-<8-character digest>", id)
+	}
+	other, err := naming.ClusterIdentifier("orders", "prod", append(append([]string(nil), inputs[:7]...), "gp3", "5432")...)
+	if err != nil || other == id {
+		t.Errorf("another storage type gives %q (%v), want an identifier other than %q", other, err, id)
+	}
+	// The longest app (20) and environment (12) that config accepts fit
+	// the 52 characters of a Multi-AZ DB cluster identifier.
+	if long, err := naming.ClusterIdentifier(strings.Repeat("a", 20), strings.Repeat("e", 12), inputs...); err != nil || len(long) > 52 {
+		t.Errorf("longest names: %q, %v", long, err)
+	}
+	// 53 characters fit an instance identifier but not a cluster's.
+	if long, err := naming.ClusterIdentifier(strings.Repeat("a", 30), strings.Repeat("e", 13), inputs...); err == nil {
+		t.Errorf("a %d-character cluster identifier %q was accepted", len(long), long)
+	}
+	if _, err := naming.ClusterIdentifier("Orders", "prod", inputs...); err == nil {
+		t.Error("an upper-case app was accepted")
+	}
+	if got, want := naming.ClusterLogGroup(id, "postgresql"), "/aws/rds/cluster/"+id+"/postgresql"; got != want {
+		t.Errorf("ClusterLogGroup = %q, want %q", got, want)
+	}
+}
