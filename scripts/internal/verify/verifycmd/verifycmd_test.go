@@ -81,6 +81,7 @@ func TestRunScenarios(t *testing.T) {
 		{"compliant", check.ExitOK, "PASS    orders-staging     multi-az"},
 		{"drifted-multi-az", check.ExitFail, "FAIL    orders-staging     multi-az               Multi-AZ is off"},
 		{"half-created", check.ExitFail, "FAIL    orders-staging     instance"},
+		{"cluster-proxy", check.ExitOK, "PASS    orders-staging     proxy-targets"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			root := repo(t, tc.scenario)
@@ -90,8 +91,12 @@ func TestRunScenarios(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
 			}
+			checks := len(verify.AllChecks)
+			if tc.scenario == "cluster-proxy" {
+				checks = len(verify.ClusterChecks) + len(verify.ProxyChecks)
+			}
 			lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-			if len(lines) != len(verify.AllChecks)+1 {
+			if len(lines) != checks+1 {
 				t.Errorf("%d lines, want one per check and a summary:\n%s", len(lines), stdout.String())
 			}
 			if !strings.Contains(stdout.String(), tc.line) {
@@ -105,7 +110,7 @@ func TestRunScenarios(t *testing.T) {
 			if err := json.Unmarshal(data, &rep); err != nil {
 				t.Fatal(err)
 			}
-			if rep.Environment != "staging" || len(rep.Stacks) != 1 || rep.Stacks[0].Stack != "orders-staging" || rep.ExitCode != tc.code || len(rep.Stacks[0].Checks) != len(verify.AllChecks) {
+			if rep.Environment != "staging" || len(rep.Stacks) != 1 || rep.Stacks[0].Stack != "orders-staging" || rep.ExitCode != tc.code || len(rep.Stacks[0].Checks) != checks {
 				t.Errorf("report %s", data)
 			}
 		})
