@@ -225,7 +225,9 @@ type Lease struct {
 	onLost         func(reason string)
 	stop, finished chan struct{}
 	once           sync.Once
-	lastOK         time.Time
+	// mu guards rec, lastOK and now between the loop and a direct Beat.
+	mu     sync.Mutex
+	lastOK time.Time
 }
 
 // LeaseOptions are a lease's knobs; the zero value is the real timing and
@@ -312,10 +314,12 @@ func (l *Lease) write(ctx context.Context, opts *blob.WriterOptions) error {
 func (l *Lease) loop(ctx context.Context) {
 	defer close(l.finished)
 	for {
+		l.mu.Lock()
 		wait := l.every
 		if len(l.rec.Locks) == 0 {
 			wait = l.claim
 		}
+		l.mu.Unlock()
 		select {
 		case <-l.stop:
 			return
@@ -331,6 +335,8 @@ func (l *Lease) loop(ctx context.Context) {
 // Beat claims the engine's lock files, rewrites the heartbeat and checks
 // for a takeover; it returns why the run must stop, "" to go on.
 func (l *Lease) Beat(ctx context.Context) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if since := time.Since(l.lastOK); since > l.staleAfter/2 {
 		return fmt.Sprintf("its heartbeat could not be written for %s (more than half of %s), so another run may take the stack over", since.Round(time.Second), l.staleAfter)
 	}
@@ -359,16 +365,33 @@ func (l *Lease) Beat(ctx context.Context) string {
 	return ""
 }
 
-// pruneMarkers removes takeover markers older than markerKeep whose run
-// has no record left.
+// pruneMarkers removes the stack's takeover markers, and the records of
+// other runs, last written more than markerKeep ago: a run that lives
+// rewrites its record every HeartbeatEvery and stops itself after
+// StaleAfter/2 without one, so such a record is a run killed long ago
+// whose lock was already taken over.
 func (l *Lease) pruneMarkers(ctx context.Context) {
 	objs, err := listKeys(ctx, l.b.Bucket, l.prefix)
 	if err != nil {
 		return
 	}
 	for _, o := range objs {
-		if strings.HasSuffix(o.Key, ".takeover") && l.now().Sub(o.ModTime) > markerKeep {
+		if o.Key != l.key && l.now().Sub(o.ModTime) > markerKeep {
 			_ = l.b.Bucket.Delete(ctx, o.Key)
+		}
+	}
+}
+
+// forgetClaims removes the records that claim a lock taken over from a run
+// of this host that is gone.
+func forgetClaims(ctx context.Context, b *Backend, project, stack, lockKey string) {
+	records, err := readHeartbeats(ctx, b, project, stack)
+	if err != nil {
+		return
+	}
+	for _, r := range records {
+		if slices.Contains(r.Locks, lockKey) {
+			_ = b.Bucket.Delete(ctx, r.Key)
 		}
 	}
 }

@@ -131,7 +131,9 @@ func TestATakeoverBacksOffWhenTheHolderBeatsMeanwhile(t *testing.T) {
 	require.NoError(t, err)
 
 	// The holder beats between the taker's read and its claim.
+	l.mu.Lock()
 	l.now = func() time.Time { return start.Add(11 * time.Minute) }
+	l.mu.Unlock()
 	require.Empty(t, l.Beat(ctx))
 	err = takeOver(ctx, b, "database", "orders-prod", holders[0], read, "test")
 	var le *LockedError
@@ -165,7 +167,9 @@ func TestAHolderThatCannotBeatStopsItself(t *testing.T) {
 	b := memBackend(t)
 	var lost []string
 	l, _ := holder(t, b, time.Now(), &lost)
+	l.mu.Lock()
 	l.lastOK = time.Now().Add(-6 * time.Minute)
+	l.mu.Unlock()
 	assert.Contains(t, l.Beat(context.Background()), "could not be written for 6m0s (more than half of 10m0s)")
 }
 
@@ -182,4 +186,18 @@ func TestTheLeaseLoopClaimsTheLockAndStopRemovesTheRecord(t *testing.T) {
 	}, 5*time.Second, 5*time.Millisecond)
 	require.NoError(t, l.Stop(ctx))
 	assert.False(t, exists(t, b, l.Key()))
+}
+
+func TestASameHostTakeoverForgetsTheGoneRunsRecord(t *testing.T) {
+	ctx := context.Background()
+	b := memBackend(t)
+	var lost []string
+	l, lockKey := holder(t, b, time.Now(), &lost)
+	// runner-a again, after a reboot: pid 4242 runs no more.
+	taken, err := CheckLocks(ctx, b, "database", "orders-prod", fakeProcs{host: "runner-a"}, time.Now())
+	require.NoError(t, err)
+	require.Len(t, taken, 1)
+	assert.Contains(t, taken[0], "no process has pid 4242 on this host")
+	assert.False(t, exists(t, b, lockKey))
+	assert.False(t, exists(t, b, l.Key()), "the gone run's record claiming that lock goes with it")
 }

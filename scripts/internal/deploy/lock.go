@@ -240,8 +240,11 @@ func CheckLocks(ctx context.Context, b *Backend, project, stack string, p Proces
 			if err := takeOver(ctx, b, project, stack, h, *claims[i], taker); err != nil {
 				return takenOver, err
 			}
-		} else if err := b.Bucket.Delete(ctx, h.Key); err != nil && !isNotFound(err) {
-			return takenOver, fmt.Errorf("take over the stale lock %s: %w", h.File, err)
+		} else {
+			if err := b.Bucket.Delete(ctx, h.Key); err != nil && !isNotFound(err) {
+				return takenOver, fmt.Errorf("take over the stale lock %s: %w", h.File, err)
+			}
+			forgetClaims(ctx, b, project, stack, h.Key)
 		}
 		takenOver = append(takenOver, fmt.Sprintf("took over the lock %s left by %s: %s", h.File, h, evidence[i]))
 	}
