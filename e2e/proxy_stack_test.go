@@ -18,7 +18,8 @@ import (
 // (database:proxy: true) through the real database program, the deploy
 // tool, the engine and the double: as an instance and as a Multi-AZ DB
 // cluster. Each shape is created, previewed after a refresh with no
-// changes, and destroyed, leaving nothing and no failed call.
+// changes, replaced under the proxy, left without the proxy, and
+// destroyed, leaving nothing and no failed call.
 func TestProxyStack(t *testing.T) {
 	for _, shape := range []struct {
 		name string
@@ -106,6 +107,44 @@ func TestProxyStack(t *testing.T) {
 
 			pre := sb.deploy("preview", "--env", "dev", "--stack", stack, "--refresh", "--expect-no-changes")
 			require.Zero(t, pre.code, "a refreshed preview of %s has no changes\n%s", stack, pre)
+
+			// A new database name replaces the database under a new
+			// identifier: the proxy's one target is deregistered before the
+			// new database is registered.
+			id := "instanceIdentifier"
+			if shape.name == "cluster" {
+				id = "clusterIdentifier"
+			}
+			before := len(w.calls())
+			sb.editEnv(contract.DatabaseProject, stack, "database:databaseName: orders\n", "database:databaseName: orders_v2\n")
+			replaced := sb.deploy("up", "--env", "dev", "--stack", stack)
+			require.Zero(t, replaced.code, "deploy up replacing the database behind the proxy\n%s", replaced)
+			next := w.state(contract.DatabaseProject, stack).outputs()
+			require.NotEqual(t, out[id], next[id], "the database was replaced")
+			assert.Equal(t, next[id], recordOf(t, w, "aws:rds/proxyTarget:ProxyTarget").Outputs["rdsResourceId"], "the proxy's target is the new database")
+			var order []string
+			for _, c := range changedCalls(w.calls()[before:]) {
+				if c.Type == "aws:rds/proxyTarget:ProxyTarget" {
+					order = append(order, c.Method)
+				}
+			}
+			assert.Equal(t, []string{"Delete", "Create"}, order, "the proxy target's replacement")
+
+			// Without the proxy the database admits its own sources again and
+			// applications are sent to the writer.
+			sb.editEnv(contract.DatabaseProject, stack, "  database:proxy: true\n", "")
+			off := sb.deploy("up", "--env", "dev", "--stack", stack)
+			require.Zero(t, off.code, "deploy up without the proxy\n%s", off)
+			last := w.state(contract.DatabaseProject, stack).outputs()
+			assert.Empty(t, last["proxyEndpoint"])
+			assert.Empty(t, last["proxyReadOnlyEndpoint"])
+			assert.Equal(t, last["address"], last["applicationEndpoint"], "applications are sent to the writer")
+			for _, rec := range w.records() {
+				assert.NotContains(t, rec.Type, "aws:rds/proxy", "%s is left without the proxy", rec.URN)
+				if rec.Type == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && rec.Inputs["securityGroupId"] == last["securityGroupId"] {
+					assert.NotEmpty(t, rec.Inputs["cidrIpv4"], "the database admits CIDRs again, not the proxy's group: %s", rec.URN)
+				}
+			}
 
 			down := sb.deploy("destroy", "--env", "dev", "--stack", stack)
 			require.Zero(t, down.code, "deploy destroy of %s\n%s", stack, down)
