@@ -72,6 +72,9 @@ const outputsJSON = `{
   "proxyEndpoint": "",
   "proxyReadOnlyEndpoint": "",
   "readerEndpoint": "",
+  "drRegion": "",
+  "drKmsKeyArn": "",
+  "drBackupsArn": "",
   "environment": "dev",
   "tier": "dev"
 }`
