@@ -85,6 +85,12 @@ func programInputs(t *testing.T) map[string][]string {
 		extra["database:allowedCidrs"] = `["10.99.0.0/24"]`
 		extra["database:allowedSecurityGroupIds"] = `["sg-0123456789abcdef0"]`
 		variants = append(variants, extra)
+		// Behind an RDS Proxy, with direct access kept (every proxy
+		// resource and both kinds of database ingress).
+		proxied := maps(extra)
+		proxied["database:proxy"] = "true"
+		proxied["database:proxyDirectAccess"] = "true"
+		variants = append(variants, proxied)
 		for _, cfg := range variants {
 			m := pulumimocks.New()
 			m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment] = networks[s.Environment]
@@ -124,6 +130,7 @@ func TestEveryPropertyTheProgramsSetIsClassified(t *testing.T) {
 	inputs := programInputs(t)
 	require.Contains(t, inputs, "aws:rds/instance:Instance", "the database program declares an RDS instance")
 	require.Contains(t, inputs, "aws:ec2/vpc:Vpc", "the network program declares a VPC")
+	require.Contains(t, inputs, "aws:rds/proxyTarget:ProxyTarget", "the database program declares an RDS Proxy and its target")
 	var missing []string
 	for typ, keys := range inputs {
 		rt, ok := types[typ]
