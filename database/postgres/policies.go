@@ -78,27 +78,11 @@ func keyPolicy(k keyScope) (string, error) {
 	via := func(service string) map[string]any {
 		return map[string]any{"kms:ViaService": service + "." + k.Region + ".amazonaws.com", "kms:CallerAccount": k.Account}
 	}
+	rds := k.rdsUse()
 	return encode("the key policy",
 		k.administration(),
-		statement{
-			"Sid":       "RdsUseForThisAccount",
-			"Effect":    "Allow",
-			"Principal": root,
-			"Action":    keyUse,
-			"Resource":  "*",
-			"Condition": map[string]any{"StringEquals": via("rds")},
-		},
-		statement{
-			"Sid":       "RdsGrantsForAwsResources",
-			"Effect":    "Allow",
-			"Principal": root,
-			"Action":    "kms:CreateGrant",
-			"Resource":  "*",
-			"Condition": map[string]any{
-				"StringEquals": via("rds"),
-				"Bool":         map[string]any{"kms:GrantIsForAWSResource": "true"},
-			},
-		},
+		rds[0],
+		rds[1],
 		statement{
 			"Sid":       "SecretsManagerForThisAccountsSecrets",
 			"Effect":    "Allow",
@@ -122,6 +106,35 @@ func keyPolicy(k keyScope) (string, error) {
 			"Condition": map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": k.Account}},
 		},
 	)
+}
+
+// rdsUse lets principals of this account use the key, and create grants
+// for AWS resources, only through RDS in the key's region (kms:ViaService,
+// kms:CallerAccount, kms:GrantIsForAWSResource; see keyPolicy).
+func (k keyScope) rdsUse() []statement {
+	root := map[string]any{"AWS": k.root()}
+	via := map[string]any{"kms:ViaService": "rds." + k.Region + ".amazonaws.com", "kms:CallerAccount": k.Account}
+	return []statement{
+		{
+			"Sid":       "RdsUseForThisAccount",
+			"Effect":    "Allow",
+			"Principal": root,
+			"Action":    keyUse,
+			"Resource":  "*",
+			"Condition": map[string]any{"StringEquals": via},
+		},
+		{
+			"Sid":       "RdsGrantsForAwsResources",
+			"Effect":    "Allow",
+			"Principal": root,
+			"Action":    "kms:CreateGrant",
+			"Resource":  "*",
+			"Condition": map[string]any{
+				"StringEquals": via,
+				"Bool":         map[string]any{"kms:GrantIsForAWSResource": "true"},
+			},
+		},
+	}
 }
 
 // monitoringSourceArn is what the monitoring role's trust binds

@@ -81,6 +81,10 @@ type MultiAZ struct {
 	// ParameterGroup are nil; the instance shape leaves these nil.
 	Cluster               *rds.Cluster
 	ClusterParameterGroup *rds.ClusterParameterGroup
+
+	// DR is the stack's disaster recovery in its recovery region
+	// (spec.DR), nil without one.
+	DR *DR
 }
 
 // NewMultiAZ declares the component. Every child is parented to it and
@@ -116,6 +120,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		{"alarms", b.alarms},
 		{"alarm topic policy", b.topicPolicy},
 		{"event subscriptions", b.events},
+		{"disaster recovery", b.dr},
 	}
 	for _, s := range steps {
 		if err := s.fn(); err != nil {

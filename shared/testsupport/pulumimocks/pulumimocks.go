@@ -39,6 +39,12 @@ type Resource struct {
 	DeleteBeforeReplace bool
 	// Inputs as the program registered them, before any provider default.
 	Inputs resource.PropertyMap
+	// Provider is the reference (<urn>::<id>) of the explicit provider the
+	// resource was registered with, "" for the default provider.
+	Provider string
+	// Region is the region the resource is in: its explicit provider's
+	// region input, else Region.
+	Region string
 }
 
 // Input returns an input as a plain Go value (strings, float64, bool,
@@ -89,6 +95,8 @@ type Mocks struct {
 	mu        sync.Mutex
 	resources []Resource
 	calls     []string
+	// regions are the explicit AWS providers' regions, by their id.
+	regions map[string]string
 }
 
 // New returns mocks in eu-west-1 with three zones.
@@ -158,14 +166,25 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case "aws:kms/key:Key":
 		set("keyId", "key-"+args.Name)
 	}
+	region := m.regionOf(args.Provider)
+	if args.TypeToken == "pulumi:providers:aws" {
+		if v := args.Inputs["region"]; v.IsString() {
+			m.mu.Lock()
+			if m.regions == nil {
+				m.regions = map[string]string{}
+			}
+			m.regions[id] = v.StringValue()
+			m.mu.Unlock()
+		}
+	}
 	if strings.HasPrefix(args.TypeToken, "aws:") {
 		// The provider auto-names resources whose name is not set.
 		set("name", AutoName(args.Name))
 		svc := strings.SplitN(strings.TrimPrefix(args.TypeToken, "aws:"), "/", 2)[0]
-		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, Region, Account, id))
+		set("arn", fmt.Sprintf("arn:aws:%s:%s:%s:%s", svc, region, Account, id))
 	}
 
-	r := Resource{Type: args.TypeToken, Name: args.Name, ID: id, Custom: args.Custom, Inputs: args.Inputs.Copy()}
+	r := Resource{Type: args.TypeToken, Name: args.Name, ID: id, Custom: args.Custom, Inputs: args.Inputs.Copy(), Provider: args.Provider, Region: region}
 	if args.RegisterRPC != nil {
 		r.URN = fmt.Sprintf("%s::%s", args.TypeToken, args.Name)
 	}
@@ -180,6 +199,21 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	m.resources = append(m.resources, r)
 	m.mu.Unlock()
 	return id, outs, nil
+}
+
+// regionOf is the region of the explicit provider ref (<urn>::<id>), or
+// Region for the default provider.
+func (m *Mocks) regionOf(ref string) string {
+	if ref == "" {
+		return Region
+	}
+	id := ref[strings.LastIndex(ref, "::")+2:]
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.regions[id]; ok {
+		return r
+	}
+	return Region
 }
 
 func plainOr(v resource.PropertyValue, def any) any {
