@@ -23,7 +23,7 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/dbconn"
 	"github.com/pgplatform/platform/scripts/internal/failover"
 	"github.com/pgplatform/platform/scripts/internal/stackout"
-	"github.com/pgplatform/platform/scripts/internal/stackout/stackstate"
+	"github.com/pgplatform/platform/scripts/internal/workspace"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/spec"
 )
@@ -558,5 +558,5 @@ func backendOutputs(ctx context.Context, stack string) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stackstate.Backend{Root: root}.Outputs(ctx, contract.DatabaseProject, stack)
+	return workspace.StackOutputs{Root: root}.Outputs(ctx, contract.DatabaseProject, stack)
 }

@@ -21,8 +21,8 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/dbconn"
 	"github.com/pgplatform/platform/scripts/internal/restore"
 	"github.com/pgplatform/platform/scripts/internal/stackout"
-	"github.com/pgplatform/platform/scripts/internal/stackout/stackstate"
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
+	"github.com/pgplatform/platform/scripts/internal/workspace"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
 )
@@ -256,7 +256,7 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore
 	if o.region == region {
 		return restore.Source{}, fmt.Errorf("--region %s is the stack's own region (aws:region in %s): a DR drill restores in another region; omit --region to drill in the stack's region", o.region, st.File)
 	}
-	var src stackout.Source = stackstate.Backend{Root: root, URL: o.backend}
+	var src stackout.Source = workspace.StackOutputs{Root: root, URL: o.backend}
 	if o.outputs != "" {
 		src = stackout.Files{stackout.Key(contract.DatabaseProject, st.Name): o.outputs}
 	}

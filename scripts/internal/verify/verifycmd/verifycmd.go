@@ -17,9 +17,9 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/cli"
 	"github.com/pgplatform/platform/scripts/internal/dbconn"
 	"github.com/pgplatform/platform/scripts/internal/stackout"
-	"github.com/pgplatform/platform/scripts/internal/stackout/stackstate"
 	"github.com/pgplatform/platform/scripts/internal/verify"
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
+	"github.com/pgplatform/platform/scripts/internal/workspace"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"
@@ -223,7 +223,7 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) ([]verif
 	case o.networkOutputs != "":
 		return nil, errors.New("--network-outputs goes with --outputs; without --outputs both are read from the backend")
 	default:
-		src = stackstate.Backend{Root: root, URL: o.backend}
+		src = workspace.StackOutputs{Root: root, URL: o.backend}
 	}
 	type network struct {
 		n   *stackout.Network

@@ -1,9 +1,4 @@
-// Package stackstate is the stackout.Source over a Pulumi state backend,
-// read through the Automation API. It is kept apart from stackout so that
-// what only maps outputs (stackout, and the verify and restore packages
-// that read them through a Source) does not link the Automation API; only
-// the commands that open a backend import this package.
-package stackstate
+package workspace
 
 import (
 	"context"
@@ -13,34 +8,32 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-
-	"github.com/pgplatform/platform/scripts/internal/stackout"
-	"github.com/pgplatform/platform/scripts/internal/workspace"
 )
 
-// Backend is a stackout.Source over a Pulumi state backend, read through the
-// Automation API with a local workspace over the project folder
-// (<Root>/<project>, which holds Pulumi.yaml).
-type Backend struct {
+// StackOutputs reads the outputs of the platform's stacks from a Pulumi
+// state backend, through the Automation API with a local workspace over the
+// project folder (<Root>/<project>, which holds Pulumi.yaml). It is the
+// stackout.Source of the operational tools (verify, restore-drill,
+// failover-drill); it lives here, with the rest of the Automation API, so
+// that stackout and the packages that only map outputs do not link it.
+type StackOutputs struct {
 	// Root is the repository root.
 	Root string
 	// URL is the backend (a tool's --backend flag); empty means
 	// $PULUMI_BACKEND_URL, else file://<Root>/.pulumi-state, as
-	// workspace.BackendURL resolves it for every tool.
+	// BackendURL resolves it for every tool.
 	URL string
 }
 
-var _ stackout.Source = Backend{}
-
-// BackendURL resolves the backend URL of b with workspace.BackendURL.
-func (b Backend) BackendURL() string {
-	return workspace.BackendURL(b.Root, b.URL, os.LookupEnv)
+// BackendURL resolves the backend URL of b with BackendURL.
+func (b StackOutputs) BackendURL() string {
+	return BackendURL(b.Root, b.URL, os.LookupEnv)
 }
 
 // Outputs runs `pulumi stack output --json` (and its --show-secrets twin)
 // for the stack through the Automation API. The pinned CLI at
 // <Root>/bin/pulumi is used when present, else pulumi from PATH.
-func (b Backend) Outputs(ctx context.Context, project, stack string) (map[string]any, error) {
+func (b StackOutputs) Outputs(ctx context.Context, project, stack string) (map[string]any, error) {
 	dir := filepath.Join(b.Root, project)
 	if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err != nil {
 		return nil, fmt.Errorf("read outputs of %s stack %q: no Pulumi.yaml in %s (pass the stack's outputs with --outputs instead): %w", project, stack, dir, err)
@@ -77,7 +70,7 @@ func (b Backend) Outputs(ctx context.Context, project, stack string) (map[string
 	return raw, nil
 }
 
-func (b Backend) command() (auto.PulumiCommand, error) {
+func (b StackOutputs) command() (auto.PulumiCommand, error) {
 	opts := &auto.PulumiCommandOptions{}
 	pinned := filepath.Join(b.Root, "bin", "pulumi")
 	if _, err := os.Stat(pinned); err == nil {

@@ -1,11 +1,11 @@
 //go:build e2e
 
-package stackstate
+package workspace
 
 // Reads outputs through the real engine: the pinned CLI at <repo>/bin/pulumi
 // (make tools), a file:// backend and an inline program that only exports
 // values, so no provider plugin is needed. Run with:
-// go test -tags e2e -run TestBackendReadsDeployedOutputs ./stackout/stackstate
+// go test -tags e2e -run TestStackOutputsReadsDeployedOutputs ./workspace
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
-func TestBackendReadsDeployedOutputs(t *testing.T) {
+func TestStackOutputsReadsDeployedOutputs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	repoRoot, err := stacks.FindRoot(".")
@@ -103,14 +103,14 @@ func TestBackendReadsDeployedOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d, err := stackout.ReadDatabase(ctx, Backend{Root: root}, "orders-dev")
+	d, err := stackout.ReadDatabase(ctx, StackOutputs{Root: root}, "orders-dev")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.Port != 5432 || d.InstanceIdentifier != want["instanceIdentifier"] || d.MasterSecretArn != want["masterSecretArn"] {
 		t.Errorf("read back %+v", d)
 	}
-	if _, err := stackout.ReadDatabase(ctx, Backend{Root: root}, "payments-dev"); err == nil {
+	if _, err := stackout.ReadDatabase(ctx, StackOutputs{Root: root}, "payments-dev"); err == nil {
 		t.Error("a stack that was never deployed read without error")
 	}
 }
