@@ -165,6 +165,14 @@ func TestPGPingerVerifyFull(t *testing.T) {
 	if err := p.Ping(ctx, super); err == nil || !strings.Contains(err.Error(), "role postgres holds") || !strings.Contains(err.Error(), "SUPERUSER") {
 		t.Errorf("as the superuser: %v, want a refusal of the privileged role", err)
 	}
+	// Through a proxy the session is the master user's (here the
+	// superuser), privileged by design: the check passes when the session
+	// is the user asked for, where the direct check above refuses it.
+	proxied := super
+	proxied.Proxy = true
+	if err := p.Ping(ctx, proxied); err != nil {
+		t.Errorf("through a proxy as the user of its secret: %v", err)
+	}
 
 	// The same server with a certificate for another name: verify-full
 	// checks the host name, not only the chain.
