@@ -26,6 +26,9 @@ func repo(t *testing.T) string {
 	for _, env := range []string{"dev", "staging", "prod"} {
 		files["environments/network/Pulumi."+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds: [\"%s\"]\n  network:environment: %s\n  network:tier: %s\n  network:vpcCidr: 10.20.0.0/16\n", accounts[env], env, env)
 		files["environments/database/Pulumi.orders-"+env+".yaml"] = fmt.Sprintf("config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds: [\"%s\"]\n  database:environment: %s\n  database:tier: %s\n  database:app: orders\n", accounts[env], env, env)
+		if env == "prod" {
+			files["environments/database/Pulumi.orders-prod.yaml"] += "  database:drOptOut: no recovery network in these tests\n"
+		}
 	}
 	for name, body := range files {
 		p := filepath.Join(root, name)

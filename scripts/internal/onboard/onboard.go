@@ -76,6 +76,16 @@ func New(req Request) (Result, error) {
 	if req.AlarmEmail != "" {
 		required["database:alarmSubscriptions"] = jsonSubscriptions(req.AlarmEmail)
 	}
+	if n.Tier == config.Prod {
+		// Prod requires DR (guardrail disaster-recovery): to the region
+		// of the environment's recovery network when it has one, else
+		// an opt-out that says what to add, which every preview shows.
+		if rs := stacks.RecoveryNetworks(all, req.Env); len(rs) > 0 {
+			required["database:dr"] = fmt.Sprintf(`{"region":%q,"mode":"backups"}`, rs[0].Region)
+		} else {
+			required["database:drOptOut"] = fmt.Sprintf("environment %s has no recovery network yet: add one (network:recoveryOf: %s) and set database:dr", req.Env, req.Env)
+		}
+	}
 	d, err := config.LoadDatabase(config.MapSource(contract.DatabaseProject, required))
 	if err != nil {
 		return Result{}, err
@@ -344,8 +354,19 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 			fmt.Fprintf(&b, "    - protocol: %s\n      endpoint: %s\n", scalar(s.Protocol), scalar(s.Endpoint))
 		}
 	}
+	if d.DR.Region != "" {
+		comment(&b, "A copy in a second region (required in prod): RDS replicates the instance's automated backups there, under the stack's own key in that region.")
+		fmt.Fprintf(&b, "  database:dr: {region: %s, mode: %s, retentionDays: %d}\n", d.DR.Region, d.DR.Mode, d.DR.RetentionDays)
+	}
+	if d.DR.OptOutReason != "" {
+		comment(&b, "Prod requires database:dr or the reason the stack has none; every preview of the stack warns with it.")
+		fmt.Fprintf(&b, "  database:drOptOut: %q\n", d.DR.OptOutReason)
+	}
 	for _, k := range rest {
 		if k.Name == "alarmSubscriptions" && len(d.AlarmSubscriptions) > 0 {
+			continue
+		}
+		if (k.Name == "dr" && d.DR.Region != "") || (k.Name == "drOptOut" && d.DR.OptOutReason != "") {
 			continue
 		}
 		b.WriteString("\n")
