@@ -91,6 +91,17 @@ func programInputs(t *testing.T) map[string][]string {
 		proxied["database:proxy"] = "true"
 		proxied["database:proxyDirectAccess"] = "true"
 		variants = append(variants, proxied)
+		// A Multi-AZ DB cluster behind the proxy (its read-only endpoint),
+		// made of an instance stack (a cluster stack is one already).
+		cluster := maps(proxied)
+		cluster["database:deployment"] = "cluster"
+		cluster["database:instanceClass"] = "db.m6gd.large"
+		cluster["database:allocatedStorageGb"] = "100"
+		delete(cluster, "database:maxAllocatedStorageGb")
+		delete(cluster, "database:multiAz")
+		if s.Config["database:deployment"] != "cluster" {
+			variants = append(variants, cluster)
+		}
 		for _, cfg := range variants {
 			m := pulumimocks.New()
 			m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment] = networks[s.Environment]
@@ -131,6 +142,7 @@ func TestEveryPropertyTheProgramsSetIsClassified(t *testing.T) {
 	require.Contains(t, inputs, "aws:rds/instance:Instance", "the database program declares an RDS instance")
 	require.Contains(t, inputs, "aws:ec2/vpc:Vpc", "the network program declares a VPC")
 	require.Contains(t, inputs, "aws:rds/proxyTarget:ProxyTarget", "the database program declares an RDS Proxy and its target")
+	require.Contains(t, inputs, "aws:rds/proxyEndpoint:ProxyEndpoint", "the database program declares a cluster's read-only proxy endpoint")
 	var missing []string
 	for typ, keys := range inputs {
 		rt, ok := types[typ]
