@@ -24,9 +24,9 @@ import (
 // and region the recovery region (required when ref is empty; when both
 // are given, the network must be in it).
 //
-// The database config has no DR key yet. When it has one, the deploy tool
-// calls this for every database stack of a run that sets it, before the
-// first stack starts, and refuses the run on the error.
+// The deploy tool calls this for every database stack of a run that sets
+// database:dr, before the first stack starts, and refuses the run on the
+// error (CheckRecoveryNetworks).
 func RecoveryNetwork(all []stacks.Stack, db stacks.Stack, key, ref, region string) (stacks.Stack, error) {
 	recovery := stacks.RecoveryNetworks(all, db.Environment)
 	have := describeRecovery(recovery)

@@ -82,6 +82,9 @@ func (t Tool) Run(ctx context.Context, args []string) error {
 	if err := CheckConfig(plan, root, t.Guardrails); err != nil {
 		return err
 	}
+	if err := CheckRecoveryNetworks(plan, all, root); err != nil {
+		return err
+	}
 	source, err := AWSCredentials(t.Lookup, t.Home)
 	if err != nil {
 		return fmt.Errorf("AWS credentials: %w", err)
