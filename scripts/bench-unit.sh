@@ -120,7 +120,12 @@ Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-unit.sh\`) on: 
 
 A warm run with no cached results compiles nothing and runs every
 package's tests in well under a second each; it is mostly linking one
-binary per package with tests, two at a time on 2 cores. The per-binary
+binary per package with tests, two at a time on 2 cores. A binary that
+imports the Pulumi SDK, or a pulumi-aws resource package, carries most of
+it whatever its tests call (the packages register their types when they
+load), so the size column steps from a few MB to tens of MB with those
+imports; the Automation API and the AWS SDK clients cost only what the
+tests reach. The per-binary
 times below are measured one after another in this run, so on a loaded
 machine compare them with each other rather than with another day's.
 
