@@ -68,7 +68,7 @@ func OpenBackend(ctx context.Context, backendURL string) (*Backend, error) {
 	if !blob.DefaultURLMux().ValidBucketScheme(u.Scheme) {
 		return nil, nil
 	}
-	b, err := blob.OpenBucket(ctx, backendURL)
+	b, err := blob.OpenBucket(ctx, legacyS3Params(backendURL))
 	if err != nil {
 		return nil, fmt.Errorf("open the state backend's bucket %s: %w", RedactURL(backendURL), err)
 	}
@@ -76,6 +76,37 @@ func OpenBackend(ctx context.Context, backendURL string) (*Backend, error) {
 		b = blob.PrefixedBucket(b, sub+"/")
 	}
 	return &Backend{Bucket: b, URL: RedactURL(backendURL)}, nil
+}
+
+// legacyS3Params rewrites an s3:// URL's parameters of the AWS SDK v1 era
+// as the CLI does before it opens the bucket (backend/diy/backend.go,
+// translateLegacyS3Params): disableSSL becomes disable_https (gocloud.dev
+// v0.46 rejects the old name) unless the endpoint has a scheme, and a
+// scheme-less endpoint gets http:// or https://. The CLI's third change, a
+// checksum setting for third-party stores, is left to the environment.
+func legacyS3Params(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "s3" {
+		return s
+	}
+	q := u.Query()
+	insecure := false
+	if v, ok := q["disableSSL"]; ok {
+		insecure = strings.EqualFold(v[len(v)-1], "true") || v[len(v)-1] == "1"
+		q.Del("disableSSL")
+		if !strings.Contains(q.Get("endpoint"), "://") {
+			q.Set("disable_https", fmt.Sprint(insecure))
+		}
+	}
+	if ep := q.Get("endpoint"); ep != "" && !strings.Contains(ep, "://") {
+		scheme := "https://"
+		if insecure {
+			scheme = "http://"
+		}
+		q.Set("endpoint", scheme+ep)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // openDir opens a folder as a bucket: written through a temporary file
