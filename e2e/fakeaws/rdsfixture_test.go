@@ -76,6 +76,9 @@ func prerequisites(t *testing.T, p *Provider, typ string) map[string]any {
 			in["dbClusterIdentifier"] = "pre-target"
 		}
 		return in
+	case backupsReplicationTok:
+		src, key := replicationSource(t, p, prefix, 7)
+		return map[string]any{"sourceDbInstanceArn": src, "kmsKeyId": key}
 	}
 	return nil
 }
