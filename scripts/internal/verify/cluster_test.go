@@ -109,15 +109,15 @@ func TestClusterBehindProxy(t *testing.T) {
 	if rep.Cluster != "orders-staging-7a2b" || rep.Proxy != "orders-staging-proxy-3c9d" || rep.Instance != "" {
 		t.Errorf("report names instance %q, cluster %q, proxy %q", rep.Instance, rep.Cluster, rep.Proxy)
 	}
-	// The writer endpoint as verify's own role; the proxy as the master
-	// user, the one user whose secret the proxy holds.
+	// The writer endpoint and the proxy's handshake, both as verify's own
+	// role (through the proxy verify does not log in).
 	if len(db.calls) != 2 {
 		t.Fatalf("%d connection attempts, want 2: %+v", len(db.calls), db.calls)
 	}
 	if ep := db.calls[0]; ep.Host != "orders-staging-7a2b.cluster-c9akciq32.eu-west-1.rds.amazonaws.com" || ep.User != LoginRole || ep.Proxy {
 		t.Errorf("writer connection %+v", ep)
 	}
-	if ep := db.calls[1]; ep.Host != "orders-staging-proxy-3c9d.proxy-c9akciq32.eu-west-1.rds.amazonaws.com" || ep.Port != ProxyPort || ep.User != "orders_admin" || !ep.Proxy || ep.Database != "orders" {
+	if ep := db.calls[1]; ep.Host != "orders-staging-proxy-3c9d.proxy-c9akciq32.eu-west-1.rds.amazonaws.com" || ep.Port != ProxyPort || ep.User != LoginRole || !ep.Proxy || ep.Database != "orders" {
 		t.Errorf("proxy connection %+v", ep)
 	}
 }

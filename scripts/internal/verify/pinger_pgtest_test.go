@@ -4,19 +4,9 @@ package verify_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
-	"os"
-	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,70 +27,6 @@ func token(want string) func(context.Context, string, string, string, aws.Creden
 		}
 		return "local-token", nil
 	}
-}
-
-// writePEM writes a PEM file the server user can read.
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup(pglocal.Superuser)
-		if err != nil {
-			t.Fatal(err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(path, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-// newCA makes a CA and a server certificate it signs for the given IPs
-// and names; it writes the CA to ca.pem and the server pair to dir.
-func newCA(t *testing.T, dir, prefix string, ips []net.IP, names []string) (caFile, certFile, keyFile string) {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: prefix + " test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "postgres"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: ips, DNSNames: names,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caFile = filepath.Join(dir, prefix+"-ca.pem")
-	certFile = filepath.Join(dir, prefix+"-server.crt")
-	keyFile = filepath.Join(dir, prefix+"-server.key")
-	writePEM(t, caFile, "CERTIFICATE", caDER)
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "EC PRIVATE KEY", keyDER)
-	return caFile, certFile, keyFile
 }
 
 // TestPGPingerVerifyFull runs the connection check against a local server
@@ -165,13 +91,18 @@ func TestPGPingerVerifyFull(t *testing.T) {
 	if err := p.Ping(ctx, super); err == nil || !strings.Contains(err.Error(), "role postgres holds") || !strings.Contains(err.Error(), "SUPERUSER") {
 		t.Errorf("as the superuser: %v, want a refusal of the privileged role", err)
 	}
-	// Through a proxy the session is the master user's (here the
-	// superuser), privileged by design: the check passes when the session
-	// is the user asked for, where the direct check above refuses it.
-	proxied := super
+	// Through a proxy verify does not log in (TestProxyHandshake has the
+	// proxy's side): against this server, which trusts every local login,
+	// the handshake completes with the server's CA and then refuses the
+	// server for letting the role in without authentication; with
+	// another CA it fails at the certificate.
+	proxied := ep
 	proxied.Proxy = true
-	if err := p.Ping(ctx, proxied); err != nil {
-		t.Errorf("through a proxy as the user of its secret: %v", err)
+	if err := (verify.PGPinger{CABundle: goodCA}).Ping(ctx, proxied); err == nil || !strings.Contains(err.Error(), "let pgplatform_verify in without authentication") {
+		t.Errorf("proxy handshake with the server's CA: %v, want the refusal of a server that asks for no authentication", err)
+	}
+	if err := (verify.PGPinger{CABundle: otherCA}).Ping(ctx, proxied); err == nil || !strings.Contains(err.Error(), "certificate signed by unknown authority") {
+		t.Errorf("proxy handshake with another CA: %v, want a certificate error", err)
 	}
 
 	// The same server with a certificate for another name: verify-full
@@ -181,5 +112,8 @@ func TestPGPingerVerifyFull(t *testing.T) {
 	}
 	if err := pinger(wrongNameCA).Ping(ctx, ep); err == nil || !strings.Contains(err.Error(), "cannot validate certificate for 127.0.0.1") {
 		t.Errorf("certificate for another name: %v, want a host name error", err)
+	}
+	if err := (verify.PGPinger{CABundle: wrongNameCA}).Ping(ctx, proxied); err == nil || !strings.Contains(err.Error(), "cannot validate certificate for 127.0.0.1") {
+		t.Errorf("proxy handshake with a certificate for another name: %v, want a host name error", err)
 	}
 }

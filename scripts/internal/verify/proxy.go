@@ -219,15 +219,11 @@ func checkProxyTargets(ctx context.Context, api RDS, p rdstypes.DBProxy, out sta
 	return check.Passf(CheckProxyTargets, "%s routes to %s: %s AVAILABLE", name, want, strings.Join(healthy, ", "))
 }
 
-// checkProxyConnect connects through the proxy endpoint with TLS
-// verify-full and an IAM token. The proxy logs in to the database with
-// the secrets of its auth entries (clients authenticate to the proxy with
-// IAM, the proxy to the database with the secret: "Connecting to a
-// database using IAM authentication",
-// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy-connecting.html),
-// and it holds only the master secret, so the session is the master
-// user's: the token is for that user on the proxy (rds-db:connect on
-// dbuser:prx-<id>/<user>), and verify runs select 1 and nothing else.
+// checkProxyConnect proves the client side of the proxy: a TLS verify-full
+// handshake with its endpoint and a PostgreSQL authentication request for
+// verify's login role, without logging in (PGPinger.handshake says why: a
+// session through the proxy would be the master user's, and verify's
+// identity may connect only as pgplatform_verify, directly).
 func (v *Verifier) checkProxyConnect(ctx context.Context, p rdstypes.DBProxy, out stackout.Database, exp Expect) check.Result {
 	switch {
 	case p.Status != rdstypes.DBProxyStatusAvailable:
@@ -235,9 +231,9 @@ func (v *Verifier) checkProxyConnect(ctx context.Context, p rdstypes.DBProxy, ou
 	case v.DB == nil:
 		return check.Unknownf(CheckProxyConnect, "not tried: no database connector configured")
 	}
-	ep := Endpoint{Region: exp.Region, Host: out.ProxyEndpoint, Port: ProxyPort, Database: out.DatabaseName, User: out.MasterUsername, Proxy: true}
+	ep := Endpoint{Region: exp.Region, Host: out.ProxyEndpoint, Port: ProxyPort, Database: out.DatabaseName, User: LoginRole, Proxy: true}
 	if err := v.DB.Ping(ctx, ep); err != nil {
-		return check.Failf(CheckProxyConnect, "TLS verify-full connection through the proxy %s:%d as %s with an IAM token: %v", ep.Host, ep.Port, ep.User, err)
+		return check.Failf(CheckProxyConnect, "TLS verify-full handshake with the proxy %s:%d: %v", ep.Host, ep.Port, err)
 	}
-	return check.Passf(CheckProxyConnect, "select 1 through the proxy %s over TLS verify-full as %s with an IAM token", ep.Host, ep.User)
+	return check.Passf(CheckProxyConnect, "the proxy %s:%d completes a TLS verify-full handshake and asks %s to authenticate (verify does not log in through it)", ep.Host, ep.Port, ep.User)
 }

@@ -42,10 +42,9 @@ type Endpoint struct {
 	Host     string
 	Port     int
 	Database string
-	// User is LoginRole, never the master user, on the database's own
-	// endpoint. Through an RDS Proxy (Proxy true) it is the master user:
-	// the proxy logs in to the database with the secrets it holds, and
-	// holds only the master user's (see checkProxyConnect).
+	// User is LoginRole, never the master user. Through an RDS Proxy
+	// (Proxy true) verify does not log in, only names the role in its
+	// startup message (PGPinger.handshake).
 	User string
 	// Proxy says Host is an RDS Proxy endpoint.
 	Proxy bool
