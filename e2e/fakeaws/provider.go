@@ -617,8 +617,9 @@ func (p *Provider) read(req *pulumirpc.ReadRequest, token string, call *Call) (*
 		return nil, err
 	}
 	var rec *Record
+	region, _, _ := p.configured()
 	err = p.store.view(func(r *records) error {
-		if i, ok := r.find(token, req.GetId()); ok {
+		if i, ok := r.findIn(token, req.GetId(), region); ok {
 			rec = &r.Resources[i]
 		}
 		return nil
@@ -676,7 +677,7 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 	}
 	var out resource.PropertyMap
 	apply := func(r *records) error {
-		i, ok := r.find(token, req.GetId())
+		i, ok := r.findIn(token, req.GetId(), region)
 		if !ok {
 			return fmt.Errorf("fakeaws: update of %s: no %s with id %s in the records", req.GetUrn(), token, req.GetId())
 		}
@@ -769,8 +770,9 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emp
 				err = p.faultAfter(fault, &call, req.GetId())
 			}
 		}()
+		region, _, _ := p.configured()
 		return p.store.update(func(r *records) error {
-			i, ok := r.find(token, req.GetId())
+			i, ok := r.findIn(token, req.GetId(), region)
 			if !ok {
 				// Gone already: the provider's delete functions treat AWS's
 				// NotFound as done, e.g. resourceInstanceDelete

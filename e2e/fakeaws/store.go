@@ -68,6 +68,20 @@ func (r *records) find(typ, id string) (int, bool) {
 	return -1, false
 }
 
+// findIn is find for a resource the provider of region manages: AWS
+// names many resources per region (a type's Unique "region": a KMS alias,
+// a DB instance), so two records may share a type and an ID in two
+// regions, and the one in region is the provider's. Without one there,
+// it is find's.
+func (r *records) findIn(typ, id, region string) (int, bool) {
+	for i, rec := range r.Resources {
+		if rec.Type == typ && rec.ID == id && rec.Region == region {
+			return i, true
+		}
+	}
+	return r.find(typ, id)
+}
+
 // usedBy returns another live resource that inUse counts as using resource
 // i (given resource i's ID), or nil; nil inUse counts none.
 func (r *records) usedBy(i int, inUse func(user Record, id string) bool) *Record {

@@ -1,0 +1,88 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/e2e/fakeaws"
+	"github.com/pgplatform/platform/shared/contract"
+)
+
+// TestDRBackupsStack deploys dev with a recovery network in eu-central-1
+// and its orders database with database:dr {mode: backups} through the
+// deploy tool, the real programs, the engine and the double: every DR
+// resource is recorded in the recovery region (made through the program's
+// explicit provider, the double running one plugin per provider), the
+// replication uses the DR key and the instance's ARN, everything else of
+// the database stack is in the primary region, a refreshed preview has no
+// changes, and destroy leaves nothing and no failed call. Dev, not prod:
+// the deploy tool never destroys prod.
+func TestDRBackupsStack(t *testing.T) {
+	const (
+		primary = "eu-west-1"
+		dr      = "eu-central-1"
+		stack   = "orders-dev"
+	)
+	w := newWorld(t)
+	sb := w.sandbox()
+	sb.addStackFile(contract.NetworkProject, "dev", "dev-dr", "  network:environment: dev\n", "  network:environment: dev\n  network:recoveryOf: dev\n")
+	sb.editEnv(contract.NetworkProject, "dev-dr", "  aws:region: "+primary+"\n", "  aws:region: "+dr+"\n")
+	sb.editEnv(contract.NetworkProject, "dev-dr", "network:vpcCidr: 10.20.0.0/16\n", "network:vpcCidr: 10.21.0.0/16\n")
+	sb.editEnv(contract.DatabaseProject, stack, "  database:databaseName: orders\n",
+		"  database:databaseName: orders\n  database:dr: {region: "+dr+", mode: backups, retentionDays: 7}\n")
+
+	for _, s := range []string{"dev", "dev-dr", stack} {
+		up := sb.deploy("up", "--env", "dev", "--stack", s)
+		require.Zero(t, up.code, "deploy up of %s\n%s", s, up)
+	}
+
+	repl := recordOf(t, w, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+	inst := recordOf(t, w, "aws:rds/instance:Instance")
+	assert.Equal(t, dr, repl.Region, "the replication is made in the recovery region")
+	assert.Equal(t, inst.Outputs["arn"], fakeaws.Unsecret(repl.Inputs["sourceDbInstanceArn"]), "it replicates the stack's instance")
+	assert.Equal(t, 7.0, repl.Inputs["retentionPeriod"])
+	var drKey fakeaws.Record
+	for _, rec := range w.records() {
+		if !strings.Contains(rec.URN, "::"+contract.DatabaseProject+"::") {
+			continue
+		}
+		name := rec.URN[strings.LastIndex(rec.URN, "::")+2:]
+		if strings.HasPrefix(name, stack+"-dr") {
+			assert.Equal(t, dr, rec.Region, "%s is a DR resource", rec.URN)
+			if rec.Type == "aws:kms/key:Key" {
+				drKey = rec
+			}
+			continue
+		}
+		assert.Equal(t, primary, rec.Region, "%s is not a DR resource", rec.URN)
+	}
+	require.NotEmpty(t, drKey.ID, "a key in the recovery region")
+	assert.Equal(t, drKey.Outputs["arn"], fakeaws.Unsecret(repl.Inputs["kmsKeyId"]), "the replication uses the DR key")
+	assert.Contains(t, drKey.Outputs["arn"], ":"+dr+":")
+	for _, rec := range w.records() {
+		if rec.Type == "aws:ec2/vpc:Vpc" && strings.Contains(rec.URN, "network::dev-dr") {
+			assert.Equal(t, dr, rec.Region, "the recovery network is in the recovery region")
+		}
+	}
+
+	pre := sb.deploy("preview", "--env", "dev", "--stack", stack, "--refresh", "--expect-no-changes")
+	require.Zero(t, pre.code, "a refreshed preview of %s has no changes\n%s", stack, pre)
+
+	for _, s := range []string{stack, "dev-dr", "dev"} {
+		down := sb.deploy("destroy", "--env", "dev", "--stack", s)
+		require.Zero(t, down.code, "deploy destroy of %s\n%s", s, down)
+	}
+	var left []string
+	for _, rec := range w.records() {
+		left = append(left, rec.Type+" "+rec.URN)
+	}
+	assert.Empty(t, left, "records after destroy")
+	for _, c := range w.calls() {
+		assert.Empty(t, c.Error, "%s %s %s failed in the double", c.Method, c.Type, c.URN)
+	}
+}
