@@ -11,11 +11,17 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/proc"
 )
 
-// Interrupts. The Automation API starts every Pulumi CLI command in a
-// process group of its own (sdk/go/auto/cmd.go, runPulumiCommandSync:
-// setSysprocAttrNewProcessGroup), so neither a terminal's Ctrl-C nor a
-// signal to the deploy tool reaches the engine; on a cancelled context it
-// sends the CLI one SIGINT and kills it 10 s later (cmd.Cancel, WaitDelay).
+// Interrupts. A signal sent to the deploy tool's process alone (as kill
+// and a job runner that signals the process send it) does not reach the
+// engine; on a cancelled context the Automation API sends the CLI one
+// SIGINT and kills it 10 s later (sdk/go/auto/cmd.go, cmd.Cancel,
+// WaitDelay). The Automation API puts the CLI in a process group of its
+// own only on Windows (setSysprocAttrNewProcessGroup is a no-op in
+// cmd_other.go), so on Linux a terminal's Ctrl-C, which goes to the whole
+// foreground group, reaches the CLI directly as well as through the
+// relay below: the CLI then sees two interrupts and terminates at once
+// instead of cancelling, which leaves what was in flight pending for the
+// next run's repair.
 // The CLI cancels on its first SIGINT or SIGTERM, letting the resource
 // operations in flight finish and starting none, and terminates on the
 // second, leaving those in flight as pending operations; either way it
