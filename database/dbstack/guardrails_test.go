@@ -45,15 +45,18 @@ func TestTwoAppsInOneEnvironmentDoNotCollide(t *testing.T) {
 			b := runDatabase(t, stackNamed(t, pair[1]), stackNamed(t, pair[1]).Config)
 			require.NoError(t, a.err)
 			require.NoError(t, b.err)
-			for _, prop := range []struct{ token, key string }{
-				{tInstance, "identifier"},
-				{tInstance, "finalSnapshotIdentifier"},
-				{tAlias, "name"},
-			} {
-				va, vb := a.one(t, prop.token).String(prop.key), b.one(t, prop.token).String(prop.key)
-				assert.NotEmpty(t, va)
-				assert.NotEqual(t, va, vb, "%s %s collides", prop.token, prop.key)
-			}
+			// The database's identifier and final snapshot name, whichever
+			// shape each stack is, and the key alias.
+			dbA, idA := a.database(t)
+			dbB, idB := b.database(t)
+			assert.NotEmpty(t, idA)
+			assert.NotEqual(t, idA, idB, "database identifiers collide")
+			finalA, finalB := dbA.String("finalSnapshotIdentifier"), dbB.String("finalSnapshotIdentifier")
+			assert.NotEmpty(t, finalA)
+			assert.NotEqual(t, finalA, finalB, "final snapshot identifiers collide")
+			va, vb := a.one(t, tAlias).String("name"), b.one(t, tAlias).String("name")
+			assert.NotEmpty(t, va)
+			assert.NotEqual(t, va, vb, "key aliases collide")
 			namesA := map[string]bool{}
 			for _, g := range a.mocks.OfType(tLogGroup) {
 				namesA[g.String("name")] = true

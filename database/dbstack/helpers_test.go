@@ -137,3 +137,29 @@ func declared(m *pulumimocks.Mocks) []pulumimocks.Resource {
 	}
 	return out
 }
+
+// database is the run's database resource and its identifier: the
+// Multi-AZ DB cluster of a cluster stack, the Multi-AZ DB instance of an
+// instance stack, and never both.
+func (r dbRun) database(t *testing.T) (pulumimocks.Resource, string) {
+	t.Helper()
+	if r.cfg.Cluster() {
+		require.Empty(t, r.mocks.OfType(tInstance), "a cluster stack declares no DB instance")
+		c := r.one(t, clusterTok)
+		return c, c.String("clusterIdentifier")
+	}
+	require.Empty(t, r.mocks.OfType(clusterTok), "an instance stack declares no DB cluster")
+	inst := r.one(t, tInstance)
+	return inst, inst.String("identifier")
+}
+
+// named is the run's resource of a type and Pulumi name.
+func (r dbRun) named(t *testing.T, token, name string) pulumimocks.Resource {
+	t.Helper()
+	res, ok := r.mocks.Named(token, name)
+	require.True(t, ok, "no %s %s", token, name)
+	return res
+}
+
+// base is the stack's base name, <app>-<environment>.
+func (r dbRun) base() string { return r.cfg.App + "-" + r.cfg.Environment }

@@ -20,7 +20,9 @@ const adminActions = `["kms:CreateAlias","kms:DeleteAlias","kms:UpdateAlias","km
 
 // wantKeyPolicy is the full key policy of a stack in the mocks' account
 // (123456789012, eu-west-1), written out by hand: %[1]s is the instance
-// identifier, %[2]s the administrators after the root.
+// or cluster identifier, %[2]s the administrators after the root, %[3]s
+// the shape's log group path ("instance" or "cluster": RDS publishes to
+// /aws/rds/<shape>/<identifier>/<log>).
 const wantKeyPolicy = `{"Version":"2012-10-17","Statement":[
  {"Sid":"KeyAdministration","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::123456789012:root"%[2]s]},"Action":` + adminActions + `,"Resource":"*"},
  {"Sid":"RdsUseForThisAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},
@@ -36,8 +38,8 @@ const wantKeyPolicy = `{"Version":"2012-10-17","Statement":[
  {"Sid":"CloudWatchLogsForThisInstance","Effect":"Allow","Principal":{"Service":"logs.eu-west-1.amazonaws.com"},
   "Action":["kms:Encrypt*","kms:Decrypt*","kms:ReEncrypt*","kms:GenerateDataKey*","kms:Describe*"],"Resource":"*",
   "Condition":{"ArnEquals":{"kms:EncryptionContext:aws:logs:arn":[
-   "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/%[1]s/postgresql",
-   "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/%[1]s/upgrade"]}}},
+   "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/%[3]s/%[1]s/postgresql",
+   "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/%[3]s/%[1]s/upgrade"]}}},
  {"Sid":"AlarmAndEventPublishers","Effect":"Allow","Principal":{"Service":["cloudwatch.amazonaws.com","events.rds.amazonaws.com"]},
   "Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*",
   "Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}
@@ -63,6 +65,33 @@ const wantTopicPolicy = `{"Version":"2012-10-17","Statement":[
    "arn:aws:rds:eu-west-1:123456789012:secgrp:*"]}}}
 ]}`
 
+// wantClusterTopicPolicy is wantTopicPolicy for a Multi-AZ DB cluster:
+// %[1]s is the stack's base name, %[2]s the cluster identifier. Its alarms
+// add replica lag; RDS publishes the cluster's events, its three DB
+// instances' (named <cluster>-instance-<n>), and the account's DB
+// parameter groups' (a cluster has none of its own) and security groups'.
+const wantClusterTopicPolicy = `{"Version":"2012-10-17","Statement":[
+ {"Sid":"ThisStacksAlarms","Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"sns:Publish",
+  "Resource":"arn:aws:sns:eu-west-1:123456789012:%[1]s-alarms-id",
+  "Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":[
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-cpu-id",
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-free-storage-id",
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-freeable-memory-id",
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-connections-id",
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-read-latency-id",
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-write-latency-id",
+   "arn:aws:cloudwatch:eu-west-1:123456789012:%[1]s-alarm-replica-lag-id"]}}},
+ {"Sid":"ThisStacksRdsEvents","Effect":"Allow","Principal":{"Service":"events.rds.amazonaws.com"},"Action":"sns:Publish",
+  "Resource":"arn:aws:sns:eu-west-1:123456789012:%[1]s-alarms-id",
+  "Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":[
+   "arn:aws:rds:eu-west-1:123456789012:%[2]s",
+   "arn:aws:rds:eu-west-1:123456789012:db:%[2]s-instance-1",
+   "arn:aws:rds:eu-west-1:123456789012:db:%[2]s-instance-2",
+   "arn:aws:rds:eu-west-1:123456789012:db:%[2]s-instance-3",
+   "arn:aws:rds:eu-west-1:123456789012:pg:*",
+   "arn:aws:rds:eu-west-1:123456789012:secgrp:*"]}}}
+]}`
+
 // TestKeyPolicies holds every committed stack's rendered key policies, the
 // bootstrap one the key is created with and the full one the KeyPolicy
 // puts, to the exact documents above, and to the guardrails with the
@@ -72,7 +101,8 @@ func TestKeyPolicies(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
-			id := r.one(t, tInstance).String("identifier")
+			_, id := r.database(t)
+			shape := string(r.cfg.Deployment)
 			key := r.one(t, tKey)
 
 			boot := key.String("policy")
@@ -83,10 +113,10 @@ func TestKeyPolicies(t *testing.T) {
 
 			kp := r.one(t, tKeyPolicy)
 			full := kp.String("policy")
-			assert.JSONEq(t, fmt.Sprintf(wantKeyPolicy, id, ""), full)
+			assert.JSONEq(t, fmt.Sprintf(wantKeyPolicy, id, "", shape), full)
 			logs := []string{
-				"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/" + id + "/postgresql",
-				"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/" + id + "/upgrade",
+				"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/" + shape + "/" + id + "/postgresql",
+				"arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/" + shape + "/" + id + "/upgrade",
 			}
 			require.NoError(t, guardrails.CheckKeyPolicy(full, guardrails.PolicyScope{Account: "123456789012", LogGroupArns: logs}))
 			// Another stack's log groups are not this policy's.
@@ -95,8 +125,8 @@ func TestKeyPolicies(t *testing.T) {
 			require.True(t, errors.As(err, &v), "%v", err)
 			assert.Equal(t, "key-policy-logs-scoped", v.Rule)
 
-			// The log groups, and through them the instance, wait for the
-			// full policy.
+			// The log groups, and through them the instance or cluster,
+			// wait for the full policy.
 			for _, g := range r.mocks.OfType(tLogGroup) {
 				assert.Contains(t, g.Dependencies, "urn:pulumi:"+s.Name+"::database::pgplatform:database:MultiAZPostgres$"+tKeyPolicy+"::"+kp.Name)
 			}
@@ -112,7 +142,7 @@ func TestKeyAdministrators(t *testing.T) {
 	require.NoError(t, r.err)
 	id := r.one(t, tInstance).String("identifier")
 	admins := `,"arn:aws:iam::123456789012:role/platform-admin","arn:aws:iam::123456789012:role/teams/dba"`
-	assert.JSONEq(t, fmt.Sprintf(wantKeyPolicy, id, admins), r.one(t, tKeyPolicy).String("policy"))
+	assert.JSONEq(t, fmt.Sprintf(wantKeyPolicy, id, admins, "instance"), r.one(t, tKeyPolicy).String("policy"))
 	assert.Contains(t, r.one(t, tKey).String("policy"), "arn:aws:iam::123456789012:role/teams/dba", "administrators from the start")
 
 	// A role of the pinned account that is not the account the stack runs
@@ -134,9 +164,13 @@ func TestTopicPolicyAndSubscriptions(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
-			id := r.one(t, tInstance).String("identifier")
+			_, id := r.database(t)
 			pol := r.one(t, tTopicPol)
-			assert.JSONEq(t, fmt.Sprintf(wantTopicPolicy, s.Name, id), pol.String("policy"))
+			want := wantTopicPolicy
+			if r.cfg.Cluster() {
+				want = wantClusterTopicPolicy
+			}
+			assert.JSONEq(t, fmt.Sprintf(want, s.Name, id), pol.String("policy"))
 			for _, ev := range r.mocks.OfType(tEvents) {
 				assert.Contains(t, ev.Dependencies, "urn:pulumi:"+s.Name+"::database::pgplatform:database:MultiAZPostgres$"+tTopicPol+"::"+pol.Name,
 					"event subscription %s must wait for the topic policy", ev.Name)

@@ -12,11 +12,28 @@ import (
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
-// paramGroups returns the run's parameter groups by family.
+// paramsOf is the parameter group type of the run's shape and the
+// database input that names the group it uses: a DB parameter group for an
+// instance, a DB cluster parameter group for a cluster.
+func (r dbRun) paramsOf() (token, input string) {
+	if r.cfg.Cluster() {
+		return clusterPGTok, "dbClusterParameterGroupName"
+	}
+	return tParams, "parameterGroupName"
+}
+
+// paramGroups returns the run's parameter groups of its shape by family;
+// a cluster declares no DB parameter group and an instance no cluster one.
 func (r dbRun) paramGroups(t *testing.T) map[string]pulumimocks.Resource {
 	t.Helper()
+	token, _ := r.paramsOf()
+	other := clusterPGTok
+	if token == clusterPGTok {
+		other = tParams
+	}
+	require.Empty(t, r.mocks.OfType(other), "a %s stack declares no %s", r.cfg.Deployment, other)
 	out := map[string]pulumimocks.Resource{}
-	for _, pg := range r.mocks.OfType(tParams) {
+	for _, pg := range r.mocks.OfType(token) {
 		family := pg.String("family")
 		_, dup := out[family]
 		require.False(t, dup, "two parameter groups of family %s", family)
@@ -25,16 +42,18 @@ func (r dbRun) paramGroups(t *testing.T) map[string]pulumimocks.Resource {
 	return out
 }
 
-// currentParams is the parameter group the instance uses.
+// currentParams is the parameter group the instance or cluster uses.
 func (r dbRun) currentParams(t *testing.T) pulumimocks.Resource {
 	t.Helper()
-	used := r.one(t, tInstance).String("parameterGroupName")
-	for _, pg := range r.mocks.OfType(tParams) {
+	token, input := r.paramsOf()
+	db, _ := r.database(t)
+	used := db.String(input)
+	for _, pg := range r.mocks.OfType(token) {
 		if pulumimocks.AutoName(pg.Name) == used {
 			return pg
 		}
 	}
-	require.Failf(t, "no parameter group", "the instance uses %q, which the stack does not declare", used)
+	require.Failf(t, "no parameter group", "the %s uses %q, which the stack does not declare", r.cfg.Deployment, used)
 	return pulumimocks.Resource{}
 }
 
@@ -55,13 +74,17 @@ func TestMajorUpgradeKeepsThePreviousFamilysGroup(t *testing.T) {
 			cur, prev := fmt.Sprintf("postgres%d", major), fmt.Sprintf("postgres%d", major-1)
 			groups := r.paramGroups(t)
 			require.Contains(t, groups, cur)
-			assert.Equal(t, groups[cur].Name, r.currentParams(t).Name, "the instance uses its engine's family")
+			assert.Equal(t, groups[cur].Name, r.currentParams(t).Name, "the %s uses its engine's family", r.cfg.Deployment)
 			require.Contains(t, groups, prev, "the previous major's group is kept")
 			assert.Len(t, groups, 2, "the group before the previous one is deleted by the upgrade after it")
 			assert.Equal(t, groups[cur].Input("parameters"), groups[prev].Input("parameters"), "one set of parameters, whichever major runs")
+			prefix := s.Name + "-params-"
+			if r.cfg.Cluster() {
+				prefix = s.Name + "-cluster-params-"
+			}
 			for _, pg := range groups {
 				assert.Nil(t, pg.Input("name"), "auto-named: a family never reuses another's physical name")
-				assert.Equal(t, s.Name+"-params-"+pg.String("family"), pg.Name, "named in Pulumi by its family, so a family change adds a group instead of replacing one")
+				assert.Equal(t, prefix+pg.String("family"), pg.Name, "named in Pulumi by its family, so a family change adds a group instead of replacing one")
 			}
 		})
 	}
@@ -112,7 +135,10 @@ func TestNoBlueGreenUpdate(t *testing.T) {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
-			inst := r.one(t, tInstance)
+			// A cluster has no blueGreenUpdate argument (aws_rds_cluster,
+			// terraform-provider-aws v5); it is held to the RDS-managed
+			// password and to being the stack's only database.
+			inst, _ := r.database(t)
 			require.Equal(t, true, inst.Input("manageMasterUserPassword"))
 			bg, _ := inst.Input("blueGreenUpdate").(map[string]any)
 			assert.NotEqual(t, true, bg["enabled"], "blue/green with an RDS-managed master password fails in AWS")
