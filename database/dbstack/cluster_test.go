@@ -234,6 +234,9 @@ func TestClusterOutputs(t *testing.T) {
 		"applicationEndpoint":   host,
 		"proxyEndpoint":         "",
 		"proxyReadOnlyEndpoint": "",
+		"drRegion":              "",
+		"drKmsKeyArn":           "",
+		"drBackupsArn":          "",
 	}
 	for k, v := range want {
 		assert.EqualValues(t, v, r.out[k], "output %s", k)

@@ -102,6 +102,10 @@ func TestDRResourcesUseTheDRProviderOnly(t *testing.T) {
 	assert.Equal(t, drKeyArn, repl.String("kmsKeyId"), "the replication uses the DR key's ARN")
 	assert.Equal(t, "arn:aws:rds:"+pulumimocks.Region+":"+pulumimocks.Account+":"+inst.ID, repl.String("sourceDbInstanceArn"))
 	assert.EqualValues(t, 21, repl.Input("retentionPeriod"))
+	// The DR outputs name the region, the key and the replicated backups.
+	assert.Equal(t, drRegion, r.export(t, "drRegion"))
+	assert.Equal(t, drKeyArn, r.export(t, "drKmsKeyArn"))
+	assert.Equal(t, repl.ID, r.export(t, "drBackupsArn"), "drBackupsArn is the replication's automated-backups ARN, its ID")
 
 	// The DR key's policy holds the key-policy rules and lets RDS use it
 	// only in the recovery region.

@@ -133,3 +133,17 @@ func (b *builder) dr() error {
 	b.db.DR = dr
 	return nil
 }
+
+// drOutputs are the stack's DR outputs (contract.Database): the recovery
+// region, the DR key's ARN and the replication's automated-backups ARN
+// (the resource's ID, DBInstanceAutomatedBackupsArn, per
+// resourceInstanceAutomatedBackupsReplicationCreate in the provider index);
+// empty strings without DR.
+func (b *builder) drOutputs() (region, keyArn, backupsArn pulumi.StringOutput) {
+	dr := b.db.DR
+	if dr == nil {
+		empty := pulumi.String("").ToStringOutput()
+		return empty, empty, empty
+	}
+	return pulumi.String(b.args.Spec.DR.Region).ToStringOutput(), dr.Key.Arn, dr.Backups.ID().ToStringOutput()
+}

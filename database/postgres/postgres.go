@@ -151,6 +151,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		ProxyReadOnlyEndpoint: b.proxyReadOnlyEndpoint(),
 		ApplicationEndpoint:   b.applicationEndpoint(w.Address),
 	}
+	db.Outputs.DRRegion, db.Outputs.DRKmsKeyArn, db.Outputs.DRBackupsArn = b.drOutputs()
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", name, err)

@@ -69,6 +69,13 @@ type Database struct {
 	// ApplicationEndpoint is the host applications connect to: the proxy's
 	// endpoint when there is a proxy, otherwise the writer's address.
 	ApplicationEndpoint pulumi.StringOutput `pulumi:"applicationEndpoint"`
+	// DRRegion, DRKmsKeyArn and DRBackupsArn are the stack's disaster
+	// recovery (database:dr): the recovery region, the ARN of the key there
+	// that encrypts the replicated backups, and the replication's
+	// automated-backups ARN in that region. All empty without DR.
+	DRRegion     pulumi.StringOutput `pulumi:"drRegion" contract:"optional"`
+	DRKmsKeyArn  pulumi.StringOutput `pulumi:"drKmsKeyArn" contract:"optional"`
+	DRBackupsArn pulumi.StringOutput `pulumi:"drBackupsArn" contract:"optional"`
 }
 
 // Field describes one output of a contract: its name and the kind of value

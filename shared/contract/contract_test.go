@@ -28,6 +28,8 @@ var (
 		{Name: "deployment", Kind: contract.KindString}, {Name: "clusterIdentifier", Kind: contract.KindString, Optional: true},
 		{Name: "readerEndpoint", Kind: contract.KindString, Optional: true}, {Name: "proxyEndpoint", Kind: contract.KindString, Optional: true},
 		{Name: "proxyReadOnlyEndpoint", Kind: contract.KindString, Optional: true}, {Name: "applicationEndpoint", Kind: contract.KindString},
+		{Name: "drRegion", Kind: contract.KindString, Optional: true}, {Name: "drKmsKeyArn", Kind: contract.KindString, Optional: true},
+		{Name: "drBackupsArn", Kind: contract.KindString, Optional: true},
 	}
 )
 
@@ -122,6 +124,7 @@ func fullDatabase() contract.Database {
 		KmsKeyArn: str("arn:key"), AlarmTopicArn: str("arn:topic"), Environment: str("dev"), Tier: str("dev"),
 		Deployment: str("instance"), ClusterIdentifier: str(""), ReaderEndpoint: str(""), ProxyEndpoint: str(""),
 		ProxyReadOnlyEndpoint: str(""), ApplicationEndpoint: str("db.example"),
+		DRRegion: str(""), DRKmsKeyArn: str(""), DRBackupsArn: str(""),
 	}
 }
 
@@ -248,6 +251,7 @@ func databaseOutputs() map[string]any {
 		"kmsKeyArn": "arn:key", "alarmTopicArn": "arn:topic", "environment": "dev", "tier": "dev",
 		"deployment": "instance", "clusterIdentifier": "", "readerEndpoint": "", "proxyEndpoint": "",
 		"proxyReadOnlyEndpoint": "", "applicationEndpoint": "db.example",
+		"drRegion": "", "drKmsKeyArn": "", "drBackupsArn": "",
 	}
 }
 

@@ -43,6 +43,11 @@ type Database struct {
 	ProxyEndpoint         string `json:"proxyEndpoint"`
 	ProxyReadOnlyEndpoint string `json:"proxyReadOnlyEndpoint"`
 	ApplicationEndpoint   string `json:"applicationEndpoint"`
+	// The disaster recovery (contract.Database): the recovery region, its
+	// key and the replicated automated backups' ARN; empty without DR.
+	DRRegion     string `json:"drRegion"`
+	DRKmsKeyArn  string `json:"drKmsKeyArn"`
+	DRBackupsArn string `json:"drBackupsArn"`
 }
 
 // Network is what a network stack exports, as plain values. The field set

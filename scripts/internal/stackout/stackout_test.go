@@ -61,6 +61,9 @@ func databaseOutputs() map[string]any {
 		"proxyEndpoint":         "",
 		"proxyReadOnlyEndpoint": "",
 		"applicationEndpoint":   "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
+		"drRegion":              "",
+		"drKmsKeyArn":           "",
+		"drBackupsArn":          "",
 		"extra":                 "ignored",
 	}
 }

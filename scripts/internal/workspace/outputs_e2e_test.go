@@ -75,6 +75,9 @@ func TestStackOutputsReadsDeployedOutputs(t *testing.T) {
 		"proxyEndpoint":         "",
 		"proxyReadOnlyEndpoint": "",
 		"applicationEndpoint":   "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
+		"drRegion":              "",
+		"drKmsKeyArn":           "",
+		"drBackupsArn":          "",
 	}
 	program := func(pctx *pulumi.Context) error {
 		for k, v := range want {
