@@ -51,7 +51,11 @@ const (
 	// run killed during the wait leaves the resource in "AWS" while the
 	// Pulumi state has a pending create. With When "before", the wait
 	// comes before AWS acts (a slow request): a run killed then leaves a
-	// pending create whose resource does not exist.
+	// pending create whose resource does not exist. On an update or a
+	// delete the wait likewise comes after the double applied the call
+	// (the change made, or the resource gone, from the start of the wait),
+	// a test's delay that models no AWS timing: a run killed then leaves a
+	// pending update or delete whose change "AWS" has made.
 	ActionDelay = "delay"
 	// ActionExit ends the plugin process in the middle of the call (When:
 	// "before" AWS acts, or "after" it accepted the call), as a killed

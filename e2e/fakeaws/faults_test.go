@@ -191,6 +191,52 @@ func TestADelayBeforeTheCallCreatesNothingDuringTheWait(t *testing.T) {
 	assert.Len(t, mustRecords(t, dir), 1)
 }
 
+// TestADelayedUpdateOrDeleteHasActedInAWSDuringTheWait: a delay on an
+// update or a delete comes after the double applied the call, so a run
+// killed during the wait leaves the change made in "AWS" while the state
+// has the operation pending.
+func TestADelayedUpdateOrDeleteHasActedInAWSDuringTheWait(t *testing.T) {
+	const ingress = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	p, dir := newConfigured(t)
+	id, _ := create(t, p, ingress, "rule", map[string]any{"securityGroupId": "sg-1", "cidrIpv4": "10.0.0.0/16", "description": "old"})
+	require.NoError(t, SetFaults(dir, FaultPlan{Faults: []Fault{
+		{ID: "slow-update", Method: "Update", Type: ingress, Action: ActionDelay, Delay: "400ms"},
+		{ID: "slow-delete", Method: "Delete", Type: ingress, Action: ActionDelay, Delay: "400ms"},
+	}}))
+	waiting := func(fault string, done chan error) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			f, _ := Fired(dir)
+			return len(f) > 0 && f[len(f)-1].Fault == fault
+		}, 5*time.Second, 20*time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("%s returned before its delay (%v)", fault, err)
+		default:
+		}
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Update(bg, &pulumirpc.UpdateRequest{Urn: urn(ingress, "rule"), Type: ingress, Id: id,
+			News: props(t, pm(map[string]any{"securityGroupId": "sg-1", "cidrIpv4": "10.0.0.0/16", "description": "new"}))})
+		done <- err
+	}()
+	waiting("slow-update", done)
+	recs := mustRecords(t, dir)
+	require.Len(t, recs, 1)
+	assert.Equal(t, "new", recs[0].Inputs["description"], "AWS holds the change during the wait")
+	require.NoError(t, <-done)
+
+	go func() {
+		_, err := p.Delete(bg, &pulumirpc.DeleteRequest{Urn: urn(ingress, "rule"), Type: ingress, Id: id})
+		done <- err
+	}()
+	waiting("slow-delete", done)
+	assert.Empty(t, mustRecords(t, dir), "AWS deleted it before the wait")
+	require.NoError(t, <-done)
+}
+
 // TestExitHelper is the plugin process of TestAnExitFaultEndsThePlugin:
 // it runs only when that test starts it.
 func TestExitHelper(t *testing.T) {
