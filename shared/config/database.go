@@ -795,7 +795,7 @@ var DatabaseKeyTable = []DatabaseKey{
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.KeyAdminRoleArns = d.KeyAdminRoleArns }},
-	{Name: "dr", Type: "object {region, mode, retentionDays}", Default: "none; **required in prod** unless `drOptOut`", Allowed: "`region` a recovery region other than the stack's; `mode` `backups` (the default: RDS cross-Region automated backup replication, under the stack's own key in that region); `retentionDays` 1-35 (default: `backupRetentionDays`). Refused with `deployment` `cluster` (AWS replicates no Multi-AZ DB cluster's backups) and for mode `replica` (no read replica of a source whose master password RDS manages)", Rule: DRRule,
+	{Name: "dr", Type: "object {region, mode, retentionDays, rpoMinutes}", Default: "none; **required in prod** unless `drOptOut`", Allowed: "`region` a recovery region other than the stack's; `mode` `backups` (the default: RDS cross-Region automated backup replication, under the stack's own key in that region); `retentionDays` 1-35 (default: `backupRetentionDays`); `rpoMinutes` 15-1440, the recovery point target verify holds the replicated backups to (default: prod 60, else 240; AWS documents no recovery point, only that RDS copies snapshots and transaction logs \"as soon as they are ready\", so the defaults are the platform's: prod's is twice the 30 minutes verify allows the primary's own restorable time to lag). Refused with `deployment` `cluster` (AWS replicates no Multi-AZ DB cluster's backups) and for mode `replica` (no read replica of a source whose master password RDS manages)", Rule: DRRule,
 		current: drCurrent,
 		load:    func(k keyReader, d *Database) error { return k.dr(d) },
 		toSpec:  drToSpec},

@@ -19,6 +19,7 @@ type DR struct {
 	Region        string
 	Mode          spec.DRMode
 	RetentionDays int
+	RPOMinutes    int
 	OptOutReason  string
 }
 
@@ -27,6 +28,7 @@ type drValue struct {
 	Region        string `json:"region"`
 	Mode          string `json:"mode"`
 	RetentionDays *int   `json:"retentionDays"`
+	RPOMinutes    *int   `json:"rpoMinutes"`
 }
 
 // drReplicaRefusal and drClusterRefusal are the AWS limitations the
@@ -49,7 +51,7 @@ func (k keyReader) dr(d *Database) error {
 	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return k.fail(v, "an object {region, mode, retentionDays}: region the recovery region, mode backups, retentionDays 1-35 (no other fields)")
+		return k.fail(v, fmt.Sprintf("an object {region, mode, retentionDays, rpoMinutes}: region the recovery region, mode backups, retentionDays 1-35, rpoMinutes %d-%d (no other fields)", spec.MinDRRPOMinutes, spec.MaxDRRPOMinutes))
 	}
 	switch {
 	case !regionPattern.MatchString(in.Region):
@@ -77,7 +79,17 @@ func (k keyReader) dr(d *Database) error {
 	if days < spec.MinDRRetentionDays || days > spec.MaxDRRetentionDays {
 		return k.breaks(v, fmt.Sprintf("retentionDays from %d to %d days (RDS keeps automated backups 0-35 days, 0 disables them), got %d", spec.MinDRRetentionDays, spec.MaxDRRetentionDays, days))
 	}
-	d.DR = DR{Region: in.Region, Mode: mode, RetentionDays: days}
+	rpo := spec.DefaultDRRPOMinutes
+	if d.Tier == Prod {
+		rpo = spec.DefaultProdDRRPOMinutes
+	}
+	if in.RPOMinutes != nil {
+		rpo = *in.RPOMinutes
+	}
+	if rpo < spec.MinDRRPOMinutes || rpo > spec.MaxDRRPOMinutes {
+		return k.breaks(v, fmt.Sprintf("rpoMinutes from %d to %d minutes (how far the replicated backups may lag behind now), got %d", spec.MinDRRPOMinutes, spec.MaxDRRPOMinutes, rpo))
+	}
+	d.DR = DR{Region: in.Region, Mode: mode, RetentionDays: days, RPOMinutes: rpo}
 	return nil
 }
 
@@ -100,7 +112,7 @@ func (k keyReader) drOptOut(d *Database) error {
 }
 
 func drToSpec(d Database, s *spec.Database) {
-	s.DR = spec.DR{Region: d.DR.Region, Mode: d.DR.Mode, RetentionDays: d.DR.RetentionDays, OptOutReason: d.DR.OptOutReason}
+	s.DR = spec.DR{Region: d.DR.Region, Mode: d.DR.Mode, RetentionDays: d.DR.RetentionDays, RPOMinutes: d.DR.RPOMinutes, OptOutReason: d.DR.OptOutReason}
 	if d.DR.Region != "" {
 		s.DR.KmsKeyID = spec.StackKey
 	}
@@ -110,5 +122,5 @@ func drCurrent(d Database) any {
 	if d.DR.Region == "" {
 		return nil
 	}
-	return map[string]any{"region": d.DR.Region, "mode": string(d.DR.Mode), "retentionDays": d.DR.RetentionDays}
+	return map[string]any{"region": d.DR.Region, "mode": string(d.DR.Mode), "retentionDays": d.DR.RetentionDays, "rpoMinutes": d.DR.RPOMinutes}
 }

@@ -17,7 +17,7 @@ func TestDRRejects(t *testing.T) {
 	good := `{"region":"eu-central-1","mode":"backups","retentionDays":14}`
 	cases := []rejection{
 		{"prod without dr or opt-out", map[string]string{"database:drOptOut": unset}, "database:dr", "", "or database:drOptOut"},
-		{"dr not an object", dr(`eu-central-1`), "database:dr", `eu-central-1`, "an object {region, mode, retentionDays}"},
+		{"dr not an object", dr(`eu-central-1`), "database:dr", `eu-central-1`, "an object {region, mode, retentionDays, rpoMinutes}"},
 		{"dr with an unknown field", dr(`{"region":"eu-central-1","vault":"x"}`), "database:dr", `{"region":"eu-central-1","vault":"x"}`, "no other fields"},
 		{"dr region missing", dr(`{"mode":"backups"}`), "database:dr", `{"mode":"backups"}`, "an AWS region name"},
 		{"dr region not a region", dr(`{"region":"frankfurt"}`), "database:dr", `{"region":"frankfurt"}`, "an AWS region name"},
@@ -28,6 +28,9 @@ func TestDRRejects(t *testing.T) {
 		{"dr retention 0", dr(`{"region":"eu-central-1","retentionDays":0}`), "database:dr", `{"region":"eu-central-1","retentionDays":0}`, "retentionDays from 1 to 35"},
 		{"dr retention 36", dr(`{"region":"eu-central-1","retentionDays":36}`), "database:dr", `{"region":"eu-central-1","retentionDays":36}`, "retentionDays from 1 to 35"},
 		{"dr retention not a number", dr(`{"region":"eu-central-1","retentionDays":"a week"}`), "database:dr", `{"region":"eu-central-1","retentionDays":"a week"}`, "retentionDays 1-35"},
+		{"dr rpo 14", dr(`{"region":"eu-central-1","rpoMinutes":14}`), "database:dr", `{"region":"eu-central-1","rpoMinutes":14}`, "rpoMinutes from 15 to 1440"},
+		{"dr rpo over a day", dr(`{"region":"eu-central-1","rpoMinutes":1441}`), "database:dr", `{"region":"eu-central-1","rpoMinutes":1441}`, "rpoMinutes from 15 to 1440"},
+		{"dr rpo not a number", dr(`{"region":"eu-central-1","rpoMinutes":"1h"}`), "database:dr", `{"region":"eu-central-1","rpoMinutes":"1h"}`, "rpoMinutes 15-1440"},
 		{"opt-out next to dr", map[string]string{"database:dr": good}, "database:drOptOut", "no recovery network in these tests", "no opt-out in a stack that sets database:dr"},
 		{"opt-out without a reason", map[string]string{"database:drOptOut": "no"}, "database:drOptOut", "no", "at least 10 characters"},
 	}
@@ -40,13 +43,17 @@ func TestDRRejects(t *testing.T) {
 func TestDRResolves(t *testing.T) {
 	d := loadDB(t, map[string]string{"database:dr": `{"region":"eu-central-1"}`, "database:drOptOut": unset, "database:backupRetentionDays": "21"})
 	got := config.DatabaseSpec(d).DR
-	want := spec.DR{Region: "eu-central-1", Mode: spec.DRBackups, RetentionDays: 21, KmsKeyID: spec.StackKey}
+	want := spec.DR{Region: "eu-central-1", Mode: spec.DRBackups, RetentionDays: 21, RPOMinutes: spec.DefaultProdDRRPOMinutes, KmsKeyID: spec.StackKey}
 	if got != want {
 		t.Errorf("spec DR %+v, want %+v", got, want)
 	}
-	d = loadDB(t, map[string]string{"database:dr": `{"region":"us-east-2","mode":"backups","retentionDays":3}`, "database:drOptOut": unset})
-	if got := config.DatabaseSpec(d).DR; got.RetentionDays != 3 || got.Region != "us-east-2" {
-		t.Errorf("spec DR %+v, want us-east-2 with 3 days", got)
+	d = loadDB(t, map[string]string{"database:dr": `{"region":"us-east-2","mode":"backups","retentionDays":3,"rpoMinutes":30}`, "database:drOptOut": unset})
+	if got := config.DatabaseSpec(d).DR; got.RetentionDays != 3 || got.Region != "us-east-2" || got.RPOMinutes != 30 {
+		t.Errorf("spec DR %+v, want us-east-2 with 3 days and a 30-minute RPO", got)
+	}
+	d = loadDB(t, map[string]string{"database:tier": "staging", "database:environment": "staging", "database:drOptOut": unset, "database:dr": `{"region":"eu-central-1"}`})
+	if got := config.DatabaseSpec(d).DR; got.RPOMinutes != spec.DefaultDRRPOMinutes {
+		t.Errorf("staging spec DR %+v, want the %d-minute default RPO", got, spec.DefaultDRRPOMinutes)
 	}
 	d = loadDB(t, nil)
 	if got := config.DatabaseSpec(d).DR; got.Enabled() || got.OptOutReason != "no recovery network in these tests" || got.KmsKeyID != "" {

@@ -40,6 +40,22 @@ const (
 	MaxDRRetentionDays = MaxBackupRetentionDays
 )
 
+// The recovery point target of a DR stack, in minutes (database:dr
+// rpoMinutes). AWS documents no recovery point for automated backup
+// replication, only that RDS copies snapshots and transaction logs "as soon
+// as they are ready on the DB instance" (USER_ReplicateBackups.html), so
+// the defaults are the platform's own: prod 60 minutes, twice the 30
+// minutes verify allows the primary's own latest restorable time to lag
+// (leaving as long again for the cross-Region copy), other tiers 240. The
+// bounds: at least 15 minutes (a tighter target than half the primary's own
+// bound cannot be held with no documented copy time), at most a day.
+const (
+	DefaultDRRPOMinutes     = 240
+	DefaultProdDRRPOMinutes = 60
+	MinDRRPOMinutes         = 15
+	MaxDRRPOMinutes         = 24 * 60
+)
+
 // DR is a database stack's disaster-recovery setting (database:dr and
 // database:drOptOut).
 type DR struct {
@@ -49,6 +65,10 @@ type DR struct {
 	Mode DRMode
 	// RetentionDays is the replicated backups' retention.
 	RetentionDays int
+	// RPOMinutes is the recovery point target: how far the replicated
+	// backups' latest restorable time may lag behind now (verify's
+	// dr-backups check).
+	RPOMinutes int
 	// KmsKeyID is the key reference (StackKey: the stack's own DR key,
 	// a customer-managed key in Region) the replicated backups are
 	// encrypted with.
