@@ -177,6 +177,13 @@ func (r RDS) DescribeDBProxyTargets(ctx context.Context, in *rds.DescribeDBProxy
 	}](r.API, "DescribeDBProxyTargets").DescribeDBProxyTargets(ctx, in, o...)
 }
 
+func (r RDS) DescribeDBInstanceAutomatedBackups(ctx context.Context, in *rds.DescribeDBInstanceAutomatedBackupsInput, o ...func(*rds.Options)) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error) {
+	r.Calls.Add("rds:DescribeDBInstanceAutomatedBackups")
+	return api[interface {
+		DescribeDBInstanceAutomatedBackups(context.Context, *rds.DescribeDBInstanceAutomatedBackupsInput, ...func(*rds.Options)) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error)
+	}](r.API, "DescribeDBInstanceAutomatedBackups").DescribeDBInstanceAutomatedBackups(ctx, in, o...)
+}
+
 func (r RDS) FailoverDBCluster(ctx context.Context, in *rds.FailoverDBClusterInput, o ...func(*rds.Options)) (*rds.FailoverDBClusterOutput, error) {
 	r.Calls.Add("rds:FailoverDBCluster")
 	return api[interface {

@@ -54,6 +54,9 @@ func checksFor(out stackout.Database, exp Expect) []string {
 	if hasProxy(out, exp) {
 		names = append(slices.Clone(names), ProxyChecks...)
 	}
+	if hasDR(out) {
+		names = append(slices.Clone(names), CheckDRBackups)
+	}
 	return names
 }
 

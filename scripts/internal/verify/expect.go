@@ -51,6 +51,9 @@ type Expect struct {
 	// output must name one, and without DirectAccess the database's
 	// security group admits only the proxy's.
 	Proxy spec.Proxy
+	// DRRPOMinutes is the spec's recovery point target (database:dr
+	// rpoMinutes): how far the replicated backups may lag behind now.
+	DRRPOMinutes int
 }
 
 // Expectations derives what a stack's live instance must show.
@@ -72,6 +75,7 @@ func Expectations(s stacks.Stack) (Expect, error) {
 		Parameters:         sp.Parameters,
 		Deployment:         sp.Deployment,
 		Proxy:              sp.Proxy,
+		DRRPOMinutes:       sp.DR.RPOMinutes,
 	}
 	for _, in := range sp.Ingress {
 		switch {

@@ -29,6 +29,8 @@ type RDS interface {
 	// An RDS Proxy and the targets of its default target group.
 	DescribeDBProxies(ctx context.Context, in *rds.DescribeDBProxiesInput, opts ...func(*rds.Options)) (*rds.DescribeDBProxiesOutput, error)
 	DescribeDBProxyTargets(ctx context.Context, in *rds.DescribeDBProxyTargetsInput, opts ...func(*rds.Options)) (*rds.DescribeDBProxyTargetsOutput, error)
+	// The replicated automated backups, in the recovery region.
+	DescribeDBInstanceAutomatedBackups(ctx context.Context, in *rds.DescribeDBInstanceAutomatedBackupsInput, opts ...func(*rds.Options)) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error)
 }
 
 // EC2 is the part of the EC2 API that verify reads. *ec2.Client has it.
@@ -274,6 +276,7 @@ func (v *Verifier) verify(ctx context.Context, t Target, rep *StackReport, r *re
 	if px != nil {
 		v.proxyChecks(ctx, rdsAPI, px, out, exp, r)
 	}
+	v.drChecks(ctx, out, exp, r)
 }
 
 // settingsChecks are the checks of the spec's settings that an instance
