@@ -104,6 +104,10 @@ func (v *Verifier) verifyCluster(ctx context.Context, t Target, exp Expect, rdsA
 	if px != nil {
 		v.proxyChecks(ctx, rdsAPI, px, out, exp, r)
 	}
+	// A cluster has no DR (the config refuses it: RDS replicates no Multi-AZ
+	// DB cluster's automated backups); outputs that name a recovery region
+	// anyway are checked, and find no replicated backups of the cluster.
+	v.drChecks(ctx, out, exp, r)
 }
 
 func describeCluster(ctx context.Context, api RDS, id string) (rdstypes.DBCluster, error) {
