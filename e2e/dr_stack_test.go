@@ -64,6 +64,13 @@ func TestDRBackupsStack(t *testing.T) {
 	require.NotEmpty(t, drKey.ID, "a key in the recovery region")
 	assert.Equal(t, drKey.Outputs["arn"], fakeaws.Unsecret(repl.Inputs["kmsKeyId"]), "the replication uses the DR key")
 	assert.Contains(t, drKey.Outputs["arn"], ":"+dr+":")
+	// The DR outputs name the recovery region, the DR key and the
+	// replicated backups, as verify and the DR drill read them.
+	out := w.state(contract.DatabaseProject, stack).outputs()
+	assert.Equal(t, dr, out["drRegion"])
+	assert.Equal(t, drKey.Outputs["arn"], out["drKmsKeyArn"])
+	assert.Equal(t, repl.ID, out["drBackupsArn"], "drBackupsArn is the replication's automated-backups ARN, its ID")
+	assert.Contains(t, out["drBackupsArn"], ":"+dr+":")
 	for _, rec := range w.records() {
 		if rec.Type == "aws:ec2/vpc:Vpc" && strings.Contains(rec.URN, "network::dev-dr") {
 			assert.Equal(t, dr, rec.Region, "the recovery network is in the recovery region")
