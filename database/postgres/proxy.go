@@ -68,10 +68,10 @@ func (b *builder) proxyTargetOf() proxyTarget {
 //
 // The database group's other sources are databaseIngress's.
 //
-// Open question: the RDS Proxy pages do not say on which port a proxy for
-// PostgreSQL listens when the database's port is not 5432; the rules admit
-// clients on the database's port (database:port), which is the same for
-// the default.
+// The rules admit clients on the database's port, which is 5432 whenever
+// there is a proxy: the RDS Proxy pages do not say on which port a proxy
+// for PostgreSQL listens when the database's port is another, so the
+// config refuses database:proxy with any other port.
 func (b *builder) proxySecurityGroup() error {
 	if !b.args.Spec.Proxy.Enabled {
 		return nil

@@ -672,11 +672,21 @@ var DatabaseKeyTable = []DatabaseKey{
 				s.Ingress = append(s.Ingress, spec.Ingress{SecurityGroupID: sg, Port: d.Port})
 			}
 		}},
-	{Name: "proxy", Type: "boolean", Default: "`false`", Allowed: "`true` puts an RDS Proxy in front of the instance or cluster: TLS and IAM authentication required, and the database then admits only the proxy (see `proxyDirectAccess`)",
+	{Name: "proxy", Type: "boolean", Default: "`false`", Allowed: "`true` puts an RDS Proxy in front of the instance or cluster: TLS and IAM authentication required, and the database then admits only the proxy (see `proxyDirectAccess`); only with the default `port`",
 		current: func(d Database) any { return d.Proxy.Enabled },
 		load: func(k keyReader, d *Database) (err error) {
-			d.Proxy.Enabled, err = k.boolean(false)
-			return err
+			if d.Proxy.Enabled, err = k.boolean(false); err != nil {
+				return err
+			}
+			// Which port a proxy for PostgreSQL listens on when the
+			// database's is not 5432 is not in AWS's RDS Proxy pages
+			// (rds-proxy.html states the proxy's own port only in its
+			// MySQL limitations; CreateDBProxy takes no port), so the
+			// platform does not guess: a proxy needs the default port.
+			if d.Proxy.Enabled && d.Port != DefaultPort {
+				return k.fail("true", fmt.Sprintf("`false` while database:port is %d: a stack behind an RDS Proxy keeps the default port %d (which port the proxy would listen on otherwise is not documented)", d.Port, DefaultPort))
+			}
+			return nil
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Proxy.Enabled = d.Proxy.Enabled }},
 	{Name: "proxyDirectAccess", Type: "boolean", Default: "none without `proxy`; `false` with it", Allowed: "`true` (with `proxy`) keeps the database's own ingress from the application subnets and the sources above next to the proxy's", Rule: "least-privilege-ingress",

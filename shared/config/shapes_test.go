@@ -40,6 +40,9 @@ func TestLoadDatabaseRejectsShapesAndProxy(t *testing.T) {
 		{"cluster on a metal size", cluster(map[string]string{"database:instanceClass": "db.m6id.metal"}), "database:instanceClass", "db.m6id.metal", "a size of db.m6id"},
 		{"cluster class without db.", cluster(map[string]string{"database:instanceClass": "m6gd.large"}), "database:instanceClass", "m6gd.large", "it starts with db."},
 
+		// proxy with a port other than the default
+		{"proxy on another port", proxy(map[string]string{"database:port": "6543"}), "database:proxy", "true", "while database:port is 6543"},
+
 		// storageType
 		{"instance on io1", map[string]string{"database:storageType": "io1"}, "database:storageType", "io1", "gp3 for an instance"},
 		{"instance on gp2", map[string]string{"database:storageType": "gp2"}, "database:storageType", "gp2", "gp3 for an instance"},
