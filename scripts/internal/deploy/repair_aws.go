@@ -71,7 +71,7 @@ const (
 //     DescribeEventSubscriptions with SubscriptionName,
 //     SubscriptionNotFound when absent; the ID is the CustSubscriptionId,
 //     the name (resourceEventSubscriptionCreate, same commit).
-//   - an Aurora cluster, by its identifier (`clusterIdentifier`; the
+//   - a Multi-AZ DB cluster (aws:rds/cluster), by its identifier (`clusterIdentifier`; the
 //     platform makes it with naming.ClusterIdentifier): DescribeDBClusters
 //     with DBClusterIdentifier, DBClusterNotFoundFault when absent; the ID
 //     is the identifier (resourceClusterCreate: d.SetId(identifier)); its
