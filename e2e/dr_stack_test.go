@@ -34,7 +34,7 @@ func TestDRBackupsStack(t *testing.T) {
 	sb.editEnv(contract.NetworkProject, "dev-dr", "  aws:region: "+primary+"\n", "  aws:region: "+dr+"\n")
 	sb.editEnv(contract.NetworkProject, "dev-dr", "network:vpcCidr: 10.20.0.0/16\n", "network:vpcCidr: 10.21.0.0/16\n")
 	sb.editEnv(contract.DatabaseProject, stack, "  database:databaseName: orders\n",
-		"  database:databaseName: orders\n  database:dr: {region: "+dr+", mode: backups, retentionDays: 7}\n")
+		"  database:databaseName: orders\n  database:dr: {region: "+dr+", mode: backups, retentionDays: 9}\n")
 
 	for _, s := range []string{"dev", "dev-dr", stack} {
 		up := sb.deploy("up", "--env", "dev", "--stack", s)
@@ -45,7 +45,7 @@ func TestDRBackupsStack(t *testing.T) {
 	inst := recordOf(t, w, "aws:rds/instance:Instance")
 	assert.Equal(t, dr, repl.Region, "the replication is made in the recovery region")
 	assert.Equal(t, inst.Outputs["arn"], fakeaws.Unsecret(repl.Inputs["sourceDbInstanceArn"]), "it replicates the stack's instance")
-	assert.Equal(t, 7.0, repl.Inputs["retentionPeriod"])
+	assert.Equal(t, 9.0, repl.Inputs["retentionPeriod"], "the stack's retention, not the default of 7")
 	var drKey fakeaws.Record
 	for _, rec := range w.records() {
 		if !strings.Contains(rec.URN, "::"+contract.DatabaseProject+"::") {
@@ -71,11 +71,14 @@ func TestDRBackupsStack(t *testing.T) {
 	assert.Equal(t, drKey.Outputs["arn"], out["drKmsKeyArn"])
 	assert.Equal(t, repl.ID, out["drBackupsArn"], "drBackupsArn is the replication's automated-backups ARN, its ID")
 	assert.Contains(t, out["drBackupsArn"], ":"+dr+":")
+	drVPCs := 0
 	for _, rec := range w.records() {
-		if rec.Type == "aws:ec2/vpc:Vpc" && strings.Contains(rec.URN, "network::dev-dr") {
+		if rec.Type == "aws:ec2/vpc:Vpc" && strings.HasPrefix(rec.URN, "urn:pulumi:dev-dr::"+contract.NetworkProject+"::") {
+			drVPCs++
 			assert.Equal(t, dr, rec.Region, "the recovery network is in the recovery region")
 		}
 	}
+	assert.Equal(t, 1, drVPCs, "the recovery network's VPC")
 
 	pre := sb.deploy("preview", "--env", "dev", "--stack", stack, "--refresh", "--expect-no-changes")
 	require.Zero(t, pre.code, "a refreshed preview of %s has no changes\n%s", stack, pre)

@@ -69,15 +69,20 @@ func (r *records) find(typ, id string) (int, bool) {
 }
 
 // findIn is find for a resource the provider of region manages: AWS
-// names many resources per region (a type's Unique "region": a KMS alias,
-// a DB instance), so two records may share a type and an ID in two
-// regions, and the one in region is the provider's. Without one there,
-// it is find's.
+// names many resources per region (a type's Unique "region" or "vpc": a
+// KMS alias, a DB instance), so two records may share a type and an ID in
+// two regions, and only the one in region is the provider's; another
+// region's is not found, as AWS answers a regional API with "not found"
+// for a name that exists only elsewhere. Other types are found in any
+// region (find): their IDs are AWS-generated, or the type is global.
 func (r *records) findIn(typ, id, region string) (int, bool) {
 	for i, rec := range r.Resources {
 		if rec.Type == typ && rec.ID == id && rec.Region == region {
 			return i, true
 		}
+	}
+	if t, ok := types[typ]; ok && (t.Unique == "region" || t.Unique == "vpc") {
+		return -1, false
 	}
 	return r.find(typ, id)
 }
