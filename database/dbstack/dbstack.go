@@ -160,15 +160,18 @@ func ResolveConfig(cfg config.Database, now time.Time) spec.Database {
 	s.TopicKmsMasterKeyID = spec.StackKey
 	s.EventSubscriptions = eventSubscriptions(s.Deployment)
 	// The RDS Proxy's fixed choices, whatever the stack file says: clients
-	// connect over TLS and authenticate with IAM, statement text is never
-	// logged, and only the application subnets reach it. Whether there is
-	// a proxy, direct access and the pool are the stack file's.
+	// connect over TLS and authenticate with IAM, and statement text is
+	// never logged. Whether there is a proxy, direct access and the pool
+	// are the stack file's. The proxy admits the sources the database
+	// would: the application subnets and the stack file's own
+	// (allowedCidrs, allowedSecurityGroupIds), so those reach the database
+	// through the proxy when it admits only the proxy.
 	s.Proxy.RequireTLS = true
 	s.Proxy.IAMAuth = spec.ProxyIAMAuthRequired
 	s.Proxy.DebugLogging = false
 	s.Proxy.Ingress = nil
 	if s.Proxy.Enabled {
-		s.Proxy.Ingress = []spec.Ingress{{FromApps: true, Port: s.Port}}
+		s.Proxy.Ingress = append([]spec.Ingress(nil), s.Ingress...)
 	}
 	return s
 }

@@ -118,6 +118,22 @@ func TestResolveProxy(t *testing.T) {
 	}, got.Proxy)
 	require.NoError(t, guardrails.CheckDatabase(got))
 
+	// The stack file's own sources reach the database through the proxy
+	// too: without direct access the database admits only the proxy, so
+	// a source the proxy did not admit would reach nothing.
+	named := maps.Clone(cfg)
+	delete(named, "database:proxyDirectAccess")
+	named["database:allowedCidrs"] = `["10.99.0.0/24"]`
+	named["database:allowedSecurityGroupIds"] = `["sg-0123456789abcdef0"]`
+	viaProxy, err := dbstack.Resolve(config.MapSource("database", named), planned)
+	require.NoError(t, err)
+	assert.Equal(t, []spec.Ingress{
+		{FromApps: true, Port: viaProxy.Port},
+		{CIDR: "10.99.0.0/24", Port: viaProxy.Port},
+		{SecurityGroupID: "sg-0123456789abcdef0", Port: viaProxy.Port},
+	}, viaProxy.Proxy.Ingress)
+	require.NoError(t, guardrails.CheckDatabase(viaProxy))
+
 	without, err := dbstack.Resolve(config.MapSource("database", base), planned)
 	require.NoError(t, err)
 	assert.False(t, without.Proxy.Enabled)

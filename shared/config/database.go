@@ -631,7 +631,7 @@ var DatabaseKeyTable = []DatabaseKey{
 			return err
 		},
 		toSpec: func(d Database, s *spec.Database) { s.Instance.SkipFinalSnapshot = d.SkipFinalSnapshot }},
-	{Name: "allowedCidrs", Type: "list of strings", Default: "none", Allowed: "extra sources for the database port: RFC 1918 CIDRs, never `0.0.0.0/0` or `::/0`", Rule: "least-privilege-ingress",
+	{Name: "allowedCidrs", Type: "list of strings", Default: "none", Allowed: "extra sources for the database port: RFC 1918 CIDRs, never `0.0.0.0/0` or `::/0`; with `proxy` the proxy admits them (and the database too only with `proxyDirectAccess`)", Rule: "least-privilege-ingress",
 		load: func(k keyReader, d *Database) error {
 			cidrs, err := k.list()
 			if err != nil {
@@ -655,7 +655,7 @@ var DatabaseKeyTable = []DatabaseKey{
 				s.Ingress = append(s.Ingress, spec.Ingress{CIDR: c.String(), Port: d.Port})
 			}
 		}},
-	{Name: "allowedSecurityGroupIds", Type: "list of strings", Default: "none", Allowed: "extra sources for the database port: security group ids (`sg-...`)", Rule: "least-privilege-ingress",
+	{Name: "allowedSecurityGroupIds", Type: "list of strings", Default: "none", Allowed: "extra sources for the database port: security group ids (`sg-...`); with `proxy` the proxy admits them (and the database too only with `proxyDirectAccess`)", Rule: "least-privilege-ingress",
 		load: func(k keyReader, d *Database) (err error) {
 			if d.AllowedSecurityGroups, err = k.list(); err != nil {
 				return err
