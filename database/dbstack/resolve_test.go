@@ -158,3 +158,24 @@ func asInstanceWithoutProxy(t *testing.T, name string) map[string]string {
 	}
 	return cfg
 }
+
+// TestCommittedStacksShowEveryShape holds the committed stack files to
+// what the README promises app teams as examples: a prod stack that is a
+// Multi-AZ DB cluster behind an RDS Proxy, and a staging stack that is an
+// instance behind one. TestCommittedStacks checks each file for its own
+// shape, so without this a file could change shape and every test pass.
+func TestCommittedStacksShowEveryShape(t *testing.T) {
+	var prodClusterProxy, stagingInstanceProxy []string
+	for _, s := range databaseStacks(t) {
+		got, err := dbstack.Resolve(config.MapSource("database", s.Config), planned)
+		require.NoError(t, err, s.File)
+		switch {
+		case got.Tier == spec.Prod && got.Deployment == spec.DeployCluster && got.Proxy.Enabled:
+			prodClusterProxy = append(prodClusterProxy, s.Name)
+		case got.Tier == spec.Staging && got.Deployment == spec.DeployInstance && got.Proxy.Enabled:
+			stagingInstanceProxy = append(stagingInstanceProxy, s.Name)
+		}
+	}
+	assert.NotEmpty(t, prodClusterProxy, "no committed prod stack is a cluster behind a proxy")
+	assert.NotEmpty(t, stagingInstanceProxy, "no committed staging stack is an instance behind a proxy")
+}
