@@ -107,21 +107,9 @@ func (b *builder) clusterParameterGroupOf(family string) (*rds.ClusterParameterG
 func (b *builder) cluster() error {
 	s := b.args.Spec
 	p := s.Instance
-	if err := b.logGroups(); err != nil {
+	deps, snapshot, err := b.beforeDatabase()
+	if err != nil {
 		return err
-	}
-	// The cluster waits for the key's full policy, as its log groups do.
-	deps := []pulumi.Resource{b.db.KeyPolicy}
-	for _, lg := range b.db.LogGroups {
-		deps = append(deps, lg)
-	}
-
-	var snapshot pulumi.StringPtrInput
-	if p.FinalSnapshotIdentifier != "" {
-		b.db.SnapshotName = b.db.Identifier.ApplyT(func(id string) string {
-			return naming.FinalSnapshotIdentifier(id, p.FinalSnapshotIdentifier)
-		}).(pulumi.StringOutput)
-		snapshot = b.db.SnapshotName
 	}
 
 	args := &rds.ClusterArgs{
@@ -189,7 +177,6 @@ func (b *builder) cluster() error {
 		// inputs, so it gets its own.
 		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier"}),
 	}
-	var err error
 	b.db.Cluster, err = rds.NewCluster(b.ctx, b.child("cluster"), args, opts...)
 	return err
 }

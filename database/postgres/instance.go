@@ -30,28 +30,38 @@ func (b *builder) identifier() pulumi.StringOutput {
 	}).(pulumi.StringOutput)
 }
 
+// beforeDatabase declares the log groups RDS will export to (first, so
+// they carry a retention and the key instead of being created by RDS
+// without either) and returns what the instance or cluster waits for, the
+// key's full policy and those groups (RDS may use the key only then), and
+// its final snapshot's name (nil when the spec skips it).
+func (b *builder) beforeDatabase() ([]pulumi.Resource, pulumi.StringPtrInput, error) {
+	if err := b.logGroups(); err != nil {
+		return nil, nil, err
+	}
+	deps := []pulumi.Resource{b.db.KeyPolicy}
+	for _, lg := range b.db.LogGroups {
+		deps = append(deps, lg)
+	}
+	suffix := b.args.Spec.Instance.FinalSnapshotIdentifier
+	if suffix == "" {
+		return deps, nil, nil
+	}
+	b.db.SnapshotName = b.db.Identifier.ApplyT(func(id string) string {
+		return naming.FinalSnapshotIdentifier(id, suffix)
+	}).(pulumi.StringOutput)
+	return deps, b.db.SnapshotName, nil
+}
+
 // instance declares the log groups RDS will export to (first, so they carry
 // a retention and the key instead of being created by RDS without either),
 // then the instance itself.
 func (b *builder) instance() error {
 	s := b.args.Spec
 	p := b.args.Spec.Instance
-	if err := b.logGroups(); err != nil {
+	deps, snapshot, err := b.beforeDatabase()
+	if err != nil {
 		return err
-	}
-	// The instance waits for the key's full policy, as its log groups do:
-	// RDS may use the key only then.
-	deps := []pulumi.Resource{b.db.KeyPolicy}
-	for _, lg := range b.db.LogGroups {
-		deps = append(deps, lg)
-	}
-
-	var snapshot pulumi.StringPtrInput
-	if p.FinalSnapshotIdentifier != "" {
-		b.db.SnapshotName = b.db.Identifier.ApplyT(func(id string) string {
-			return naming.FinalSnapshotIdentifier(id, p.FinalSnapshotIdentifier)
-		}).(pulumi.StringOutput)
-		snapshot = b.db.SnapshotName
 	}
 
 	args := &rds.InstanceArgs{
@@ -126,7 +136,6 @@ func (b *builder) instance() error {
 		// max_allocated_storage > configured).
 		pulumi.IgnoreChanges([]string{"finalSnapshotIdentifier"}),
 	}
-	var err error
 	b.db.Instance, err = rds.NewInstance(b.ctx, b.child("db"), args, opts...)
 	return err
 }
