@@ -101,17 +101,10 @@ func (d *Drill) checks() []string {
 func (d *Drill) stepsDR(ctx context.Context, st *state, run string, rep *Report) {
 	out := st.src.Outputs
 	rc := d.Recovery
-	inst, err := describe(ctx, d.RDS, out.InstanceIdentifier)
-	if err != nil {
-		st.add(check.Failf(CheckSource, "%v", err))
+	if !d.source(ctx, st) {
 		return
 	}
-	res := checkSource(inst, out)
-	st.add(res)
-	if res.Status != check.Pass {
-		return
-	}
-	st.inst = inst
+	inst := st.inst
 
 	backup, res := findReplicatedBackup(ctx, rc, inst)
 	st.add(res)

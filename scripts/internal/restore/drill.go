@@ -250,20 +250,29 @@ func (d *Drill) Run(ctx context.Context, src Source) (rep Report) {
 	return rep
 }
 
-func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
-	out := st.src.Outputs
-	// The source: described, never changed.
-	inst, err := describe(ctx, d.RDS, out.InstanceIdentifier)
+// source describes the source instance (never changing it), checks it
+// against the stack's outputs and keeps it in st.inst; false when the
+// drill cannot go on.
+func (d *Drill) source(ctx context.Context, st *state) bool {
+	inst, err := describe(ctx, d.RDS, st.src.Outputs.InstanceIdentifier)
 	if err != nil {
 		st.add(check.Failf(CheckSource, "%v", err))
-		return
+		return false
 	}
-	res := checkSource(inst, out)
+	res := checkSource(inst, st.src.Outputs)
 	st.add(res)
 	if res.Status != check.Pass {
-		return
+		return false
 	}
 	st.inst = inst
+	return true
+}
+
+func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
+	out := st.src.Outputs
+	if !d.source(ctx, st) {
+		return
+	}
 
 	// The markers, on the source's clock.
 	tl, ok := d.markers(ctx, st, run)
@@ -276,7 +285,7 @@ func (d *Drill) steps(ctx context.Context, st *state, run string, rep *Report) {
 
 	// RDS must be able to restore past the second marker, or its absence
 	// would prove nothing.
-	res = d.waitRestorable(ctx, out.InstanceIdentifier, tl.AfterAt)
+	res := d.waitRestorable(ctx, out.InstanceIdentifier, tl.AfterAt)
 	st.add(res)
 	if res.Status != check.Pass {
 		return
