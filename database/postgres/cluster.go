@@ -129,6 +129,14 @@ func (b *builder) cluster() error {
 		ManageMasterUserPassword:    pulumi.Bool(p.ManageMasterUserPassword),
 		MasterUserSecretKmsKeyId:    b.keyInput(p.MasterUserSecretKmsKeyID),
 		Port:                        pulumi.Int(s.Port),
+		// publiclyAccessible is not rendered: pulumi-aws v6.83.4's
+		// ClusterArgs has no such input (only ClusterInstance has). RDS
+		// then applies CreateDBCluster's default: "If DBSubnetGroup is
+		// specified, PubliclyAccessible defaults to false unless the value
+		// of DBSubnetGroup is default" (RDS API reference,
+		// CreateDBCluster PubliclyAccessible). The stack's own subnet group
+		// of isolated subnets is always named here, and verify's
+		// not-public check reads the live cluster's PubliclyAccessible.
 		DbSubnetGroupName:           b.db.SubnetGroup.Name,
 		VpcSecurityGroupIds:         pulumi.StringArray{b.db.SecurityGroup.ID()},
 		DbClusterParameterGroupName: b.db.ClusterParameterGroup.Name,
