@@ -119,16 +119,16 @@ func (b *builder) cluster() error {
 		// CreateDBCluster: AllocatedStorage, DBClusterInstanceClass,
 		// DBSubnetGroupName and Iops are "required to create a Multi-AZ DB
 		// cluster".
-		DbClusterInstanceClass:      pulumi.String(p.InstanceClass),
-		StorageType:                 pulumi.String(p.StorageType),
-		AllocatedStorage:            pulumi.Int(p.AllocatedStorageGb),
-		StorageEncrypted:            pulumi.Bool(p.StorageEncrypted),
-		KmsKeyId:                    b.keyInput(p.KmsKeyID),
-		DatabaseName:                pulumi.String(s.DatabaseName),
-		MasterUsername:              pulumi.String(p.MasterUsername),
-		ManageMasterUserPassword:    pulumi.Bool(p.ManageMasterUserPassword),
-		MasterUserSecretKmsKeyId:    b.keyInput(p.MasterUserSecretKmsKeyID),
-		Port:                        pulumi.Int(s.Port),
+		DbClusterInstanceClass:   pulumi.String(p.InstanceClass),
+		StorageType:              pulumi.String(p.StorageType),
+		AllocatedStorage:         pulumi.Int(p.AllocatedStorageGb),
+		StorageEncrypted:         pulumi.Bool(p.StorageEncrypted),
+		KmsKeyId:                 b.keyInput(p.KmsKeyID),
+		DatabaseName:             pulumi.String(s.DatabaseName),
+		MasterUsername:           pulumi.String(p.MasterUsername),
+		ManageMasterUserPassword: pulumi.Bool(p.ManageMasterUserPassword),
+		MasterUserSecretKmsKeyId: b.keyInput(p.MasterUserSecretKmsKeyID),
+		Port:                     pulumi.Int(s.Port),
 		// publiclyAccessible is not rendered: pulumi-aws v6.83.4's
 		// ClusterArgs has no such input (only ClusterInstance has). RDS
 		// then applies CreateDBCluster's default: "If DBSubnetGroup is
