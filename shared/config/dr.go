@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/spec"
 )
 
@@ -20,7 +22,11 @@ type DR struct {
 	Mode          spec.DRMode
 	RetentionDays int
 	RPOMinutes    int
-	OptOutReason  string
+	// NetworkStack is the recovery network as the file names it (the
+	// networkStack entry); empty means network/<environment>-dr
+	// (networkref.RecoveryStack).
+	NetworkStack string
+	OptOutReason string
 }
 
 // drValue is database:dr as the stack file writes it.
@@ -29,6 +35,7 @@ type drValue struct {
 	Mode          string `json:"mode"`
 	RetentionDays *int   `json:"retentionDays"`
 	RPOMinutes    *int   `json:"rpoMinutes"`
+	NetworkStack  string `json:"networkStack"`
 }
 
 // drReplicaRefusal and drClusterRefusal are the AWS limitations the
@@ -51,7 +58,7 @@ func (k keyReader) dr(d *Database) error {
 	dec := json.NewDecoder(bytes.NewReader([]byte(v)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return k.fail(v, fmt.Sprintf("an object {region, mode, retentionDays, rpoMinutes}: region the recovery region, mode backups, retentionDays 1-35, rpoMinutes %d-%d (no other fields)", spec.MinDRRPOMinutes, spec.MaxDRRPOMinutes))
+		return k.fail(v, fmt.Sprintf("an object {region, mode, retentionDays, rpoMinutes, networkStack}: region the recovery region, mode backups, retentionDays 1-35, rpoMinutes %d-%d, networkStack the recovery network (%s; default %s) (no other fields)", spec.MinDRRPOMinutes, spec.MaxDRRPOMinutes, networkref.Forms, networkref.RecoveryStack("<environment>")))
 	}
 	switch {
 	case !regionPattern.MatchString(in.Region):
@@ -89,7 +96,14 @@ func (k keyReader) dr(d *Database) error {
 	if rpo < spec.MinDRRPOMinutes || rpo > spec.MaxDRRPOMinutes {
 		return k.breaks(v, fmt.Sprintf("rpoMinutes from %d to %d minutes (how far the replicated backups may lag behind now), got %d", spec.MinDRRPOMinutes, spec.MaxDRRPOMinutes, rpo))
 	}
-	d.DR = DR{Region: in.Region, Mode: mode, RetentionDays: days, RPOMinutes: rpo}
+	ref, err := networkref.ParseRecovery(in.NetworkStack, d.Environment)
+	if err != nil {
+		return k.breaks(v, fmt.Sprintf("networkStack: the recovery network stack, %s (default %s, the environment's recovery network), got %q", networkref.Forms, networkref.RecoveryStack(d.Environment), in.NetworkStack))
+	}
+	if ref.Project == networkref.Project && ref.Stack == d.Environment {
+		return k.breaks(v, fmt.Sprintf("networkStack: a recovery network, not the environment's primary network %s (default %s)", d.Environment, networkref.RecoveryStack(d.Environment)))
+	}
+	d.DR = DR{Region: in.Region, Mode: mode, RetentionDays: days, RPOMinutes: rpo, NetworkStack: strings.TrimSpace(in.NetworkStack)}
 	return nil
 }
 
@@ -112,7 +126,7 @@ func (k keyReader) drOptOut(d *Database) error {
 }
 
 func drToSpec(d Database, s *spec.Database) {
-	s.DR = spec.DR{Region: d.DR.Region, Mode: d.DR.Mode, RetentionDays: d.DR.RetentionDays, RPOMinutes: d.DR.RPOMinutes, OptOutReason: d.DR.OptOutReason}
+	s.DR = spec.DR{Region: d.DR.Region, Mode: d.DR.Mode, RetentionDays: d.DR.RetentionDays, RPOMinutes: d.DR.RPOMinutes, NetworkStack: d.DR.NetworkStack, OptOutReason: d.DR.OptOutReason}
 	if d.DR.Region != "" {
 		s.DR.KmsKeyID = spec.StackKey
 	}
@@ -122,5 +136,9 @@ func drCurrent(d Database) any {
 	if d.DR.Region == "" {
 		return nil
 	}
-	return map[string]any{"region": d.DR.Region, "mode": string(d.DR.Mode), "retentionDays": d.DR.RetentionDays, "rpoMinutes": d.DR.RPOMinutes}
+	v := map[string]any{"region": d.DR.Region, "mode": string(d.DR.Mode), "retentionDays": d.DR.RetentionDays, "rpoMinutes": d.DR.RPOMinutes}
+	if d.DR.NetworkStack != "" {
+		v["networkStack"] = d.DR.NetworkStack
+	}
+	return v
 }

@@ -17,7 +17,7 @@ func TestDRRejects(t *testing.T) {
 	good := `{"region":"eu-central-1","mode":"backups","retentionDays":14}`
 	cases := []rejection{
 		{"prod without dr or opt-out", map[string]string{"database:drOptOut": unset}, "database:dr", "", "or database:drOptOut"},
-		{"dr not an object", dr(`eu-central-1`), "database:dr", `eu-central-1`, "an object {region, mode, retentionDays, rpoMinutes}"},
+		{"dr not an object", dr(`eu-central-1`), "database:dr", `eu-central-1`, "an object {region, mode, retentionDays, rpoMinutes, networkStack}"},
 		{"dr with an unknown field", dr(`{"region":"eu-central-1","vault":"x"}`), "database:dr", `{"region":"eu-central-1","vault":"x"}`, "no other fields"},
 		{"dr region missing", dr(`{"mode":"backups"}`), "database:dr", `{"mode":"backups"}`, "an AWS region name"},
 		{"dr region not a region", dr(`{"region":"frankfurt"}`), "database:dr", `{"region":"frankfurt"}`, "an AWS region name"},
@@ -31,6 +31,11 @@ func TestDRRejects(t *testing.T) {
 		{"dr rpo 14", dr(`{"region":"eu-central-1","rpoMinutes":14}`), "database:dr", `{"region":"eu-central-1","rpoMinutes":14}`, "rpoMinutes from 15 to 1440"},
 		{"dr rpo over a day", dr(`{"region":"eu-central-1","rpoMinutes":1441}`), "database:dr", `{"region":"eu-central-1","rpoMinutes":1441}`, "rpoMinutes from 15 to 1440"},
 		{"dr rpo not a number", dr(`{"region":"eu-central-1","rpoMinutes":"1h"}`), "database:dr", `{"region":"eu-central-1","rpoMinutes":"1h"}`, "rpoMinutes 15-1440"},
+		{"dr networkStack with four parts", dr(`{"region":"eu-central-1","networkStack":"a/b/c/d"}`), "database:dr", `{"region":"eu-central-1","networkStack":"a/b/c/d"}`, "networkStack: the recovery network stack, <stack>, <project>/<stack> or <organization>/<project>/<stack> (default prod-dr"},
+		{"dr networkStack with a space", dr(`{"region":"eu-central-1","networkStack":"prod dr"}`), "database:dr", `{"region":"eu-central-1","networkStack":"prod dr"}`, `got "prod dr"`},
+		{"dr networkStack an empty part", dr(`{"region":"eu-central-1","networkStack":"network//prod-dr"}`), "database:dr", `{"region":"eu-central-1","networkStack":"network//prod-dr"}`, "networkStack: the recovery network stack"},
+		{"dr networkStack the primary network", dr(`{"region":"eu-central-1","networkStack":"network/prod"}`), "database:dr", `{"region":"eu-central-1","networkStack":"network/prod"}`, "not the environment's primary network prod"},
+		{"dr networkStack not a string", dr(`{"region":"eu-central-1","networkStack":7}`), "database:dr", `{"region":"eu-central-1","networkStack":7}`, "networkStack the recovery network"},
 		{"opt-out next to dr", map[string]string{"database:dr": good}, "database:drOptOut", "no recovery network in these tests", "no opt-out in a stack that sets database:dr"},
 		{"opt-out without a reason", map[string]string{"database:drOptOut": "no"}, "database:drOptOut", "no", "at least 10 characters"},
 	}
@@ -47,9 +52,9 @@ func TestDRResolves(t *testing.T) {
 	if got != want {
 		t.Errorf("spec DR %+v, want %+v", got, want)
 	}
-	d = loadDB(t, map[string]string{"database:dr": `{"region":"us-east-2","mode":"backups","retentionDays":3,"rpoMinutes":30}`, "database:drOptOut": unset})
-	if got := config.DatabaseSpec(d).DR; got.RetentionDays != 3 || got.Region != "us-east-2" || got.RPOMinutes != 30 {
-		t.Errorf("spec DR %+v, want us-east-2 with 3 days and a 30-minute RPO", got)
+	d = loadDB(t, map[string]string{"database:dr": `{"region":"us-east-2","mode":"backups","retentionDays":3,"rpoMinutes":30,"networkStack":"prod-ohio"}`, "database:drOptOut": unset})
+	if got := config.DatabaseSpec(d).DR; got.RetentionDays != 3 || got.Region != "us-east-2" || got.RPOMinutes != 30 || got.NetworkStack != "prod-ohio" {
+		t.Errorf("spec DR %+v, want us-east-2 with 3 days, a 30-minute RPO and the network prod-ohio", got)
 	}
 	d = loadDB(t, map[string]string{"database:tier": "staging", "database:environment": "staging", "database:drOptOut": unset, "database:dr": `{"region":"eu-central-1"}`})
 	if got := config.DatabaseSpec(d).DR; got.RPOMinutes != spec.DefaultDRRPOMinutes {

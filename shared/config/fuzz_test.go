@@ -341,6 +341,7 @@ func databaseViolations(d config.Database) []string {
 		fail("deployment %q", d.Deployment)
 	}
 	bad = append(bad, proxyProblems(d.Proxy)...)
+	bad = append(bad, drProblems(d)...)
 	if d.BackupRetentionDays < 1 || d.BackupRetentionDays > 35 {
 		fail("backup retention %d", d.BackupRetentionDays)
 	}
@@ -401,6 +402,43 @@ func clusterProblems(d config.Database) []string {
 	return bad
 }
 
+// drProblems are DR settings AWS or the platform would refuse: a recovery
+// region that is the stack's own or not a region name, another mode than
+// backups, a cluster, retention or RPO out of bounds, and a recovery
+// network that is no stack reference or is the environment's primary
+// network (written out here apart from networkref's parser).
+func drProblems(d config.Database) []string {
+	r := d.DR
+	if r.Region == "" {
+		if r.Mode != "" || r.RetentionDays != 0 || r.RPOMinutes != 0 || r.NetworkStack != "" {
+			return []string{fmt.Sprintf("DR settings %+v without a region", r)}
+		}
+		return nil
+	}
+	var bad []string
+	fail := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	if r.Region == d.Region || !regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`).MatchString(r.Region) {
+		fail("DR region %q of a stack in %q", r.Region, d.Region)
+	}
+	if r.Mode != "backups" || d.Deployment != "instance" {
+		fail("DR mode %q on a %s", r.Mode, d.Deployment)
+	}
+	if r.RetentionDays < 1 || r.RetentionDays > 35 || r.RPOMinutes < 15 || r.RPOMinutes > 1440 {
+		fail("DR retention %d days, RPO %d minutes", r.RetentionDays, r.RPOMinutes)
+	}
+	if n := r.NetworkStack; n != "" {
+		parts := strings.Split(n, "/")
+		ok := len(parts) <= 3
+		for _, p := range parts {
+			ok = ok && p != "" && strings.Trim(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == ""
+		}
+		if !ok || n == d.Environment || n == "network/"+d.Environment {
+			fail("DR network stack %q of environment %s", n, d.Environment)
+		}
+	}
+	return bad
+}
+
 // proxyProblems are proxy settings RDS Proxy would refuse, or settings of
 // a proxy that is not there.
 func proxyProblems(p config.Proxy) []string {
@@ -420,12 +458,12 @@ func proxyProblems(p config.Proxy) []string {
 
 func FuzzLoadDatabase(f *testing.F) {
 	keys := []string{"tier", "engineVersion", "backupWindow", "maintenanceWindow", "masterUsername", "app", "allowedCidrs", "alarms", "backupRetentionDays", "allocatedStorageGb", "maxAllocatedStorageGb",
-		"deployment", "instanceClass", "storageType", "iops", "proxy", "proxyMaxIdleConnectionsPercent"}
+		"deployment", "instanceClass", "storageType", "iops", "proxy", "proxyMaxIdleConnectionsPercent", "dr"}
 	add := func(cfg map[string]string) {
 		g := func(k string) string { return cfg["database:"+k] }
 		f.Add(g("tier"), g("engineVersion"), g("backupWindow"), g("maintenanceWindow"), g("masterUsername"), g("app"),
 			g("allowedCidrs"), g("alarms"), g("backupRetentionDays"), g("allocatedStorageGb"), g("maxAllocatedStorageGb"),
-			g("deployment"), g("instanceClass"), g("storageType"), g("iops"), g("proxy"), g("proxyMaxIdleConnectionsPercent"))
+			g("deployment"), g("instanceClass"), g("storageType"), g("iops"), g("proxy"), g("proxyMaxIdleConnectionsPercent"), g("dr"))
 	}
 	for _, s := range committedStacks(f) {
 		if s.Project == "database" {
@@ -454,17 +492,28 @@ func FuzzLoadDatabase(f *testing.F) {
 		{"database:tier": "prod", "database:app": "orders", "database:storageType": "io2", "database:iops": "3000"},
 		{"database:tier": "prod", "database:app": "orders", "database:proxy": "true", "database:proxyMaxIdleConnectionsPercent": "90"},
 		{"database:tier": "prod", "database:app": "orders", "database:proxyMaxIdleConnectionsPercent": "10"},
+		{"database:tier": "prod", "database:app": "orders", "database:dr": `{"region":"eu-central-1","retentionDays":14,"networkStack":"prod-dr"}`},
+		{"database:tier": "prod", "database:app": "orders", "database:dr": `{"region":"eu-central-1","networkStack":"network/prod"}`},
+		{"database:tier": "prod", "database:app": "orders", "database:dr": `{"region":"eu-central-1","networkStack":"prod"}`},
+		{"database:tier": "prod", "database:app": "orders", "database:dr": `{"region":"eu-central-1","networkStack":"acme/network/prod-dr/x"}`},
+		{"database:tier": "prod", "database:app": "orders", "database:dr": `{"region":"eu-central-1","networkStack":"prod\u0000dr"}`},
+		{"database:tier": "prod", "database:app": "orders", "database:dr": `{"region":"eu-west-1","retentionDays":36,"rpoMinutes":5}`},
 	} {
 		add(set)
 	}
 	f.Fuzz(func(t *testing.T, tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated,
-		deployment, instanceClass, storageType, iops, proxy, maxIdle string) {
+		deployment, instanceClass, storageType, iops, proxy, maxIdle, dr string) {
 		cfg := map[string]string{"aws:region": "eu-west-1", "aws:allowedAccountIds": `["111122223333"]`, "database:environment": "prod"}
 		for i, v := range []string{tier, engineVersion, backupWindow, maintenanceWindow, masterUsername, app, allowedCidrs, alarms, retention, allocated, maxAllocated,
-			deployment, instanceClass, storageType, iops, proxy, maxIdle} {
+			deployment, instanceClass, storageType, iops, proxy, maxIdle, dr} {
 			if v != "" {
 				cfg["database:"+keys[i]] = v
 			}
+		}
+		if dr == "" {
+			// Prod requires one or the other; without a dr to fuzz, the
+			// opt-out lets the rest of the stack load.
+			cfg["database:drOptOut"] = "no recovery network while fuzzing"
 		}
 		d, err := config.LoadDatabase(config.MapSource("database", cfg))
 		if err != nil {
@@ -547,6 +596,18 @@ func TestInvariantCheckersCatchBadValues(t *testing.T) {
 		"instance on io1":              func(d *config.Database) { d.StorageType = "io1" },
 		"instance with IOPS":           func(d *config.Database) { d.Iops = 3000 },
 		"proxy settings without proxy": func(d *config.Database) { d.Proxy.MaxConnectionsPercent = 90 },
+		"DR in the stack's region": func(d *config.Database) {
+			d.DR = config.DR{Region: d.Region, Mode: "backups", RetentionDays: 7, RPOMinutes: 60}
+		},
+		"DR into the primary network": func(d *config.Database) {
+			d.DR = config.DR{Region: "eu-central-1", Mode: "backups", RetentionDays: 7, RPOMinutes: 60, NetworkStack: "network/prod"}
+		},
+		"DR network of four parts": func(d *config.Database) {
+			d.DR = config.DR{Region: "eu-central-1", Mode: "backups", RetentionDays: 7, RPOMinutes: 60, NetworkStack: "a/b/c/d"}
+		},
+		"DR retention 0": func(d *config.Database) {
+			d.DR = config.DR{Region: "eu-central-1", Mode: "backups", RetentionDays: 0, RPOMinutes: 60}
+		},
 		"proxy pool idle above max": func(d *config.Database) {
 			d.Proxy = config.Proxy{Enabled: true, IdleClientTimeoutSeconds: 1800, MaxConnectionsPercent: 50, MaxIdleConnectionsPercent: 51, ConnectionBorrowTimeoutSeconds: 120}
 		},

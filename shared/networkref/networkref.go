@@ -37,6 +37,34 @@ type Ref struct {
 // (network/<environment>). A bad value is an error naming the key, the value
 // and the forms allowed.
 func Parse(value, environment string) (Ref, error) {
+	return parse(Key, value, environment)
+}
+
+// RecoveryKey names the networkStack entry of database:dr in messages.
+const RecoveryKey = "database:dr networkStack"
+
+// RecoverySuffix makes an environment's recovery network stack name:
+// <environment>-dr, the file environments/network/Pulumi.<environment>-dr.yaml.
+const RecoverySuffix = "-dr"
+
+// RecoveryStack is the network stack a database stack's DR recovers into
+// when database:dr names none: <environment>-dr in the network project. It
+// is the one rule the database program (which reads that stack) and the
+// deploy tool (which checks its committed file and runs it first) share.
+func RecoveryStack(environment string) string { return environment + RecoverySuffix }
+
+// ParseRecovery reads the networkStack entry of database:dr, the recovery
+// network a DR stack restores into: the forms of Parse, and an empty value
+// is the default, network/<environment>-dr (RecoveryStack). A bad value is
+// an error naming the entry, the value and the forms allowed.
+func ParseRecovery(value, environment string) (Ref, error) {
+	if strings.TrimSpace(value) == "" {
+		return Ref{Project: Project, Stack: RecoveryStack(environment)}, nil
+	}
+	return parse(RecoveryKey, value, environment)
+}
+
+func parse(key, value, environment string) (Ref, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return Ref{Project: Project, Stack: environment}, nil
@@ -44,10 +72,10 @@ func Parse(value, environment string) (Ref, error) {
 	parts := strings.Split(value, "/")
 	for _, p := range parts {
 		if p == "" {
-			return Ref{}, fmt.Errorf("%s: %q has an empty part (allowed: %s)", Key, value, Forms)
+			return Ref{}, fmt.Errorf("%s: %q has an empty part (allowed: %s)", key, value, Forms)
 		}
 		if i := strings.IndexFunc(p, func(r rune) bool { return !nameRune(r) }); i >= 0 {
-			return Ref{}, fmt.Errorf("%s: %q has the character %q in %q (allowed: %s, each part of letters, digits, '_', '.' and '-')", Key, value, p[i:i+1], p, Forms)
+			return Ref{}, fmt.Errorf("%s: %q has the character %q in %q (allowed: %s, each part of letters, digits, '_', '.' and '-')", key, value, p[i:i+1], p, Forms)
 		}
 	}
 	switch len(parts) {
@@ -58,7 +86,7 @@ func Parse(value, environment string) (Ref, error) {
 	case 3:
 		return Ref{Org: parts[0], Project: parts[1], Stack: parts[2]}, nil
 	}
-	return Ref{}, fmt.Errorf("%s: %q has %d parts (allowed: %s)", Key, value, len(parts), Forms)
+	return Ref{}, fmt.Errorf("%s: %q has %d parts (allowed: %s)", key, value, len(parts), Forms)
 }
 
 // Of is the network reference of a database stack: its

@@ -76,3 +76,37 @@ func TestNetworkRefNames(t *testing.T) {
 		t.Error("acme/network/dev names another stack")
 	}
 }
+
+// The recovery network's default is the one naming rule the database
+// program and the deploy tool share; its explicit forms are Parse's, and a
+// bad one names the DR entry, not database:networkStack.
+func TestParseRecovery(t *testing.T) {
+	tests := []struct {
+		value, env string
+		want       networkref.Ref
+	}{
+		{"", "prod", networkref.Ref{Project: "network", Stack: "prod-dr"}},
+		{" ", "dev", networkref.Ref{Project: "network", Stack: "dev-dr"}},
+		{"prod-frankfurt", "prod", networkref.Ref{Project: "network", Stack: "prod-frankfurt"}},
+		{"acme/network/prod-dr", "prod", networkref.Ref{Org: "acme", Project: "network", Stack: "prod-dr"}},
+	}
+	for _, tc := range tests {
+		got, err := networkref.ParseRecovery(tc.value, tc.env)
+		if err != nil || got != tc.want {
+			t.Errorf("ParseRecovery(%q, %q) = %+v, %v, want %+v", tc.value, tc.env, got, err, tc.want)
+		}
+	}
+	if got := networkref.RecoveryStack("staging"); got != "staging-dr" {
+		t.Errorf("RecoveryStack(staging) = %q, want staging-dr", got)
+	}
+	for _, bad := range []string{"network//dev-dr", "a/b/c/d", "dev dr"} {
+		_, err := networkref.ParseRecovery(bad, "dev")
+		if err == nil {
+			t.Errorf("ParseRecovery(%q) accepted it", bad)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, networkref.RecoveryKey) || !strings.Contains(msg, `"`+bad+`"`) || !strings.Contains(msg, networkref.Forms) {
+			t.Errorf("ParseRecovery(%q) error %q does not name %s, the value and the forms", bad, msg, networkref.RecoveryKey)
+		}
+	}
+}

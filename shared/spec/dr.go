@@ -69,6 +69,10 @@ type DR struct {
 	// backups' latest restorable time may lag behind now (verify's
 	// dr-backups check).
 	RPOMinutes int
+	// NetworkStack is the recovery network stack as the stack file names
+	// it (database:dr networkStack); empty is the environment's default,
+	// network/<environment>-dr (networkref.ParseRecovery resolves both).
+	NetworkStack string
 	// KmsKeyID is the key reference (StackKey: the stack's own DR key,
 	// a customer-managed key in Region) the replicated backups are
 	// encrypted with.
