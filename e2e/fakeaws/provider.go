@@ -212,11 +212,9 @@ func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, erro
 func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Check", Type: token, URN: req.GetUrn()}
-	resp, err := p.check(req, token, &call)
-	if err != nil {
-		call.Error = err.Error()
-	}
-	return resp, joinErr(err, p.logCall(call))
+	return logged(p, call, func(call *Call) (*pulumirpc.CheckResponse, error) {
+		return p.check(req, token, call)
+	})
 }
 
 func (p *Provider) check(req *pulumirpc.CheckRequest, token string, call *Call) (*pulumirpc.CheckResponse, error) {
@@ -345,16 +343,16 @@ func autoName(t resourceType, req *pulumirpc.CheckRequest) (name, failure string
 func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Diff", Type: token, URN: req.GetUrn(), ID: req.GetId()}
-	resp, err := p.diffResource(req, token)
-	if err != nil {
-		call.Error = err.Error()
-	} else {
-		call.Replaces, call.Changes = resp.GetReplaces(), resp.GetDiffs()
-		if resp.GetDeleteBeforeReplace() {
-			call.Note = "deleteBeforeReplace"
+	return logged(p, call, func(call *Call) (*pulumirpc.DiffResponse, error) {
+		resp, err := p.diffResource(req, token)
+		if err == nil {
+			call.Replaces, call.Changes = resp.GetReplaces(), resp.GetDiffs()
+			if resp.GetDeleteBeforeReplace() {
+				call.Note = "deleteBeforeReplace"
+			}
 		}
-	}
-	return resp, joinErr(err, p.logCall(call))
+		return resp, err
+	})
 }
 
 func (p *Provider) diffResource(req *pulumirpc.DiffRequest, token string) (*pulumirpc.DiffResponse, error) {
@@ -465,28 +463,15 @@ func diff(olds, news resource.PropertyMap, ignore []string, forcesReplace func(s
 }
 
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	p.calls.RLock()
-	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Create", Type: token, URN: req.GetUrn(), Preview: req.GetPreview()}
-	resp, err := p.create(req, token, &call)
-	if err != nil {
-		call.Error = err.Error()
-	}
-	return resp, joinErr(err, p.logCall(call))
+	return reachingAWS(p, call, func(call *Call) (*pulumirpc.CreateResponse, error) {
+		return p.create(req, token, call)
+	})
 }
 
 func (p *Provider) create(req *pulumirpc.CreateRequest, token string, call *Call) (*pulumirpc.CreateResponse, error) {
-	t, err := lookupType(token)
-	if err != nil {
-		return nil, err
-	}
-	in, err := unmarshal(req.GetProperties(), "inputs of "+req.GetUrn())
-	if err != nil {
-		return nil, err
-	}
-	call.Inputs = Plain(in)
-	region, tags, err := p.configured()
+	t, in, region, tags, err := p.inputs(token, req.GetProperties(), "inputs of "+req.GetUrn(), call)
 	if err != nil {
 		return nil, err
 	}
@@ -593,15 +578,11 @@ func checkUnique(t resourceType, token, region string, c *comp, r *records) erro
 }
 
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	p.calls.RLock()
-	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Read", Type: token, URN: req.GetUrn(), ID: req.GetId()}
-	resp, err := p.read(req, token, &call)
-	if err != nil {
-		call.Error = err.Error()
-	}
-	return resp, joinErr(err, p.logCall(call))
+	return reachingAWS(p, call, func(call *Call) (*pulumirpc.ReadResponse, error) {
+		return p.read(req, token, call)
+	})
 }
 
 func (p *Provider) read(req *pulumirpc.ReadRequest, token string, call *Call) (*pulumirpc.ReadResponse, error) {
@@ -650,28 +631,15 @@ func (p *Provider) read(req *pulumirpc.ReadRequest, token string, call *Call) (*
 }
 
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	p.calls.RLock()
-	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Update", Type: token, URN: req.GetUrn(), ID: req.GetId(), Preview: req.GetPreview()}
-	resp, err := p.update(req, token, &call)
-	if err != nil {
-		call.Error = err.Error()
-	}
-	return resp, joinErr(err, p.logCall(call))
+	return reachingAWS(p, call, func(call *Call) (*pulumirpc.UpdateResponse, error) {
+		return p.update(req, token, call)
+	})
 }
 
 func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call) (*pulumirpc.UpdateResponse, error) {
-	t, err := lookupType(token)
-	if err != nil {
-		return nil, err
-	}
-	in, err := unmarshal(req.GetNews(), "new inputs of "+req.GetUrn())
-	if err != nil {
-		return nil, err
-	}
-	call.Inputs = Plain(in)
-	region, tags, err := p.configured()
+	t, in, region, tags, err := p.inputs(token, req.GetNews(), "new inputs of "+req.GetUrn(), call)
 	if err != nil {
 		return nil, err
 	}
@@ -744,77 +712,75 @@ func (p *Provider) update(req *pulumirpc.UpdateRequest, token string, call *Call
 }
 
 func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	p.calls.RLock()
-	defer p.calls.RUnlock()
 	token := typeOf(req.GetUrn(), req.GetType())
 	call := Call{Method: "Delete", Type: token, URN: req.GetUrn(), ID: req.GetId()}
-	err := func() (err error) {
-		t, err := lookupType(token)
-		if err != nil {
-			return err
-		}
-		// A fault the test planned for this call (faults.go).
-		fault, err := p.store.fault(&call)
-		if err != nil {
-			return err
-		}
-		olds, err := unmarshal(req.GetProperties(), "state of "+req.GetUrn())
-		if err != nil {
-			return err
-		}
-		if err := p.faultBefore(fault, &call, Plain(olds)); err != nil {
-			return err
-		}
-		defer func() {
-			if err == nil {
-				err = p.faultAfter(fault, &call, req.GetId())
-			}
-		}()
-		region, _, _ := p.configured()
-		return p.store.update(func(r *records) error {
-			i, ok := r.findIn(token, req.GetId(), region)
-			if !ok {
-				// Gone already: the provider's delete functions treat AWS's
-				// NotFound as done, e.g. resourceInstanceDelete
-				// (DBInstanceNotFoundFault), resourceSubnetGroupDelete
-				// (DBSubnetGroupNotFoundFault), resourceVPCDelete
-				// (InvalidVpcID.NotFound), all at 4f930f62.
-				call.Note = "not found"
-				return nil
-			}
-			rec := r.Resources[i]
-			call.Outputs = rec.Outputs
-			// The type's own refusal first: it names the error AWS gives.
-			if t.CheckDelete != nil {
-				note, err := t.CheckDelete(rec.Outputs, r)
-				if err != nil {
-					return err
-				}
-				call.Note = note
-			}
-			// Only the deletes whose API refuses while something uses the
-			// resource (InUseBy in types.go, with the sources); the others
-			// (a KMS key's ScheduleKeyDeletion, SNS DeleteTopic, ...) go
-			// through.
-			if user := r.usedBy(i, t.InUseBy); user != nil {
-				return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (%s): %s %s (%s) still uses it",
-					token, rec.ID, t.InUseError, user.Type, user.ID, user.URN)
-			}
-			r.Resources = slices.Delete(r.Resources, i, i+1)
-			return nil
-		})
-	}()
+	return reachingAWS(p, call, func(call *Call) (*emptypb.Empty, error) {
+		return &emptypb.Empty{}, p.delete(req, token, call)
+	})
+}
+
+func (p *Provider) delete(req *pulumirpc.DeleteRequest, token string, call *Call) (err error) {
+	t, err := lookupType(token)
 	if err != nil {
-		call.Error = err.Error()
+		return err
 	}
-	return &emptypb.Empty{}, joinErr(err, p.logCall(call))
+	// A fault the test planned for this call (faults.go).
+	fault, err := p.store.fault(call)
+	if err != nil {
+		return err
+	}
+	olds, err := unmarshal(req.GetProperties(), "state of "+req.GetUrn())
+	if err != nil {
+		return err
+	}
+	if err := p.faultBefore(fault, call, Plain(olds)); err != nil {
+		return err
+	}
+	defer func() {
+		if err == nil {
+			err = p.faultAfter(fault, call, req.GetId())
+		}
+	}()
+	region, _, _ := p.configured()
+	return p.store.update(func(r *records) error {
+		i, ok := r.findIn(token, req.GetId(), region)
+		if !ok {
+			// Gone already: the provider's delete functions treat AWS's
+			// NotFound as done, e.g. resourceInstanceDelete
+			// (DBInstanceNotFoundFault), resourceSubnetGroupDelete
+			// (DBSubnetGroupNotFoundFault), resourceVPCDelete
+			// (InvalidVpcID.NotFound), all at 4f930f62.
+			call.Note = "not found"
+			return nil
+		}
+		rec := r.Resources[i]
+		call.Outputs = rec.Outputs
+		// The type's own refusal first: it names the error AWS gives.
+		if t.CheckDelete != nil {
+			note, err := t.CheckDelete(rec.Outputs, r)
+			if err != nil {
+				return err
+			}
+			call.Note = note
+		}
+		// Only the deletes whose API refuses while something uses the
+		// resource (InUseBy in types.go, with the sources); the others
+		// (a KMS key's ScheduleKeyDeletion, SNS DeleteTopic, ...) go
+		// through.
+		if user := r.usedBy(i, t.InUseBy); user != nil {
+			return fmt.Errorf("fakeaws: AWS refuses to delete %s %s (%s): %s %s (%s) still uses it",
+				token, rec.ID, t.InUseError, user.Type, user.ID, user.URN)
+		}
+		r.Resources = slices.Delete(r.Resources, i, i+1)
+		return nil
+	})
 }
 
 // ---- invokes ----
 
 func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
 	call := Call{Method: "Invoke", Type: req.GetTok(), Preview: req.GetPreview()}
-	resp, err := func() (*pulumirpc.InvokeResponse, error) {
+	return logged(p, call, func(call *Call) (*pulumirpc.InvokeResponse, error) {
 		f, err := lookupInvoke(req.GetTok())
 		if err != nil {
 			return nil, err
@@ -838,11 +804,7 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (*pul
 			return nil, fmt.Errorf("fakeaws: encoding the result of %s: %w", req.GetTok(), err)
 		}
 		return &pulumirpc.InvokeResponse{Return: ret}, nil
-	}()
-	if err != nil {
-		call.Error = err.Error()
-	}
-	return resp, joinErr(err, p.logCall(call))
+	})
 }
 
 // ---- calls the engine must never make in our flows ----
@@ -869,6 +831,45 @@ func (p *Provider) unexpected(method, token string) error {
 }
 
 // ---- helpers ----
+
+// logged runs one call and logs it, with the error it ends in if any.
+func logged[T any](p *Provider, call Call, run func(*Call) (T, error)) (T, error) {
+	resp, err := run(&call)
+	if err != nil {
+		call.Error = err.Error()
+	}
+	return resp, joinErr(err, p.logCall(call))
+}
+
+// reachingAWS runs and logs a call that can reach AWS, holding calls (read)
+// while it runs so that a fault's exit lets it finish first (faults.go, exit).
+func reachingAWS[T any](p *Provider, call Call, run func(*Call) (T, error)) (T, error) {
+	p.calls.RLock()
+	defer p.calls.RUnlock()
+	return logged(p, call, run)
+}
+
+// inputs looks up the type of a create or an update and decodes its inputs
+// (what names them in an error) into the call, with the region and default
+// tags the provider was configured with.
+func (p *Provider) inputs(token string, props *structpb.Struct, what string, call *Call) (
+	resourceType, resource.PropertyMap, string, map[string]string, error,
+) {
+	t, err := lookupType(token)
+	if err != nil {
+		return resourceType{}, nil, "", nil, err
+	}
+	in, err := unmarshal(props, what)
+	if err != nil {
+		return resourceType{}, nil, "", nil, err
+	}
+	call.Inputs = Plain(in)
+	region, tags, err := p.configured()
+	if err != nil {
+		return resourceType{}, nil, "", nil, err
+	}
+	return t, in, region, tags, nil
+}
 
 func (p *Provider) configured() (string, map[string]string, error) {
 	p.mu.Lock()
