@@ -10,8 +10,10 @@ import (
 )
 
 // CheckRecoveryNetworks refuses, before any stack runs, a preview or up of
-// a database stack whose database:dr names a recovery region in which its
-// environment has no committed recovery network (RecoveryNetwork): the
+// a database stack whose database:dr names a recovery network (its
+// networkStack, else network/<environment>-dr) that is not a committed
+// recovery network of its environment in the recovery region
+// (RecoveryNetwork): the
 // deploy tool runs every recovery network of an environment before its
 // database stacks, so the network must be a committed file of the
 // catalog all. Refresh and destroy run no program and are not checked.
@@ -25,7 +27,7 @@ func CheckRecoveryNetworks(p Plan, all []stacks.Stack, root string) error {
 		}
 		cfg, err := config.LoadDatabase(config.MapSource(s.Project, s.Config))
 		if err == nil && cfg.DR.Region != "" {
-			_, err = RecoveryNetwork(all, s, "database:dr", "", cfg.DR.Region)
+			_, err = RecoveryNetwork(all, s, "database:dr", cfg.DR.NetworkStack, cfg.DR.Region)
 		}
 		if err != nil {
 			file := s.File

@@ -8,19 +8,19 @@ import (
 )
 
 // TestCheckRecoveryNetworks: a prod database stack whose database:dr
-// names a region with a committed recovery network of its environment
-// passes; one naming a region without one is refused before anything
-// runs, naming the key, the region and the networks there are; refresh is
-// not checked.
+// names (or defaults to) a committed recovery network of its environment
+// in its recovery region passes; one whose network is missing or in
+// another region is refused before anything runs, naming the key, the
+// value and the networks there are; refresh is not checked.
 func TestCheckRecoveryNetworks(t *testing.T) {
-	withDR := func(region string) []stacks.Stack {
+	withDR := func(dr string) []stacks.Stack {
 		all := withRecovery()
 		for i := range all {
 			if all[i].Project == "database" {
 				all[i].Config["aws:region"] = "eu-west-1"
 				all[i].Config["aws:allowedAccountIds"] = `["111122223333"]`
 				if all[i].Name == "orders-prod" {
-					all[i].Config["database:dr"] = `{"region":"` + region + `"}`
+					all[i].Config["database:dr"] = dr
 				} else if all[i].Tier == "prod" {
 					all[i].Config["database:drOptOut"] = "no recovery in this test"
 				}
@@ -29,17 +29,19 @@ func TestCheckRecoveryNetworks(t *testing.T) {
 		return all
 	}
 	for _, tc := range []struct {
-		name, region string
-		op           Op
-		want         string
+		name, dr string
+		op       Op
+		want     string
 	}{
-		{"a region with a recovery network", "eu-central-1", Up, ""},
-		{"another region with one", "us-east-1", Preview, ""},
-		{"a region without one", "ap-southeast-2", Up, `config database:dr = "ap-southeast-2" is not allowed: want a region with a recovery network of prod`},
-		{"refresh is not checked", "ap-southeast-2", Refresh, ""},
+		{"the default recovery network in its region", `{"region":"eu-central-1"}`, Up, ""},
+		{"another region's, named", `{"region":"us-east-1","networkStack":"prod-us"}`, Preview, ""},
+		{"a region the default is not in", `{"region":"us-east-1"}`, Up, `config database:dr = "us-east-1" is not allowed: want a recovery network in the recovery region us-east-1 (prod-dr is in eu-central-1); or name prod-us, the recovery network in us-east-1, with database:dr networkStack: prod-us`},
+		{"a region without one", `{"region":"ap-southeast-2"}`, Up, `config database:dr = "ap-southeast-2" is not allowed: want a recovery network in the recovery region ap-southeast-2 (prod-dr is in eu-central-1)`},
+		{"a named network in another region", `{"region":"eu-central-1","networkStack":"prod-us"}`, Up, `config database:dr = "prod-us" is not allowed: want a recovery network in the recovery region eu-central-1 (prod-us is in us-east-1)`},
+		{"refresh is not checked", `{"region":"ap-southeast-2"}`, Refresh, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			all := withDR(tc.region)
+			all := withDR(tc.dr)
 			p, err := NewPlan(all, Options{Op: tc.op, Env: "prod"})
 			if err != nil {
 				t.Fatal(err)

@@ -19,10 +19,12 @@ import (
 // region.
 //
 // key is the DR config key the values come from (for messages), ref the
-// network it names (a stack of the network project, <stack> or
-// network/<stack>; empty: the environment's recovery network in region)
-// and region the recovery region (required when ref is empty; when both
-// are given, the network must be in it).
+// network it names (database:dr networkStack: <stack> or network/<stack>;
+// empty is the environment's default recovery network,
+// network/<environment>-dr, networkref.ParseRecovery: the one rule the
+// database program reads the same stack by) and region the recovery
+// region (required when ref is empty; when given, the network must be in
+// it).
 //
 // The deploy tool calls this for every database stack of a run that sets
 // database:dr, before the first stack starts, and refuses the run on the
@@ -36,31 +38,41 @@ func RecoveryNetwork(all []stacks.Stack, db stacks.Stack, key, ref, region strin
 	if region != "" && region == db.Region {
 		return stacks.Stack{}, fail(region, "a recovery region other than the stack's own region "+db.Region)
 	}
-	if strings.TrimSpace(ref) == "" {
+	// The value quoted is the one the file gives: the network it names,
+	// else the recovery region that its default network must be in.
+	value, named := ref, strings.TrimSpace(ref) != ""
+	if !named {
 		if region == "" {
 			return stacks.Stack{}, fail("", "a recovery region, or a recovery network")
 		}
+		value = region
+	}
+	r, err := networkref.ParseRecovery(ref, db.Environment)
+	if err != nil || r.Org != "" || r.Project != contract.NetworkProject {
+		return stacks.Stack{}, fail(value, "a committed network stack, <stack> or network/<stack>, that the deploy tool orders before the database stacks")
+	}
+	// elsewhere names, for a default that does not fit, the recovery
+	// network of the region that networkStack could name instead.
+	elsewhere := ""
+	if !named {
 		for _, n := range recovery {
-			if n.Region == region {
-				return n, nil
+			if n.Region == region && n.Name != r.Stack {
+				elsewhere = fmt.Sprintf("; or name %s, the recovery network in %s, with database:dr networkStack: %s", n.Name, region, n.Name)
 			}
 		}
-		return stacks.Stack{}, fail(region, fmt.Sprintf("a region with a recovery network of %s: add %s/%s/Pulumi.%s-dr.yaml with aws:region: %s and network:recoveryOf: %s, and deploy it", db.Environment, stacks.Dir, contract.NetworkProject, db.Environment, region, db.Environment))
-	}
-	r, err := networkref.Parse(ref, db.Environment)
-	if err != nil || r.Org != "" || r.Project != contract.NetworkProject {
-		return stacks.Stack{}, fail(ref, "a committed network stack, <stack> or network/<stack>, that the deploy tool orders before the database stacks")
 	}
 	n, err := stacks.Find(all, contract.NetworkProject, r.Stack)
 	switch {
+	case err != nil && !named:
+		return stacks.Stack{}, fail(value, fmt.Sprintf("the environment's recovery network %s, the default of database:dr networkStack: add %s/%s/Pulumi.%s.yaml with aws:region: %s and network:recoveryOf: %s, and deploy it%s", r, stacks.Dir, contract.NetworkProject, r.Stack, region, db.Environment, elsewhere))
 	case err != nil:
-		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network with a committed file (there is no %s/%s/Pulumi.%s.yaml)", stacks.Dir, contract.NetworkProject, r.Stack))
+		return stacks.Stack{}, fail(value, fmt.Sprintf("a recovery network with a committed file (there is no %s/%s/Pulumi.%s.yaml)", stacks.Dir, contract.NetworkProject, r.Stack))
 	case n.RecoveryOf == "":
-		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network, not a primary network (%s sets no network:recoveryOf)", n.Name))
+		return stacks.Stack{}, fail(value, fmt.Sprintf("a recovery network, not a primary network (%s sets no network:recoveryOf)", n.Name))
 	case n.Environment != db.Environment:
-		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network of the stack's own environment %s (%s recovers %s)", db.Environment, n.Name, n.Environment))
+		return stacks.Stack{}, fail(value, fmt.Sprintf("a recovery network of the stack's own environment %s (%s recovers %s)", db.Environment, n.Name, n.Environment))
 	case region != "" && n.Region != region:
-		return stacks.Stack{}, fail(ref, fmt.Sprintf("a recovery network in the recovery region %s (%s is in %s)", region, n.Name, n.Region))
+		return stacks.Stack{}, fail(value, fmt.Sprintf("a recovery network in the recovery region %s (%s is in %s)%s", region, n.Name, n.Region, elsewhere))
 	}
 	return n, nil
 }

@@ -96,7 +96,8 @@ func TestRecoveryNetwork(t *testing.T) {
 	ok := []struct {
 		name, ref, region, want string
 	}{
-		{"found by region", "", "us-east-1", "prod-us"},
+		{"the default, prod-dr, in its region", "", "eu-central-1", "prod-dr"},
+		{"named, in another region", "prod-us", "us-east-1", "prod-us"},
 		{"named", "prod-dr", "", "prod-dr"},
 		{"named with its project, in the region", "network/prod-dr", "eu-central-1", "prod-dr"},
 	}
@@ -112,8 +113,11 @@ func TestRecoveryNetwork(t *testing.T) {
 	}{
 		{"no recovery network in the region", "", "ap-southeast-2", []string{
 			`database stack orders-prod: config database:dr = "ap-southeast-2" is not allowed`,
-			"want a region with a recovery network of prod: add environments/network/Pulumi.prod-dr.yaml with aws:region: ap-southeast-2 and network:recoveryOf: prod",
+			"want a recovery network in the recovery region ap-southeast-2 (prod-dr is in eu-central-1)",
 			"(recovery networks of environment prod: prod-dr (eu-central-1), prod-us (us-east-1))"}},
+		{"the default is in another region than the one there", "", "us-east-1", []string{
+			`config database:dr = "us-east-1" is not allowed: want a recovery network in the recovery region us-east-1 (prod-dr is in eu-central-1)`,
+			"or name prod-us, the recovery network in us-east-1, with database:dr networkStack: prod-us"}},
 		{"neither a network nor a region", "", "", []string{`config database:dr = "" is not allowed: want a recovery region, or a recovery network`}},
 		{"the stack's own region", "", "eu-west-1", []string{`"eu-west-1" is not allowed: want a recovery region other than the stack's own region eu-west-1`}},
 		{"a network with no committed file", "prod-eu", "", []string{`config database:dr = "prod-eu" is not allowed: want a recovery network with a committed file (there is no environments/network/Pulumi.prod-eu.yaml)`}},
@@ -137,10 +141,29 @@ func TestRecoveryNetwork(t *testing.T) {
 			}
 		})
 	}
-	// An environment with no recovery network says so.
+	// An environment with no recovery network says so, and what to add:
+	// the default's file.
 	dev, _ := stacks.Find(catalog(), "database", "orders-dev")
-	if _, err := RecoveryNetwork(catalog(), dev, key, "", "eu-central-1"); err == nil || !strings.Contains(err.Error(), "(recovery networks of environment dev: none)") {
-		t.Errorf("no recovery network: %v", err)
+	_, err = RecoveryNetwork(catalog(), dev, key, "", "eu-central-1")
+	for _, w := range []string{
+		`config database:dr = "eu-central-1" is not allowed: want the environment's recovery network network/dev-dr, the default of database:dr networkStack: add environments/network/Pulumi.dev-dr.yaml with aws:region: eu-central-1 and network:recoveryOf: dev`,
+		"(recovery networks of environment dev: none)",
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("no recovery network: %v, want %q", err, w)
+		}
+	}
+	// Without the default, a recovery network of another name in the
+	// region is suggested.
+	prodOnlyUS := []stacks.Stack{}
+	for _, s := range all {
+		if s.Name != "prod-dr" {
+			prodOnlyUS = append(prodOnlyUS, s)
+		}
+	}
+	_, err = RecoveryNetwork(prodOnlyUS, db, key, "", "us-east-1")
+	if err == nil || !strings.Contains(err.Error(), "add environments/network/Pulumi.prod-dr.yaml") || !strings.Contains(err.Error(), "or name prod-us, the recovery network in us-east-1, with database:dr networkStack: prod-us") {
+		t.Errorf("no default, prod-us in the region: %v", err)
 	}
 }
 

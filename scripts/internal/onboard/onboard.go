@@ -16,6 +16,7 @@ import (
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/networkref"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -81,7 +82,7 @@ func New(req Request) (Result, error) {
 		// of the environment's recovery network when it has one, else
 		// an opt-out that says what to add, which every preview shows.
 		if rs := stacks.RecoveryNetworks(all, req.Env); len(rs) > 0 {
-			required["database:dr"] = fmt.Sprintf(`{"region":%q,"mode":"backups"}`, rs[0].Region)
+			required["database:dr"] = drFor(rs, req.Env)
 		} else {
 			required["database:drOptOut"] = fmt.Sprintf("environment %s has no recovery network yet: add one (network:recoveryOf: %s) and set database:dr", req.Env, req.Env)
 		}
@@ -108,6 +109,19 @@ func New(req Request) (Result, error) {
 		return Result{}, err
 	}
 	return Result{File: rel(req.Root, final), Tier: d.Tier}, nil
+}
+
+// drFor is database:dr into the environment's recovery network: its
+// default one (network/<env>-dr, networkref.RecoveryStack) when there is
+// one, else the first, named with networkStack, since the program and the
+// deploy tool read only the default unless the file names another.
+func drFor(rs []stacks.Stack, env string) string {
+	for _, r := range rs {
+		if r.Name == networkref.RecoveryStack(env) {
+			return fmt.Sprintf(`{"region":%q,"mode":"backups"}`, r.Region)
+		}
+	}
+	return fmt.Sprintf(`{"region":%q,"mode":"backups","networkStack":%q}`, rs[0].Region, rs[0].Name)
 }
 
 // environmentNetwork is the network stack of env, or an error naming the
@@ -356,7 +370,11 @@ func Render(d config.Database, networkFile string) ([]byte, error) {
 	}
 	if d.DR.Region != "" {
 		comment(&b, "A copy in a second region (required in prod): RDS replicates the instance's automated backups there, under the stack's own key in that region.")
-		fmt.Fprintf(&b, "  database:dr: {region: %s, mode: %s, retentionDays: %d}\n", d.DR.Region, d.DR.Mode, d.DR.RetentionDays)
+		if d.DR.NetworkStack != "" {
+			fmt.Fprintf(&b, "  database:dr: {region: %s, mode: %s, retentionDays: %d, networkStack: %s}\n", d.DR.Region, d.DR.Mode, d.DR.RetentionDays, scalar(d.DR.NetworkStack))
+		} else {
+			fmt.Fprintf(&b, "  database:dr: {region: %s, mode: %s, retentionDays: %d}\n", d.DR.Region, d.DR.Mode, d.DR.RetentionDays)
+		}
 	}
 	if d.DR.OptOutReason != "" {
 		comment(&b, "Prod requires database:dr or the reason the stack has none; every preview of the stack warns with it.")

@@ -150,6 +150,37 @@ func TestNewWritesAFileThatLoadsAndResolvesInEveryTier(t *testing.T) {
 	}
 }
 
+// TestNewProdRecoversIntoTheEnvironmentsRecoveryNetwork: in a prod with a
+// recovery network, the new stack's database:dr is that network's region,
+// and names the network (networkStack) only when it is not the default
+// network/prod-dr that the program and the deploy tool read otherwise.
+func TestNewProdRecoversIntoTheEnvironmentsRecoveryNetwork(t *testing.T) {
+	for _, tc := range []struct{ name, wantStack string }{
+		{"prod-dr", ""},
+		{"prod-frankfurt", "prod-frankfurt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tempRepo(t)
+			primary, err := os.ReadFile(filepath.Join(root, "environments", "network", "Pulumi.prod.yaml"))
+			require.NoError(t, err)
+			recovery := strings.Replace(strings.Replace(strings.Replace(string(primary),
+				"aws:region: eu-west-1", "aws:region: eu-central-1", 1),
+				"network:vpcCidr: 10.40.0.0/16", "network:vpcCidr: 10.41.0.0/16", 1),
+				"network:environment: prod\n", "network:environment: prod\n  network:recoveryOf: prod\n", 1)
+			recovery = strings.Replace(recovery, "    - eu-west-1a\n    - eu-west-1b\n    - eu-west-1c\n", "    - eu-central-1a\n    - eu-central-1b\n    - eu-central-1c\n", 1)
+			require.Contains(t, recovery, "network:recoveryOf: prod")
+			require.NoError(t, os.WriteFile(filepath.Join(root, "environments", "network", "Pulumi."+tc.name+".yaml"), []byte(recovery), 0o644))
+
+			_, err = onboard.New(onboard.Request{Root: root, App: "billing", Env: "prod", AlarmEmail: "billing-oncall@example.com"})
+			require.NoError(t, err)
+			d := loadCommitted(t, root, "billing-prod")
+			assert.Equal(t, "eu-central-1", d.DR.Region)
+			assert.Equal(t, tc.wantStack, d.DR.NetworkStack)
+			assert.Empty(t, d.DR.OptOutReason)
+		})
+	}
+}
+
 func TestNewRefusesAnAppThatHasAStackInTheEnvironment(t *testing.T) {
 	root := tempRepo(t)
 	ce := refused(t, root, onboard.Request{App: "orders", Env: "dev"})
