@@ -77,10 +77,8 @@ func (r *API) DescribeDBInstances(_ context.Context, in *rds.DescribeDBInstances
 	if in.DBInstanceIdentifier == nil {
 		return &all, nil
 	}
-	for _, i := range all.DBInstances {
-		if deref(i.DBInstanceIdentifier) == *in.DBInstanceIdentifier {
-			return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{i}}, nil
-		}
+	if i, ok := named(all.DBInstances, *in.DBInstanceIdentifier, func(i rdstypes.DBInstance) *string { return i.DBInstanceIdentifier }); ok {
+		return &rds.DescribeDBInstancesOutput{DBInstances: []rdstypes.DBInstance{i}}, nil
 	}
 	return nil, &rdstypes.DBInstanceNotFoundFault{Message: new("DBInstance " + *in.DBInstanceIdentifier + " not found.")}
 }
@@ -103,15 +101,7 @@ func (r *API) DescribeDBParameters(_ context.Context, in *rds.DescribeDBParamete
 	if !known {
 		return nil, &rdstypes.DBParameterGroupNotFoundFault{Message: new("DBParameterGroup not found: " + deref(in.DBParameterGroupName))}
 	}
-	if in.Marker == nil {
-		return &pages[0], nil
-	}
-	for i := range pages[:len(pages)-1] {
-		if deref(pages[i].Marker) == *in.Marker {
-			return &pages[i+1], nil
-		}
-	}
-	return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "unknown marker " + *in.Marker}
+	return nextPage(pages, in.Marker, func(p rds.DescribeDBParametersOutput) *string { return p.Marker })
 }
 
 func (r *API) DescribeDBSubnetGroups(_ context.Context, in *rds.DescribeDBSubnetGroupsInput, _ ...func(*rds.Options)) (*rds.DescribeDBSubnetGroupsOutput, error) {
@@ -145,6 +135,32 @@ func (r *API) DescribeEvents(_ context.Context, in *rds.DescribeEventsInput, _ .
 	return out, nil
 }
 
+// named returns the first of items whose name (nameOf) is name, as a
+// describe call asked for one by its identifier.
+func named[T any](items []T, name string, nameOf func(T) *string) (T, bool) {
+	for _, it := range items {
+		if deref(nameOf(it)) == name {
+			return it, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// nextPage pages a describe call's recorded pages by Marker: the first page
+// without one, else the page after the one whose Marker (markerOf) was sent.
+func nextPage[T any](pages []T, marker *string, markerOf func(T) *string) (*T, error) {
+	if marker == nil {
+		return &pages[0], nil
+	}
+	for i := range pages[:len(pages)-1] {
+		if deref(markerOf(pages[i])) == *marker {
+			return &pages[i+1], nil
+		}
+	}
+	return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "unknown marker " + *marker}
+}
+
 // filterValue returns the one value of the named filter, as the code under
 // test sends it.
 func filterValue(fs []rdstypes.Filter, name string) (string, bool) {
@@ -164,10 +180,8 @@ func (r *API) DescribeDBClusters(_ context.Context, in *rds.DescribeDBClustersIn
 	if in.DBClusterIdentifier == nil {
 		return &all, nil
 	}
-	for _, c := range all.DBClusters {
-		if deref(c.DBClusterIdentifier) == *in.DBClusterIdentifier {
-			return &rds.DescribeDBClustersOutput{DBClusters: []rdstypes.DBCluster{c}}, nil
-		}
+	if c, ok := named(all.DBClusters, *in.DBClusterIdentifier, func(c rdstypes.DBCluster) *string { return c.DBClusterIdentifier }); ok {
+		return &rds.DescribeDBClustersOutput{DBClusters: []rdstypes.DBCluster{c}}, nil
 	}
 	return nil, &rdstypes.DBClusterNotFoundFault{Message: new("DBCluster " + *in.DBClusterIdentifier + " not found.")}
 }
@@ -188,15 +202,7 @@ func (r *API) DescribeDBClusterParameters(_ context.Context, in *rds.DescribeDBC
 	}) {
 		return nil, &rdstypes.DBParameterGroupNotFoundFault{Message: new("DBClusterParameterGroup not found: " + deref(in.DBClusterParameterGroupName))}
 	}
-	if in.Marker == nil {
-		return &pages[0], nil
-	}
-	for i := range pages[:len(pages)-1] {
-		if deref(pages[i].Marker) == *in.Marker {
-			return &pages[i+1], nil
-		}
-	}
-	return nil, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "unknown marker " + *in.Marker}
+	return nextPage(pages, in.Marker, func(p rds.DescribeDBClusterParametersOutput) *string { return p.Marker })
 }
 
 // DescribeDBProxies serves describe-db-proxies.json: every proxy, or the
@@ -209,10 +215,8 @@ func (r *API) DescribeDBProxies(_ context.Context, in *rds.DescribeDBProxiesInpu
 	if in.DBProxyName == nil {
 		return &all, nil
 	}
-	for _, p := range all.DBProxies {
-		if deref(p.DBProxyName) == *in.DBProxyName {
-			return &rds.DescribeDBProxiesOutput{DBProxies: []rdstypes.DBProxy{p}}, nil
-		}
+	if p, ok := named(all.DBProxies, *in.DBProxyName, func(p rdstypes.DBProxy) *string { return p.DBProxyName }); ok {
+		return &rds.DescribeDBProxiesOutput{DBProxies: []rdstypes.DBProxy{p}}, nil
 	}
 	return nil, &rdstypes.DBProxyNotFoundFault{Message: new("DBProxy " + *in.DBProxyName + " not found.")}
 }
