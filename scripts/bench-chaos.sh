@@ -9,6 +9,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/bench.sh
+. "$root/scripts/lib/bench.sh"
 cd "$root"
 faults="${BENCH_CHAOS_FAULTS:-50}"
 seed="${BENCH_CHAOS_SEED:-20261202}"
@@ -18,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 say() { printf 'bench-chaos: %s\n' "$*" >&2; }
 
 [ -x bin/pulumi ] || { say "bin/pulumi is missing: run make tools"; exit 1; }
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | awk '{print $3}')"
+machine="$(describe_machine), $(go_version)"
 
 say "chaos run: $faults faults, seed $seed (about $faults minutes)..."
 (cd e2e && CHAOS_FAULTS="$faults" CHAOS_SEED="$seed" PATH="$root/bin:$PATH" \
@@ -59,14 +61,5 @@ draws afresh. To reproduce:
 EOF
 cat "$section"
 
-touch BENCHMARKS.md
-if grep -q '<!-- bench:chaos:start' BENCHMARKS.md; then
-	awk -v f="$section" '
-		/<!-- bench:chaos:start/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- bench:chaos:end/ { skip = 0; next }
-		!skip { print }' BENCHMARKS.md >"$work/new" && cp "$work/new" BENCHMARKS.md
-else
-	if [ -s BENCHMARKS.md ]; then echo >>BENCHMARKS.md; fi
-	cat "$section" >>BENCHMARKS.md
-fi
+write_section chaos "$section"
 say "wrote BENCHMARKS.md"

@@ -27,6 +27,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/bench.sh
+. "$root/scripts/lib/bench.sh"
 cd "$root"
 COLD_CLI="${BENCH_FRESH_CLI:-1}"
 work="$(mktemp -d)"
@@ -51,9 +53,6 @@ commands="${BENCH_FRESH_COMMANDS:-$(awk '
 }
 say "the preview job builds: $commands"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.1f", b-a}'; }
-
 checkout="$work/runner/repo"
 fresh_checkout() {
 	rm -rf "$checkout"
@@ -71,7 +70,7 @@ step() {
 		cat "$work/out" >&2
 		return 1
 	}
-	t[$state.$name]=$(since "$start")
+	t[$state.$name]=$(since "$start" 1)
 	say "  $state: $name: ${t[$state.$name]} s"
 }
 
@@ -146,7 +145,7 @@ row() {
 }
 unit() { [[ "$1" =~ ^[0-9.]+$ ]] && echo "$1 s" || echo "$1"; }
 for k in "${!t[@]}"; do t[$k]=$(unit "${t[$k]}"); done
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | awk '{print $3}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine="$(describe_machine), $(go_version), load average $(load_average)"
 
 section="$work/section.md"
 cat >"$section" <<EOF
@@ -180,17 +179,5 @@ is GitHub's) and the AWS provider plugin's download, cached by its version.
 EOF
 cat "$section"
 
-touch BENCHMARKS.md
-if grep -q '<!-- bench:fresh:start' BENCHMARKS.md; then
-	awk -v f="$section" '
-		/<!-- bench:fresh:start/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- bench:fresh:end/ { skip = 0; next }
-		!skip { print }' BENCHMARKS.md >"$work/new" && cp "$work/new" BENCHMARKS.md
-else
-	{
-		cat BENCHMARKS.md
-		[ -s BENCHMARKS.md ] && echo
-		cat "$section"
-	} >"$work/new" && cp "$work/new" BENCHMARKS.md
-fi
+write_section fresh "$section"
 say "wrote the fresh-runner section of BENCHMARKS.md"

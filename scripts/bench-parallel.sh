@@ -23,6 +23,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/bench.sh
+. "$root/scripts/lib/bench.sh"
 cd "$root"
 LATENCY="${BENCH_LATENCY:-150ms}"
 # The resident size assumed for the real AWS provider plugin, in MB: the
@@ -92,9 +94,8 @@ run_measured() {
 }
 
 say "building the deploy tool and the provider double..."
-mkdir -p "$work/bin" "$work/state" "$work/aws" "$work/home" "$work/repo/bin"
-go build -o "$work/bin/deploy" ./scripts/cmd/deploy
-(cd e2e && go build -o "$work/bin/pulumi-resource-aws" ./cmd/pulumi-resource-aws)
+build_double "$work"
+mkdir -p "$work/repo/bin"
 
 # The sandbox: what the deploy tool reads of the repository, with dev's
 # network and 40 copies of orders-dev.
@@ -114,12 +115,8 @@ for i in $(seq -w 1 "$max"); do
 	sed "s/orders/app$i/g" environments/database/Pulumi.orders-dev.yaml >"$repo/environments/database/Pulumi.app$i-dev.yaml"
 done
 
-export PATH="$work/bin:$root/bin:$PATH"
-export PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state"
-export PULUMI_CONFIG_PASSPHRASE="bench-throwaway-passphrase" PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true FAKEAWS_DIR="$work/aws"
-export AWS_ACCESS_KEY_ID=AKIAFAKEAWSTESTDOUBLE AWS_SECRET_ACCESS_KEY=fake-bench-key NO_COLOR=1
-unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION FAKEAWS_LATENCY
+offline_env "$work"
+unset FAKEAWS_LATENCY
 cd "$repo"
 
 say "deploying dev's network and $max database stacks into the double once..."
@@ -196,7 +193,7 @@ memory_text() {
 	}'
 }
 
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+machine="$(describe_machine)"
 section="$work/section.md"
 cat >"$section" <<EOF
 <!-- bench:parallel:start (written by make bench; edits here are overwritten) -->
@@ -229,13 +226,5 @@ PR comment for 40 stacks: $comment_line.
 EOF
 cat "$section"
 
-touch BENCHMARKS.md
-if grep -q '<!-- bench:parallel:start' BENCHMARKS.md; then
-	awk -v f="$section" '
-		/<!-- bench:parallel:start/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- bench:parallel:end/ { skip = 0; next }
-		!skip { print }' BENCHMARKS.md >"$work/new" && cp "$work/new" BENCHMARKS.md
-else
-	{ [ -s BENCHMARKS.md ] && echo; cat "$section"; } >>BENCHMARKS.md
-fi
+write_section parallel "$section"
 say "wrote the parallel stacks section of BENCHMARKS.md"

@@ -21,6 +21,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/bench.sh
+. "$root/scripts/lib/bench.sh"
 cd "$root"
 RUNS="${BENCH_UNIT_RUNS:-3}"
 work="$(mktemp -d)"
@@ -39,10 +41,6 @@ fi
 }
 say "packages: ${patterns[*]}"
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN{printf "%.2f", b-a}'; }
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
 say "warming the build cache (compiles and links every test binary once)..."
 go test -count=1 -run '^$' "${patterns[@]}" >"$work/out" 2>&1 || {
 	cat "$work/out" >&2
@@ -56,11 +54,11 @@ for i in $(seq "$RUNS"); do
 		cat "$work/out" >&2
 		exit 1
 	}
-	s=$(since "$start")
+	s=$(since "$start" 2)
 	echo "$s" >>"$work/runs"
 	say "  run $i: warm go test -count=1: $s s"
 done
-wall=$(median <"$work/runs")
+wall=$(median <"$work/runs" | awk '{printf "%.1f", $1}')
 
 # The packages with test files in the default build (the e2e-tagged and
 # pgtest-tagged files are not in this run).
@@ -83,7 +81,7 @@ while read -r pkg; do
 		cat "$work/out" >&2
 		exit 1
 	}
-	s=$(since "$start")
+	s=$(since "$start" 2)
 	mb=$(awk -v b="$(stat -c %s "$work/t.test")" 'BEGIN{printf "%.0f", b/1048576}')
 	rm -f "$work/t.test"
 	n=$((n + 1))
@@ -102,7 +100,7 @@ say "$n test binaries, $n_sdk link the Pulumi SDK; links one after another: $lin
 
 # The table, largest link first.
 rows=$(sort -t $'\t' -k8,8 -gr "$work/rows" | awk -F '\t' '{printf "| `%s` | %s | %s | %s | %s | %s | %s MB | %.1f s |\n", $1, $2, $3, $4, $5, $6, $7, $8}')
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | awk '{print $3}'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+machine="$(describe_machine), $(go_version), load average $(load_average)"
 
 section="$work/section.md"
 cat >"$section" <<EOF
@@ -136,17 +134,5 @@ $rows
 EOF
 cat "$section"
 
-touch BENCHMARKS.md
-if grep -q '<!-- bench:unit:start' BENCHMARKS.md; then
-	awk -v f="$section" '
-		/<!-- bench:unit:start/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- bench:unit:end/ { skip = 0; next }
-		!skip { print }' BENCHMARKS.md >"$work/new" && cp "$work/new" BENCHMARKS.md
-else
-	{
-		cat BENCHMARKS.md
-		[ -s BENCHMARKS.md ] && echo
-		cat "$section"
-	} >"$work/new" && cp "$work/new" BENCHMARKS.md
-fi
+write_section unit "$section"
 say "wrote the warm unit tests section of BENCHMARKS.md"

@@ -20,6 +20,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/bench.sh
+. "$root/scripts/lib/bench.sh"
 cd "$root"
 RUNS="${BENCH_RUNS:-3}"
 work="$(mktemp -d)"
@@ -38,12 +40,10 @@ measure() {
 	awk '{printf "%.1f %d\n", $1, $2/1024}' "$work/time"
 }
 
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-
 [ -x bin/pulumi ] || { say "bin/pulumi is missing: run make tools"; exit 1; }
 [ -x /usr/bin/time ] || { say "GNU time is missing: apt-get install -y time"; exit 1; }
 
-machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(go version | awk '{print $3}')"
+machine="$(describe_machine), $(go_version)"
 say "machine: $machine"
 
 declare -A cold warm coldmem warmmem
@@ -68,15 +68,8 @@ read -r unit_s unit_m <<<"$r"
 say "  $unit_s s"
 
 say "engine previews: building the deploy tool and the provider double..."
-mkdir -p "$work/bin" "$work/state" "$work/aws" "$work/home"
-go build -o "$work/bin/deploy" ./scripts/cmd/deploy
-(cd e2e && go build -o "$work/bin/pulumi-resource-aws" ./cmd/pulumi-resource-aws)
-export PATH="$work/bin:$root/bin:$PATH"
-export PULUMI_HOME="$work/home" PULUMI_BACKEND_URL="file://$work/state"
-export PULUMI_CONFIG_PASSPHRASE="bench-throwaway-passphrase" PULUMI_SKIP_UPDATE_CHECK=true
-export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true FAKEAWS_DIR="$work/aws"
-export AWS_ACCESS_KEY_ID=AKIAFAKEAWSTESTDOUBLE AWS_SECRET_ACCESS_KEY=fake-bench-key NO_COLOR=1
-unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
+build_double "$work"
+offline_env "$work"
 stacks=(--env dev --stack dev --stack orders-dev)
 say "deploying dev's network and orders-dev into the double once..."
 measure deploy up "${stacks[@]}" >/dev/null
@@ -87,11 +80,11 @@ for i in $(seq "$RUNS"); do
 	read -r s _ <<<"$r"
 	echo "$s" >>"$work/inline"
 	say "  run $i: inline preview from the prebuilt binary: $s s"
-	start=$(date +%s.%N)
+	start=$(now)
 	go build -o "$work/network-prog" ./network
 	go build -o "$work/database-prog" ./database
 	deploy preview "${stacks[@]}" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
-	s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}')
+	s=$(since "$start" 1)
 	echo "$s" >>"$work/compiled"
 	say "  run $i: compile both programs, then preview: $s s"
 done
@@ -186,16 +179,7 @@ $rto_rows
 EOF
 cat "$section"
 
-# Replace the section in BENCHMARKS.md, or append it.
-touch BENCHMARKS.md
-if grep -q '<!-- bench:platform:start' BENCHMARKS.md; then
-	awk -v f="$section" '
-		/<!-- bench:platform:start/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- bench:platform:end/ { skip = 0; next }
-		!skip { print }' BENCHMARKS.md >"$work/new" && cp "$work/new" BENCHMARKS.md
-else
-	{ [ -s BENCHMARKS.md ] && echo; cat "$section"; } >>BENCHMARKS.md
-fi
+write_section platform "$section"
 say "wrote BENCHMARKS.md"
 
 # Parallel stacks (scripts/bench-parallel.sh, its own BENCHMARKS.md section):
