@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,26 +36,13 @@ type namedRes struct {
 // with a read-only endpoint, in one inline stack, declared with the
 // pulumi-aws v6 input names the platform's programs use.
 func tinyCluster(ctx *pulumi.Context) error {
-	var zones struct {
-		Names []string `pulumi:"names"`
-	}
-	if err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones",
-		map[string]any{"state": "available"}, &zones); err != nil {
+	zones, err := availableZones(ctx)
+	if err != nil {
 		return err
 	}
-	var vpc vpcRes
-	if err := ctx.RegisterResource("aws:ec2/vpc:Vpc", "vpc", pulumi.Map{"cidrBlock": pulumi.String("10.8.0.0/16")}, &vpc); err != nil {
+	_, subnets, err := tinyVPC(ctx, "10.8.0.0/16", zones, "10.8.%d.0/24")
+	if err != nil {
 		return err
-	}
-	var subnets pulumi.StringArray
-	for i, zone := range zones.Names {
-		var subnet subnetRes
-		if err := ctx.RegisterResource("aws:ec2/subnet:Subnet", "db-"+zone, pulumi.Map{
-			"vpcId": vpc.ID(), "availabilityZone": pulumi.String(zone), "cidrBlock": pulumi.Sprintf("10.8.%d.0/24", i),
-		}, &subnet); err != nil {
-			return err
-		}
-		subnets = append(subnets, subnet.ID().ToStringOutput())
 	}
 	var group subnetGroupRes
 	if err := ctx.RegisterResource("aws:rds/subnetGroup:SubnetGroup", "db", pulumi.Map{"subnetIds": subnets}, &group); err != nil {
@@ -141,14 +126,7 @@ func TestClusterBehindAProxyUnderTheRealEngine(t *testing.T) {
 	defer cancel()
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: repoRoot})
 	require.NoError(t, err, "the pinned CLI")
-	work := filepath.Join(w.dir, "tinycluster")
-	require.NoError(t, os.MkdirAll(work, 0o700))
-	s, err := auto.UpsertStackInlineSource(ctx, "t", "tinycluster", tinyCluster,
-		auto.Pulumi(cli), auto.WorkDir(work), auto.EnvVars(w.env()), auto.SecretsProvider("passphrase"))
-	require.NoError(t, err)
-	for k, v := range map[string]string{"aws:region": "eu-west-1", "class": "db.m6gd.large", "storage": "io1"} {
-		require.NoError(t, s.SetConfig(ctx, k, auto.ConfigValue{Value: v}))
-	}
+	s := w.inlineStack(ctx, cli, "tinycluster", tinyCluster, map[string]string{"aws:region": "eu-west-1", "class": "db.m6gd.large", "storage": "io1"})
 	progress := testWriter{t}
 
 	up, err := s.Up(ctx, optup.ProgressStreams(progress))

@@ -50,31 +50,48 @@ type instanceRes struct {
 	MasterUserSecrets pulumi.MapArrayOutput `pulumi:"masterUserSecrets"`
 }
 
-func tinyNetwork(ctx *pulumi.Context) error {
+// availableZones is what getAvailabilityZones answers for the available
+// zones of the stack's region.
+func availableZones(ctx *pulumi.Context) ([]string, error) {
 	var zones struct {
 		Names []string `pulumi:"names"`
 	}
-	if err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones",
-		map[string]any{"state": "available"}, &zones); err != nil {
-		return err
-	}
+	err := ctx.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones",
+		map[string]any{"state": "available"}, &zones)
+	return zones.Names, err
+}
+
+// tinyVPC declares a VPC of cidr and a subnet "db-<zone>" in each of
+// zones, the i-th at subnetCidr formatted with i, and returns the VPC and
+// the subnets' IDs.
+func tinyVPC(ctx *pulumi.Context, cidr string, zones []string, subnetCidr string) (*vpcRes, pulumi.StringArray, error) {
 	var vpc vpcRes
-	if err := ctx.RegisterResource("aws:ec2/vpc:Vpc", "vpc", pulumi.Map{
-		"cidrBlock": pulumi.String(config.Require(ctx, "cidr")),
-	}, &vpc); err != nil {
-		return err
+	if err := ctx.RegisterResource("aws:ec2/vpc:Vpc", "vpc", pulumi.Map{"cidrBlock": pulumi.String(cidr)}, &vpc); err != nil {
+		return nil, nil, err
 	}
 	var ids pulumi.StringArray
-	for i, zone := range zones.Names[:2] {
+	for i, zone := range zones {
 		var subnet subnetRes
 		if err := ctx.RegisterResource("aws:ec2/subnet:Subnet", "db-"+zone, pulumi.Map{
 			"vpcId":            vpc.ID(),
 			"availabilityZone": pulumi.String(zone),
-			"cidrBlock":        pulumi.Sprintf("10.9.%d.0/24", i),
+			"cidrBlock":        pulumi.Sprintf(subnetCidr, i),
 		}, &subnet); err != nil {
-			return err
+			return nil, nil, err
 		}
 		ids = append(ids, subnet.ID().ToStringOutput())
+	}
+	return &vpc, ids, nil
+}
+
+func tinyNetwork(ctx *pulumi.Context) error {
+	zones, err := availableZones(ctx)
+	if err != nil {
+		return err
+	}
+	vpc, ids, err := tinyVPC(ctx, config.Require(ctx, "cidr"), zones[:2], "10.9.%d.0/24")
+	if err != nil {
+		return err
 	}
 	ctx.Export("vpcId", vpc.ID())
 	ctx.Export("subnetIds", ids)
@@ -123,22 +140,9 @@ func TestDoubleUnderTheRealEngine(t *testing.T) {
 
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: repoRoot})
 	require.NoError(t, err, "the pinned CLI")
-	stack := func(project string, program pulumi.RunFunc, cfg map[string]string) auto.Stack {
-		t.Helper()
-		work := filepath.Join(w.dir, project)
-		require.NoError(t, os.MkdirAll(work, 0o700))
-		s, err := auto.UpsertStackInlineSource(ctx, "t", project, program,
-			auto.Pulumi(cli), auto.WorkDir(work), auto.EnvVars(w.env()),
-			auto.SecretsProvider("passphrase"))
-		require.NoError(t, err, "creating stack %s", project)
-		for k, v := range cfg {
-			require.NoError(t, s.SetConfig(ctx, k, auto.ConfigValue{Value: v}))
-		}
-		return s
-	}
 	progress := testWriter{t}
-	netStack := stack("tinynet", tinyNetwork, map[string]string{"aws:region": "eu-west-1", "cidr": "10.9.0.0/16"})
-	dbStack := stack("tinydb", tinyDatabase, map[string]string{"aws:region": "eu-west-1", "engine": "postgres"})
+	netStack := w.inlineStack(ctx, cli, "tinynet", tinyNetwork, map[string]string{"aws:region": "eu-west-1", "cidr": "10.9.0.0/16"})
+	dbStack := w.inlineStack(ctx, cli, "tinydb", tinyDatabase, map[string]string{"aws:region": "eu-west-1", "engine": "postgres"})
 
 	// Create: the network, then the database reading it.
 	netUp, err := netStack.Up(ctx, optup.ProgressStreams(progress))
@@ -206,6 +210,22 @@ func TestDoubleUnderTheRealEngine(t *testing.T) {
 	for _, c := range w.calls() {
 		assert.Empty(t, c.Error, "%s %s %s failed in the double", c.Method, c.Type, c.URN)
 	}
+}
+
+// inlineStack is stack "t" of project, with program run inline by cli in
+// the project's own folder of the world, and cfg set.
+func (w *world) inlineStack(ctx context.Context, cli auto.PulumiCommand, project string, program pulumi.RunFunc, cfg map[string]string) auto.Stack {
+	w.t.Helper()
+	work := filepath.Join(w.dir, project)
+	require.NoError(w.t, os.MkdirAll(work, 0o700))
+	s, err := auto.UpsertStackInlineSource(ctx, "t", project, program,
+		auto.Pulumi(cli), auto.WorkDir(work), auto.EnvVars(w.env()),
+		auto.SecretsProvider("passphrase"))
+	require.NoError(w.t, err, "creating stack %s", project)
+	for k, v := range cfg {
+		require.NoError(w.t, s.SetConfig(ctx, k, auto.ConfigValue{Value: v}))
+	}
+	return s
 }
 
 // testWriter sends engine progress to the test log.
