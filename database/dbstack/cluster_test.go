@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/database/postgres"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
@@ -36,7 +36,7 @@ func clusterSpec(t *testing.T) spec.Database {
 	require.NoError(t, err)
 	cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
 	require.NoError(t, err)
-	plan := dbstack.ResolveConfig(cfg, planned)
+	plan := dbspec.ResolveConfig(cfg, planned)
 	plan.Deployment = spec.DeployCluster
 	plan.Instance.InstanceClass = "db.m6gd.large"
 	plan.Instance.StorageType = "io1"
@@ -44,7 +44,7 @@ func clusterSpec(t *testing.T) spec.Database {
 	plan.Instance.Iops = 1000
 	plan.Instance.MaxAllocatedStorageGb = 0 // no storage autoscaling for a cluster
 	if !hasSubscription(plan, "db-cluster") {
-		plan.EventSubscriptions = append([]spec.EventSubscription{{SourceType: "db-cluster", Categories: dbstack.ClusterEventCategories}}, plan.EventSubscriptions...)
+		plan.EventSubscriptions = append([]spec.EventSubscription{{SourceType: "db-cluster", Categories: dbspec.ClusterEventCategories}}, plan.EventSubscriptions...)
 	}
 	return plan
 }
@@ -139,7 +139,7 @@ func TestClusterRendersTheSpec(t *testing.T) {
 		m := e.(map[string]any)
 		params = append(params, spec.Parameter{Name: m["name"].(string), Value: m["value"].(string), ApplyMethod: m["applyMethod"].(string)})
 	}
-	assert.Equal(t, postgres.Parameters(plan), params, "the cluster group's entries are the instance group's")
+	assert.Equal(t, dbspec.Parameters(plan), params, "the cluster group's entries are the instance group's")
 	assert.Contains(t, params, spec.Parameter{Name: "rds.force_ssl", Value: "1", ApplyMethod: "pending-reboot"})
 
 	id := c.String("clusterIdentifier")
@@ -273,7 +273,7 @@ func TestClusterAlarmsAndEvents(t *testing.T) {
 	}
 	require.Contains(t, events, "db-cluster")
 	assert.Equal(t, []any{id}, events["db-cluster"].Input("sourceIds"))
-	assert.ElementsMatch(t, dbstack.ClusterEventCategories, events["db-cluster"].Input("eventCategories"))
+	assert.ElementsMatch(t, dbspec.ClusterEventCategories, events["db-cluster"].Input("eventCategories"))
 	assert.Equal(t, members, events["db-instance"].Input("sourceIds"), "db-instance events come from the cluster's DB instances")
 	assert.Nil(t, events["db-parameter-group"].Input("sourceIds"), "a cluster has no DB parameter group of its own")
 	for _, sourceType := range []string{"db-cluster", "db-instance", "db-parameter-group", "db-security-group"} {
@@ -399,7 +399,7 @@ func TestProgramDeploysACluster(t *testing.T) {
 	assert.Empty(t, r.mocks.OfType("aws:rds/instance:Instance"))
 	c := r.one(t, clusterTok)
 	id := c.String("clusterIdentifier")
-	plan := dbstack.ResolveConfig(r.cfg, planned)
+	plan := dbspec.ResolveConfig(r.cfg, planned)
 	assert.Equal(t, spec.DeployCluster, plan.Deployment)
 	assert.Equal(t, plan.Instance.StorageType, c.String("storageType"))
 	assert.Equal(t, float64(plan.Instance.Iops), c.Input("iops"))

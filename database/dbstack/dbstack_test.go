@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/database/postgres"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
@@ -440,7 +440,7 @@ func TestCommittedStacks(t *testing.T) {
 				if cluster {
 					require.Len(t, events, 4)
 					assert.Equal(t, []string{id}, strs(events["db-cluster"].Input("sourceIds")))
-					assert.ElementsMatch(t, dbstack.ClusterEventCategories, strs(events["db-cluster"].Input("eventCategories")))
+					assert.ElementsMatch(t, dbspec.ClusterEventCategories, strs(events["db-cluster"].Input("eventCategories")))
 					assert.Equal(t, []string{id + "-instance-1", id + "-instance-2", id + "-instance-3"}, strs(events["db-instance"].Input("sourceIds")),
 						"db-instance events come from the cluster's DB instances")
 					assert.Nil(t, events["db-parameter-group"].Input("sourceIds"), "RDS.21: a cluster has no DB parameter group of its own")

@@ -8,8 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/database/dbstack"
-	"github.com/pgplatform/platform/shared/config"
-	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/stacks"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
@@ -19,21 +17,6 @@ func stackNamed(t *testing.T, name string) stacks.Stack {
 	s, err := stacks.Find(catalog(t), "database", name)
 	require.NoError(t, err)
 	return s
-}
-
-// TestGuardrailsHoldOnCommittedConfigs checks every rule, one by one, on
-// the plan of every committed database file.
-func TestGuardrailsHoldOnCommittedConfigs(t *testing.T) {
-	for _, s := range databaseStacks(t) {
-		cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
-		require.NoError(t, err, s.File)
-		plan := dbstack.ResolveConfig(cfg, planned)
-		for _, rule := range guardrails.DatabaseRules {
-			t.Run(s.Name+"/"+rule.ID, func(t *testing.T) {
-				assert.NoError(t, rule.Check(plan))
-			})
-		}
-	}
 }
 
 // TestTwoAppsInOneEnvironmentDoNotCollide runs two app stacks of the same
@@ -295,18 +278,4 @@ func TestNetworkStackOverride(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-}
-
-// CheckGuardrails, which the deploy tool runs before any stack, refuses what
-// the program would: the tier's rules, not only the value ranges.
-func TestCheckGuardrailsAppliesTheTier(t *testing.T) {
-	s := stackNamed(t, "orders-staging")
-	cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
-	require.NoError(t, err)
-	require.NoError(t, dbstack.CheckGuardrails(cfg), "the committed staging stack passes")
-	cfg.DeletionProtection = false
-	err = dbstack.CheckGuardrails(cfg)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "guardrail deletion-protection")
-	assert.Contains(t, err.Error(), "database:deletionProtection")
 }

@@ -61,9 +61,9 @@ func (b *builder) clusterIdentifier() pulumi.StringOutput {
 
 // clusterParameterGroup declares the cluster parameter group of the
 // engine's family, with the entries the instance's group gets
-// (spec.Parameters, declared once in parameters.go). It is the one group a
-// Multi-AZ DB cluster is configured by: "In a Multi-AZ DB cluster, the
-// settings in the DB cluster parameter group apply to all of the DB
+// (spec.Parameters, declared once in dbspec/parameters.go). It is the one
+// group a Multi-AZ DB cluster is configured by: "In a Multi-AZ DB cluster,
+// the settings in the DB cluster parameter group apply to all of the DB
 // instances in the cluster. The default DB parameter group for the DB
 // engine and DB engine version is used for each DB instance in the DB
 // cluster" (RDS User Guide, "Overview of parameter groups",

@@ -37,7 +37,7 @@ type Tool struct {
 	// Stop, once closed, starts no further stack (see Runner.Stop).
 	Stop <-chan struct{}
 	// Guardrails, if set, checks a database stack's loaded config against
-	// the guardrails of its tier before anything runs (dbstack.CheckGuardrails).
+	// the guardrails of its tier before anything runs (dbspec.CheckGuardrails).
 	Guardrails func(config.Database) error
 	// Pending, if set, reads RDS pending modifications for previews with
 	// --json-dir (AWSPending; see Runner.Pending).

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
@@ -91,7 +91,7 @@ func New(req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if err := dbstack.CheckGuardrails(d); err != nil {
+	if err := dbspec.CheckGuardrails(d); err != nil {
 		return Result{}, hint(err, req)
 	}
 
@@ -197,7 +197,7 @@ func Check(file string, now time.Time) error {
 	if err := config.CheckKeys(contract.DatabaseProject, cfg, config.DatabaseKeys); err != nil {
 		return err
 	}
-	s, err := dbstack.Resolve(config.MapSource(contract.DatabaseProject, cfg), now)
+	s, err := dbspec.Resolve(config.MapSource(contract.DatabaseProject, cfg), now)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/scripts/internal/onboard"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
@@ -105,7 +105,7 @@ func loadCommitted(t *testing.T, root, name string) config.Database {
 		ns, _, _ := strings.Cut(k, ":")
 		assert.Contains(t, []string{"database", "aws"}, ns, k)
 	}
-	spec, err := dbstack.Resolve(config.MapSource("database", s.Config), time.Now())
+	spec, err := dbspec.Resolve(config.MapSource("database", s.Config), time.Now())
 	require.NoError(t, err)
 	require.NoError(t, guardrails.CheckDatabase(spec))
 	return d
@@ -305,7 +305,7 @@ func TestCommentedDefaultsAreTheKeyTablesAndTheLoaders(t *testing.T) {
 			body := string(raw)
 			keys, lines := parseWritten(t, body)
 			base := loadCommitted(t, root, "billing-"+env)
-			baseSpec, err := dbstack.Resolve(config.MapSource("database", mustRead(t, file)), time.Unix(0, 0))
+			baseSpec, err := dbspec.Resolve(config.MapSource("database", mustRead(t, file)), time.Unix(0, 0))
 			require.NoError(t, err)
 
 			var valued []string
@@ -382,7 +382,7 @@ func assertSameStack(t *testing.T, what string, base config.Database, baseSpec s
 	if !reflect.DeepEqual(base, d) {
 		t.Errorf("%s uncommented loads a different stack:\n got %+v\nwant %+v", what, d, base)
 	}
-	s, err := dbstack.Resolve(config.MapSource("database", cfg), time.Unix(0, 0))
+	s, err := dbspec.Resolve(config.MapSource("database", cfg), time.Unix(0, 0))
 	require.NoError(t, err)
 	s.NetworkStack = baseSpec.NetworkStack
 	if !reflect.DeepEqual(baseSpec, s) {

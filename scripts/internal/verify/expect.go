@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pgplatform/platform/database/dbstack"
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/spec"
@@ -15,7 +15,7 @@ import (
 
 // Expect is what the live instance of a stack must show: the stack's spec,
 // resolved from its environment file as the program resolves it
-// (dbstack.Resolve), never weaker than the floors of its tier.
+// (dbspec.Resolve), never weaker than the floors of its tier.
 type Expect struct {
 	Tier   config.Tier
 	Region string
@@ -39,7 +39,7 @@ type Expect struct {
 	// what the program gave the instance is what the live one must show.
 	Instance spec.Instance
 	// Parameters are the entries the program gave the parameter group
-	// (spec.Database.Parameters, declared in database/postgres): each
+	// (spec.Database.Parameters, declared in database/dbspec): each
 	// must be in the live group with its value and apply method, and the
 	// group may set nothing else.
 	Parameters []spec.Parameter
@@ -61,7 +61,7 @@ func Expectations(s stacks.Stack) (Expect, error) {
 	if s.Project != contract.DatabaseProject {
 		return Expect{}, fmt.Errorf("stack %s belongs to project %s: verify checks %s stacks", s.Name, s.Project, contract.DatabaseProject)
 	}
-	sp, err := dbstack.Resolve(config.MapSource(contract.DatabaseProject, s.Config), time.Now())
+	sp, err := dbspec.Resolve(config.MapSource(contract.DatabaseProject, s.Config), time.Now())
 	if err != nil {
 		return Expect{}, fmt.Errorf("stack %s (%s): %w", s.Name, s.File, err)
 	}

@@ -44,7 +44,7 @@ func readGroup(ctx context.Context, api RDS, name, status string) liveGroup {
 }
 
 // checkForceSSL wants the live group to hold the spec's rds.force_ssl
-// value (database/postgres declares 1).
+// value (database/dbspec declares 1).
 func (v *Verifier) checkForceSSL(g liveGroup, exp Expect) check.Result {
 	want, ok := specParameter(exp.Parameters, forceSSL)
 	switch {

@@ -17,7 +17,7 @@ func verifyScenario(t *testing.T, scenario string) StackReport {
 }
 
 // The parameters check compares the recorded group with the spec
-// dbstack.Resolve gives the scenario's stack file: drifted-parameters is
+// dbspec.Resolve gives the scenario's stack file: drifted-parameters is
 // compliant with log_disconnections reset to the engine default and
 // log_min_duration_statement set to 0 by hand.
 func TestParametersAgainstTheSpec(t *testing.T) {

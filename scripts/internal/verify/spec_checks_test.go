@@ -14,7 +14,7 @@ import (
 )
 
 // compliantInstance is the compliant recording's instance, its outputs and
-// the spec dbstack.Resolve gives its stack file.
+// the spec dbspec.Resolve gives its stack file.
 func compliantInstance(t *testing.T) (rdstypes.DBInstance, stackout.Database, Expect) {
 	t.Helper()
 	dir := filepath.Join("testdata", "compliant")

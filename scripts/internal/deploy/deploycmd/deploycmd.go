@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/database/dbstack"
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/scripts/internal/cli"
@@ -52,7 +53,7 @@ func Main(args []string) int {
 		NewEngine: func(s workspace.Settings) (deploy.Engine, error) {
 			return deploy.NewEngine(s, programs)
 		},
-		Guardrails: dbstack.CheckGuardrails,
+		Guardrails: dbspec.CheckGuardrails,
 		Pending:    deploy.AWSPending,
 		Finder: func(st stacks.Stack) deploy.Finder {
 			return deploy.AWSFinder{Stack: st.Name}

@@ -1,4 +1,4 @@
-package postgres
+package dbspec
 
 import (
 	"strconv"
@@ -13,9 +13,10 @@ const (
 	pendingReboot = "pending-reboot"
 )
 
-// parameter is one entry of the stack's parameter group (parameterGroupOf
-// renders them), declared here once with its apply method and its value:
-// a fixed value, or one read from the spec.
+// parameter is one entry of the stack's parameter group, declared here
+// once with its apply method and its value: a fixed value, or one read
+// from the spec. The component (database/postgres) renders the entries
+// the spec holds, as the instance's or the cluster's parameter group.
 type parameter struct {
 	name        string
 	applyMethod string
@@ -50,8 +51,8 @@ var parameters = []parameter{
 }
 
 // Parameters are the parameter group's entries for a spec: what
-// spec.Database.Parameters holds, which the guardrails check and
-// parameterGroupOf renders.
+// spec.Database.Parameters holds, which the guardrails check, the
+// component renders and verify compares with the live group.
 func Parameters(s spec.Database) []spec.Parameter {
 	var out []spec.Parameter
 	for _, p := range parameters {

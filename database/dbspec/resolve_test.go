@@ -1,4 +1,4 @@
-package dbstack_test
+package dbspec_test
 
 import (
 	"maps"
@@ -8,8 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pgplatform/platform/database/dbstack"
-	"github.com/pgplatform/platform/database/postgres"
+	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/spec"
@@ -27,7 +26,7 @@ func TestResolveKeepsTheIngressOrder(t *testing.T) {
 	cfg["database:allowedSecurityGroupIds"] = `["sg-0123456789abcdef0"]`
 	cfg["database:allowedCidrs"] = `["10.9.0.0/16"]`
 	cfg["database:port"] = "6432"
-	got, err := dbstack.Resolve(config.MapSource("database", cfg), planned)
+	got, err := dbspec.Resolve(config.MapSource("database", cfg), planned)
 	require.NoError(t, err)
 	assert.Equal(t, []spec.Ingress{
 		{FromApps: true, Port: 6432},
@@ -36,17 +35,18 @@ func TestResolveKeepsTheIngressOrder(t *testing.T) {
 	}, got.Ingress)
 }
 
-// TestResolveTakesTheParametersFromTheComponent: the spec's parameters
-// are the ones database/postgres declares for it, the tunable ones with
-// the stack file's values, so a parameter is declared in one place.
-func TestResolveTakesTheParametersFromTheComponent(t *testing.T) {
+// TestResolveTakesTheParametersFromTheTable: the spec's parameters are
+// the ones the parameter table (parameters.go) declares for it, the
+// tunable ones with the stack file's values, so a parameter is declared
+// in one place.
+func TestResolveTakesTheParametersFromTheTable(t *testing.T) {
 	s := stackNamed(t, "orders-prod")
 	cfg := maps.Clone(s.Config)
 	cfg["database:logMinDurationStatementMs"] = "250"
 	cfg["database:logStatement"] = "ddl"
-	got, err := dbstack.Resolve(config.MapSource("database", cfg), planned)
+	got, err := dbspec.Resolve(config.MapSource("database", cfg), planned)
 	require.NoError(t, err)
-	assert.Equal(t, postgres.Parameters(got), got.Parameters)
+	assert.Equal(t, dbspec.Parameters(got), got.Parameters)
 	params := map[string]string{}
 	for _, p := range got.Parameters {
 		params[p.Name] = p.Value
@@ -84,7 +84,7 @@ func TestResolveShapes(t *testing.T) {
 				}
 				cfg[k] = v
 			}
-			got, err := dbstack.Resolve(config.MapSource("database", cfg), planned)
+			got, err := dbspec.Resolve(config.MapSource("database", cfg), planned)
 			require.NoError(t, err)
 			assert.Equal(t, c.shape, got.Deployment)
 			assert.Equal(t, c.storage, got.Instance.StorageType)
@@ -109,7 +109,7 @@ func TestResolveProxy(t *testing.T) {
 	cfg["database:proxy"] = "true"
 	cfg["database:proxyMaxConnectionsPercent"] = "80"
 	cfg["database:proxyDirectAccess"] = "true"
-	got, err := dbstack.Resolve(config.MapSource("database", cfg), planned)
+	got, err := dbspec.Resolve(config.MapSource("database", cfg), planned)
 	require.NoError(t, err)
 	assert.Equal(t, spec.Proxy{
 		Enabled: true, RequireTLS: true, IAMAuth: "REQUIRED", DebugLogging: false, DirectAccess: true,
@@ -125,7 +125,7 @@ func TestResolveProxy(t *testing.T) {
 	delete(named, "database:proxyDirectAccess")
 	named["database:allowedCidrs"] = `["10.99.0.0/24"]`
 	named["database:allowedSecurityGroupIds"] = `["sg-0123456789abcdef0"]`
-	viaProxy, err := dbstack.Resolve(config.MapSource("database", named), planned)
+	viaProxy, err := dbspec.Resolve(config.MapSource("database", named), planned)
 	require.NoError(t, err)
 	assert.Equal(t, []spec.Ingress{
 		{FromApps: true, Port: viaProxy.Port},
@@ -134,7 +134,7 @@ func TestResolveProxy(t *testing.T) {
 	}, viaProxy.Proxy.Ingress)
 	require.NoError(t, guardrails.CheckDatabase(viaProxy))
 
-	without, err := dbstack.Resolve(config.MapSource("database", base), planned)
+	without, err := dbspec.Resolve(config.MapSource("database", base), planned)
 	require.NoError(t, err)
 	assert.False(t, without.Proxy.Enabled)
 	assert.Empty(t, without.Proxy.Ingress, "a stack without a proxy admits nothing to one")
@@ -167,7 +167,7 @@ func asInstanceWithoutProxy(t *testing.T, name string) map[string]string {
 func TestCommittedStacksShowEveryShape(t *testing.T) {
 	var prodClusterProxy, stagingInstanceProxy []string
 	for _, s := range databaseStacks(t) {
-		got, err := dbstack.Resolve(config.MapSource("database", s.Config), planned)
+		got, err := dbspec.Resolve(config.MapSource("database", s.Config), planned)
 		require.NoError(t, err, s.File)
 		switch {
 		case got.Tier == spec.Prod && got.Deployment == spec.DeployCluster && got.Proxy.Enabled:
