@@ -847,7 +847,7 @@ func LoadDatabase(src Source) (Database, error) {
 
 // DatabaseSpec writes every key's value into a spec, in the table's order:
 // the settings a stack file decides. The platform's fixed choices are the
-// caller's to add (database/dbstack Resolve).
+// caller's to add (database/dbspec Resolve).
 func DatabaseSpec(d Database) spec.Database {
 	var s spec.Database
 	for _, k := range DatabaseKeyTable {

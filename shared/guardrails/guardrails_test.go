@@ -12,7 +12,7 @@ import (
 )
 
 // goodDatabase is a plan that satisfies every rule, written out by hand the
-// way dbstack.ResolveConfig builds it for a committed stack of the tier (orders-prod
+// way dbspec.ResolveConfig builds it for a committed stack of the tier (orders-prod
 // for prod): the tests must not trust the code whose output they judge.
 func goodDatabase(tier config.Tier) spec.Database {
 	params := []spec.Parameter{
@@ -88,7 +88,7 @@ func goodDatabase(tier config.Tier) spec.Database {
 }
 
 // cluster turns a good plan into the good plan of the same stack as a
-// Multi-AZ DB cluster, written out by hand the way dbstack.ResolveConfig
+// Multi-AZ DB cluster, written out by hand the way dbspec.ResolveConfig
 // builds it with database:deployment cluster and the defaults: a class
 // clusters run on, io2 at its 100 GiB floor with 3000 IOPS, no storage
 // autoscaling ceiling.
@@ -106,13 +106,13 @@ func cluster(p *spec.Database) {
 	}
 }
 
-// drBackups gives a plan the DR dbstack.ResolveConfig resolves for
+// drBackups gives a plan the DR dbspec.ResolveConfig resolves for
 // database:dr {region: eu-central-1, mode: backups, retentionDays: 14}.
 func drBackups(p *spec.Database) {
 	p.DR = spec.DR{Region: "eu-central-1", Mode: spec.DRBackups, RetentionDays: 14, KmsKeyID: "the stack's key"}
 }
 
-// proxied puts the RDS Proxy dbstack.ResolveConfig resolves for
+// proxied puts the RDS Proxy dbspec.ResolveConfig resolves for
 // database:proxy true in front of a good plan.
 func proxied(p *spec.Database) {
 	p.Proxy = spec.Proxy{

@@ -14,7 +14,7 @@ const MonitoringService = "monitoring.rds.amazonaws.com"
 
 // RequiredLogExports are the instance's log types that must go to
 // CloudWatch (logs-to-cloudwatch): the spec exports them
-// (database/dbstack Resolve) and verify checks the live instance for the
+// (database/dbspec Resolve) and verify checks the live instance for the
 // spec's exports.
 var RequiredLogExports = []string{"postgresql", "upgrade"}
 

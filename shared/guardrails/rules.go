@@ -689,7 +689,7 @@ func (r Rule) OnZones() bool { return r.zones != nil }
 // availability zones of the network's database subnets, as a *Violation:
 // for a cluster, three-zones. The database program calls it with the
 // network stack's availabilityZones output once it has read the network,
-// before it declares anything (as it calls CheckAppSubnets).
+// before it declares anything (as it calls dbspec.CheckAppSubnets).
 func CheckPlacement(p spec.Database, zones []string) error {
 	for _, r := range DatabaseRules {
 		if err := r.CheckZones(p, zones); err != nil {
