@@ -67,6 +67,12 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	if err := guardrails.CheckPlacement(s, values.Strings("availabilityZones")); err != nil {
 		return fmt.Errorf("database stack %s: network stack %s: %w", ctx.Stack(), netStack, err)
 	}
+	// With DR, the recovery network is read through the same contract and
+	// its role checked, before anything is declared.
+	recovery, recoveryStack, err := readRecoveryNetwork(ctx, s)
+	if err != nil {
+		return err
+	}
 
 	identity, err := aws.GetCallerIdentity(ctx, nil)
 	if err != nil {
@@ -81,12 +87,14 @@ func Program(ctx *pulumi.Context, export contract.ExportFunc, now func() time.Ti
 	}
 
 	db, err := postgres.NewMultiAZ(ctx, naming.Base(s.App, s.Environment), &postgres.Args{
-		Spec:           s,
-		Network:        network,
-		AppSubnetCidrs: appCidrs,
-		AccountID:      identity.AccountId,
-		Partition:      partition.Partition,
-		Tags:           tags.New(s.Environment, string(s.Tier), ctx.Project(), ctx.Stack(), s.Tags),
+		Spec:                 s,
+		Network:              network,
+		AppSubnetCidrs:       appCidrs,
+		RecoveryNetwork:      recovery,
+		RecoveryNetworkStack: recoveryStack,
+		AccountID:            identity.AccountId,
+		Partition:            partition.Partition,
+		Tags:                 tags.New(s.Environment, string(s.Tier), ctx.Project(), ctx.Stack(), s.Tags),
 	})
 	if err != nil {
 		return fmt.Errorf("database stack %s: %w", ctx.Stack(), err)

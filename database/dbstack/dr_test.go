@@ -20,6 +20,7 @@ const (
 	drRegion        = "eu-central-1"
 	providerType    = "pulumi:providers:aws"
 	replicationType = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+	subnetGroupType = "aws:rds/subnetGroup:SubnetGroup"
 )
 
 // withDR is the committed orders-prod stack with database:dr in place of
@@ -87,7 +88,7 @@ func TestDRResourcesUseTheDRProviderOnly(t *testing.T) {
 			}
 		}
 	}
-	assert.ElementsMatch(t, []string{"aws:kms/key:Key", "aws:kms/alias:Alias", replicationType}, inDR)
+	assert.ElementsMatch(t, []string{"aws:kms/key:Key", "aws:kms/alias:Alias", replicationType, subnetGroupType}, inDR)
 
 	var drKey pulumimocks.Resource
 	for _, k := range r.mocks.OfType("aws:kms/key:Key") {
@@ -106,6 +107,21 @@ func TestDRResourcesUseTheDRProviderOnly(t *testing.T) {
 	assert.Equal(t, drRegion, r.export(t, "drRegion"))
 	assert.Equal(t, drKeyArn, r.export(t, "drKmsKeyArn"))
 	assert.Equal(t, repl.ID, r.export(t, "drBackupsArn"), "drBackupsArn is the replication's automated-backups ARN, its ID")
+	// The recovery network it read, and the DB subnet group over that
+	// network's database subnets, which a restore there names.
+	assert.Equal(t, "organization/network/"+s.Environment+"-dr", r.export(t, "drNetworkStack"))
+	var drGroup pulumimocks.Resource
+	for _, g := range r.mocks.OfType(subnetGroupType) {
+		if g.Provider != "" {
+			drGroup = g
+		} else {
+			assert.Equal(t, r.network["databaseSubnetIds"], g.Input("subnetIds"), "the primary's group is over the primary network")
+		}
+	}
+	require.NotEmpty(t, drGroup.Name, "no DB subnet group in the recovery region")
+	assert.Equal(t, []any{"subnet-dr-db-a", "subnet-dr-db-b", "subnet-dr-db-c"}, drGroup.Input("subnetIds"), "the DR group is over the recovery network's database subnets")
+	assert.NotEmpty(t, r.export(t, "drSubnetGroupName"))
+	assert.Equal(t, pulumimocks.AutoName(drGroup.Name), r.export(t, "drSubnetGroupName"), "the group's name, as the provider names it")
 
 	// The DR key's policy holds the key-policy rules and lets RDS use it
 	// only in the recovery region.
@@ -144,6 +160,11 @@ func TestDROptOutDeclaresNothingInAnotherRegion(t *testing.T) {
 	require.NoError(t, r.err)
 	assert.Empty(t, r.mocks.OfType(providerType))
 	assert.Empty(t, r.mocks.OfType(replicationType))
+	for _, ref := range r.mocks.OfType("pulumi:pulumi:StackReference") {
+		assert.NotEqual(t, "organization/network/prod-dr", ref.Name, "a stack without DR reads no recovery network")
+	}
+	assert.Equal(t, "", r.export(t, "drNetworkStack"))
+	assert.Equal(t, "", r.export(t, "drSubnetGroupName"))
 	for _, res := range declared(r.mocks) {
 		assert.Empty(t, res.Provider, "%s %s", res.Type, res.Name)
 	}

@@ -1,6 +1,7 @@
 package dbstack_test
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -68,6 +69,22 @@ func networkOutputs(t *testing.T, env string) map[string]any {
 	return out
 }
 
+// recoveryOutputs are the outputs of env's recovery network in region,
+// made from its primary network's: the same shape, its own VPC and
+// subnets, and the role a recovery network states (recoveryOf).
+func recoveryOutputs(primary map[string]any, env, region string) map[string]any {
+	out := maps.Clone(primary)
+	out["region"] = region
+	out["recoveryOf"] = env
+	out["vpcId"] = "vpc-" + env + "-dr"
+	out["vpcCidr"] = "10.99.0.0/16"
+	out["databaseSubnetIds"] = []any{"subnet-dr-db-a", "subnet-dr-db-b", "subnet-dr-db-c"}
+	out["appSubnetIds"] = []any{"subnet-dr-app-a", "subnet-dr-app-b", "subnet-dr-app-c"}
+	out["appSubnetCidrs"] = []any{"10.99.0.0/20", "10.99.16.0/20", "10.99.32.0/20"}
+	out["availabilityZones"] = []any{region + "a", region + "b", region + "c"}
+	return out
+}
+
 type dbRun struct {
 	stack   stacks.Stack
 	cfg     config.Database
@@ -84,6 +101,9 @@ func runDatabase(t *testing.T, s stacks.Stack, cfg map[string]string) dbRun {
 	m := pulumimocks.New()
 	netOut := networkOutputs(t, s.Environment)
 	m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment] = netOut
+	// The environment's recovery network, at its default name, which a
+	// stack with database:dr reads.
+	m.StackOutputs[dbstack.LocalOrganization+"/network/"+s.Environment+"-dr"] = recoveryOutputs(netOut, s.Environment, drRegion)
 	exports := pulumimocks.Exports{}
 	err := pulumimocks.Run(m, s.Project, s.Name, cfg, func(ctx *pulumi.Context) error {
 		return dbstack.Program(ctx, exports.Export, fixedNow)

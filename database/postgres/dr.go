@@ -25,6 +25,10 @@ type DR struct {
 	// Backups replicates the instance's automated backups to the
 	// recovery region under Key.
 	Backups *rds.InstanceAutomatedBackupsReplication
+	// SubnetGroup is a DB subnet group over the recovery network's
+	// database subnets, where a restore in the recovery region places the
+	// instance (the DR drill, the fail-over runbook).
+	SubnetGroup *rds.SubnetGroup
 }
 
 // drKeyPolicy is the recovery region's key policy: the primary key's
@@ -49,8 +53,8 @@ func DROptOutWarning(reason string) string {
 
 // dr declares the stack's disaster recovery when the spec has one: an
 // AWS provider for the recovery region, parented to the component, and
-// through it the DR key, its alias and the replication of the instance's
-// automated backups. The replication is made in the recovery region:
+// through it the DR key, its alias, the replication of the instance's
+// automated backups and a DB subnet group over the recovery network. The replication is made in the recovery region:
 // "This resource has to be created in the destination region."
 // (pulumi-aws rds.InstanceAutomatedBackupsReplication,
 // https://www.pulumi.com/registry/packages/aws/api-docs/rds/instanceautomatedbackupsreplication/).
@@ -73,6 +77,9 @@ func (b *builder) dr() error {
 	}
 	if s.DR.Mode != spec.DRBackups || s.DR.KmsKeyID != spec.StackKey {
 		return fmt.Errorf("database:dr: mode %q under key %q: want mode backups under the stack's own key", s.DR.Mode, s.DR.KmsKeyID)
+	}
+	if b.args.RecoveryNetwork == nil || b.args.RecoveryNetworkStack == "" {
+		return errors.New("database:dr: the recovery network is required: the program reads and checks it before declaring the stack")
 	}
 	dr := &DR{}
 	var err error
@@ -130,20 +137,39 @@ func (b *builder) dr() error {
 	if err != nil {
 		return fmt.Errorf("backup replication to %s: %w", s.DR.Region, err)
 	}
+	// A restore in the recovery region names a DB subnet group there:
+	// without DBSubnetGroupName the restored instance gets "the default
+	// subnet group" (RDS API reference, RestoreDBInstanceToPointInTime,
+	// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html),
+	// and a group holds subnets of its own Region ("DB subnet groups must
+	// contain at least one subnet in at least two AZs in the Amazon Web
+	// Services Region", CreateDBSubnetGroup). So it is declared there,
+	// through the DR provider, over the recovery network's isolated
+	// database subnets, as the primary's is over the primary network's.
+	dr.SubnetGroup, err = rds.NewSubnetGroup(b.ctx, b.child("dr-subnets"), &rds.SubnetGroupArgs{
+		Description: pulumi.Sprintf("Isolated database subnets of %s for restores of %s", b.args.RecoveryNetworkStack, b.name),
+		SubnetIds:   b.args.RecoveryNetwork.DatabaseSubnetIDs,
+		Tags:        b.args.Tags.Named(b.name),
+	}, in...)
+	if err != nil {
+		return fmt.Errorf("DB subnet group in %s: %w", s.DR.Region, err)
+	}
 	b.db.DR = dr
 	return nil
 }
 
 // drOutputs are the stack's DR outputs (contract.Database): the recovery
-// region, the DR key's ARN and the replication's automated-backups ARN
-// (the resource's ID, DBInstanceAutomatedBackupsArn, per
-// resourceInstanceAutomatedBackupsReplicationCreate in the provider index);
-// empty strings without DR.
-func (b *builder) drOutputs() (region, keyArn, backupsArn pulumi.StringOutput) {
+// region, the DR key's ARN, the replication's automated-backups ARN (the
+// resource's ID, DBInstanceAutomatedBackupsArn, per
+// resourceInstanceAutomatedBackupsReplicationCreate in the provider index),
+// the recovery network stack and the DB subnet group's name there; empty
+// strings without DR.
+func (b *builder) drOutputs() (region, keyArn, backupsArn, networkStack, subnetGroup pulumi.StringOutput) {
 	dr := b.db.DR
 	if dr == nil {
 		empty := pulumi.String("").ToStringOutput()
-		return empty, empty, empty
+		return empty, empty, empty, empty, empty
 	}
-	return pulumi.String(b.args.Spec.DR.Region).ToStringOutput(), dr.Key.Arn, dr.Backups.ID().ToStringOutput()
+	return pulumi.String(b.args.Spec.DR.Region).ToStringOutput(), dr.Key.Arn, dr.Backups.ID().ToStringOutput(),
+		pulumi.String(b.args.RecoveryNetworkStack).ToStringOutput(), dr.SubnetGroup.Name
 }

@@ -31,7 +31,13 @@ type Args struct {
 	// AppSubnetCidrs are the network's application subnet CIDRs as plain
 	// values: one ingress rule is declared per CIDR.
 	AppSubnetCidrs []string
-	AccountID      string
+	// RecoveryNetwork is the recovery network the stack's DR restores
+	// into, read from RecoveryNetworkStack (its fully qualified name) and
+	// checked by the caller (contract.CheckRecoveryNetwork); required with
+	// spec.DR, nil without.
+	RecoveryNetwork      *contract.Network
+	RecoveryNetworkStack string
+	AccountID            string
 	Partition      string
 	Tags           tags.Set
 }
@@ -151,7 +157,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		ProxyReadOnlyEndpoint: b.proxyReadOnlyEndpoint(),
 		ApplicationEndpoint:   b.applicationEndpoint(w.Address),
 	}
-	db.Outputs.DRRegion, db.Outputs.DRKmsKeyArn, db.Outputs.DRBackupsArn = b.drOutputs()
+	db.Outputs.DRRegion, db.Outputs.DRKmsKeyArn, db.Outputs.DRBackupsArn, db.Outputs.DRNetworkStack, db.Outputs.DRSubnetGroupName = b.drOutputs()
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", name, err)

@@ -76,6 +76,15 @@ type Database struct {
 	DRRegion     pulumi.StringOutput `pulumi:"drRegion" contract:"optional"`
 	DRKmsKeyArn  pulumi.StringOutput `pulumi:"drKmsKeyArn" contract:"optional"`
 	DRBackupsArn pulumi.StringOutput `pulumi:"drBackupsArn" contract:"optional"`
+	// DRNetworkStack is the recovery network stack the program read and
+	// checked (its fully qualified name, database:dr networkStack or
+	// network/<environment>-dr), and DRSubnetGroupName the DB subnet group
+	// the stack declares in the recovery region over that network's
+	// database subnets: where a restore in the recovery region (the DR
+	// drill, the fail-over runbook) places the instance. Both empty
+	// without DR.
+	DRNetworkStack    pulumi.StringOutput `pulumi:"drNetworkStack" contract:"optional"`
+	DRSubnetGroupName pulumi.StringOutput `pulumi:"drSubnetGroupName" contract:"optional"`
 }
 
 // Field describes one output of a contract: its name and the kind of value

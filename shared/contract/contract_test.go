@@ -30,6 +30,7 @@ var (
 		{Name: "proxyReadOnlyEndpoint", Kind: contract.KindString, Optional: true}, {Name: "applicationEndpoint", Kind: contract.KindString},
 		{Name: "drRegion", Kind: contract.KindString, Optional: true}, {Name: "drKmsKeyArn", Kind: contract.KindString, Optional: true},
 		{Name: "drBackupsArn", Kind: contract.KindString, Optional: true},
+		{Name: "drNetworkStack", Kind: contract.KindString, Optional: true}, {Name: "drSubnetGroupName", Kind: contract.KindString, Optional: true},
 	}
 )
 
@@ -124,7 +125,7 @@ func fullDatabase() contract.Database {
 		KmsKeyArn: str("arn:key"), AlarmTopicArn: str("arn:topic"), Environment: str("dev"), Tier: str("dev"),
 		Deployment: str("instance"), ClusterIdentifier: str(""), ReaderEndpoint: str(""), ProxyEndpoint: str(""),
 		ProxyReadOnlyEndpoint: str(""), ApplicationEndpoint: str("db.example"),
-		DRRegion: str(""), DRKmsKeyArn: str(""), DRBackupsArn: str(""),
+		DRRegion: str(""), DRKmsKeyArn: str(""), DRBackupsArn: str(""), DRNetworkStack: str(""), DRSubnetGroupName: str(""),
 	}
 }
 
@@ -251,7 +252,7 @@ func databaseOutputs() map[string]any {
 		"kmsKeyArn": "arn:key", "alarmTopicArn": "arn:topic", "environment": "dev", "tier": "dev",
 		"deployment": "instance", "clusterIdentifier": "", "readerEndpoint": "", "proxyEndpoint": "",
 		"proxyReadOnlyEndpoint": "", "applicationEndpoint": "db.example",
-		"drRegion": "", "drKmsKeyArn": "", "drBackupsArn": "",
+		"drRegion": "", "drKmsKeyArn": "", "drBackupsArn": "", "drNetworkStack": "", "drSubnetGroupName": "",
 	}
 }
 

@@ -48,6 +48,11 @@ type Database struct {
 	DRRegion     string `json:"drRegion"`
 	DRKmsKeyArn  string `json:"drKmsKeyArn"`
 	DRBackupsArn string `json:"drBackupsArn"`
+	// The recovery network the stack read and its DB subnet group in the
+	// recovery region, where a DR restore places the instance; empty
+	// without DR.
+	DRNetworkStack    string `json:"drNetworkStack"`
+	DRSubnetGroupName string `json:"drSubnetGroupName"`
 }
 
 // Network is what a network stack exports, as plain values. The field set

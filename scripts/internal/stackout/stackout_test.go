@@ -64,6 +64,8 @@ func databaseOutputs() map[string]any {
 		"drRegion":              "",
 		"drKmsKeyArn":           "",
 		"drBackupsArn":          "",
+		"drNetworkStack":        "",
+		"drSubnetGroupName":     "",
 		"extra":                 "ignored",
 	}
 }

@@ -78,6 +78,8 @@ func TestStackOutputsReadsDeployedOutputs(t *testing.T) {
 		"drRegion":              "",
 		"drKmsKeyArn":           "",
 		"drBackupsArn":          "",
+		"drNetworkStack":        "",
+		"drSubnetGroupName":     "",
 	}
 	program := func(pctx *pulumi.Context) error {
 		for k, v := range want {

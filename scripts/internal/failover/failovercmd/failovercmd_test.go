@@ -75,6 +75,8 @@ const outputsJSON = `{
   "drRegion": "",
   "drKmsKeyArn": "",
   "drBackupsArn": "",
+  "drNetworkStack": "",
+  "drSubnetGroupName": "",
   "environment": "dev",
   "tier": "dev"
 }`

@@ -28,6 +28,8 @@ const outputsJSON = `{
   "deployment": "instance",
   "drBackupsArn": "",
   "drKmsKeyArn": "",
+  "drNetworkStack": "",
+  "drSubnetGroupName": "",
   "drRegion": "",
   "proxyEndpoint": "",
   "proxyReadOnlyEndpoint": "",
