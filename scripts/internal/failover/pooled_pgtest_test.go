@@ -3,7 +3,6 @@
 package failover_test
 
 import (
-	"bytes"
 	"context"
 	"strconv"
 	"strings"
@@ -123,15 +122,7 @@ func TestPooledClusterFailoverFollowsTheNewWriter(t *testing.T) {
 	var f clusterFailover
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	rep, err := failover.Run(ctx, l.pooledConfig(t, connect, "pooled_drill", l.pooledFailover(b, true, &f)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var human bytes.Buffer
-	if err := rep.WriteHuman(&human); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("report:\n%s", human.String())
+	rep, _ := runLogged(ctx, t, l.pooledConfig(t, connect, "pooled_drill", l.pooledFailover(b, true, &f)))
 
 	// A paused pooler can hide the crash completely: when no write is in
 	// flight at the instant the primary stops (a write takes about a
