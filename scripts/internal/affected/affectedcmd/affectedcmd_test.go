@@ -3,29 +3,24 @@ package affectedcmd
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/scripts/internal/testsupport/fixture"
 )
 
 // repo writes a minimal repository: go.work and three stack files.
 func repo(t *testing.T) string {
 	t.Helper()
-	root := t.TempDir()
-	write := func(rel, body string) {
-		p := filepath.Join(root, rel)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
-	write("go.work", "go 1.26.6\n")
-	write("environments/network/Pulumi.dev.yaml", "config:\n  network:environment: dev\n  network:tier: dev\n")
-	write("environments/database/Pulumi.orders-dev.yaml", "config:\n  database:environment: dev\n  database:tier: dev\n")
-	write("environments/database/Pulumi.orders-prod.yaml", "config:\n  database:environment: prod\n  database:tier: prod\n")
-	return root
+	return fixture.Tree(t, map[string]string{
+		"go.work":                                       "go 1.26.6\n",
+		"environments/network/Pulumi.dev.yaml":          "config:\n  network:environment: dev\n  network:tier: dev\n",
+		"environments/database/Pulumi.orders-dev.yaml":  "config:\n  database:environment: dev\n  database:tier: dev\n",
+		"environments/database/Pulumi.orders-prod.yaml": "config:\n  database:environment: prod\n  database:tier: prod\n",
+	})
 }
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {

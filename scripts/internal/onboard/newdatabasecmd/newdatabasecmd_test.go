@@ -8,26 +8,24 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pgplatform/platform/scripts/internal/testsupport/fixture"
 )
 
 // repo is a minimal repository: go.work and the dev network stack file.
 func repo(t *testing.T) string {
 	t.Helper()
-	root := t.TempDir()
-	write := func(rel, body string) {
-		p := filepath.Join(root, rel)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
-	write("go.work", "go 1.26.6\n")
-	write("environments/network/Pulumi.dev.yaml", `config:
+	root := fixture.Tree(t, map[string]string{
+		"go.work": "go 1.26.6\n",
+		"environments/network/Pulumi.dev.yaml": `config:
   aws:region: eu-west-1
   aws:allowedAccountIds: ["123456789012"]
   network:environment: dev
   network:tier: dev
   network:vpcCidr: 10.20.0.0/16
   network:azCount: 3
-`)
+`,
+	})
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "environments", "database"), 0o755))
 	return root
 }
