@@ -91,14 +91,16 @@ type options struct {
 
 const usageHead = `Usage: restore-drill --env ENV --stack NAME --ca-bundle FILE [flags]
        restore-drill --env ENV --stack NAME --ca-bundle FILE --region DR-REGION \
-           --subnet-group NAME --security-group SG --kms-key ARN [flags]
+           --security-group SG [--subnet-group NAME] [--kms-key ARN] [flags]
 
 Restores the stack's database to a point in time between two marker rows
 into a temporary instance, checks the markers, and deletes the temporary
 instance. With --region, restores the stack's replicated automated backups
 in that disaster recovery region, into the recovery network, to the latest
-restorable time, and reports the recovery point and time. One line per
-check on stdout, progress on stderr.
+restorable time, and reports the recovery point and time; the region must be
+the stack's drRegion output, and the subnet group and key default to its
+drSubnetGroupName and drKmsKeyArn outputs. One line per check on stdout,
+progress on stderr.
 
 Flags:
 `
@@ -126,9 +128,9 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "timeout of one connection attempt")
 	fs.BoolVar(&o.sweep, "sweep", false, "instead of a drill, delete the temporary instances earlier drills of --stack left behind (a runner killed before its cleanup); run it after a cancelled job")
 	fs.StringVar(&o.region, "region", "", "restore in this disaster recovery `region` from the stack's replicated automated backups (default: restore in the stack's region from its own backups)")
-	fs.StringVar(&o.subnetGroup, "subnet-group", "", "with --region: the recovery network's DB subnet group `name` to restore into")
+	fs.StringVar(&o.subnetGroup, "subnet-group", "", "with --region: the recovery network's DB subnet group `name` to restore into (default: the stack's drSubnetGroupName output)")
 	fs.StringVar(&o.securityGroups, "security-group", "", "with --region: the recovery network's security group `ids` (comma-separated) for the restored instance; they must admit this host")
-	fs.StringVar(&o.kmsKey, "kms-key", "", "with --region: `ARN` of the DR region's KMS key the replicated backups are encrypted with")
+	fs.StringVar(&o.kmsKey, "kms-key", "", "with --region: `ARN` of the DR region's KMS key the replicated backups are encrypted with (default: the stack's drKmsKeyArn output)")
 	fs.BoolVar(&o.allowProd, "allow-prod", false, "allow a drill on a prod-tier stack (it writes two marker rows into the production database)")
 	return fs
 }
@@ -268,6 +270,9 @@ func prepare(ctx context.Context, o *options, fs *flag.FlagSet, d deps) (restore
 	if out.Environment != st.Environment || out.Tier != st.Tier {
 		return restore.Source{}, fmt.Errorf("the outputs of %s say environment %q, tier %q, but its stack file says %q, %q: wrong --outputs file?", st.Name, out.Environment, out.Tier, st.Environment, st.Tier)
 	}
+	if err := recoveryFromOutputs(o, out, st.Name, d.stderr); err != nil {
+		return restore.Source{}, err
+	}
 	return restore.Source{Stack: st.Name, Environment: st.Environment, Tier: st.Tier, Region: region, Outputs: out}, nil
 }
 
@@ -295,6 +300,62 @@ func checkRecoveryFlags(o *options) error {
 		// needs no network or key.
 		return nil
 	}
+	for _, sg := range splitList(o.securityGroups) {
+		if !strings.HasPrefix(sg, "sg-") {
+			return fmt.Errorf("--security-group %q: security group ids such as sg-0123456789abcdef0, comma-separated", o.securityGroups)
+		}
+	}
+	if o.kmsKey != "" {
+		return checkKmsKey("--kms-key", o.kmsKey, o.region)
+	}
+	return nil
+}
+
+// checkKmsKey holds the DR key, from flag (--kms-key, or the output that
+// defaulted it), to a key ARN of the DR region.
+func checkKmsKey(flag, key, region string) error {
+	m := kmsKeyPattern.FindStringSubmatch(key)
+	if m == nil {
+		return fmt.Errorf("%s %q: the ARN of a KMS key, arn:aws:kms:%s:<account>:key/<id> (an alias or bare key id is not compared with the key RDS reports)", flag, key, region)
+	}
+	if m[1] != region {
+		return fmt.Errorf("%s %q is a key in %s, not in --region %s: the replicated backups are encrypted with a key of the DR region", flag, key, m[1], region)
+	}
+	return nil
+}
+
+// recoveryFromOutputs holds a drill in the DR region to the stack's own
+// DR (its drRegion output is --region) and completes its flags from the
+// outputs the database program exports for it: --subnet-group from
+// drSubnetGroupName (the DB subnet group the stack declares over its
+// recovery network's database subnets) and --kms-key from drKmsKeyArn
+// (the key the replicated backups are encrypted with). A flag given
+// explicitly wins. --security-group has no output to come from (the
+// recovery network exports no group for the drill) and stays required.
+// The defaults taken are named on progress.
+func recoveryFromOutputs(o *options, out stackout.Database, stack string, progress io.Writer) error {
+	if o.region == "" || o.sweep {
+		// A sweep deletes what earlier drills left in --region, also
+		// after the stack's recovery region changed.
+		return nil
+	}
+	if out.DRRegion != o.region {
+		why := fmt.Sprintf("the stack replicates its backups to %s", out.DRRegion)
+		if out.DRRegion == "" {
+			why = "the stack replicates its backups to no other region (no database:dr, or not deployed since it was set)"
+		}
+		return fmt.Errorf("--region %s: the outputs of %s say drRegion %q: %s; a DR drill restores the stack's replicated backups in its drRegion", o.region, stack, out.DRRegion, why)
+	}
+	keyFlag := "--kms-key"
+	var taken []string
+	if o.subnetGroup == "" && out.DRSubnetGroupName != "" {
+		o.subnetGroup = out.DRSubnetGroupName
+		taken = append(taken, "subnet group "+o.subnetGroup+" (drSubnetGroupName)")
+	}
+	if o.kmsKey == "" && out.DRKmsKeyArn != "" {
+		o.kmsKey, keyFlag = out.DRKmsKeyArn, "the output drKmsKeyArn of "+stack
+		taken = append(taken, "key "+o.kmsKey+" (drKmsKeyArn)")
+	}
 	var missing []string
 	for flag, v := range map[string]string{"--subnet-group": o.subnetGroup, "--security-group": o.securityGroups, "--kms-key": o.kmsKey} {
 		if v == "" {
@@ -303,19 +364,17 @@ func checkRecoveryFlags(o *options) error {
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
-		return fmt.Errorf("--region %s needs %s: the recovery network's DB subnet group and security group to restore into, and the key of the replicated backups in %s", o.region, strings.Join(missing, ", "), o.region)
-	}
-	for _, sg := range splitList(o.securityGroups) {
-		if !strings.HasPrefix(sg, "sg-") {
-			return fmt.Errorf("--security-group %q: security group ids such as sg-0123456789abcdef0, comma-separated", o.securityGroups)
+		why := ""
+		if o.subnetGroup == "" || o.kmsKey == "" {
+			why = fmt.Sprintf("; --subnet-group and --kms-key default to the stack's drSubnetGroupName and drKmsKeyArn outputs, which the outputs of %s leave empty (deploy the stack again to export them)", stack)
 		}
+		return fmt.Errorf("--region %s needs %s: the recovery network's DB subnet group and security group to restore into, and the key of the replicated backups in %s%s", o.region, strings.Join(missing, ", "), o.region, why)
 	}
-	m := kmsKeyPattern.FindStringSubmatch(o.kmsKey)
-	if m == nil {
-		return fmt.Errorf("--kms-key %q: the ARN of a KMS key, arn:aws:kms:%s:<account>:key/<id> (an alias or bare key id is not compared with the key RDS reports)", o.kmsKey, o.region)
+	if err := checkKmsKey(keyFlag, o.kmsKey, o.region); err != nil {
+		return err
 	}
-	if m[1] != o.region {
-		return fmt.Errorf("--kms-key %q is a key in %s, not in --region %s: the replicated backups are encrypted with a key of the DR region", o.kmsKey, m[1], o.region)
+	if len(taken) > 0 {
+		fmt.Fprintf(progress, "restore-drill: restoring in %s with %s from the outputs of %s\n", o.region, strings.Join(taken, " and "), stack)
 	}
 	return nil
 }

@@ -18,29 +18,38 @@ import (
 )
 
 const (
-	drKey = "arn:aws:kms:eu-central-1:111122223333:key/9d2e7c41-dr"
-	drSG  = "sg-0dr1e2f3a4b5c6d7e"
+	drKey         = "arn:aws:kms:eu-central-1:111122223333:key/9d2e7c41-dr"
+	drSG          = "sg-0dr1e2f3a4b5c6d7e"
+	drSubnetGroup = "orders-staging-dr-subnets-1a2b3c4"
 )
 
 func drArgs(root string, extra ...string) []string {
 	return append([]string{"--env", "staging", "--stack", "orders-staging",
-		"--outputs", filepath.Join(root, "outputs-staging.json"), "--ca-bundle", filepath.Join(root, "ca.pem"),
+		"--outputs", filepath.Join(root, "outputs-staging-dr.json"), "--ca-bundle", filepath.Join(root, "ca.pem"),
 		"--region", "eu-central-1", "--subnet-group", "orders-staging-dr-subnets", "--security-group", drSG, "--kms-key", drKey}, extra...)
 }
 
 func TestDRUsageErrors(t *testing.T) {
 	root := repo(t)
 	ca := filepath.Join(root, "ca.pem")
-	out := filepath.Join(root, "outputs-staging.json")
+	out := filepath.Join(root, "outputs-staging-dr.json")
 	base := []string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", ca, "--outputs", out}
 	with := func(extra ...string) []string { return append(append([]string(nil), base...), extra...) }
+	withOutputs := func(file string, extra ...string) []string {
+		return append([]string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", ca, "--outputs", filepath.Join(root, file)}, extra...)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"region without the recovery network", with("--region", "eu-central-1"), "--region eu-central-1 needs --kms-key, --security-group, --subnet-group"},
-		{"region without a key", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", drSG), "--region eu-central-1 needs --kms-key:"},
+		{"region without a security group", with("--region", "eu-central-1"), "--region eu-central-1 needs --security-group: "},
+		{"outputs without the DR subnet group", withOutputs("outputs-staging-dr-before.json", "--region", "eu-central-1", "--security-group", drSG),
+			"--region eu-central-1 needs --subnet-group: the recovery network's DB subnet group and security group to restore into, and the key of the replicated backups in eu-central-1; --subnet-group and --kms-key default to the stack's drSubnetGroupName and drKmsKeyArn outputs, which the outputs of orders-staging leave empty"},
+		{"a region other than the stack's drRegion", with("--region", "us-east-1", "--security-group", drSG),
+			`--region us-east-1: the outputs of orders-staging say drRegion "eu-central-1": the stack replicates its backups to eu-central-1`},
+		{"a stack without DR", withOutputs("outputs-staging.json", "--region", "eu-central-1", "--security-group", drSG, "--subnet-group", "g", "--kms-key", drKey),
+			`--region eu-central-1: the outputs of orders-staging say drRegion "": the stack replicates its backups to no other region`},
 		{"network flags without region", with("--subnet-group", "g", "--security-group", drSG, "--kms-key", drKey), "pass --region too"},
 		{"not a region", with("--region", "Frankfurt", "--subnet-group", "g", "--security-group", drSG, "--kms-key", drKey), `--region "Frankfurt": an AWS region such as eu-central-1`},
 		{"the stack's own region", with("--region", "eu-west-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "arn:aws:kms:eu-west-1:111122223333:key/k"), "--region eu-west-1 is the stack's own region"},
@@ -131,6 +140,52 @@ func TestDRRunWithoutReplication(t *testing.T) {
 	}
 	if rep.Region != "eu-west-1" || rep.RecoveryRegion != "eu-central-1" || len(rep.Checks) != len(restore.DRChecks) || !rep.Deleted {
 		t.Errorf("report %s", data)
+	}
+}
+
+// TestDRDefaultsFromOutputs: with only --region and --security-group, the
+// drill restores into the stack's drSubnetGroupName under its drKmsKeyArn
+// and says so; a --subnet-group and --kms-key given explicitly win. The
+// recorded replication is under another key, so the drill stops at the
+// replication check naming the key it holds the backups to.
+func TestDRDefaultsFromOutputs(t *testing.T) {
+	const otherKey = "arn:aws:kms:eu-central-1:111122223333:key/0a1b2c3d-given"
+	for _, tc := range []struct {
+		name        string
+		extra       []string
+		key         string
+		fromOutputs string
+	}{
+		{"defaults", nil, drKey, "restore-drill: restoring in eu-central-1 with subnet group " + drSubnetGroup + " (drSubnetGroupName) and key " + drKey + " (drKmsKeyArn) from the outputs of orders-staging"},
+		{"the key given", []string{"--kms-key", otherKey}, otherKey, "restore-drill: restoring in eu-central-1 with subnet group " + drSubnetGroup + " (drSubnetGroupName) from the outputs of orders-staging"},
+		{"both given", []string{"--kms-key", otherKey, "--subnet-group", "given-subnets"}, otherKey, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := repo(t)
+			backups := recorded.New(filepath.Join("..", "testdata", "dr", "other-key"))
+			dr := &goneRDS{backups: func(in *rds.DescribeDBInstanceAutomatedBackupsInput) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error) {
+				return backups.DescribeDBInstanceAutomatedBackups(context.Background(), in)
+			}}
+			args := append([]string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", filepath.Join(root, "ca.pem"),
+				"--outputs", filepath.Join(root, "outputs-staging-dr.json"), "--region", "eu-central-1", "--security-group", drSG}, tc.extra...)
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, testDepsDR(root, map[string]restore.BackupsRDS{"eu-west-1": &sourceRDS{}, "eu-central-1": dr}, &stdout, &stderr))
+			if code != check.ExitFail {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, check.ExitFail, stdout.String(), stderr.String())
+			}
+			if want := "are not under the DR key --kms-key " + tc.key + " "; !strings.Contains(stdout.String(), want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+			}
+			switch {
+			case tc.fromOutputs == "" && strings.Contains(stderr.String(), "from the outputs of"):
+				t.Errorf("stderr says a default was taken with every flag given:\n%s", stderr.String())
+			case tc.fromOutputs != "" && !strings.Contains(stderr.String(), tc.fromOutputs+"\n"):
+				t.Errorf("stderr lacks %q:\n%s", tc.fromOutputs, stderr.String())
+			}
+			if dr.restores != 0 {
+				t.Error("restored from backups under another key")
+			}
+		})
 	}
 }
 

@@ -59,6 +59,13 @@ func repo(t *testing.T) string {
 		files["environments/database/Pulumi.orders-"+env+".yaml"] = "config:\n  aws:region: eu-west-1\n  aws:allowedAccountIds:\n    - \"111122223333\"\n  database:environment: " + env + "\n  database:tier: " + env + "\n  database:app: orders\n"
 		files["outputs-"+env+".json"] = strings.ReplaceAll(outputsJSON, "%ENV%", env)
 	}
+	// A staging stack with DR to eu-central-1, as the database program
+	// exports it, and as a stack deployed with DR before the program
+	// exported the recovery network's subnet group.
+	dr := strings.NewReplacer(`"drRegion": ""`, `"drRegion": "eu-central-1"`, `"drKmsKeyArn": ""`, `"drKmsKeyArn": "`+drKey+`"`,
+		`"drNetworkStack": ""`, `"drNetworkStack": "organization/network/staging-dr"`, `"drSubnetGroupName": ""`, `"drSubnetGroupName": "`+drSubnetGroup+`"`)
+	files["outputs-staging-dr.json"] = dr.Replace(files["outputs-staging.json"])
+	files["outputs-staging-dr-before.json"] = strings.Replace(files["outputs-staging-dr.json"], `"drSubnetGroupName": "`+drSubnetGroup+`"`, `"drSubnetGroupName": ""`, 1)
 	for rel, data := range files {
 		p := filepath.Join(root, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
