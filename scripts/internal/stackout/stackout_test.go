@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pgplatform/platform/scripts/internal/testsupport/fixture"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/networkref"
 )
@@ -40,34 +41,12 @@ func TestStructsMirrorContract(t *testing.T) {
 	}
 }
 
+// databaseOutputs is what a database stack exports, with one output more
+// that the contract does not list, which a reader ignores.
 func databaseOutputs() map[string]any {
-	return map[string]any{
-		"endpoint":              "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com:5432",
-		"address":               "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
-		"port":                  float64(5432),
-		"databaseName":          "orders",
-		"masterUsername":        "orders_admin",
-		"masterSecretArn":       "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1",
-		"securityGroupId":       "sg-0123456789abcdef0",
-		"instanceIdentifier":    "orders-dev-1a2b3c4d",
-		"resourceId":            "db-ABCDEFGHIJKLMNOP",
-		"kmsKeyArn":             "arn:aws:kms:eu-west-1:111122223333:key/k",
-		"alarmTopicArn":         "arn:aws:sns:eu-west-1:111122223333:t",
-		"environment":           "dev",
-		"tier":                  "dev",
-		"deployment":            "instance",
-		"clusterIdentifier":     "",
-		"readerEndpoint":        "",
-		"proxyEndpoint":         "",
-		"proxyReadOnlyEndpoint": "",
-		"applicationEndpoint":   "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
-		"drRegion":              "",
-		"drKmsKeyArn":           "",
-		"drBackupsArn":          "",
-		"drNetworkStack":        "",
-		"drSubnetGroupName":     "",
-		"extra":                 "ignored",
-	}
+	m := fixture.DatabaseOutputs()
+	m["extra"] = "ignored"
+	return m
 }
 
 type mapSource map[string]map[string]any

@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/pgplatform/platform/scripts/internal/stackout"
+	"github.com/pgplatform/platform/scripts/internal/testsupport/fixture"
 	"github.com/pgplatform/platform/shared/stacks"
 )
 
@@ -55,32 +56,7 @@ func TestStackOutputsReadsDeployedOutputs(t *testing.T) {
 	}
 	// Every output of the database contract (stackout.ReadDatabase requires
 	// them all), as a database stack exports them.
-	want := map[string]any{
-		"endpoint":              "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com:5432",
-		"address":               "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
-		"port":                  float64(5432),
-		"databaseName":          "orders",
-		"masterUsername":        "orders_admin",
-		"masterSecretArn":       "arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1",
-		"securityGroupId":       "sg-0123456789abcdef0",
-		"instanceIdentifier":    "orders-dev-1a2b3c4d",
-		"resourceId":            "db-ABCDEFGHIJKLMNOP",
-		"kmsKeyArn":             "arn:aws:kms:eu-west-1:111122223333:key/k",
-		"alarmTopicArn":         "arn:aws:sns:eu-west-1:111122223333:t",
-		"environment":           "dev",
-		"tier":                  "dev",
-		"deployment":            "instance",
-		"clusterIdentifier":     "",
-		"readerEndpoint":        "",
-		"proxyEndpoint":         "",
-		"proxyReadOnlyEndpoint": "",
-		"applicationEndpoint":   "orders-dev-1a2b3c4d.abc.eu-west-1.rds.amazonaws.com",
-		"drRegion":              "",
-		"drKmsKeyArn":           "",
-		"drBackupsArn":          "",
-		"drNetworkStack":        "",
-		"drSubnetGroupName":     "",
-	}
+	want := fixture.DatabaseOutputs()
 	program := func(pctx *pulumi.Context) error {
 		for k, v := range want {
 			switch x := v.(type) {
