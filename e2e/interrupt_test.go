@@ -208,17 +208,7 @@ func TestInterruptedDeploys(t *testing.T) {
 	w := newWorld(t)
 	sb := w.sandbox()
 
-	ok := true
-	step := func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
-		if !ok {
-			t.Run(name, func(t *testing.T) { t.Skip("an earlier step failed") })
-			return
-		}
-		ok = t.Run(name, func(t *testing.T) {
-			w := w.on(t)
-			f(t, w, &sandbox{w: w, root: sb.root})
-		})
-	}
+	step := sb.steps(t)
 
 	step("network", func(t *testing.T, w *world, sb *sandbox) {
 		r := sb.deploy("up", "--env", "dev", "--stack", "dev")

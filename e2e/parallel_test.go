@@ -36,17 +36,7 @@ func TestParallelStacks(t *testing.T) {
 	sb.addStackFile(contract.DatabaseProject, "orders-dev", "ledger-dev", "orders", "ledger")
 	dbs := []string{"billing-dev", "ledger-dev", "orders-dev", "payments-dev"}
 
-	ok := true
-	step := func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
-		if !ok {
-			t.Run(name, func(t *testing.T) { t.Skip("an earlier step failed") })
-			return
-		}
-		ok = t.Run(name, func(t *testing.T) {
-			w := w.on(t)
-			f(t, w, &sandbox{w: w, root: sb.root})
-		})
-	}
+	step := sb.steps(t)
 
 	step("up with a failing stack", func(t *testing.T, w *world, sb *sandbox) {
 		const code = "InsufficientDBInstanceCapacity"

@@ -51,17 +51,7 @@ func TestPendingUpdateAndDeleteAreRefreshed(t *testing.T) {
 		stack   = "orders-dev"
 	)
 
-	ok := true
-	step := func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
-		if !ok {
-			t.Run(name, func(t *testing.T) { t.Skip("an earlier step failed") })
-			return
-		}
-		ok = t.Run(name, func(t *testing.T) {
-			w := w.on(t)
-			f(t, w, &sandbox{w: w, root: sb.root})
-		})
-	}
+	step := sb.steps(t)
 
 	step("deploy", func(t *testing.T, w *world, sb *sandbox) {
 		sb.editEnv(project, stack, "  database:tags:\n",

@@ -36,18 +36,7 @@ func TestDevEnvironment(t *testing.T) {
 	databases := stacks.Filter(all, contract.DatabaseProject, "dev")
 	require.Len(t, databases, 2, "the committed dev environment has two app database stacks")
 
-	ok := true
-	step := func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
-		if !ok {
-			t.Run(name, func(t *testing.T) { t.Skip("an earlier step failed") })
-			return
-		}
-		ok = t.Run(name, func(t *testing.T) {
-			// The helpers report to the step's own test.
-			w := w.on(t)
-			f(t, w, &sandbox{w: w, root: sb.root})
-		})
-	}
+	step := sb.steps(t)
 
 	step("create", func(t *testing.T, w *world, sb *sandbox) {
 		jsonDir := filepath.Join(w.dir, "events-up")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -29,6 +30,24 @@ import (
 type sandbox struct {
 	w    *world
 	root string
+}
+
+// steps returns the runner of t's steps, which build on each other: each
+// runs as a subtest of t, with the world and a sandbox over the same tree
+// reporting to the step's own test, and once one fails the rest are
+// skipped.
+func (sb *sandbox) steps(t *testing.T) func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
+	ok := true
+	return func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
+		if !ok {
+			t.Run(name, func(t *testing.T) { t.Skip("an earlier step failed") })
+			return
+		}
+		ok = t.Run(name, func(t *testing.T) {
+			w := sb.w.on(t)
+			f(t, w, &sandbox{w: w, root: sb.root})
+		})
+	}
 }
 
 func (w *world) sandbox() *sandbox {
