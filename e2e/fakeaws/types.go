@@ -193,6 +193,24 @@ func nameRules(charset, pattern string, hyphenRules bool, maxLen int) func(key, 
 // identifier_prefix and db_subnet_group_name have no ForceNew (a rename
 // is ModifyDBInstance NewDBInstanceIdentifier, a subnet group change a
 // move), nor has aws_db_event_subscription's sns_topic.
+// securityGroupRule is aws_vpc_security_group_ingress_rule and
+// aws_vpc_security_group_egress_rule alike: the provider builds both on one
+// securityGroupRuleResource, with one schema and one ARN
+// (internal/service/ec2/vpc_security_group_ingress_rule.go).
+var securityGroupRule = resourceType{
+	Replace: []string{"securityGroupId"},
+	InPlace: []string{
+		"cidrIpv4", "cidrIpv6", "description", "fromPort", "ipProtocol", "prefixListId",
+		"referencedSecurityGroupId", "toPort", "tags",
+	},
+	Tagged: true,
+	ID:     func(c *comp) string { return c.hexID("sgr-", 17) },
+	Outputs: func(c *comp) {
+		c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
+		c.set("securityGroupRuleId", func() any { return c.ID() })
+	},
+}
+
 var types = map[string]resourceType{
 	// ---- network ----
 	// DeleteVpc
@@ -532,32 +550,8 @@ var types = map[string]resourceType{
 			c.set("ownerId", func() any { return Account })
 		},
 	},
-	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": {
-		Replace: []string{"securityGroupId"},
-		InPlace: []string{
-			"cidrIpv4", "cidrIpv6", "description", "fromPort", "ipProtocol", "prefixListId",
-			"referencedSecurityGroupId", "toPort", "tags",
-		},
-		Tagged: true,
-		ID:     func(c *comp) string { return c.hexID("sgr-", 17) },
-		Outputs: func(c *comp) {
-			c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
-			c.set("securityGroupRuleId", func() any { return c.ID() })
-		},
-	},
-	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
-		Replace: []string{"securityGroupId"},
-		InPlace: []string{
-			"cidrIpv4", "cidrIpv6", "description", "fromPort", "ipProtocol", "prefixListId",
-			"referencedSecurityGroupId", "toPort", "tags",
-		},
-		Tagged: true,
-		ID:     func(c *comp) string { return c.hexID("sgr-", 17) },
-		Outputs: func(c *comp) {
-			c.set("arn", func() any { return c.arn("ec2", "security-group-rule/"+c.ID()) })
-			c.set("securityGroupRuleId", func() any { return c.ID() })
-		},
-	},
+	"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": securityGroupRule,
+	"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":   securityGroupRule,
 	"aws:rds/parameterGroup:ParameterGroup": {
 		Name: "name", NamePrefix: "namePrefix", AutoNameMaxLen: 255, NameMaxLen: 255, NameValid: validParamGroupName,
 		Unique:   "region",
