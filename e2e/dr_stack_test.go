@@ -71,6 +71,26 @@ func TestDRBackupsStack(t *testing.T) {
 	assert.Equal(t, drKey.Outputs["arn"], out["drKmsKeyArn"])
 	assert.Equal(t, repl.ID, out["drBackupsArn"], "drBackupsArn is the replication's automated-backups ARN, its ID")
 	assert.Contains(t, out["drBackupsArn"], ":"+dr+":")
+	// The recovery network the program read (its default name,
+	// network/<environment>-dr), and the DB subnet group it declares
+	// there over that network's database subnets, which the DR drill and
+	// the fail-over runbook restore into.
+	assert.Equal(t, "organization/network/dev-dr", out["drNetworkStack"])
+	var drGroup fakeaws.Record
+	var drDBSubnets []any
+	for _, rec := range w.records() {
+		switch {
+		case rec.Type == "aws:rds/subnetGroup:SubnetGroup" && rec.Region == dr:
+			drGroup = rec
+		case rec.Type == "aws:ec2/subnet:Subnet" && strings.HasPrefix(rec.URN, "urn:pulumi:dev-dr::"+contract.NetworkProject+"::") && strings.Contains(rec.URN, "-db-"):
+			drDBSubnets = append(drDBSubnets, rec.ID)
+		}
+	}
+	require.NotEmpty(t, drGroup.ID, "a DB subnet group in the recovery region")
+	require.NotEmpty(t, drDBSubnets, "the recovery network's database subnets")
+	assert.Equal(t, drGroup.Outputs["name"], out["drSubnetGroupName"])
+	assert.NotEmpty(t, out["drSubnetGroupName"])
+	assert.ElementsMatch(t, drDBSubnets, fakeaws.Unsecret(drGroup.Inputs["subnetIds"]), "the DR group is over the recovery network's database subnets")
 	drVPCs := 0
 	for _, rec := range w.records() {
 		if rec.Type == "aws:ec2/vpc:Vpc" && strings.HasPrefix(rec.URN, "urn:pulumi:dev-dr::"+contract.NetworkProject+"::") {
