@@ -129,16 +129,24 @@ func TestClusterStack(t *testing.T) {
 	summary := w.summary(filepath.Join(jsonDir, contract.DatabaseProject+"-"+stack+".json"))
 	assert.Positive(t, summary.ResourceChanges[apitype.OpCreate], "the up created the stack")
 
-	down := sb.deploy("destroy", "--env", "dev", "--stack", stack)
+	sb.destroyDev(stack)
+}
+
+// destroyDev destroys the database stack, then dev's network, and checks
+// that the double holds nothing after them and that no call to it failed.
+func (s *sandbox) destroyDev(stack string) {
+	t := s.w.t
+	t.Helper()
+	down := s.deploy("destroy", "--env", "dev", "--stack", stack)
 	require.Zero(t, down.code, "deploy destroy of %s\n%s", stack, down)
-	netDown := sb.deploy("destroy", "--env", "dev", "--stack", "dev")
+	netDown := s.deploy("destroy", "--env", "dev", "--stack", "dev")
 	require.Zero(t, netDown.code, "deploy destroy of network/dev\n%s", netDown)
 	var left []string
-	for _, rec := range w.records() {
+	for _, rec := range s.w.records() {
 		left = append(left, rec.Type+" "+rec.URN)
 	}
 	assert.Empty(t, left, "records after destroy")
-	for _, c := range w.calls() {
+	for _, c := range s.w.calls() {
 		assert.Empty(t, c.Error, "%s %s %s failed in the double", c.Method, c.Type, c.URN)
 	}
 }

@@ -146,18 +146,7 @@ func TestProxyStack(t *testing.T) {
 				}
 			}
 
-			down := sb.deploy("destroy", "--env", "dev", "--stack", stack)
-			require.Zero(t, down.code, "deploy destroy of %s\n%s", stack, down)
-			netDown := sb.deploy("destroy", "--env", "dev", "--stack", "dev")
-			require.Zero(t, netDown.code, "deploy destroy of network/dev\n%s", netDown)
-			var left []string
-			for _, rec := range w.records() {
-				left = append(left, rec.Type+" "+rec.URN)
-			}
-			assert.Empty(t, left, "records after destroy")
-			for _, c := range w.calls() {
-				assert.Empty(t, c.Error, "%s %s %s failed in the double", c.Method, c.Type, c.URN)
-			}
+			sb.destroyDev(stack)
 		})
 	}
 }

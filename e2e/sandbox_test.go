@@ -36,7 +36,7 @@ type sandbox struct {
 // runs as a subtest of t, with the world and a sandbox over the same tree
 // reporting to the step's own test, and once one fails the rest are
 // skipped.
-func (sb *sandbox) steps(t *testing.T) func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
+func (s *sandbox) steps(t *testing.T) func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
 	ok := true
 	return func(name string, f func(t *testing.T, w *world, sb *sandbox)) {
 		if !ok {
@@ -44,8 +44,8 @@ func (sb *sandbox) steps(t *testing.T) func(name string, f func(t *testing.T, w 
 			return
 		}
 		ok = t.Run(name, func(t *testing.T) {
-			w := sb.w.on(t)
-			f(t, w, &sandbox{w: w, root: sb.root})
+			w := s.w.on(t)
+			f(t, w, &sandbox{w: w, root: s.root})
 		})
 	}
 }
