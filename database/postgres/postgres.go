@@ -38,8 +38,8 @@ type Args struct {
 	RecoveryNetwork      *contract.Network
 	RecoveryNetworkStack string
 	AccountID            string
-	Partition      string
-	Tags           tags.Set
+	Partition            string
+	Tags                 tags.Set
 }
 
 // MultiAZ is one app's PostgreSQL and everything it needs.
