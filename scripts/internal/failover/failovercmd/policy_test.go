@@ -25,14 +25,10 @@ var failoverImplied = []iampolicy.Implied{
 	{Action: "kms:Decrypt", By: "secretsmanager:GetSecretValue", Reason: "Secrets Manager decrypts the master secret with its key as the caller"},
 }
 
-// The drill as CI runs it (the target and the master secret from the stack
-// outputs, the RDS trigger; and a cluster behind a proxy, see
-// clusterDrillCalls) makes only calls that
-// .github/policies/failover-drill.json allows, and the policy allows
-// nothing more. The trigger goes through its whole life as failover.Run
-// drives it (check, fire, placement); the connection reads the secret and
-// then finds a closed port.
-func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
+// drillPolicy is the drill's policy file, .github/policies/failover-drill.json,
+// and what it allows.
+func drillPolicy(t *testing.T) (string, iampolicy.Document) {
+	t.Helper()
 	path, err := iampolicy.ToolPolicy("failover-drill")
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +37,18 @@ func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return path, doc
+}
+
+// The drill as CI runs it (the target and the master secret from the stack
+// outputs, the RDS trigger; and a cluster behind a proxy, see
+// clusterDrillCalls) makes only calls that
+// .github/policies/failover-drill.json allows, and the policy allows
+// nothing more. The trigger goes through its whole life as failover.Run
+// drives it (check, fire, placement); the connection reads the secret and
+// then finds a closed port.
+func TestPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
+	path, doc := drillPolicy(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -163,14 +171,7 @@ func clusterDrillCalls(t *testing.T, calls *iampolicy.Calls) {
 // The proxy's token is the only database login the policy grants: for
 // the user of the proxy's secret on the proxy, never on the database.
 func TestPolicyConnectsOnlyThroughTheProxy(t *testing.T) {
-	path, err := iampolicy.ToolPolicy("failover-drill")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := iampolicy.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, doc := drillPolicy(t)
 	if len(doc.Allowed("rds-db:connect")) == 0 {
 		t.Fatalf("%s grants no rds-db:connect: --via proxy could not log in", path)
 	}
