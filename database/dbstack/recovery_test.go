@@ -67,6 +67,23 @@ func TestDRRecoveryNetworkRefusedBeforeAnythingIsDeclared(t *testing.T) {
 	}
 }
 
+// TestDRPrimaryNetworkNamedAsRecoveryNetwork: database:dr networkStack
+// naming the environment's own primary network is refused when the config
+// loads, naming database:dr, before any stack is referenced.
+func TestDRPrimaryNetworkNamedAsRecoveryNetwork(t *testing.T) {
+	s, cfg := withDR(t)
+	for _, name := range []string{"prod", "network/prod"} {
+		cfg["database:dr"] = fmt.Sprintf(`{"region":%q,"networkStack":%q}`, drRegion, name)
+		m := newMocksWith(networkOutputs(t, s.Environment), s.Environment)
+		err := runWithConfig(m, s, cfg)
+		var ce *config.Error
+		require.True(t, errors.As(err, &ce), "networkStack %s: want a config error, got %v", name, err)
+		assert.Equal(t, "database:dr", ce.Key)
+		assert.Contains(t, ce.Allowed, "not the environment's primary network prod")
+		assert.Empty(t, m.Resources(), "networkStack %s: nothing is registered", name)
+	}
+}
+
 // TestDRRecoveryNetworkThatDoesNotExist: a recovery network stack that
 // does not exist fails the run at its StackReference, naming the stack,
 // before anything is declared (the engine's "unknown stack", which the
