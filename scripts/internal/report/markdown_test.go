@@ -101,6 +101,19 @@ func TestRenderShowsAFailedPreview(t *testing.T) {
 	assert.Contains(t, md, `config database:instanceClass = "r6g.xlarge" is not allowed: want an RDS instance class such as db.r6g.large`)
 }
 
+// A stack that takes a guardrail exception says so in every preview: the
+// recorded preview of payments-prod (a cluster, which AWS gives no
+// cross-Region backups) carries the program's warning with the stack
+// file's reason, and the report shows it beside a clean verdict.
+func TestRenderShowsAGuardrailException(t *testing.T) {
+	stacks := loadAll(t, "payments-prod.events.ndjson")
+	md := Render(stacks, Decide(stacks, false), goldenOptions)
+	assert.Contains(t, md, "✅ **No destructive changes.**")
+	assert.Contains(t, md, "- **warning**:")
+	assert.Contains(t, md, `guardrail exception disaster-recovery: database:drOptOut = "a Multi-AZ DB cluster: RDS replicates no cluster's automated backups across Regions`)
+	assert.Equal(t, 1, strings.Count(md, "guardrail exception disaster-recovery"), "the exception is shown once")
+}
+
 func TestRenderWordsADriftCheck(t *testing.T) {
 	drift := loadAll(t, "orders-staging.events.ndjson")
 	md := Render(drift, Decide(drift, false), Options{ExpectNoChanges: true})

@@ -15,7 +15,7 @@ import (
 // programs and the e2e suite's AWS double (see testdata/README.md); each
 // stack has its event stream (.events.ndjson) and its `pulumi preview
 // --json` document (.preview.json).
-var fixtures = []string{"dev", "staging", "orders-dev", "prod", "orders-staging", "orders-prod"}
+var fixtures = []string{"dev", "staging", "orders-dev", "prod", "orders-staging", "payments-prod", "orders-prod"}
 
 func load(t *testing.T, name string) StackReport {
 	t.Helper()

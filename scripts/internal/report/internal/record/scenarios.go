@@ -63,6 +63,12 @@ func scenarios() []scenario {
 			edits: []edit{{"network:natGateway: true\n", "network:natGateway: false\n"}},
 		},
 		{
+			// prod's Multi-AZ DB cluster behind its proxy, unchanged: the
+			// preview carries the guardrail exception its stack file takes
+			// (database:drOptOut), which every preview of it must show.
+			project: "database", stack: "payments-prod", env: "prod",
+		},
+		{
 			// A typo in the instance class: the program refuses the config
 			// and the preview fails.
 			project: "database", stack: "orders-prod", env: "prod",
