@@ -145,6 +145,7 @@ row() {
 }
 unit() { [[ "$1" =~ ^[0-9.]+$ ]] && echo "$1 s" || echo "$1"; }
 for k in "${!t[@]}"; do t[$k]=$(unit "${t[$k]}"); done
+revision="$(source_revision)"
 machine="$(describe_machine), $(go_version), load average $(load_average)"
 
 section="$work/section.md"
@@ -152,7 +153,7 @@ cat >"$section" <<EOF
 <!-- bench:fresh:start (written by make bench; edits here are overwritten) -->
 ## Fresh-runner latency of the pull request preview
 
-Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-fresh.sh\`) on: $machine.
+Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-fresh.sh\`) at $revision, on: $machine.
 
 The set-up work of the preview job (\`.github/workflows/preview.yml\`, job
 \`preview\`, through \`.github/actions/setup\`) from a clean checkout, step by

@@ -193,13 +193,14 @@ memory_text() {
 	}'
 }
 
+revision="$(source_revision)"
 machine="$(describe_machine)"
 section="$work/section.md"
 cat >"$section" <<EOF
 <!-- bench:parallel:start (written by make bench; edits here are overwritten) -->
 ## Parallel stacks
 
-Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-parallel.sh\`) on: $machine.
+Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-parallel.sh\`) at $revision, on: $machine.
 
 \`deploy preview --env dev $PREVIEW_FLAGS\` of dev's network plus N copies of
 \`orders-dev\`, deployed in the provider double on a file:// backend, through

@@ -100,6 +100,7 @@ say "$n test binaries, $n_sdk link the Pulumi SDK; links one after another: $lin
 
 # The table, largest link first.
 rows=$(sort -t $'\t' -k8,8 -gr "$work/rows" | awk -F '\t' '{printf "| `%s` | %s | %s | %s | %s | %s | %s MB | %.1f s |\n", $1, $2, $3, $4, $5, $6, $7, $8}')
+revision="$(source_revision)"
 machine="$(describe_machine), $(go_version), load average $(load_average)"
 
 section="$work/section.md"
@@ -107,7 +108,7 @@ cat >"$section" <<EOF
 <!-- bench:unit:start (written by make bench; edits here are overwritten) -->
 ## Warm unit tests
 
-Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-unit.sh\`) on: $machine.
+Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-unit.sh\`) at $revision, on: $machine.
 
 | what | value |
 |---|---|

@@ -43,6 +43,7 @@ measure() {
 [ -x bin/pulumi ] || { say "bin/pulumi is missing: run make tools"; exit 1; }
 [ -x /usr/bin/time ] || { say "GNU time is missing: apt-get install -y time"; exit 1; }
 
+revision="$(source_revision)"
 machine="$(describe_machine), $(go_version)"
 say "machine: $machine"
 
@@ -130,7 +131,7 @@ cat >"$section" <<EOF
 <!-- bench:platform:start (written by make bench; edits here are overwritten) -->
 ## Builds, tests and engine previews
 
-Measured $(date -u +%Y-%m-%d) by \`make bench\` on: $machine.
+Measured $(date -u +%Y-%m-%d) by \`make bench\` at $revision, on: $machine.
 
 | what | time | peak memory |
 |---|---|---|

@@ -22,6 +22,17 @@ describe_machine() {
 # go_version: the go command's version, e.g. go1.26.0.
 go_version() { go version | awk '{print $3}'; }
 
+# source_revision: the commit the measured code is at, and whether the
+# working tree differed from it, for a section's "Measured" line.
+source_revision() {
+	local rev
+	rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		rev="$rev with uncommitted changes"
+	fi
+	echo "commit $rev"
+}
+
 # load_average: the 1, 5 and 15 minute load averages.
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
 
