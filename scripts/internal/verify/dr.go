@@ -13,10 +13,13 @@ import (
 	"github.com/pgplatform/platform/scripts/internal/verify/check"
 )
 
-// CheckDRBackups: in the recovery region (the drRegion output), the
-// stack's automated backups are replicating under the DR key and their
-// latest restorable time is within the stack's RPO target. It runs only
-// for a stack whose outputs name a recovery region.
+// CheckDRBackups: the stack's spec decides whether it has DR (database:dr
+// region), and the outputs must agree: with DR, the drRegion output names
+// the spec's recovery region and, in that region, the stack's automated
+// backups are replicating under the DR key with their latest restorable
+// time within the spec's RPO target; without DR (none configured, or
+// database:drOptOut), the outputs name no recovery region. It runs for a
+// stack whose spec or outputs name a recovery region.
 const CheckDRBackups = "dr-backups"
 
 // replicatingStatus is a replicated automated backup's status while the
@@ -30,13 +33,24 @@ const CheckDRBackups = "dr-backups"
 // replication is gone) is not an active replication.
 const replicatingStatus = "replicating"
 
-// hasDR reports whether the stack's outputs name a recovery region.
-func hasDR(out stackout.Database) bool { return out.DRRegion != "" }
+// hasDR reports whether the stack has a DR check: its spec names a
+// recovery region (then the outputs must name the same one), or its
+// outputs name one (then the spec must have DR too).
+func hasDR(out stackout.Database, exp Expect) bool {
+	return exp.DR.Region != "" || out.DRRegion != ""
+}
 
-// drChecks adds the DR check of a stack with a recovery region: it asks
+// drChecks adds the DR check of a stack whose spec or outputs name a
+// recovery region. The spec decides what is expected: outputs that
+// disagree with it fail without asking AWS; outputs that agree are
+// checked against the replicated backups in the recovery region, with
 // that region's RDS API, not the primary's.
 func (v *Verifier) drChecks(ctx context.Context, out stackout.Database, exp Expect, r *results) {
-	if !hasDR(out) {
+	if !hasDR(out, exp) {
+		return
+	}
+	if res, ok := checkDRMatch(out, exp); !ok {
+		r.add(res)
 		return
 	}
 	api, _, err := v.AWS(ctx, out.DRRegion)
@@ -44,7 +58,28 @@ func (v *Verifier) drChecks(ctx context.Context, out stackout.Database, exp Expe
 		r.add(check.Unknownf(CheckDRBackups, "no AWS clients for the recovery region %s: %v", out.DRRegion, err))
 		return
 	}
-	r.add(checkDRBackups(ctx, api, out, time.Duration(exp.DRRPOMinutes)*time.Minute, v.now()))
+	r.add(checkDRBackups(ctx, api, out, time.Duration(exp.DR.RPOMinutes)*time.Minute, v.now()))
+}
+
+// checkDRMatch holds the drRegion output to the spec's recovery region:
+// ok when they name the same region; otherwise the failing result, which
+// names both and what to do.
+func checkDRMatch(out stackout.Database, exp Expect) (check.Result, bool) {
+	want, got := exp.DR.Region, out.DRRegion
+	switch {
+	case want == got:
+		return check.Result{}, true
+	case want == "":
+		config := "the stack's config sets no database:dr"
+		if exp.DR.OptOutReason != "" {
+			config = fmt.Sprintf("the stack's config opts out of DR (database:drOptOut %q)", exp.DR.OptOutReason)
+		}
+		return check.Failf(CheckDRBackups, "%s, but the drRegion output names %s: the outputs disagree with the config (a stale deployment, from before DR was removed); a pulumi up of the stack removes the replication, or set database:dr back to %s if it should stay", config, got, got), false
+	case got == "":
+		return check.Failf(CheckDRBackups, "the stack's config sets database:dr region %s, but the drRegion output is empty: the DR resources are not deployed (the stack was deployed before DR was added, or they failed to create); a pulumi up of the stack declares them", want), false
+	default:
+		return check.Failf(CheckDRBackups, "the stack's config sets database:dr region %s, but the drRegion output names %s: the deployed replication goes to another region than the config names; a pulumi up of the stack declares it to %s", want, got, want), false
+	}
 }
 
 // checkDRBackups reads the replicated automated backups of the source

@@ -120,19 +120,131 @@ func TestDRBackupsNotFound(t *testing.T) {
 	}
 }
 
-// TestNoDRNoCheck: without a drRegion output the check does not run,
-// and no recovery region is asked.
-func TestNoDRNoCheck(t *testing.T) {
-	rep, regions := verifyDRRegions(t, filepath.Join("testdata", "compliant"))
-	if slices.Contains(regions, drTestRegion) {
-		t.Errorf("verify asked for clients in %v, want the primary region only", regions)
-	}
-	for _, r := range rep.Checks {
-		if r.Name == CheckDRBackups {
-			t.Errorf("a stack without DR got %s", check.Line(r))
+// drStack is a copy of the dr scenario whose stack file has edit applied
+// and whose dr* outputs are empty when noDROutputs is set (the outputs of
+// a stack deployed without DR, as in the compliant scenario), with
+// drRegion set to region when that is not empty.
+func drStack(t *testing.T, edit func(yaml string) string, noDROutputs bool, region string) string {
+	t.Helper()
+	dir := variant(t, "dr", map[string]func(v any){"outputs.json": func(v any) {
+		m := v.(map[string]any)
+		for k := range m {
+			if noDROutputs && strings.HasPrefix(k, "dr") {
+				m[k] = ""
+			}
+		}
+		if region != "" {
+			m["drRegion"] = region
+		}
+	}})
+	if edit != nil {
+		file := filepath.Join(dir, "Pulumi.orders-staging.yaml")
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited := edit(string(data))
+		if edited == string(data) {
+			t.Fatal("the stack file edit changed nothing")
+		}
+		if err := os.WriteFile(file, []byte(edited), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if len(rep.Checks) != len(AllChecks) {
-		t.Errorf("%d checks, want %d", len(rep.Checks), len(AllChecks))
+	return dir
+}
+
+// withoutDR drops the database:dr block (the last lines of the dr
+// scenario's stack file).
+func withoutDR(yaml string) string {
+	i := strings.Index(yaml, "  database:dr:\n")
+	if i < 0 {
+		return yaml
+	}
+	return yaml[:i]
+}
+
+// optedOut replaces the database:dr block with an opt-out.
+func optedOut(yaml string) string {
+	if !strings.Contains(yaml, "  database:dr:\n") {
+		return yaml
+	}
+	return withoutDR(yaml) + "  database:drOptOut: the orders data is rebuilt from the event log\n"
+}
+
+// TestDRSpecDecides: the spec (database:dr, resolved from the stack file)
+// decides whether the stack has DR, and the outputs are held to it. Spec
+// and outputs naming the same recovery region get the replication check
+// with the spec's RPO target; outputs that lack the spec's recovery region
+// or name another, or that name one the spec has not (no database:dr, or
+// an opt-out), fail dr-backups naming both sides, without asking any
+// recovery region; a stack with neither has no dr-backups check and asks
+// no second region, as a stack without a proxy has no proxy checks.
+func TestDRSpecDecides(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		dir  func(t *testing.T) string
+		// status is dr-backups' status; empty: no dr-backups check.
+		status  check.Status
+		details []string
+		// asked is the recovery region verify must ask for clients; empty:
+		// it asks none.
+		asked string
+	}{
+		{"spec and outputs agree: checked with the spec's RPO", func(*testing.T) string { return filepath.Join("testdata", "dr") }, check.Pass,
+			[]string{"replicating to eu-central-1", "RPO target 1h0m0s"}, drTestRegion},
+		{"spec and outputs agree: the target is the spec's rpoMinutes 15", func(t *testing.T) string {
+			return drStack(t, func(y string) string { return strings.Replace(y, "rpoMinutes: 60", "rpoMinutes: 15", 1) }, false, "")
+		}, check.Pass, []string{"RPO target 15m0s"}, drTestRegion},
+		{"spec has DR, outputs lack it", func(t *testing.T) string { return drStack(t, nil, true, "") }, check.Fail,
+			[]string{"config sets database:dr region eu-central-1", "drRegion output is empty", "a pulumi up of the stack declares them"}, ""},
+		{"spec has DR, outputs name another region", func(t *testing.T) string { return drStack(t, nil, false, "us-east-1") }, check.Fail,
+			[]string{"config sets database:dr region eu-central-1", "drRegion output names us-east-1", "a pulumi up of the stack"}, ""},
+		{"spec has no DR, outputs have it", func(t *testing.T) string { return drStack(t, withoutDR, false, "") }, check.Fail,
+			[]string{"config sets no database:dr", "drRegion output names eu-central-1", "stale deployment", "a pulumi up of the stack"}, ""},
+		{"spec opts out, outputs have DR", func(t *testing.T) string { return drStack(t, optedOut, false, "") }, check.Fail,
+			[]string{`opts out of DR (database:drOptOut "the orders data is rebuilt from the event log")`, "drRegion output names eu-central-1", "stale deployment"}, ""},
+		{"neither has DR", func(*testing.T) string { return filepath.Join("testdata", "compliant") }, "", nil, ""},
+		{"spec opts out, outputs have no DR", func(t *testing.T) string { return drStack(t, optedOut, true, "") }, "", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, regions := verifyDRRegions(t, tc.dir(t))
+			want := slices.Clone(AllChecks)
+			if tc.status != "" {
+				want = append(want, CheckDRBackups)
+			}
+			var got []string
+			for _, r := range rep.Checks {
+				got = append(got, r.Name)
+				if r.Name != CheckDRBackups && r.Status != check.Pass {
+					t.Errorf("%s", check.Line(r))
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("checks %v, want %v", got, want)
+			}
+			if tc.status != "" {
+				if s := statuses(rep)[CheckDRBackups]; s != tc.status {
+					t.Errorf("dr-backups %s, want %s: %s", s, tc.status, detail(rep, CheckDRBackups))
+				}
+			}
+			for _, s := range tc.details {
+				if d := detail(rep, CheckDRBackups); !strings.Contains(d, s) {
+					t.Errorf("dr-backups detail %q lacks %q", d, s)
+				}
+			}
+			var others []string
+			for _, r := range regions {
+				if r != "eu-west-1" {
+					others = append(others, r)
+				}
+			}
+			switch {
+			case tc.asked == "" && len(others) > 0:
+				t.Errorf("verify asked for clients in %v, want the primary region only", regions)
+			case tc.asked != "" && !slices.Equal(others, []string{tc.asked}):
+				t.Errorf("verify asked for clients in %v, want eu-west-1 and %s", regions, tc.asked)
+			}
+		})
 	}
 }

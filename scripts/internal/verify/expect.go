@@ -51,9 +51,11 @@ type Expect struct {
 	// output must name one, and without DirectAccess the database's
 	// security group admits only the proxy's.
 	Proxy spec.Proxy
-	// DRRPOMinutes is the spec's recovery point target (database:dr
-	// rpoMinutes): how far the replicated backups may lag behind now.
-	DRRPOMinutes int
+	// DR is the spec's disaster recovery (database:dr, database:drOptOut):
+	// with a Region, the drRegion output must name it and the replicated
+	// backups there may lag behind now by at most RPOMinutes; without one,
+	// the outputs must name no recovery region.
+	DR spec.DR
 }
 
 // Expectations derives what a stack's live instance must show.
@@ -75,7 +77,7 @@ func Expectations(s stacks.Stack) (Expect, error) {
 		Parameters:         sp.Parameters,
 		Deployment:         sp.Deployment,
 		Proxy:              sp.Proxy,
-		DRRPOMinutes:       sp.DR.RPOMinutes,
+		DR:                 sp.DR,
 	}
 	for _, in := range sp.Ingress {
 		switch {
