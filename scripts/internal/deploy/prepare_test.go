@@ -72,18 +72,24 @@ func guardedRun(t *testing.T, eng *stateEngine, g *Guard, args ...string) (strin
 	t.Helper()
 	opts, err := ParseArgs(args)
 	require.NoError(t, err)
-	plan, err := NewPlan(catalog(), opts)
+	// The stacks are in eu-west-1, the region of the default provider the
+	// states of these tests record.
+	all := catalog()
+	for i := range all {
+		all[i].Config["aws:region"] = "eu-west-1"
+	}
+	plan, err := NewPlan(all, opts)
 	require.NoError(t, err)
 	var out bytes.Buffer
 	r := Runner{Engine: eng, Out: &out, Err: &out, Guard: g, Now: func() time.Time { return time.Date(2026, 12, 2, 8, 0, 0, 0, time.UTC) }}
 	opts.Parallel = 1
-	_, err = r.Run(context.Background(), catalog(), plan, opts)
+	_, err = r.Run(context.Background(), all, plan, opts)
 	return out.String(), err
 }
 
 func pendingCreateState(t *testing.T) []byte {
 	return exported(t, `[{"type": "creating", "resource": {"urn": "`+pendingInstanceURN+`", "custom": true,
-	  "type": "aws:rds/instance:Instance", "inputs": {"identifier": "orders-dev-1234abcd"}}}]`)
+	  "type": "aws:rds/instance:Instance", "inputs": {"identifier": "orders-dev-1234abcd"}, "provider": "`+defaultProviderRef+`"}}]`)
 }
 
 func TestUpRepairsFirstThenRuns(t *testing.T) {

@@ -41,6 +41,12 @@ type PendingOp struct {
 	// Inputs are the resource's inputs as the provider checked them: for a
 	// create they hold the physical name the provider would have used.
 	Inputs map[string]any
+	// Provider is the reference to the provider that owns the resource,
+	// `<provider URN>::<provider ID>`, and ProviderRegion what the state
+	// records of that provider's region (repair_region.go): the lookup is
+	// made there.
+	Provider       string
+	ProviderRegion ProviderRegion
 }
 
 // Name is the resource's logical name (the last part of its URN).
@@ -107,6 +113,8 @@ type Finder interface {
 }
 
 // RepairTarget names the stack being repaired, for the manual steps.
+// Region is the stack's aws:region, which a resource of the default aws
+// provider must have been created in (repair_region.go).
 type RepairTarget struct {
 	Env, Project, Stack, Region string
 }
@@ -127,8 +135,11 @@ type Overrides struct {
 // updates and deletes are refreshed (their resource is in the state; a
 // refresh reads what AWS holds now). A pending create is looked up in AWS:
 // adopted when the resource exists, cleared when it does not; a type the
-// finder cannot look up, a failed lookup, or any other kind of operation
-// stops with the manual step. A person's override wins over the lookup.
+// finder cannot look up, a failed lookup, a resource whose provider's
+// region the state does not tell with certainty, or any other kind of
+// operation stops with the manual step. A create is looked up in the
+// region of the provider that owns it (lookupRegion), not the stack's. A
+// person's override wins over the lookup.
 func Decide(ctx context.Context, f Finder, t RepairTarget, ops []PendingOp, o Overrides) []Decision {
 	out := make([]Decision, 0, len(ops))
 	for _, op := range ops {
@@ -147,9 +158,14 @@ func decide(ctx context.Context, f Finder, t RepairTarget, op PendingOp, o Overr
 		d.Action, d.Reason = Clear, "--forget given: a person found that it does not exist in AWS"
 		return d
 	}
-	adoptOrForget := fmt.Sprintf("check in AWS (region %s) whether %s exists%s; if it does, run `%s --adopt '%s=<its ID>'`, "+
+	region, provider, regionErr := lookupRegion(t, op)
+	where := fmt.Sprintf("region %s, that of its %s", region, provider)
+	if regionErr != nil {
+		where = "in the region its provider was configured with, which the state does not tell: " + regionErr.Error()
+	}
+	adoptOrForget := fmt.Sprintf("check in AWS (%s) whether %s exists%s; if it does, run `%s --adopt '%s=<its ID>'`, "+
 		"if it does not, run `%s --forget '%s'`",
-		t.Region, describeResource(op), tagHint(op), t.repairCmd(), op.URN, t.repairCmd(), op.URN)
+		where, describeResource(op), tagHint(op), t.repairCmd(), op.URN, t.repairCmd(), op.URN)
 	switch op.Kind {
 	case PendingUpdating, PendingDeleting:
 		d.Action = RefreshOp
@@ -167,7 +183,13 @@ func decide(ctx context.Context, f Finder, t RepairTarget, op PendingOp, o Overr
 		d.Action, d.Reason, d.Manual = Stop, "no AWS lookup is available", adoptOrForget
 		return d
 	}
-	found, err := f.Find(ctx, t.Region, op)
+	if regionErr != nil {
+		d.Action = Stop
+		d.Reason = "the region to look it up in is not certain: " + regionErr.Error()
+		d.Manual = adoptOrForget
+		return d
+	}
+	found, err := f.Find(ctx, region, op)
 	switch {
 	case errors.Is(err, ErrNoLookup):
 		d.Action = Stop
@@ -186,6 +208,7 @@ func decide(ctx context.Context, f Finder, t RepairTarget, op PendingOp, o Overr
 	default:
 		d.Action, d.Reason = Clear, found.Evidence
 	}
+	d.Reason += " (looked up in " + where + ")"
 	return d
 }
 
@@ -252,11 +275,14 @@ type pendingJSON struct {
 	Resource json.RawMessage `json:"resource"`
 }
 
+// pendingResource is the part of a resource of the state
+// (apitype.ResourceV3) repair reads.
 type pendingResource struct {
-	URN    string         `json:"urn"`
-	Type   string         `json:"type"`
-	ID     string         `json:"id"`
-	Inputs map[string]any `json:"inputs"`
+	URN      string         `json:"urn"`
+	Type     string         `json:"type"`
+	ID       string         `json:"id"`
+	Inputs   map[string]any `json:"inputs"`
+	Provider string         `json:"provider"`
 }
 
 // PendingOps reads the pending operations of an exported deployment (the
@@ -274,13 +300,27 @@ func PendingOps(exported []byte) ([]PendingOp, error) {
 	if err := json.Unmarshal(raw, &pending); err != nil {
 		return nil, fmt.Errorf("read the pending operations of the exported state: %w", err)
 	}
+	// The providers of the state, by reference (<URN>::<ID>).
+	var resources []pendingResource
+	if raw, ok := doc.Deployment["resources"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &resources); err != nil {
+			return nil, fmt.Errorf("read the resources of the exported state: %w", err)
+		}
+	}
+	providers := map[string]ProviderRegion{}
+	for _, r := range resources {
+		if strings.HasPrefix(r.Type, "pulumi:providers:") {
+			providers[r.URN+"::"+r.ID] = providerRegion(r.Inputs)
+		}
+	}
 	out := make([]PendingOp, 0, len(pending))
 	for i, p := range pending {
 		var r pendingResource
 		if err := json.Unmarshal(p.Resource, &r); err != nil {
 			return nil, fmt.Errorf("read pending operation %d of the exported state: %w", i, err)
 		}
-		out = append(out, PendingOp{Kind: p.Type, URN: r.URN, Type: r.Type, ID: r.ID, Inputs: r.Inputs})
+		out = append(out, PendingOp{Kind: p.Type, URN: r.URN, Type: r.Type, ID: r.ID, Inputs: r.Inputs,
+			Provider: r.Provider, ProviderRegion: providers[r.Provider]})
 	}
 	return out, nil
 }

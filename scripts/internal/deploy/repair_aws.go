@@ -113,7 +113,7 @@ func (f AWSFinder) Find(ctx context.Context, region string, op PendingOp) (Findi
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if region == "" {
-		return Finding{}, errors.New("the stack sets no aws:region")
+		return Finding{}, errors.New("no region to look it up in")
 	}
 	api, err := f.client(ctx, region)
 	if err != nil {

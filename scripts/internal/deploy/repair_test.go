@@ -15,7 +15,19 @@ const (
 	pendingInstanceURN = "urn:pulumi:orders-dev::database::pgplatform:database:MultiAZPostgres$aws:rds/instance:Instance::orders-dev-db"
 	pendingKeyURN      = "urn:pulumi:orders-dev::database::pgplatform:database:MultiAZPostgres$aws:kms/key:Key::orders-dev-key"
 	pendingGroupURN    = "urn:pulumi:orders-dev::database::pgplatform:database:MultiAZPostgres$aws:rds/subnetGroup:SubnetGroup::orders-dev-subnets"
+	// The stack's default aws provider, as the engine names it, and the
+	// explicit provider database/postgres/dr.go declares for the recovery
+	// region; each as a reference, <URN>::<ID>.
+	defaultProviderURN = "urn:pulumi:orders-dev::database::pulumi:providers:aws::default_6_83_4"
+	defaultProviderRef = defaultProviderURN + "::0b6d1f5e-6a55-4c8c-9d5e-0d2f2b0b8a11"
+	drProviderURN      = "urn:pulumi:orders-dev::database::pgplatform:database:MultiAZPostgres$pulumi:providers:aws::orders-dev-dr"
+	drProviderRef      = drProviderURN + "::7c1e0b52-2f3a-4b7e-8a09-1f6d3c2e4d55"
+	drGroupURN         = "urn:pulumi:orders-dev::database::pgplatform:database:MultiAZPostgres$aws:rds/subnetGroup:SubnetGroup::orders-dev-dr-subnets"
 )
+
+// underDefault is what the state records of the default provider of a
+// stack in eu-west-1.
+var underDefault = ProviderRegion{Found: true, Region: "eu-west-1"}
 
 // fakeFinder answers lookups from a table by URN; a URN not in it is
 // ErrNoLookup.
@@ -44,8 +56,10 @@ func TestDecideAdoptsAFoundCreateAndClearsAMissingOne(t *testing.T) {
 		pendingGroupURN:    {Evidence: "DBSubnetGroupNotFoundFault"},
 	}}
 	ops := []PendingOp{
-		{Kind: PendingCreating, URN: pendingInstanceURN, Type: rdsInstanceType, Inputs: map[string]any{"identifier": "orders-dev-1234abcd"}},
-		{Kind: PendingCreating, URN: pendingGroupURN, Type: rdsSubnetGroupType, Inputs: map[string]any{"name": "orders-dev-subnets"}},
+		{Kind: PendingCreating, URN: pendingInstanceURN, Type: rdsInstanceType, Inputs: map[string]any{"identifier": "orders-dev-1234abcd"},
+			Provider: defaultProviderRef, ProviderRegion: underDefault},
+		{Kind: PendingCreating, URN: pendingGroupURN, Type: rdsSubnetGroupType, Inputs: map[string]any{"name": "orders-dev-subnets"},
+			Provider: defaultProviderRef, ProviderRegion: underDefault},
 	}
 	got := Decide(context.Background(), f, target, ops, Overrides{})
 	require.Len(t, got, 2)
@@ -71,9 +85,11 @@ func TestDecideStopsWithTheManualStepWhenItCannotBeCertain(t *testing.T) {
 	f := &fakeFinder{err: map[string]error{pendingInstanceURN: errors.New("AccessDenied")}}
 	ops := []PendingOp{
 		// A type the finder cannot look up.
-		{Kind: PendingCreating, URN: pendingKeyURN, Type: "aws:kms/key:Key", Inputs: map[string]any{"tags": map[string]any{"Stack": "orders-dev", "Name": "orders-dev-key"}}},
+		{Kind: PendingCreating, URN: pendingKeyURN, Type: "aws:kms/key:Key", Inputs: map[string]any{"tags": map[string]any{"Stack": "orders-dev", "Name": "orders-dev-key"}},
+			Provider: defaultProviderRef, ProviderRegion: underDefault},
 		// A failed lookup.
-		{Kind: PendingCreating, URN: pendingInstanceURN, Type: rdsInstanceType, Inputs: map[string]any{"identifier": "orders-dev-1234abcd"}},
+		{Kind: PendingCreating, URN: pendingInstanceURN, Type: rdsInstanceType, Inputs: map[string]any{"identifier": "orders-dev-1234abcd"},
+			Provider: defaultProviderRef, ProviderRegion: underDefault},
 		// A kind the tool does not resolve.
 		{Kind: PendingImporting, URN: pendingGroupURN, Type: rdsSubnetGroupType, ID: "orders-dev-subnets"},
 	}
@@ -85,6 +101,8 @@ func TestDecideStopsWithTheManualStepWhenItCannotBeCertain(t *testing.T) {
 	assert.Contains(t, got[0].Manual, "deploy repair --env dev --stack orders-dev --adopt '"+pendingKeyURN+"=<its ID>'")
 	assert.Contains(t, got[0].Manual, "--forget '"+pendingKeyURN+"'")
 	assert.Contains(t, got[0].Manual, "tagged Stack=orders-dev, Name=orders-dev-key")
+	assert.Contains(t, got[0].Manual, "region eu-west-1, that of its provider default_6_83_4")
+	assert.Contains(t, got[0].Reason, "cannot look up a aws:kms/key:Key")
 	assert.Contains(t, got[1].Reason, "AccessDenied")
 	assert.Contains(t, got[1].Manual, "identifier orders-dev-1234abcd")
 
@@ -117,7 +135,10 @@ func exported(t *testing.T, pending string) []byte {
 	  "secrets_providers": {"type": "passphrase", "state": {"salt": "x"}},
 	  "resources": [
 	    {"urn": "urn:pulumi:orders-dev::database::pulumi:pulumi:Stack::database-orders-dev", "custom": false, "type": "pulumi:pulumi:Stack"},
-	    {"urn": "` + pendingKeyURN + `", "custom": true, "id": "k-1", "type": "aws:kms/key:Key", "inputs": {"n": 12345678901234567890}, "outputs": {"arn": "arn:k-1"}}
+	    {"urn": "` + defaultProviderURN + `", "custom": true, "id": "` + defaultProviderRef[len(defaultProviderURN)+2:] + `", "type": "pulumi:providers:aws",
+	     "inputs": {"region": "eu-west-1", "version": "6.83.4"}, "outputs": {"region": "eu-west-1", "version": "6.83.4"}},
+	    {"urn": "` + pendingKeyURN + `", "custom": true, "id": "k-1", "type": "aws:kms/key:Key", "inputs": {"n": 12345678901234567890}, "outputs": {"arn": "arn:k-1"},
+	     "provider": "` + defaultProviderRef + `"}
 	  ],
 	  "pending_operations": ` + pending + `}}`
 	require.True(t, json.Valid([]byte(doc)), doc)
@@ -127,7 +148,7 @@ func exported(t *testing.T, pending string) []byte {
 func TestPendingOpsAndApplyDecisions(t *testing.T) {
 	raw := exported(t, `[
 	  {"type": "creating", "resource": {"urn": "`+pendingInstanceURN+`", "custom": true, "type": "aws:rds/instance:Instance",
-	     "inputs": {"identifier": "orders-dev-1234abcd", "__defaults": [], "port": 5432}, "parent": "x"}},
+	     "inputs": {"identifier": "orders-dev-1234abcd", "__defaults": [], "port": 5432}, "parent": "x", "provider": "`+defaultProviderRef+`"}},
 	  {"type": "creating", "resource": {"urn": "`+pendingGroupURN+`", "custom": true, "type": "aws:rds/subnetGroup:SubnetGroup", "inputs": {"name": "g"}}},
 	  {"type": "updating", "resource": {"urn": "`+pendingKeyURN+`", "custom": true, "id": "k-1", "type": "aws:kms/key:Key"}}
 	]`)
@@ -135,7 +156,9 @@ func TestPendingOpsAndApplyDecisions(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ops, 3)
 	assert.Equal(t, PendingOp{Kind: PendingCreating, URN: pendingInstanceURN, Type: rdsInstanceType,
-		Inputs: map[string]any{"identifier": "orders-dev-1234abcd", "__defaults": []any{}, "port": float64(5432)}}, ops[0])
+		Inputs:   map[string]any{"identifier": "orders-dev-1234abcd", "__defaults": []any{}, "port": float64(5432)},
+		Provider: defaultProviderRef, ProviderRegion: underDefault}, ops[0])
+	assert.Equal(t, ProviderRegion{}, ops[1].ProviderRegion, "a resource without a provider reference has no provider region")
 	assert.Equal(t, "orders-dev-db", ops[0].Name())
 	assert.Equal(t, "k-1", ops[2].ID)
 
@@ -161,8 +184,8 @@ func TestPendingOpsAndApplyDecisions(t *testing.T) {
 	require.NoError(t, json.Unmarshal(edited, &doc))
 	assert.Equal(t, 3, doc.Version)
 	assert.NotEmpty(t, doc.Deployment.Secrets, "the rest of the deployment is kept")
-	require.Len(t, doc.Deployment.Resources, 3, "the adopted instance joins the stack and the key; the cleared group does not")
-	adopted := doc.Deployment.Resources[2]
+	require.Len(t, doc.Deployment.Resources, 4, "the adopted instance joins the stack, the provider and the key; the cleared group does not")
+	adopted := doc.Deployment.Resources[3]
 	assert.Equal(t, pendingInstanceURN, adopted["urn"])
 	assert.Equal(t, "db-ABC", adopted["id"])
 	assert.Equal(t, "x", adopted["parent"])
