@@ -110,11 +110,15 @@ type chaos struct {
 }
 
 // The candidates of each kind of fault, by project: the creates whose AWS
-// failure the double words (fakeaws.FaultableCalls), and for a SIGKILL the
-// creates `deploy repair` can look up with certainty
-// (scripts/internal/deploy/repair_aws.go: an RDS instance by its
-// identifier, a DB subnet group by its name); a kill in the middle of
-// another type's create stops repair with a manual step, by design.
+// failure the double words (fakeaws.FaultableCalls), and for a SIGKILL
+// creates that `deploy repair` can look up with certainty. Repair looks up
+// (scripts/internal/deploy/repair_aws.go) an RDS instance and a Multi-AZ DB
+// cluster by their identifier, and a DB subnet group, a DB parameter group,
+// a DB cluster parameter group, an RDS event subscription and an RDS proxy
+// by their name, each in the region of the provider that owns it; the kill
+// candidates are two of those types, the instance and the subnet group. A
+// kill in the middle of another type's create stops repair with a manual
+// step, by design.
 var chaosTargets = map[string]map[string][]string{
 	kindFail: {
 		contract.NetworkProject:  {"aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"},
@@ -360,13 +364,14 @@ func (c *chaos) upKilledAtFault(id string) result {
 	return r
 }
 
-// requireRepair skips the test, naming the missing command, when the
-// deploy tool has no repair.
+// requireRepair fails the test, naming the missing command, when the
+// deploy tool has no repair: the chaos run needs it, and a tool that lost
+// it is a regression, not a reason to skip.
 func (s *sandbox) requireRepair() {
 	s.w.t.Helper()
 	r := s.deploy("repair", "--env", "dev")
 	if strings.Contains(r.stderr+r.stdout, `unknown operation "repair"`) {
-		s.w.t.Skipf("`deploy repair --env dev` does not exist in this tree (issue 16 item 3): the chaos run needs it after every faulted run\n%s", r)
+		s.w.t.Fatalf("`deploy repair --env dev` does not exist in this tree (issue 16 item 3): the chaos run needs it after every faulted run\n%s", r)
 	}
 }
 
