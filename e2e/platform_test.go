@@ -164,6 +164,14 @@ func TestDevEnvironment(t *testing.T) {
 		leaks, err = findLeaks(w.awsDir, canaries)
 		require.NoError(t, err)
 		assert.Empty(t, leaks, "the double's call log and records")
+		// Each stack's full engine log, which CI uploads as an artifact.
+		logs := filepath.Join(sb.root, ".deploy-logs")
+		entries, err := os.ReadDir(logs)
+		require.NoError(t, err, "the runs so far kept their engine logs")
+		require.NotEmpty(t, entries, "the runs so far kept their engine logs")
+		leaks, err = findLeaks(logs, canaries)
+		require.NoError(t, err)
+		assert.Empty(t, leaks, "the deploy tool's engine logs")
 
 		// The programs hand AWS no secret: RDS manages the master password.
 		raw, err := os.ReadFile(fakeaws.CallLogPath(w.awsDir))
