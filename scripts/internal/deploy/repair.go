@@ -208,7 +208,11 @@ func decide(ctx context.Context, f Finder, t RepairTarget, op PendingOp, o Overr
 	default:
 		d.Action, d.Reason = Clear, found.Evidence
 	}
-	d.Reason += " (looked up in " + where + ")"
+	if errors.Is(err, ErrNoLookup) {
+		d.Reason += " (it would be in " + where + ")"
+	} else {
+		d.Reason += " (looked up in " + where + ")"
+	}
 	return d
 }
 
