@@ -88,7 +88,7 @@ func TestDRResourcesUseTheDRProviderOnly(t *testing.T) {
 			}
 		}
 	}
-	assert.ElementsMatch(t, []string{"aws:kms/key:Key", "aws:kms/alias:Alias", replicationType, subnetGroupType}, inDR)
+	assert.ElementsMatch(t, []string{"aws:kms/key:Key", "aws:kms/alias:Alias", replicationType, subnetGroupType, tParams}, inDR)
 
 	var drKey pulumimocks.Resource
 	for _, k := range r.mocks.OfType("aws:kms/key:Key") {
@@ -122,6 +122,26 @@ func TestDRResourcesUseTheDRProviderOnly(t *testing.T) {
 	assert.Equal(t, []any{"subnet-dr-db-a", "subnet-dr-db-b", "subnet-dr-db-c"}, drGroup.Input("subnetIds"), "the DR group is over the recovery network's database subnets")
 	assert.NotEmpty(t, r.export(t, "drSubnetGroupName"))
 	assert.Equal(t, pulumimocks.AutoName(drGroup.Name), r.export(t, "drSubnetGroupName"), "the group's name, as the provider names it")
+	// The DB parameter group a restore there names: the primary's family
+	// and parameters (rds.force_ssl among them), declared in the recovery
+	// region, its name exported.
+	var primaryParams, drParams pulumimocks.Resource
+	for _, g := range r.mocks.OfType(tParams) {
+		if g.Provider != "" {
+			drParams = g
+		} else {
+			primaryParams = g
+		}
+	}
+	require.NotEmpty(t, drParams.Name, "no DB parameter group in the recovery region")
+	require.NotEmpty(t, primaryParams.Name, "no primary DB parameter group")
+	assert.NotEqual(t, primaryParams.Name, drParams.Name)
+	assert.Equal(t, primaryParams.String("family"), drParams.String("family"), "the DR group is of the primary's family")
+	assert.NotEmpty(t, drParams.Input("parameters"))
+	assert.Equal(t, primaryParams.Input("parameters"), drParams.Input("parameters"), "the DR group carries the primary's parameters")
+	assert.Contains(t, fmt.Sprint(drParams.Input("parameters")), "rds.force_ssl", "TLS required in the recovery region too")
+	assert.NotEmpty(t, r.export(t, "drParameterGroupName"))
+	assert.Equal(t, pulumimocks.AutoName(drParams.Name), r.export(t, "drParameterGroupName"), "the DR parameter group's name, as the provider names it")
 
 	// The DR key's policy holds the key-policy rules and lets RDS use it
 	// only in the recovery region.
@@ -165,6 +185,7 @@ func TestDROptOutDeclaresNothingInAnotherRegion(t *testing.T) {
 	}
 	assert.Equal(t, "", r.export(t, "drNetworkStack"))
 	assert.Equal(t, "", r.export(t, "drSubnetGroupName"))
+	assert.Equal(t, "", r.export(t, "drParameterGroupName"))
 	for _, res := range declared(r.mocks) {
 		assert.Empty(t, res.Provider, "%s %s", res.Type, res.Name)
 	}

@@ -259,6 +259,14 @@ func (b *builder) parameterGroup() error {
 
 // parameterGroupOf declares the plan's parameters as a group of family.
 func (b *builder) parameterGroupOf(family string) (*rds.ParameterGroup, error) {
+	return b.renderParameterGroup(b.child("params-"+family), family, b.parent)
+}
+
+// renderParameterGroup declares the plan's parameters (spec.Parameters) as
+// a DB parameter group of family named name, with opts: the primary's
+// group and the DR region's (dr.go) are rendered by this one function, so
+// a restore in the recovery region gets the same settings.
+func (b *builder) renderParameterGroup(name, family string, opts ...pulumi.ResourceOption) (*rds.ParameterGroup, error) {
 	params := rds.ParameterGroupParameterArray{}
 	for _, p := range b.args.Spec.Parameters {
 		params = append(params, rds.ParameterGroupParameterArgs{
@@ -267,10 +275,10 @@ func (b *builder) parameterGroupOf(family string) (*rds.ParameterGroup, error) {
 			ApplyMethod: pulumi.String(p.ApplyMethod),
 		})
 	}
-	return rds.NewParameterGroup(b.ctx, b.child("params-"+family), &rds.ParameterGroupArgs{
+	return rds.NewParameterGroup(b.ctx, name, &rds.ParameterGroupArgs{
 		Family:      pulumi.String(family),
 		Description: pulumi.Sprintf("PostgreSQL %s: TLS required, safe logging, pg_stat_statements", b.name),
 		Parameters:  params,
 		Tags:        b.args.Tags.Named(b.name),
-	}, b.parent)
+	}, opts...)
 }

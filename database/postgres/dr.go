@@ -29,6 +29,10 @@ type DR struct {
 	// database subnets, where a restore in the recovery region places the
 	// instance (the DR drill, the fail-over runbook).
 	SubnetGroup *rds.SubnetGroup
+	// ParameterGroup is a DB parameter group in the recovery region with
+	// the primary's family and parameters, which a restore there names so
+	// the restored instance keeps the platform's settings (rds.force_ssl).
+	ParameterGroup *rds.ParameterGroup
 }
 
 // drKeyPolicy is the recovery region's key policy: the primary key's
@@ -54,7 +58,8 @@ func DROptOutWarning(reason string) string {
 // dr declares the stack's disaster recovery when the spec has one: an
 // AWS provider for the recovery region, parented to the component, and
 // through it the DR key, its alias, the replication of the instance's
-// automated backups and a DB subnet group over the recovery network. The replication is made in the recovery region:
+// automated backups, a DB subnet group over the recovery network and a
+// DB parameter group with the primary's parameters. The replication is made in the recovery region:
 // "This resource has to be created in the destination region."
 // (pulumi-aws rds.InstanceAutomatedBackupsReplication,
 // https://www.pulumi.com/registry/packages/aws/api-docs/rds/instanceautomatedbackupsreplication/).
@@ -154,6 +159,20 @@ func (b *builder) dr() error {
 	if err != nil {
 		return fmt.Errorf("DB subnet group in %s: %w", s.DR.Region, err)
 	}
+	// A restore names a DB parameter group (DBParameterGroupName) the
+	// same way: without one "The target database is created ... with the
+	// default security group, the default subnet group, and the default
+	// DB parameter group" (RDS API reference, RestoreDBInstanceToPointInTime,
+	// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html),
+	// which drops the platform's settings (rds.force_ssl among them). A
+	// parameter group is a resource of the region it is created in, as
+	// the subnet group is, so the primary's cannot be named there: the
+	// same entries, rendered by the same function in the primary's
+	// family, are declared through the DR provider.
+	dr.ParameterGroup, err = b.renderParameterGroup(b.child("dr-params-"+s.ParameterFamily), s.ParameterFamily, in...)
+	if err != nil {
+		return fmt.Errorf("DB parameter group in %s: %w", s.DR.Region, err)
+	}
 	b.db.DR = dr
 	return nil
 }
@@ -162,14 +181,14 @@ func (b *builder) dr() error {
 // region, the DR key's ARN, the replication's automated-backups ARN (the
 // resource's ID, DBInstanceAutomatedBackupsArn, per
 // resourceInstanceAutomatedBackupsReplicationCreate in the provider index),
-// the recovery network stack and the DB subnet group's name there; empty
-// strings without DR.
-func (b *builder) drOutputs() (region, keyArn, backupsArn, networkStack, subnetGroup pulumi.StringOutput) {
+// the recovery network stack, and the DB subnet group's and DB parameter
+// group's names there; empty strings without DR.
+func (b *builder) drOutputs() (region, keyArn, backupsArn, networkStack, subnetGroup, parameterGroup pulumi.StringOutput) {
 	dr := b.db.DR
 	if dr == nil {
 		empty := pulumi.String("").ToStringOutput()
-		return empty, empty, empty, empty, empty
+		return empty, empty, empty, empty, empty, empty
 	}
 	return pulumi.String(b.args.Spec.DR.Region).ToStringOutput(), dr.Key.Arn, dr.Backups.ID().ToStringOutput(),
-		pulumi.String(b.args.RecoveryNetworkStack).ToStringOutput(), dr.SubnetGroup.Name
+		pulumi.String(b.args.RecoveryNetworkStack).ToStringOutput(), dr.SubnetGroup.Name, dr.ParameterGroup.Name
 }

@@ -157,7 +157,7 @@ func NewMultiAZ(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		ProxyReadOnlyEndpoint: b.proxyReadOnlyEndpoint(),
 		ApplicationEndpoint:   b.applicationEndpoint(w.Address),
 	}
-	db.Outputs.DRRegion, db.Outputs.DRKmsKeyArn, db.Outputs.DRBackupsArn, db.Outputs.DRNetworkStack, db.Outputs.DRSubnetGroupName = b.drOutputs()
+	db.Outputs.DRRegion, db.Outputs.DRKmsKeyArn, db.Outputs.DRBackupsArn, db.Outputs.DRNetworkStack, db.Outputs.DRSubnetGroupName, db.Outputs.DRParameterGroupName = b.drOutputs()
 	outs := pulumi.Map{}
 	if err := contract.Export(db.Outputs, func(k string, v pulumi.Input) { outs[k] = v }); err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", name, err)

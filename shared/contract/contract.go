@@ -85,6 +85,11 @@ type Database struct {
 	// without DR.
 	DRNetworkStack    pulumi.StringOutput `pulumi:"drNetworkStack" contract:"optional"`
 	DRSubnetGroupName pulumi.StringOutput `pulumi:"drSubnetGroupName" contract:"optional"`
+	// DRParameterGroupName is the DB parameter group the stack declares in
+	// the recovery region with the primary's family and parameters: the
+	// group a restore there names, so the restored instance keeps the
+	// platform's settings (TLS required). Empty without DR.
+	DRParameterGroupName pulumi.StringOutput `pulumi:"drParameterGroupName" contract:"optional"`
 }
 
 // Field describes one output of a contract: its name and the kind of value

@@ -31,6 +31,7 @@ var (
 		{Name: "drRegion", Kind: contract.KindString, Optional: true}, {Name: "drKmsKeyArn", Kind: contract.KindString, Optional: true},
 		{Name: "drBackupsArn", Kind: contract.KindString, Optional: true},
 		{Name: "drNetworkStack", Kind: contract.KindString, Optional: true}, {Name: "drSubnetGroupName", Kind: contract.KindString, Optional: true},
+		{Name: "drParameterGroupName", Kind: contract.KindString, Optional: true},
 	}
 )
 
@@ -126,6 +127,7 @@ func fullDatabase() contract.Database {
 		Deployment: str("instance"), ClusterIdentifier: str(""), ReaderEndpoint: str(""), ProxyEndpoint: str(""),
 		ProxyReadOnlyEndpoint: str(""), ApplicationEndpoint: str("db.example"),
 		DRRegion: str(""), DRKmsKeyArn: str(""), DRBackupsArn: str(""), DRNetworkStack: str(""), DRSubnetGroupName: str(""),
+		DRParameterGroupName: str(""),
 	}
 }
 
@@ -252,7 +254,7 @@ func databaseOutputs() map[string]any {
 		"kmsKeyArn": "arn:key", "alarmTopicArn": "arn:topic", "environment": "dev", "tier": "dev",
 		"deployment": "instance", "clusterIdentifier": "", "readerEndpoint": "", "proxyEndpoint": "",
 		"proxyReadOnlyEndpoint": "", "applicationEndpoint": "db.example",
-		"drRegion": "", "drKmsKeyArn": "", "drBackupsArn": "", "drNetworkStack": "", "drSubnetGroupName": "",
+		"drRegion": "", "drKmsKeyArn": "", "drBackupsArn": "", "drNetworkStack": "", "drSubnetGroupName": "", "drParameterGroupName": "",
 	}
 }
 

@@ -49,10 +49,11 @@ type Database struct {
 	DRKmsKeyArn  string `json:"drKmsKeyArn"`
 	DRBackupsArn string `json:"drBackupsArn"`
 	// The recovery network the stack read and its DB subnet group in the
-	// recovery region, where a DR restore places the instance; empty
-	// without DR.
-	DRNetworkStack    string `json:"drNetworkStack"`
-	DRSubnetGroupName string `json:"drSubnetGroupName"`
+	// recovery region, where a DR restore places the instance, and its DB
+	// parameter group there, which a DR restore names; empty without DR.
+	DRNetworkStack       string `json:"drNetworkStack"`
+	DRSubnetGroupName    string `json:"drSubnetGroupName"`
+	DRParameterGroupName string `json:"drParameterGroupName"`
 }
 
 // Network is what a network stack exports, as plain values. The field set
