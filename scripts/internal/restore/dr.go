@@ -29,6 +29,11 @@ type Recovery struct {
 	RDS    BackupsRDS
 	// SubnetGroup is a DB subnet group of the recovery network.
 	SubnetGroup string
+	// ParameterGroup is the DB parameter group in the recovery region the
+	// restored instance gets: the stack's drParameterGroupName, the
+	// primary's parameters declared there (the primary's group, a
+	// resource of its own region, cannot be named).
+	ParameterGroup string
 	// SecurityGroups admit the drill's host to the restored instance.
 	SecurityGroups []string
 	// KmsKey is the ARN of the DR region's key. RestoreDBInstanceToPointInTime
@@ -142,7 +147,7 @@ func (d *Drill) stepsDR(ctx context.Context, st *state, run string, rep *Report)
 	st.name, st.attempted = name, true
 	requested := d.now()
 	rep.RestoreRequestedAt = &requested
-	d.progress("restore-drill: restoring %s's replicated backups in %s to the latest restorable time into %s (class %s, subnet group %s, security groups %s)", out.InstanceIdentifier, rc.Region, name, *in.DBInstanceClass, rc.SubnetGroup, strings.Join(rc.SecurityGroups, ", "))
+	d.progress("restore-drill: restoring %s's replicated backups in %s to the latest restorable time into %s (class %s, subnet group %s, parameter group %s, security groups %s)", out.InstanceIdentifier, rc.Region, name, *in.DBInstanceClass, rc.SubnetGroup, rc.ParameterGroup, strings.Join(rc.SecurityGroups, ", "))
 	if _, err := rc.RDS.RestoreDBInstanceToPointInTime(ctx, in); err != nil {
 		st.add(check.Failf(CheckRestore, "RestoreDBInstanceToPointInTime in %s from %s: %v", rc.Region, arn, err))
 		return
@@ -351,8 +356,13 @@ func (d *Drill) waitReplicated(ctx context.Context, arn string, t time.Time) (ti
 // UseLatestRestorableTime instead of RestoreTime ("Can't be specified if
 // the RestoreTime parameter is provided"), the recovery network's subnet
 // group and security groups, the source's class (or --instance-class),
-// the DR region's default parameter group (the source's lives in the
-// primary), and the settings and tags of the primary drill.
+// the stack's parameter group in the DR region as DBParameterGroupName
+// (without it "The target database is created ... with the default
+// security group, the default subnet group, and the default DB parameter
+// group", RDS API reference, RestoreDBInstanceToPointInTime,
+// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html;
+// the default group would drop the platform's settings, rds.force_ssl
+// among them), and the settings and tags of the primary drill.
 func (d *Drill) restoreInputDR(st *state, name, run, arn string) *rds.RestoreDBInstanceToPointInTimeInput {
 	rc := d.Recovery
 	class := d.InstanceClass
@@ -365,6 +375,7 @@ func (d *Drill) restoreInputDR(st *state, name, run, arn string) *rds.RestoreDBI
 		UseLatestRestorableTime:             new(true),
 		DBInstanceClass:                     &class,
 		DBSubnetGroupName:                   new(rc.SubnetGroup),
+		DBParameterGroupName:                new(rc.ParameterGroup),
 		VpcSecurityGroupIds:                 append([]string(nil), rc.SecurityGroups...),
 		DeletionProtection:                  new(false),
 		MultiAZ:                             new(false),

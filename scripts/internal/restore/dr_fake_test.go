@@ -21,6 +21,7 @@ const (
 	drBackup  = "arn:aws:rds:eu-central-1:111122223333:auto-backup:ab-5KQ3XH2MDFJ7RWPN6TVB4YCLZE"
 	sourceArn = "arn:aws:rds:eu-west-1:111122223333:db:" + sourceID
 	drSubnets = "orders-staging-dr-subnets"
+	drParams  = "orders-staging-dr-params-postgres16"
 	drSG      = "sg-0dr1e2f3a4b5c6d7e"
 )
 
@@ -153,7 +154,7 @@ func newDRHarness(t *testing.T, scenario string) *drHarness {
 	h.rds.instances[sourceID].inst.DBInstanceArn = new(sourceArn)
 	dr := newFakeDR(t, h.clock, scenario)
 	h.servers.dr = dr.fakeRDS
-	h.drill.Recovery = &Recovery{Region: drRegion, RDS: dr, SubnetGroup: drSubnets, SecurityGroups: []string{drSG}, KmsKey: drKey}
+	h.drill.Recovery = &Recovery{Region: drRegion, RDS: dr, SubnetGroup: drSubnets, ParameterGroup: drParams, SecurityGroups: []string{drSG}, KmsKey: drKey}
 	return &drHarness{harness: h, dr: dr}
 }
 

@@ -89,6 +89,20 @@ func TestDRPolicyAllowsEveryCallAndNothingMore(t *testing.T) {
 	h.drill.Recovery.RDS = recordingDR{RDS: iampolicy.RDS{API: h.dr, Calls: dr}, api: h.dr}
 	rep := h.drill.Run(context.Background(), testSource())
 	assertDRCleanedUp(t, h, rep)
+	// The restore names the stack's DB parameter group in the DR region
+	// (drParameterGroupName), a resource the restore's grant must reach
+	// there as it reaches the subnet group: a pg ARN of the DR region.
+	if len(h.dr.restores) != 1 || deref(h.dr.restores[0].DBParameterGroupName) == "" {
+		t.Fatalf("the DR restore names no parameter group: %d restores", len(h.dr.restores))
+	}
+	coversParams := func(st iampolicy.Statement) bool {
+		return slices.ContainsFunc(st.Resources, func(r string) bool {
+			return r == "*" || strings.HasPrefix(r, "arn:aws:rds:<dr-region>:<account>:pg:")
+		})
+	}
+	if !slices.ContainsFunc(doc.Allowed("rds:RestoreDBInstanceToPointInTime"), coversParams) {
+		t.Errorf("%s: no statement grants rds:RestoreDBInstanceToPointInTime on the DR region's parameter groups (arn:aws:rds:<dr-region>:<account>:pg:*), which the restore names", path)
+	}
 
 	// A DR sweep that finds what a cancelled run left behind.
 	s := newDRHarness(t, "replicating")

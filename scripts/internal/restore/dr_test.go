@@ -47,8 +47,8 @@ func TestDRDrillRestoresReplicatedBackups(t *testing.T) {
 	if deref(in.DBSubnetGroupName) != drSubnets || len(in.VpcSecurityGroupIds) != 1 || in.VpcSecurityGroupIds[0] != drSG {
 		t.Errorf("network: subnet group %q, security groups %v; want the recovery network's", deref(in.DBSubnetGroupName), in.VpcSecurityGroupIds)
 	}
-	if in.DBParameterGroupName != nil {
-		t.Errorf("parameter group %q: the source's lives in the primary region", deref(in.DBParameterGroupName))
+	if deref(in.DBParameterGroupName) != drParams {
+		t.Errorf("parameter group %q, want the stack's in %s, %s (without one RDS gives the default group, without rds.force_ssl)", deref(in.DBParameterGroupName), drRegion, drParams)
 	}
 	if deref(in.DBInstanceClass) != "db.r6g.large" || deref(in.PubliclyAccessible) || deref(in.MultiAZ) || deref(in.DeletionProtection) || in.DeletionProtection == nil || deref(in.BackupRetentionPeriod) != 0 {
 		t.Errorf("class %q, public %t, Multi-AZ %t, deletion protection %v, retention %d", deref(in.DBInstanceClass), deref(in.PubliclyAccessible), deref(in.MultiAZ), in.DeletionProtection, deref(in.BackupRetentionPeriod))

@@ -86,20 +86,22 @@ type options struct {
 	connectTimeout                                                time.Duration
 	allowProd, sweep                                              bool
 	// The drill in the disaster recovery region.
-	region, subnetGroup, securityGroups, kmsKey string
+	region, subnetGroup, parameterGroup, securityGroups, kmsKey string
 }
 
 const usageHead = `Usage: restore-drill --env ENV --stack NAME --ca-bundle FILE [flags]
        restore-drill --env ENV --stack NAME --ca-bundle FILE --region DR-REGION \
-           --security-group SG [--subnet-group NAME] [--kms-key ARN] [flags]
+           --security-group SG [--subnet-group NAME] [--parameter-group NAME]
+           [--kms-key ARN] [flags]
 
 Restores the stack's database to a point in time between two marker rows
 into a temporary instance, checks the markers, and deletes the temporary
 instance. With --region, restores the stack's replicated automated backups
 in that disaster recovery region, into the recovery network, to the latest
 restorable time, and reports the recovery point and time; the region must be
-the stack's drRegion output, and the subnet group and key default to its
-drSubnetGroupName and drKmsKeyArn outputs. One line per check on stdout,
+the stack's drRegion output, and the subnet group, parameter group and key
+default to its drSubnetGroupName, drParameterGroupName and drKmsKeyArn
+outputs. One line per check on stdout,
 progress on stderr.
 
 Flags:
@@ -129,6 +131,7 @@ func newFlags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.sweep, "sweep", false, "instead of a drill, delete the temporary instances earlier drills of --stack left behind (a runner killed before its cleanup); run it after a cancelled job")
 	fs.StringVar(&o.region, "region", "", "restore in this disaster recovery `region` from the stack's replicated automated backups (default: restore in the stack's region from its own backups)")
 	fs.StringVar(&o.subnetGroup, "subnet-group", "", "with --region: the recovery network's DB subnet group `name` to restore into (default: the stack's drSubnetGroupName output)")
+	fs.StringVar(&o.parameterGroup, "parameter-group", "", "with --region: the DB parameter group `name` in the DR region the restored instance gets (default: the stack's drParameterGroupName output, the primary's parameters)")
 	fs.StringVar(&o.securityGroups, "security-group", "", "with --region: the recovery network's security group `ids` (comma-separated) for the restored instance; they must admit this host")
 	fs.StringVar(&o.kmsKey, "kms-key", "", "with --region: `ARN` of the DR region's KMS key the replicated backups are encrypted with (default: the stack's drKmsKeyArn output)")
 	fs.BoolVar(&o.allowProd, "allow-prod", false, "allow a drill on a prod-tier stack (it writes two marker rows into the production database)")
@@ -154,7 +157,7 @@ func run(ctx context.Context, args []string, d deps) int {
 			fmt.Fprintf(d.stderr, "restore-drill: %v\n", err)
 			return check.ExitUsage
 		}
-		recovery = &restore.Recovery{Region: o.region, RDS: cdr.rds, SubnetGroup: o.subnetGroup, SecurityGroups: splitList(o.securityGroups), KmsKey: o.kmsKey}
+		recovery = &restore.Recovery{Region: o.region, RDS: cdr.rds, SubnetGroup: o.subnetGroup, ParameterGroup: o.parameterGroup, SecurityGroups: splitList(o.securityGroups), KmsKey: o.kmsKey}
 	}
 	connect := d.connect
 	if connect == nil {
@@ -285,10 +288,10 @@ var kmsKeyPattern = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):[0-9]{1
 
 // checkRecoveryFlags validates the flags of a drill in the DR region.
 func checkRecoveryFlags(o *options) error {
-	drFlags := o.subnetGroup != "" || o.securityGroups != "" || o.kmsKey != ""
+	drFlags := o.subnetGroup != "" || o.parameterGroup != "" || o.securityGroups != "" || o.kmsKey != ""
 	if o.region == "" {
 		if drFlags {
-			return errors.New("--subnet-group, --security-group and --kms-key are for a drill in the disaster recovery region: pass --region too")
+			return errors.New("--subnet-group, --parameter-group, --security-group and --kms-key are for a drill in the disaster recovery region: pass --region too")
 		}
 		return nil
 	}
@@ -328,7 +331,9 @@ func checkKmsKey(flag, key, region string) error {
 // DR (its drRegion output is --region) and completes its flags from the
 // outputs the database program exports for it: --subnet-group from
 // drSubnetGroupName (the DB subnet group the stack declares over its
-// recovery network's database subnets) and --kms-key from drKmsKeyArn
+// recovery network's database subnets), --parameter-group from
+// drParameterGroupName (the DB parameter group the stack declares there
+// with the primary's parameters) and --kms-key from drKmsKeyArn
 // (the key the replicated backups are encrypted with). A flag given
 // explicitly wins. --security-group has no output to come from (the
 // recovery network exports no group for the drill) and stays required.
@@ -352,6 +357,10 @@ func recoveryFromOutputs(o *options, out stackout.Database, stack string, progre
 		o.subnetGroup = out.DRSubnetGroupName
 		taken = append(taken, "subnet group "+o.subnetGroup+" (drSubnetGroupName)")
 	}
+	if o.parameterGroup == "" && out.DRParameterGroupName != "" {
+		o.parameterGroup = out.DRParameterGroupName
+		taken = append(taken, "parameter group "+o.parameterGroup+" (drParameterGroupName)")
+	}
 	if o.kmsKey == "" && out.DRKmsKeyArn != "" {
 		o.kmsKey, keyFlag = out.DRKmsKeyArn, "the output drKmsKeyArn of "+stack
 		taken = append(taken, "key "+o.kmsKey+" (drKmsKeyArn)")
@@ -370,11 +379,24 @@ func recoveryFromOutputs(o *options, out stackout.Database, stack string, progre
 		}
 		return fmt.Errorf("--region %s needs %s: the recovery network's DB subnet group and security group to restore into, and the key of the replicated backups in %s%s", o.region, strings.Join(missing, ", "), o.region, why)
 	}
+	if o.parameterGroup == "" {
+		// Without DBParameterGroupName the restored instance gets "the
+		// default DB parameter group" (RDS API reference,
+		// RestoreDBInstanceToPointInTime,
+		// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBInstanceToPointInTime.html):
+		// not the platform's settings, so the drill refuses rather than
+		// restoring something unlike what a fail-over would run.
+		return fmt.Errorf("--region %s needs --parameter-group: the outputs of %s have drRegion %q but drParameterGroupName is empty (the stack was deployed before the program declared a DB parameter group in %s; deploy it again to export one); without one RDS restores with the default DB parameter group, without the platform's settings such as rds.force_ssl", o.region, stack, out.DRRegion, o.region)
+	}
 	if err := checkKmsKey(keyFlag, o.kmsKey, o.region); err != nil {
 		return err
 	}
 	if len(taken) > 0 {
-		fmt.Fprintf(progress, "restore-drill: restoring in %s with %s from the outputs of %s\n", o.region, strings.Join(taken, " and "), stack)
+		list := strings.Join(taken, " and ")
+		if n := len(taken); n > 2 {
+			list = strings.Join(taken[:n-1], ", ") + " and " + taken[n-1]
+		}
+		fmt.Fprintf(progress, "restore-drill: restoring in %s with %s from the outputs of %s\n", o.region, list, stack)
 	}
 	return nil
 }

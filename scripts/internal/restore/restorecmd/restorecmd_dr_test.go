@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
@@ -21,6 +22,9 @@ const (
 	drKey         = "arn:aws:kms:eu-central-1:111122223333:key/9d2e7c41-dr"
 	drSG          = "sg-0dr1e2f3a4b5c6d7e"
 	drSubnetGroup = "orders-staging-dr-subnets-1a2b3c4"
+	// drParameterGroup is the stack's DB parameter group in the DR region
+	// (drParameterGroupName).
+	drParameterGroup = "orders-staging-dr-params-postgres16-5d6e7f8"
 )
 
 func drArgs(root string, extra ...string) []string {
@@ -55,6 +59,9 @@ func TestDRUsageErrors(t *testing.T) {
 		{"the stack's own region", with("--region", "eu-west-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "arn:aws:kms:eu-west-1:111122223333:key/k"), "--region eu-west-1 is the stack's own region"},
 		{"key of another region", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "arn:aws:kms:eu-west-1:111122223333:key/k"), "is a key in eu-west-1, not in --region eu-central-1"},
 		{"key alias", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", drSG, "--kms-key", "alias/pgp/orders-staging-dr"), `--kms-key "alias/pgp/orders-staging-dr": the ARN of a KMS key`},
+		{"outputs without the DR parameter group", withOutputs("outputs-staging-dr-no-params.json", "--region", "eu-central-1", "--security-group", drSG),
+			`--region eu-central-1 needs --parameter-group: the outputs of orders-staging have drRegion "eu-central-1" but drParameterGroupName is empty`},
+		{"parameter group without region", with("--parameter-group", "p"), "pass --region too"},
 		{"not a security group", with("--region", "eu-central-1", "--subnet-group", "g", "--security-group", "default", "--kms-key", drKey), `--security-group "default": security group ids`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,9 +163,9 @@ func TestDRDefaultsFromOutputs(t *testing.T) {
 		key         string
 		fromOutputs string
 	}{
-		{"defaults", nil, drKey, "restore-drill: restoring in eu-central-1 with subnet group " + drSubnetGroup + " (drSubnetGroupName) and key " + drKey + " (drKmsKeyArn) from the outputs of orders-staging"},
-		{"the key given", []string{"--kms-key", otherKey}, otherKey, "restore-drill: restoring in eu-central-1 with subnet group " + drSubnetGroup + " (drSubnetGroupName) from the outputs of orders-staging"},
-		{"both given", []string{"--kms-key", otherKey, "--subnet-group", "given-subnets"}, otherKey, ""},
+		{"defaults", nil, drKey, "restore-drill: restoring in eu-central-1 with subnet group " + drSubnetGroup + " (drSubnetGroupName), parameter group " + drParameterGroup + " (drParameterGroupName) and key " + drKey + " (drKmsKeyArn) from the outputs of orders-staging"},
+		{"the key given", []string{"--kms-key", otherKey}, otherKey, "restore-drill: restoring in eu-central-1 with subnet group " + drSubnetGroup + " (drSubnetGroupName) and parameter group " + drParameterGroup + " (drParameterGroupName) from the outputs of orders-staging"},
+		{"all given", []string{"--kms-key", otherKey, "--subnet-group", "given-subnets", "--parameter-group", "given-params"}, otherKey, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := repo(t)
@@ -187,6 +194,92 @@ func TestDRDefaultsFromOutputs(t *testing.T) {
 			}
 		})
 	}
+
+	// Under the stack's own key the drill reaches the restore: the request
+	// RDS receives in the DR region names the subnet group and the
+	// parameter group the outputs gave, or the ones given as flags.
+	for _, tc := range []struct {
+		name           string
+		extra          []string
+		subnets, param string
+	}{
+		{"the defaults reach the restore", nil, drSubnetGroup, drParameterGroup},
+		{"the given groups reach the restore", []string{"--subnet-group", "given-subnets", "--parameter-group", "given-params"}, "given-subnets", "given-params"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := repo(t)
+			backups := recorded.New(filepath.Join("..", "testdata", "dr", "replicating"))
+			dr := &restoringRDS{goneRDS: goneRDS{backups: func(in *rds.DescribeDBInstanceAutomatedBackupsInput) (*rds.DescribeDBInstanceAutomatedBackupsOutput, error) {
+				return backups.DescribeDBInstanceAutomatedBackups(context.Background(), in)
+			}}}
+			args := append([]string{"--env", "staging", "--stack", "orders-staging", "--ca-bundle", filepath.Join(root, "ca.pem"),
+				"--outputs", filepath.Join(root, "outputs-staging-dr.json"), "--region", "eu-central-1", "--security-group", drSG}, tc.extra...)
+			var stdout, stderr bytes.Buffer
+			d := testDepsDR(root, map[string]restore.BackupsRDS{"eu-west-1": &sourceRDS{}, "eu-central-1": dr}, &stdout, &stderr)
+			// The source's server clock, before the end of the recorded
+			// restore window, so the replicated backups are restorable
+			// past the second marker at once.
+			clock := &clockMarkers{t: time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)}
+			d.connect = func(context.Context, restore.Endpoint) (restore.Markers, error) { return clock, nil }
+			// The drill's own clock moves with its sleeps, so its waits
+			// (for a refused restore's instance to appear) end at once.
+			now := time.Date(2026, 11, 29, 2, 0, 0, 0, time.UTC)
+			d.now = func() time.Time { return now }
+			d.sleep = func(_ context.Context, dt time.Duration) error { now = now.Add(dt); return nil }
+			code := run(context.Background(), args, d)
+			if code != check.ExitFail {
+				t.Errorf("exit %d, want %d (the fake refuses the restore)\n%s\n%s", code, check.ExitFail, stdout.String(), stderr.String())
+			}
+			if len(dr.requests) != 1 {
+				t.Fatalf("%d restore requests in eu-central-1, want 1\n%s\n%s", len(dr.requests), stdout.String(), stderr.String())
+			}
+			in := dr.requests[0]
+			if got := deref(in.DBSubnetGroupName); got != tc.subnets {
+				t.Errorf("restore request's DBSubnetGroupName %q, want %q", got, tc.subnets)
+			}
+			if got := deref(in.DBParameterGroupName); got != tc.param {
+				t.Errorf("restore request's DBParameterGroupName %q, want %q (without it RDS uses the default parameter group)", got, tc.param)
+			}
+		})
+	}
+}
+
+// restoringRDS is the DR region: it records each restore request and
+// refuses it.
+type restoringRDS struct {
+	goneRDS
+	requests []*rds.RestoreDBInstanceToPointInTimeInput
+}
+
+func (r *restoringRDS) RestoreDBInstanceToPointInTime(ctx context.Context, in *rds.RestoreDBInstanceToPointInTimeInput, o ...func(*rds.Options)) (*rds.RestoreDBInstanceToPointInTimeOutput, error) {
+	r.requests = append(r.requests, in)
+	return r.goneRDS.RestoreDBInstanceToPointInTime(ctx, in, o...)
+}
+
+// clockMarkers is a source database whose server clock moves a second on
+// every read or write.
+type clockMarkers struct{ t time.Time }
+
+func (m *clockMarkers) Prepare(context.Context) error { return nil }
+func (m *clockMarkers) Write(context.Context, string, string) (time.Time, error) {
+	m.t = m.t.Add(time.Second)
+	return m.t, nil
+}
+func (m *clockMarkers) Now(context.Context) (time.Time, error) {
+	m.t = m.t.Add(time.Second)
+	return m.t, nil
+}
+func (m *clockMarkers) Check(context.Context, string) (restore.DataCheck, error) {
+	return restore.DataCheck{}, nil
+}
+func (m *clockMarkers) Close(context.Context) error { return nil }
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 // --sweep --region sweeps the DR region, not the primary, and needs no

@@ -30,6 +30,7 @@ const outputsJSON = `{
   "drKmsKeyArn": "",
   "drNetworkStack": "",
   "drSubnetGroupName": "",
+  "drParameterGroupName": "",
   "drRegion": "",
   "proxyEndpoint": "",
   "proxyReadOnlyEndpoint": "",
@@ -60,12 +61,15 @@ func repo(t *testing.T) string {
 		files["outputs-"+env+".json"] = strings.ReplaceAll(outputsJSON, "%ENV%", env)
 	}
 	// A staging stack with DR to eu-central-1, as the database program
-	// exports it, and as a stack deployed with DR before the program
-	// exported the recovery network's subnet group.
+	// exports it, as a stack deployed with DR before the program exported
+	// the recovery network's subnet group, and as one deployed before it
+	// declared the DR region's parameter group.
 	dr := strings.NewReplacer(`"drRegion": ""`, `"drRegion": "eu-central-1"`, `"drKmsKeyArn": ""`, `"drKmsKeyArn": "`+drKey+`"`,
-		`"drNetworkStack": ""`, `"drNetworkStack": "organization/network/staging-dr"`, `"drSubnetGroupName": ""`, `"drSubnetGroupName": "`+drSubnetGroup+`"`)
+		`"drNetworkStack": ""`, `"drNetworkStack": "organization/network/staging-dr"`, `"drSubnetGroupName": ""`, `"drSubnetGroupName": "`+drSubnetGroup+`"`,
+		`"drParameterGroupName": ""`, `"drParameterGroupName": "`+drParameterGroup+`"`)
 	files["outputs-staging-dr.json"] = dr.Replace(files["outputs-staging.json"])
 	files["outputs-staging-dr-before.json"] = strings.Replace(files["outputs-staging-dr.json"], `"drSubnetGroupName": "`+drSubnetGroup+`"`, `"drSubnetGroupName": ""`, 1)
+	files["outputs-staging-dr-no-params.json"] = strings.Replace(files["outputs-staging-dr.json"], `"drParameterGroupName": "`+drParameterGroup+`"`, `"drParameterGroupName": ""`, 1)
 	for rel, data := range files {
 		p := filepath.Join(root, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
