@@ -77,6 +77,7 @@ const outputsJSON = `{
   "drBackupsArn": "",
   "drNetworkStack": "",
   "drSubnetGroupName": "",
+  "drParameterGroupName": "",
   "environment": "dev",
   "tier": "dev"
 }`
