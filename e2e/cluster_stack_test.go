@@ -63,7 +63,7 @@ func TestClusterStack(t *testing.T) {
 	assert.Equal(t, cluster.Outputs["clusterResourceId"], out["resourceId"], "resourceId is the cluster's, which the IAM connect ARN names")
 	assert.Equal(t, out["address"], out["applicationEndpoint"], "without a proxy applications are told the writer")
 	assert.Empty(t, out["proxyEndpoint"])
-	for _, name := range []string{"drRegion", "drKmsKeyArn", "drBackupsArn", "drNetworkStack", "drSubnetGroupName"} {
+	for _, name := range []string{"drRegion", "drKmsKeyArn", "drBackupsArn", "drNetworkStack", "drSubnetGroupName", "drParameterGroupName"} {
 		assert.Equal(t, "", out[name], "a stack without database:dr exports an empty %s", name)
 	}
 	secrets, _ := fakeaws.Unsecret(cluster.Outputs["masterUserSecrets"]).([]any)

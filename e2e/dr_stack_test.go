@@ -91,6 +91,42 @@ func TestDRBackupsStack(t *testing.T) {
 	assert.Equal(t, drGroup.Outputs["name"], out["drSubnetGroupName"])
 	assert.NotEmpty(t, out["drSubnetGroupName"])
 	assert.ElementsMatch(t, drDBSubnets, fakeaws.Unsecret(drGroup.Inputs["subnetIds"]), "the DR group is over the recovery network's database subnets")
+	// The DB parameter group it declares in the recovery region, which a
+	// restore there names: the primary's family and parameters, TLS
+	// required among them.
+	var drParams fakeaws.Record
+	var primaryParams []fakeaws.Record
+	for _, rec := range w.records() {
+		if rec.Type != "aws:rds/parameterGroup:ParameterGroup" {
+			continue
+		}
+		if rec.Region == dr {
+			drParams = rec
+		} else {
+			primaryParams = append(primaryParams, rec)
+		}
+	}
+	require.NotEmpty(t, drParams.ID, "a DB parameter group in the recovery region")
+	assert.NotEmpty(t, out["drParameterGroupName"])
+	assert.Equal(t, drParams.Outputs["name"], out["drParameterGroupName"])
+	instParams := fakeaws.Unsecret(inst.Inputs["parameterGroupName"])
+	var primaryGroup fakeaws.Record
+	for _, rec := range primaryParams {
+		if rec.Outputs["name"] == instParams {
+			primaryGroup = rec
+		}
+	}
+	require.NotEmpty(t, primaryGroup.ID, "the instance's parameter group %v in the primary", instParams)
+	assert.Equal(t, primaryGroup.Inputs["family"], drParams.Inputs["family"], "the DR group is of the primary's family")
+	drEntries, _ := fakeaws.Unsecret(drParams.Inputs["parameters"]).([]any)
+	assert.ElementsMatch(t, fakeaws.Unsecret(primaryGroup.Inputs["parameters"]), drEntries, "the DR group carries the primary's parameters")
+	forceSSL := false
+	for _, e := range drEntries {
+		if m, ok := e.(map[string]any); ok && m["name"] == "rds.force_ssl" && m["value"] == "1" {
+			forceSSL = true
+		}
+	}
+	assert.True(t, forceSSL, "rds.force_ssl = 1 in the recovery region's group: %v", drEntries)
 	drVPCs := 0
 	for _, rec := range w.records() {
 		if rec.Type == "aws:ec2/vpc:Vpc" && strings.HasPrefix(rec.URN, "urn:pulumi:dev-dr::"+contract.NetworkProject+"::") {
