@@ -39,7 +39,7 @@ cat >"$section" <<EOF
 <!-- bench:chaos:start (written by make bench, scripts/bench-chaos.sh; edits here are overwritten) -->
 ## Chaos run: deploys under injected faults
 
-Measured $(date -u +%Y-%m-%d) by \`make bench\` at $revision, on: $machine.
+Measured $(date -u +%Y-%m-%d) by \`make bench\` (\`scripts/bench-chaos.sh\`) at $revision, on: $machine.
 
 \`e2e/chaos_test.go\` runs the dev environment's \`deploy up\` again and again
 against the AWS provider double, one fault per run at a random point drawn
