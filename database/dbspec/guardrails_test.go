@@ -9,12 +9,13 @@ import (
 	"github.com/pgplatform/platform/database/dbspec"
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 )
 
 // TestGuardrailsHoldOnCommittedConfigs checks every rule, one by one, on
 // the plan of every committed database file.
 func TestGuardrailsHoldOnCommittedConfigs(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
 		require.NoError(t, err, s.File)
 		plan := dbspec.ResolveConfig(cfg, planned)
@@ -29,7 +30,7 @@ func TestGuardrailsHoldOnCommittedConfigs(t *testing.T) {
 // CheckGuardrails, which the deploy tool runs before any stack, refuses what
 // the program would: the tier's rules, not only the value ranges.
 func TestCheckGuardrailsAppliesTheTier(t *testing.T) {
-	s := stackNamed(t, "orders-staging")
+	s := committed.Named(t, "database", "orders-staging")
 	cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
 	require.NoError(t, err)
 	require.NoError(t, dbspec.CheckGuardrails(cfg), "the committed staging stack passes")

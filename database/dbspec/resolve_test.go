@@ -12,6 +12,7 @@ import (
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/spec"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 )
 
 // TestResolveKeepsTheIngressOrder: the security group's rules are named by
@@ -21,7 +22,7 @@ import (
 // the key table writes them in; another order would rename, and so
 // replace, live rules.
 func TestResolveKeepsTheIngressOrder(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	cfg := maps.Clone(s.Config)
 	cfg["database:allowedSecurityGroupIds"] = `["sg-0123456789abcdef0"]`
 	cfg["database:allowedCidrs"] = `["10.9.0.0/16"]`
@@ -40,7 +41,7 @@ func TestResolveKeepsTheIngressOrder(t *testing.T) {
 // tunable ones with the stack file's values, so a parameter is declared
 // in one place.
 func TestResolveTakesTheParametersFromTheTable(t *testing.T) {
-	s := stackNamed(t, "orders-prod")
+	s := committed.Named(t, "database", "orders-prod")
 	cfg := maps.Clone(s.Config)
 	cfg["database:logMinDurationStatementMs"] = "250"
 	cfg["database:logStatement"] = "ddl"
@@ -147,7 +148,7 @@ const unsetKey = "\x00unset"
 // instance without a proxy, whatever shape its file gives it.
 func asInstanceWithoutProxy(t *testing.T, name string) map[string]string {
 	t.Helper()
-	cfg := maps.Clone(stackNamed(t, name).Config)
+	cfg := maps.Clone(committed.Named(t, "database", name).Config)
 	for k := range cfg {
 		if strings.HasPrefix(k, "database:proxy") {
 			delete(cfg, k)
@@ -166,7 +167,7 @@ func asInstanceWithoutProxy(t *testing.T, name string) map[string]string {
 // shape, so without this a file could change shape and every test pass.
 func TestCommittedStacksShowEveryShape(t *testing.T) {
 	var prodClusterProxy, stagingInstanceProxy []string
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		got, err := dbspec.Resolve(config.MapSource("database", s.Config), planned)
 		require.NoError(t, err, s.File)
 		switch {

@@ -19,6 +19,7 @@ import (
 	"github.com/pgplatform/platform/shared/spec"
 	"github.com/pgplatform/platform/shared/stacks"
 	"github.com/pgplatform/platform/shared/tags"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
@@ -32,7 +33,7 @@ const (
 // that AWS accepts for one, and the cluster's own event subscription.
 func clusterSpec(t *testing.T) spec.Database {
 	t.Helper()
-	s, err := stacks.Find(catalog(t), contract.DatabaseProject, "orders-dev")
+	s, err := stacks.Find(committed.Stacks(t), contract.DatabaseProject, "orders-dev")
 	require.NoError(t, err)
 	cfg, err := config.LoadDatabase(config.MapSource("database", s.Config))
 	require.NoError(t, err)
@@ -376,7 +377,7 @@ func TestClusterMonitoringTrustCoversItsInstances(t *testing.T) {
 // defaults).
 func clusterConfig(t *testing.T) (stacks.Stack, map[string]string) {
 	t.Helper()
-	s, err := stacks.Find(catalog(t), contract.DatabaseProject, "orders-dev")
+	s, err := stacks.Find(committed.Stacks(t), contract.DatabaseProject, "orders-dev")
 	require.NoError(t, err)
 	cfg := map[string]string{}
 	for k, v := range s.Config {

@@ -16,6 +16,7 @@ import (
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/tags"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
@@ -81,7 +82,7 @@ func decode(t *testing.T, doc string) map[string]any {
 // cluster (database:deployment), with or without an RDS Proxy in front
 // (database:proxy).
 func TestCommittedStacks(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, contract.DatabaseProject) {
 		t.Run(s.Name, func(t *testing.T) {
 			require.NoError(t, config.CheckKeys("database", s.Config, config.DatabaseKeys), "unknown key in %s", s.File)
 			r := runDatabase(t, s, s.Config)
@@ -612,7 +613,7 @@ func sortedExportNames(e pulumimocks.Exports) []string {
 // for its next change to apply now renders applyImmediately true on the
 // instance, so the preview shows it as a change.
 func TestApplyImmediatelyIsVisibleOnTheInstance(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, contract.DatabaseProject) {
 		if s.Tier == string(config.Dev) {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/guardrails"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
@@ -27,7 +28,7 @@ const (
 // its opt-out.
 func withDR(t *testing.T) (stacks.Stack, map[string]string) {
 	t.Helper()
-	s, err := stacks.Find(catalog(t), contract.DatabaseProject, "orders-prod")
+	s, err := stacks.Find(committed.Stacks(t), contract.DatabaseProject, "orders-prod")
 	require.NoError(t, err)
 	cfg := maps.Clone(s.Config)
 	delete(cfg, "database:drOptOut")
@@ -173,7 +174,7 @@ func TestDRResourcesUseTheDRProviderOnly(t *testing.T) {
 // TestDROptOutDeclaresNothingInAnotherRegion: the committed prod stack,
 // which opts out, has no explicit provider and no replication.
 func TestDROptOutDeclaresNothingInAnotherRegion(t *testing.T) {
-	s, err := stacks.Find(catalog(t), contract.DatabaseProject, "orders-prod")
+	s, err := stacks.Find(committed.Stacks(t), contract.DatabaseProject, "orders-prod")
 	require.NoError(t, err)
 	require.NotEmpty(t, s.Config["database:drOptOut"], "the committed prod stack states why it has no DR")
 	r := runDatabase(t, s, s.Config)

@@ -8,24 +8,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/database/dbstack"
-	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
-
-func stackNamed(t *testing.T, name string) stacks.Stack {
-	t.Helper()
-	s, err := stacks.Find(catalog(t), "database", name)
-	require.NoError(t, err)
-	return s
-}
 
 // TestTwoAppsInOneEnvironmentDoNotCollide runs two app stacks of the same
 // environment and compares every physical name they set.
 func TestTwoAppsInOneEnvironmentDoNotCollide(t *testing.T) {
 	for _, pair := range [][2]string{{"orders-dev", "payments-dev"}, {"orders-prod", "payments-prod"}} {
 		t.Run(pair[0]+"+"+pair[1], func(t *testing.T) {
-			a := runDatabase(t, stackNamed(t, pair[0]), stackNamed(t, pair[0]).Config)
-			b := runDatabase(t, stackNamed(t, pair[1]), stackNamed(t, pair[1]).Config)
+			a := runDatabase(t, committed.Named(t, "database", pair[0]), committed.Named(t, "database", pair[0]).Config)
+			b := runDatabase(t, committed.Named(t, "database", pair[1]), committed.Named(t, "database", pair[1]).Config)
 			require.NoError(t, a.err)
 			require.NoError(t, b.err)
 			// The database's identifier and final snapshot name, whichever
@@ -55,7 +48,7 @@ func TestTwoAppsInOneEnvironmentDoNotCollide(t *testing.T) {
 // make by replacing the instance gives it a new identifier, and that an
 // in-place change keeps it.
 func TestIdentifierFollowsReplacingInputs(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	base := runDatabase(t, s, s.Config)
 	require.NoError(t, base.err)
 	id := base.one(t, tInstance).String("identifier")
@@ -78,7 +71,7 @@ func TestIdentifierFollowsReplacingInputs(t *testing.T) {
 // the run stops, naming the guardrail, the output and the value, before any
 // ingress rule is declared.
 func TestAppSubnetsFromTheNetworkAreHeldToLeastPrivilege(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	for _, tc := range []struct {
 		name  string
 		cidrs []any
@@ -109,7 +102,7 @@ func TestAppSubnetsFromTheNetworkAreHeldToLeastPrivilege(t *testing.T) {
 // TestMissingNetworkOutputFailsClearly serves a network stack without one
 // of the contract's outputs.
 func TestMissingNetworkOutputFailsClearly(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	for _, drop := range []string{"databaseSubnetIds", "vpcId", "appSubnetCidrs"} {
 		t.Run(drop, func(t *testing.T) {
 			outs := networkOutputs(t, s.Environment)
@@ -174,7 +167,7 @@ func TestBadInputFailsBeforeAnythingIsDeclared(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := stackNamed(t, tc.stack)
+			s := committed.Named(t, "database", tc.stack)
 			cfg := maps.Clone(s.Config)
 			maps.Copy(cfg, tc.set)
 			m := newMocksWith(networkOutputs(t, s.Environment), s.Environment)
@@ -190,7 +183,7 @@ func TestBadInputFailsBeforeAnythingIsDeclared(t *testing.T) {
 
 // TestDevMayRelax shows what a dev-tier stack may turn off, explicitly.
 func TestDevMayRelax(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	cfg := maps.Clone(s.Config)
 	cfg["database:multiAz"] = "false"
 	cfg["database:deletionProtection"] = "false"
@@ -207,14 +200,14 @@ func TestDevMayRelax(t *testing.T) {
 // orders-dev states no database:multiAz: Multi-AZ is the default in every
 // tier, and off only when a dev stack says so (as payments-dev does).
 func TestMultiAZIsTheDefaultEvenInDev(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	_, set := s.Config["database:multiAz"]
 	require.False(t, set, "orders-dev must leave multiAz unset for this test")
 	r := runDatabase(t, s, s.Config)
 	require.NoError(t, r.err)
 	assert.Equal(t, true, r.one(t, tInstance).Input("multiAz"))
 
-	p := stackNamed(t, "payments-dev")
+	p := committed.Named(t, "database", "payments-dev")
 	require.Equal(t, "false", p.Config["database:multiAz"])
 	r = runDatabase(t, p, p.Config)
 	require.NoError(t, r.err)
@@ -225,7 +218,7 @@ func TestMultiAZIsTheDefaultEvenInDev(t *testing.T) {
 // completed with the organization and the network project, a project/stack
 // with the organization, and a full name is taken as it is.
 func TestNetworkStackOverride(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	outs := networkOutputs(t, s.Environment)
 	for _, tc := range []struct{ value, reads string }{
 		{"dev2", dbstack.LocalOrganization + "/network/dev2"},

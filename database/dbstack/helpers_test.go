@@ -13,6 +13,7 @@ import (
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/contract"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
@@ -21,33 +22,12 @@ var planned = time.Date(2026, 11, 25, 21, 0, 0, 0, time.UTC)
 
 func fixedNow() time.Time { return planned }
 
-func catalog(t *testing.T) []stacks.Stack {
-	t.Helper()
-	root, err := stacks.FindRoot(".")
-	require.NoError(t, err)
-	all, err := stacks.Discover(root)
-	require.NoError(t, err)
-	return all
-}
-
-func databaseStacks(t *testing.T) []stacks.Stack {
-	t.Helper()
-	var out []stacks.Stack
-	for _, s := range catalog(t) {
-		if s.Project == contract.DatabaseProject {
-			out = append(out, s)
-		}
-	}
-	require.NotEmpty(t, out)
-	return out
-}
-
 // networkOutputs runs the real network program for an environment's
 // committed file under mocks and returns its exports as a stack reference
 // would serve them (JSON-shaped values).
 func networkOutputs(t *testing.T, env string) map[string]any {
 	t.Helper()
-	ns, err := stacks.Find(catalog(t), contract.NetworkProject, env)
+	ns, err := stacks.Find(committed.Stacks(t), contract.NetworkProject, env)
 	require.NoError(t, err)
 	exports := pulumimocks.Exports{}
 	require.NoError(t, pulumimocks.RunStack(pulumimocks.New(), ns, func(ctx *pulumi.Context) error {

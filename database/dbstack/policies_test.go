@@ -12,6 +12,7 @@ import (
 
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/guardrails"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 )
 
 const adminActions = `["kms:CreateAlias","kms:DeleteAlias","kms:UpdateAlias","kms:DescribeKey","kms:GetKeyPolicy","kms:PutKeyPolicy","kms:GetKeyRotationStatus",
@@ -97,7 +98,7 @@ const wantClusterTopicPolicy = `{"Version":"2012-10-17","Statement":[
 // puts, to the exact documents above, and to the guardrails with the
 // stack's own log groups.
 func TestKeyPolicies(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
@@ -135,7 +136,7 @@ func TestKeyPolicies(t *testing.T) {
 }
 
 func TestKeyAdministrators(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	cfg := maps.Clone(s.Config)
 	cfg["database:keyAdminRoleArns"] = `["arn:aws:iam::123456789012:role/platform-admin","arn:aws:iam::123456789012:role/teams/dba"]`
 	r := runDatabase(t, s, cfg)
@@ -147,7 +148,7 @@ func TestKeyAdministrators(t *testing.T) {
 
 	// A role of the pinned account that is not the account the stack runs
 	// in is refused before anything is declared.
-	p := stackNamed(t, "orders-prod")
+	p := committed.Named(t, "database", "orders-prod")
 	cfg = maps.Clone(p.Config)
 	cfg["database:keyAdminRoleArns"] = `["arn:aws:iam::111122223333:role/platform-admin"]`
 	r = runDatabase(t, p, cfg)
@@ -160,7 +161,7 @@ func TestKeyAdministrators(t *testing.T) {
 }
 
 func TestTopicPolicyAndSubscriptions(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
@@ -180,7 +181,7 @@ func TestTopicPolicyAndSubscriptions(t *testing.T) {
 
 	// A dev stack may add subscribers of every protocol; each is one
 	// subscription named by its protocol and endpoint.
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	cfg := maps.Clone(s.Config)
 	cfg["database:alarmSubscriptions"] = `[{"protocol":"email","endpoint":"orders-oncall@example.com"},{"protocol":"https","endpoint":"https://events.example.com/rds"}]`
 	r := runDatabase(t, s, cfg)
@@ -197,7 +198,7 @@ func TestTopicPolicyAndSubscriptions(t *testing.T) {
 // TestProdNeedsAnAlarmSubscriber: a prod stack without a subscriber stops
 // before anything is declared, naming the rule and the key.
 func TestProdNeedsAnAlarmSubscriber(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		if s.Tier != "prod" {
 			continue
 		}

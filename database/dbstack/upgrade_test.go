@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
 
@@ -66,7 +67,7 @@ func (r dbRun) currentParams(t *testing.T) pulumimocks.Resource {
 // It fails when the previous group is dropped, when the instance points at
 // another family's group, or when the groups' parameters differ.
 func TestMajorUpgradeKeepsThePreviousFamilysGroup(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
@@ -98,7 +99,7 @@ func TestMajorUpgradeKeepsThePreviousFamilysGroup(t *testing.T) {
 func TestMajorUpgradeOfAStack(t *testing.T) {
 	for _, name := range []string{"orders-dev", "orders-staging", "orders-prod"} {
 		t.Run(name, func(t *testing.T) {
-			s := stackNamed(t, name)
+			s := committed.Named(t, "database", name)
 			before := runDatabase(t, s, s.Config)
 			require.NoError(t, before.err)
 			used := before.currentParams(t)
@@ -131,7 +132,7 @@ func TestMajorUpgradeOfAStack(t *testing.T) {
 // deployments"). It fails when a stack turns blueGreenUpdate on while the
 // master password is RDS-managed.
 func TestNoBlueGreenUpdate(t *testing.T) {
-	for _, s := range databaseStacks(t) {
+	for _, s := range committed.Of(t, "database") {
 		t.Run(s.Name, func(t *testing.T) {
 			r := runDatabase(t, s, s.Config)
 			require.NoError(t, r.err)
@@ -150,7 +151,7 @@ func TestNoBlueGreenUpdate(t *testing.T) {
 // platform allows declares one group, since no instance of the platform
 // can run the major before it.
 func TestOldestMajorHasNoPreviousGroup(t *testing.T) {
-	s := stackNamed(t, "orders-dev")
+	s := committed.Named(t, "database", "orders-dev")
 	cfg := maps.Clone(s.Config)
 	cfg["database:engineVersion"] = fmt.Sprint(config.MinEngineMajor)
 	r := runDatabase(t, s, cfg)
