@@ -11,32 +11,16 @@ import (
 	"github.com/pgplatform/platform/network/netstack"
 	"github.com/pgplatform/platform/network/vpc"
 	"github.com/pgplatform/platform/shared/config"
-	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 	"github.com/pgplatform/platform/shared/testsupport/pulumimocks"
 )
-
-// devNetwork is the committed dev network stack.
-func devNetwork(t *testing.T) stacks.Stack {
-	t.Helper()
-	root, err := stacks.FindRoot(".")
-	require.NoError(t, err)
-	all, err := stacks.Discover(root)
-	require.NoError(t, err)
-	for _, s := range all {
-		if s.Project == "network" && s.Name == "dev" {
-			return s
-		}
-	}
-	t.Fatal("no committed network stack dev")
-	return stacks.Stack{}
-}
 
 // The component's type token and its children's names are part of every
 // deployed resource's URN: changing them would make the engine replace a
 // live VPC and its subnets. The literal URN below is what the deployed
 // stacks hold; moving the component between packages must not change it.
 func TestURNsOfDeployedNetworksStayTheSame(t *testing.T) {
-	s := devNetwork(t)
+	s := committed.Named(t, "network", "dev")
 	m := pulumimocks.New()
 	err := pulumimocks.RunStack(m, s, func(ctx *pulumi.Context) error {
 		cfg, err := config.LoadNetwork(config.Source{Namespace: "network", Get: ctx.GetConfig})
@@ -75,7 +59,7 @@ func TestURNsOfDeployedNetworksStayTheSame(t *testing.T) {
 }
 
 func TestNilArgsAndAnEmptyLayoutAreRefused(t *testing.T) {
-	s := devNetwork(t)
+	s := committed.Named(t, "network", "dev")
 	for name, args := range map[string]*vpc.NetworkArgs{"nil args": nil, "no zones": {}} {
 		err := pulumimocks.RunStack(pulumimocks.New(), s, func(ctx *pulumi.Context) error {
 			_, err := vpc.NewNetwork(ctx, "network", args)

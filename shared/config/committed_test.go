@@ -6,26 +6,13 @@ import (
 	"testing"
 
 	"github.com/pgplatform/platform/shared/config"
-	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 )
-
-func committedStacks(t testing.TB) []stacks.Stack {
-	t.Helper()
-	root, err := stacks.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := stacks.Discover(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return all
-}
 
 // TestCommittedEnvironmentFiles loads every committed stack file with its
 // project's loader and refuses keys the loader does not know.
 func TestCommittedEnvironmentFiles(t *testing.T) {
-	all := committedStacks(t)
+	all := committed.Stacks(t)
 	projects := map[string]int{}
 	for _, s := range all {
 		projects[s.Project]++

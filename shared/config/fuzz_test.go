@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pgplatform/platform/shared/config"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 )
 
 // The checks below restate the rules independently of the validator, so
@@ -202,7 +203,7 @@ func networkViolations(in networkInput, n config.Network) []string {
 }
 
 func FuzzLoadNetwork(f *testing.F) {
-	for _, s := range committedStacks(f) {
+	for _, s := range committed.Stacks(f) {
 		if s.Project == "network" {
 			in := networkInputOf(s.Config)
 			f.Add(in.tier, in.vpcCidr, in.azCount, in.zones, in.appPrefix, in.dbPrefix, in.appList, in.dbList, in.nat, in.publicPrefix, in.flowLog, in.tags)
@@ -465,7 +466,7 @@ func FuzzLoadDatabase(f *testing.F) {
 			g("allowedCidrs"), g("alarms"), g("backupRetentionDays"), g("allocatedStorageGb"), g("maxAllocatedStorageGb"),
 			g("deployment"), g("instanceClass"), g("storageType"), g("iops"), g("proxy"), g("proxyMaxIdleConnectionsPercent"), g("dr"))
 	}
-	for _, s := range committedStacks(f) {
+	for _, s := range committed.Stacks(f) {
 		if s.Project == "database" {
 			add(s.Config)
 		}

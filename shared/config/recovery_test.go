@@ -9,6 +9,7 @@ import (
 
 	"github.com/pgplatform/platform/shared/config"
 	"github.com/pgplatform/platform/shared/stacks"
+	"github.com/pgplatform/platform/shared/testsupport/committed"
 )
 
 // readmeRecoveryExample returns the example recovery network file the
@@ -73,7 +74,7 @@ func TestRecoveryNetworkExample(t *testing.T) {
 	if got := stacks.RecoveryNetworks(all, "prod"); len(got) != 1 || got[0].Name != "prod-dr" {
 		t.Errorf("RecoveryNetworks(prod) = %v, want prod-dr", got)
 	}
-	if envs := stacks.Environments(all); strings.Join(envs, ",") != strings.Join(stacks.Environments(committedStacks(t)), ",") {
+	if envs := stacks.Environments(all); strings.Join(envs, ",") != strings.Join(stacks.Environments(committed.Stacks(t)), ",") {
 		t.Errorf("Environments with a recovery network = %v: it must add none", envs)
 	}
 	if err := config.CheckKeys("network", dr.Config, config.NetworkKeys); err != nil {
