@@ -36,10 +36,12 @@ func TestDRBackupsStack(t *testing.T) {
 	sb.editEnv(contract.DatabaseProject, stack, "  database:databaseName: orders\n",
 		"  database:databaseName: orders\n  database:dr: {region: "+dr+", mode: backups, retentionDays: 9}\n")
 
-	for _, s := range []string{"dev", "dev-dr", stack} {
-		up := sb.deploy("up", "--env", "dev", "--stack", s)
-		require.Zero(t, up.code, "deploy up of %s\n%s", s, up)
-	}
+	// One run, the stacks named out of order: the deploy tool runs the
+	// primary network, then the recovery network, then the database, which
+	// reads both; in any other order the database stack's reference to
+	// dev-dr would fail.
+	up := sb.deploy("up", "--env", "dev", "--stack", stack, "--stack", "dev-dr", "--stack", "dev")
+	require.Zero(t, up.code, "deploy up of dev, dev-dr and %s\n%s", stack, up)
 
 	repl := recordOf(t, w, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
 	inst := recordOf(t, w, "aws:rds/instance:Instance")
@@ -139,10 +141,9 @@ func TestDRBackupsStack(t *testing.T) {
 	pre := sb.deploy("preview", "--env", "dev", "--stack", stack, "--refresh", "--expect-no-changes")
 	require.Zero(t, pre.code, "a refreshed preview of %s has no changes\n%s", stack, pre)
 
-	for _, s := range []string{stack, "dev-dr", "dev"} {
-		down := sb.deploy("destroy", "--env", "dev", "--stack", s)
-		require.Zero(t, down.code, "deploy destroy of %s\n%s", s, down)
-	}
+	// Destroy runs in reverse, in one run: the database, then the networks.
+	down := sb.deploy("destroy", "--env", "dev", "--stack", "dev", "--stack", "dev-dr", "--stack", stack)
+	require.Zero(t, down.code, "deploy destroy of %s, dev-dr and dev\n%s", stack, down)
 	var left []string
 	for _, rec := range w.records() {
 		left = append(left, rec.Type+" "+rec.URN)
