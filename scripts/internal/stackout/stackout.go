@@ -119,11 +119,21 @@ func RefStack(ref networkref.Ref) string {
 // output present, of the contract's kind) and decodes them into dst, a
 // pointer to a struct whose json tags carry the output names. what names the
 // stack in errors. Outputs the contract does not list are ignored.
+//
+// An optional string field (contract:"optional") that is absent reads as
+// empty, as it would from a stack without that thing: a stack deployed
+// before the field was added to the contract still reads, so verify,
+// restore-drill and the failover drill work on it until its next deploy,
+// and their own checks of the empty value say what it lacks.
 func Map(raw map[string]any, contractType any, what string, dst any) error {
 	var missing []string
 	clean := map[string]any{}
 	for _, f := range contract.Fields(contractType) {
 		v, ok := raw[f.Name]
+		if (!ok || v == nil) && f.Optional && f.Kind == contract.KindString {
+			clean[f.Name] = ""
+			continue
+		}
 		if !ok || v == nil {
 			missing = append(missing, f.Name)
 			continue

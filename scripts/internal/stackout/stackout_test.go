@@ -66,6 +66,38 @@ func TestReadDatabase(t *testing.T) {
 	}
 }
 
+// A stack deployed before optional outputs joined the contract lacks them:
+// it still reads, each absent optional output empty, while an absent
+// required one is still an error that names only it.
+func TestReadDatabaseWithoutOptionalOutputs(t *testing.T) {
+	var optional []string
+	for _, f := range contract.Fields(contract.Database{}) {
+		if f.Optional {
+			optional = append(optional, f.Name)
+		}
+	}
+	if len(optional) == 0 {
+		t.Fatal("the database contract has no optional outputs")
+	}
+	m := databaseOutputs()
+	for _, name := range optional {
+		delete(m, name)
+	}
+	d, err := ReadDatabase(context.Background(), mapSource{"database/orders-dev": m}, "orders-dev")
+	if err != nil {
+		t.Fatalf("outputs without %v: %v", optional, err)
+	}
+	if d.DRParameterGroupName != "" || d.InstanceIdentifier != "" || d.Address == "" {
+		t.Errorf("mapped %+v", d)
+	}
+
+	delete(m, "alarmTopicArn")
+	_, err = ReadDatabase(context.Background(), mapSource{"database/orders-dev": m}, "orders-dev")
+	if err == nil || !strings.HasSuffix(strings.SplitN(err.Error(), ": the stack", 2)[0], "missing output(s) alarmTopicArn") {
+		t.Errorf("without alarmTopicArn too: %v, want an error naming only alarmTopicArn", err)
+	}
+}
+
 func TestReadDatabaseErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

@@ -152,9 +152,12 @@ func TestOutputKeysFollowTheContract(t *testing.T) {
 		}
 	}
 	// A stack that lacks an output the drill needs is one clear error.
-	broken := strings.Replace(outputsJSON, `"instanceIdentifier": "orders-dev",`, "", 1)
+	broken := strings.Replace(outputsJSON, `"masterUsername": "dbadmin",`, "", 1)
+	if broken == outputsJSON {
+		t.Fatal("the test outputs hold no masterUsername to remove")
+	}
 	_, err := readOutputs(context.Background(), &options{outputs: "-"}, deps{stdin: strings.NewReader(broken)})
-	if err == nil || !strings.Contains(err.Error(), "instanceIdentifier") {
+	if err == nil || !strings.Contains(err.Error(), "masterUsername") {
 		t.Fatalf("missing output: err = %v", err)
 	}
 }
