@@ -79,6 +79,19 @@ func providerURN(ref string) (urn, pkg string, ok bool) {
 	return urn, pkg, ok && pkg != ""
 }
 
+// isDefaultProvider reports whether urn is the engine's default provider
+// of its package: named "default..." (go/common/providers
+// IsDefaultProvider) and, unlike a program's explicit provider of a name
+// that happens to start so (an app called "defaults" makes
+// "defaults-prod-dr"), a top-level resource: the engine registers default
+// providers without a parent (pkg v3.274.1 resource/deploy
+// default_providers.go), so their type carries no parent's qualifier
+// ("$").
+func isDefaultProvider(urn string) bool {
+	parts := strings.SplitN(urn, "::", 4)
+	return len(parts) == 4 && !strings.Contains(parts[2], "$") && strings.HasPrefix(parts[3], "default")
+}
+
 // lookupRegion is the region a pending operation's resource is looked up
 // in, and which provider's it is; an error says why it cannot be known.
 func lookupRegion(t RepairTarget, op PendingOp) (region, provider string, err error) {
@@ -101,7 +114,7 @@ func lookupRegion(t RepairTarget, op PendingOp) (region, provider string, err er
 		return "", provider, fmt.Errorf("the region of its %s is a secret in the state", provider)
 	case pr.Region == "":
 		return "", provider, fmt.Errorf("its %s records no region", provider)
-	case strings.HasPrefix(name, "default") && pr.Region != t.Region:
+	case isDefaultProvider(urn) && pr.Region != t.Region:
 		// A default provider's region is the stack's aws:region of the run
 		// that created it; a stack whose aws:region has changed since is
 		// not guessed at.

@@ -9,6 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// defaultsAppProviderURN is the explicit DR provider of an app named
+// "defaults": a name that starts as a default provider's does.
+const defaultsAppProviderURN = "urn:pulumi:defaults-dev::database::pgplatform:database:MultiAZPostgres$pulumi:providers:aws::defaults-dev-dr"
+
 // drProviderJSON is the explicit aws provider of the recovery region as a
 // resource of the state, with the given inputs (JSON).
 func drProviderJSON(inputs string) string {
@@ -69,6 +73,11 @@ func TestDecideLooksUpInTheRegionOfTheResourcesProvider(t *testing.T) {
 		{name: "DR provider, a type without a lookup: the manual step names the DR region", extra: drProviderJSON(`{"region": "us-west-2"}`), provider: drProviderRef,
 			want: Stop, asked: "us-west-2", reason: []string{"cannot look up"},
 			manual: []string{"check in AWS (region us-west-2, that of its provider orders-dev-dr"}},
+		{name: "explicit provider whose name starts with default: its own region",
+			extra:    `{"urn": "` + defaultsAppProviderURN + `", "custom": true, "id": "p1", "type": "pulumi:providers:aws", "parent": "x", "inputs": {"region": "us-west-2"}}`,
+			provider: defaultsAppProviderURN + "::p1",
+			finding:  &Finding{Evidence: "DBSubnetGroupNotFoundFault"}, want: Clear, asked: "us-west-2",
+			reason: []string{"looked up in region us-west-2, that of its provider defaults-dev-dr"}},
 		{name: "provider missing from the state", provider: drProviderRef, want: Stop,
 			reason: []string{"region to look it up in is not certain", "holds no provider orders-dev-dr"},
 			manual: []string{"which the state does not tell", "--forget '" + drGroupURN + "'"}},
