@@ -20,9 +20,10 @@ import (
 // network/<environment>-dr) through the network contract, and refuses,
 // before any resource is declared, a primary network named as the
 // recovery network, another environment's recovery network, one in
-// another region than database:dr's, and a recovery network stack that is
-// not there, each with one config error naming database:dr, the stack and
-// what is allowed.
+// another region than database:dr's, and a recovery network stack with no
+// outputs (never deployed, or destroyed), each with one config error naming
+// database:dr, the stack and what is allowed. A stack the backend does not
+// hold at all is TestDRRecoveryNetworkThatDoesNotExist.
 func TestDRRecoveryNetworkRefusedBeforeAnythingIsDeclared(t *testing.T) {
 	s, cfg := withDR(t)
 	primary := networkOutputs(t, s.Environment)
