@@ -81,16 +81,7 @@ func TestDRBackupsCheck(t *testing.T) {
 			}
 			rep := verifyDR(t, dir)
 			want := append(slices.Clone(AllChecks), CheckDRBackups)
-			var got []string
-			for _, r := range rep.Checks {
-				got = append(got, r.Name)
-				if r.Name != CheckDRBackups && r.Status != check.Pass {
-					t.Errorf("%s", check.Line(r))
-				}
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("checks %v, want %v", got, want)
-			}
+			requireChecksPassBesideDR(t, rep, want)
 			if s := statuses(rep)[CheckDRBackups]; s != tc.status {
 				t.Errorf("dr-backups %s, want %s: %s", s, tc.status, detail(rep, CheckDRBackups))
 			}
@@ -213,16 +204,7 @@ func TestDRSpecDecides(t *testing.T) {
 			if tc.status != "" {
 				want = append(want, CheckDRBackups)
 			}
-			var got []string
-			for _, r := range rep.Checks {
-				got = append(got, r.Name)
-				if r.Name != CheckDRBackups && r.Status != check.Pass {
-					t.Errorf("%s", check.Line(r))
-				}
-			}
-			if !slices.Equal(got, want) {
-				t.Fatalf("checks %v, want %v", got, want)
-			}
+			requireChecksPassBesideDR(t, rep, want)
 			if tc.status != "" {
 				if s := statuses(rep)[CheckDRBackups]; s != tc.status {
 					t.Errorf("dr-backups %s, want %s: %s", s, tc.status, detail(rep, CheckDRBackups))
@@ -246,5 +228,22 @@ func TestDRSpecDecides(t *testing.T) {
 				t.Errorf("verify asked for clients in %v, want eu-west-1 and %s", regions, tc.asked)
 			}
 		})
+	}
+}
+
+// requireChecksPassBesideDR requires the report to hold exactly the checks
+// want, in that order, each passing but dr-backups, whose status the
+// caller checks.
+func requireChecksPassBesideDR(t *testing.T, rep StackReport, want []string) {
+	t.Helper()
+	var got []string
+	for _, r := range rep.Checks {
+		got = append(got, r.Name)
+		if r.Name != CheckDRBackups && r.Status != check.Pass {
+			t.Errorf("%s", check.Line(r))
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("checks %v, want %v", got, want)
 	}
 }
